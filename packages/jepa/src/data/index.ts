@@ -1,0 +1,6 @@
+export * from './paths.ts';
+export * from './lines.ts';
+export * from './train.ts';
+export * from './rerank.ts';
+export * from './lei.ts';
+export * from './stsb.ts';

@@ -1,0 +1,14 @@
+// Paths of the data files shipped inside this package (packages/jepa/data/), resolved from this
+// module's URL so they work from any working directory and never touch /work/shared at run time.
+import { fileURLToPath } from 'node:url';
+
+const dataFile = (rel: string): string => fileURLToPath(new URL(`../../data/${rel}`, import.meta.url));
+
+/** packages/jepa/data/ */
+export const DATA_DIR = dataFile('');
+/** Unsupervised training pool: 34022 AskUbuntu titles, one per line. */
+export const TRAIN_TITLES_PATH = dataFile('askubuntu-rerank/train_titles.txt');
+/** AskUbuntu reranking dev set, MTEB JSONL layout (710 queries). */
+export const ASKUBUNTU_DEV_PATH = dataFile('askubuntu-rerank/dev.jsonl');
+/** STS Benchmark dev split (1500 pairs), tab-separated. */
+export const STSB_DEV_PATH = dataFile('stsb/sts-dev.csv');

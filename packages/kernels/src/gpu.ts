@@ -1,0 +1,142 @@
+// One WebGPU device per process, obtained lazily from Dawn's node bindings.
+// dawn.node keeps Node alive while its instance is reachable, so shutdown() drops every reference.
+import { create, globals } from 'webgpu';
+
+export interface GpuInfo {
+  adapter: string; // e.g. "llvmpipe (LLVM 19.1.7, 256 bits)"
+  vendor: string;
+  architecture: string;
+  backend: string;
+  features: string[];
+  limits: Record<string, number>;
+}
+
+export interface Gpu {
+  device: GPUDevice;
+  info: GpuInfo;
+  hasF16: boolean;
+  hasSubgroups: boolean;
+  hasTimestamps: boolean;
+}
+
+const WANTED_LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupSizeZ',
+  'maxStorageBuffersPerShaderStage',
+  'maxComputeWorkgroupsPerDimension',
+] as const;
+
+const WANTED_FEATURES = ['shader-f16', 'subgroups', 'timestamp-query'] as const;
+
+let instance: GPU | null = null;
+let pending: Promise<Gpu> | null = null;
+let current: Gpu | null = null;
+const lostListeners: ((reason: string) => void)[] = [];
+
+export const SETUP_COMMAND = 'bash scripts/setup.sh';
+
+export class NoAdapterError extends Error {
+  constructor(tried: string) {
+    super(
+      `No WebGPU adapter found (tried: ${tried}). On a machine without a GPU, Dawn needs a Vulkan ` +
+        `driver such as Mesa's lavapipe >= 23 (Debian 12: mesa-vulkan-drivers from bookworm-backports). ` +
+        `Fix: ${SETUP_COMMAND}`,
+    );
+    this.name = 'NoAdapterError';
+  }
+}
+
+function dawnFlags(): string[] {
+  const flags: string[] = [];
+  const backend = process.env.JEPA_WEBGPU_BACKEND;
+  const adapter = process.env.JEPA_WEBGPU_ADAPTER;
+  if (backend) flags.push(`backend=${backend}`);
+  if (adapter) flags.push(`adapter=${adapter}`);
+  return flags;
+}
+
+function describeTried(): string {
+  const b = process.env.JEPA_WEBGPU_BACKEND ?? 'default backend';
+  const a = process.env.JEPA_WEBGPU_ADAPTER ?? 'any adapter';
+  return `${b}, ${a}`;
+}
+
+async function acquire(): Promise<Gpu> {
+  process.env.XDG_RUNTIME_DIR ??= '/tmp';
+  Object.assign(globalThis, globals);
+  instance = create(dawnFlags());
+  const adapter = await instance.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) {
+    instance = null;
+    throw new NoAdapterError(describeTried());
+  }
+  const requiredLimits: Record<string, number> = {};
+  for (const k of WANTED_LIMITS) {
+    const v = (adapter.limits as unknown as Record<string, number>)[k];
+    if (typeof v === 'number') requiredLimits[k] = v;
+  }
+  const requiredFeatures = WANTED_FEATURES.filter((f) => adapter.features.has(f)) as GPUFeatureName[];
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
+  const ai = adapter.info;
+  const limits: Record<string, number> = {};
+  for (const k of WANTED_LIMITS) limits[k] = (device.limits as unknown as Record<string, number>)[k];
+  limits.minUniformBufferOffsetAlignment = device.limits.minUniformBufferOffsetAlignment;
+  limits.minStorageBufferOffsetAlignment = device.limits.minStorageBufferOffsetAlignment;
+  const info: GpuInfo = {
+    adapter: ai.description || ai.device || 'unknown',
+    vendor: ai.vendor,
+    architecture: ai.architecture,
+    backend: (ai as unknown as { backendType?: string }).backendType ?? process.env.JEPA_WEBGPU_BACKEND ?? 'default',
+    features: [...device.features].map(String).sort(),
+    limits,
+  };
+  device.lost.then((l) => {
+    if (current?.device === device) current = null;
+    for (const f of lostListeners) f(`${l.reason}: ${l.message}`);
+  });
+  current = {
+    device,
+    info,
+    hasF16: device.features.has('shader-f16'),
+    hasSubgroups: device.features.has('subgroups'),
+    hasTimestamps: device.features.has('timestamp-query'),
+  };
+  return current;
+}
+
+/** The process's device; created on first call. */
+export function getGpu(): Promise<Gpu> {
+  if (current) return Promise.resolve(current);
+  if (!pending) {
+    pending = acquire().finally(() => {
+      pending = null;
+    });
+  }
+  return pending;
+}
+
+/** The device if it was already obtained (synchronous ops need this). */
+export function currentGpu(): Gpu | null {
+  return current;
+}
+
+export function onDeviceLost(f: (reason: string) => void): void {
+  lostListeners.push(f);
+}
+
+/** Destroy the device and drop the Dawn instance so the process can exit. */
+export async function destroyGpu(): Promise<void> {
+  if (pending) await pending.catch(() => undefined);
+  const g = current;
+  current = null;
+  if (g) {
+    await g.device.queue.onSubmittedWorkDone().catch(() => undefined);
+    g.device.destroy();
+  }
+  instance = null;
+}

@@ -1,0 +1,55 @@
+// Shared WGSL pieces: the 1-D grid that spans more than 65535 workgroups, and math helpers.
+
+export const WG = 256;
+
+/** Workgroup counts for n invocations of `wg` threads, folded into 2-D past the per-dimension limit. */
+export function grid(n: number, wg = WG, maxPerDim = 65535): [number, number, number] {
+  const groups = Math.ceil(n / wg);
+  if (groups <= maxPerDim) return [groups, 1, 1];
+  const y = Math.ceil(groups / maxPerDim);
+  return [Math.ceil(groups / y), y, 1];
+}
+
+/** Entry-point header for a 1-D grid kernel; defines `idx` (the linear invocation id). */
+export function gridMain(wg = WG): string {
+  return `@compute @workgroup_size(${wg})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let idx = gid.x + gid.y * nwg.x * ${wg}u;`;
+}
+
+/** erf with |error| < 1.5e-7 (Abramowitz & Stegun 7.1.26); WGSL has no erf builtin. */
+export const ERF_WGSL = `
+fn erf_f(x: f32) -> f32 {
+  let s = sign(x);
+  let a = abs(x);
+  let t = 1.0 / (1.0 + 0.3275911 * a);
+  let y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * exp(-a * a);
+  return s * y;
+}
+fn gelu_f(x: f32) -> f32 { return 0.5 * x * (1.0 + erf_f(x * 0.7071067811865476)); }
+fn gelu_grad_f(x: f32) -> f32 {
+  let cdf = 0.5 * (1.0 + erf_f(x * 0.7071067811865476));
+  let pdf = exp(-0.5 * x * x) * 0.3989422804014327;
+  return cdf + x * pdf;
+}
+// pow for negative bases with integral exponents (WGSL's pow is undefined for x < 0).
+fn pow_f(a: f32, b: f32) -> f32 {
+  if (a >= 0.0) { return pow(a, b); }
+  if (b == round(b)) {
+    let p = pow(-a, b);
+    return select(p, -p, (i32(b) & 1) != 0);
+  }
+  return sqrt(a); // NaN: a < 0 here
+}
+fn sigmoid_f(x: f32) -> f32 {
+  if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); }
+  let e = exp(x);
+  return e / (1.0 + e);
+}
+fn tanh_f(x: f32) -> f32 {
+  // WGSL tanh overflows to NaN for large |x| on some drivers; clamp first.
+  return tanh(clamp(x, -15.0, 15.0));
+}
+`;
+
+export type WgslType = 'f32' | 'i32' | 'u32';

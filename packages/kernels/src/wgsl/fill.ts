@@ -1,0 +1,31 @@
+// Constant fill and arange.
+import { Params, runtime, type Kernel } from '../runtime.ts';
+import { grid, gridMain, type WgslType } from './common.ts';
+
+function fillKernel(dtype: WgslType): Kernel {
+  return {
+    name: `fill_${dtype}`,
+    key: `fill|${dtype}`,
+    access: ['rw'],
+    uniform: true,
+    code: () => `
+struct P { n: u32, start: f32, step: f32 };
+@group(0) @binding(0) var<storage, read_write> out: array<${dtype}>;
+@group(0) @binding(1) var<uniform> p: P;
+${gridMain()}
+  if (idx >= p.n) { return; }
+  out[idx] = ${dtype}(p.start + p.step * f32(idx));
+}`,
+  };
+}
+
+/** out[i] = start + step * i (step 0: a constant fill). */
+export function fill(out: GPUBuffer, n: number, dtype: WgslType, start: number, step = 0): void {
+  if (n === 0) return;
+  runtime().dispatch({
+    kernel: fillKernel(dtype),
+    buffers: [out],
+    params: new Params().u32(n).f32(start).f32(step),
+    workgroups: grid(n),
+  });
+}

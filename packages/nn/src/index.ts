@@ -1,0 +1,3 @@
+export * from './tokenizer/index.ts';
+export * from './safetensors/index.ts';
+export * from './io/atomic.ts';

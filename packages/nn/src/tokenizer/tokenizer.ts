@@ -1,0 +1,211 @@
+// BertTokenizer(do_lower_case=True) equivalent: basic pre-tokenisation + WordPiece + [CLS]/[SEP].
+
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { basicTokenize } from './basic.ts';
+import { wordPieceTokenize } from './wordpiece.ts';
+
+export const PAD_TOKEN = '[PAD]';
+export const UNK_TOKEN = '[UNK]';
+export const CLS_TOKEN = '[CLS]';
+export const SEP_TOKEN = '[SEP]';
+export const MASK_TOKEN = '[MASK]';
+const SPECIAL_TOKENS = [PAD_TOKEN, UNK_TOKEN, CLS_TOKEN, SEP_TOKEN, MASK_TOKEN] as const;
+// Literal special tokens in the input stay whole, as Hugging Face's added-token split does.
+const SPECIAL_SPLIT = /(\[PAD\]|\[UNK\]|\[CLS\]|\[SEP\]|\[MASK\])/;
+
+export interface BertEncodeOptions {
+  /** Truncate to this many ids (special tokens included). */
+  maxLength?: number;
+  addSpecialTokens?: boolean;
+}
+
+export interface BertEncoding {
+  ids: number[];
+  attentionMask: number[];
+  tokenTypeIds: number[];
+}
+
+export interface BertEncodeBatchOptions {
+  maxLength?: number;
+  /** 'longest': pad to the longest row; 'max_length': pad every row to maxLength. */
+  padding?: 'longest' | 'max_length';
+  truncation?: boolean;
+  addSpecialTokens?: boolean;
+}
+
+/** Row-major [batch, seqLen] arrays, right-padded with [PAD] and mask 0. */
+export interface BertBatchEncoding {
+  ids: Int32Array;
+  attentionMask: Int32Array;
+  tokenTypeIds: Int32Array;
+  batch: number;
+  seqLen: number;
+}
+
+export interface BertDecodeOptions {
+  skipSpecialTokens?: boolean;
+}
+
+/** One token per line; id = line index. A trailing newline does not add a token. */
+export function parseVocab(text: string): string[] {
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+}
+
+let defaultTokenizer: BertTokenizer | undefined;
+
+export class BertTokenizer {
+  readonly padId: number;
+  readonly unkId: number;
+  readonly clsId: number;
+  readonly sepId: number;
+  readonly maskId: number;
+  private readonly tokens: readonly string[];
+  private readonly vocab: Map<string, number>;
+  private readonly specialIds: Set<number>;
+
+  constructor(tokens: readonly string[]) {
+    this.tokens = tokens;
+    this.vocab = new Map();
+    // Later duplicates win, as in Hugging Face's load_vocab.
+    tokens.forEach((t, i) => this.vocab.set(t, i));
+    const idOf = (t: string): number => {
+      const id = this.vocab.get(t);
+      if (id === undefined) throw new Error(`BertTokenizer: vocabulary lacks special token ${t}`);
+      return id;
+    };
+    this.padId = idOf(PAD_TOKEN);
+    this.unkId = idOf(UNK_TOKEN);
+    this.clsId = idOf(CLS_TOKEN);
+    this.sepId = idOf(SEP_TOKEN);
+    this.maskId = idOf(MASK_TOKEN);
+    this.specialIds = new Set(SPECIAL_TOKENS.map(idOf));
+  }
+
+  static fromVocabText(text: string): BertTokenizer {
+    return new BertTokenizer(parseVocab(text));
+  }
+
+  static fromVocabFile(path: string): BertTokenizer {
+    return BertTokenizer.fromVocabText(readFileSync(path, 'utf8'));
+  }
+
+  /** bert-base-uncased, from the vocabulary shipped in this package's assets folder (cached). */
+  static default(): BertTokenizer {
+    defaultTokenizer ??= BertTokenizer.fromVocabFile(fileURLToPath(new URL('../../assets/vocab.txt', import.meta.url)));
+    return defaultTokenizer;
+  }
+
+  get vocabSize(): number {
+    return this.tokens.length;
+  }
+
+  idToToken(id: number): string {
+    if (!Number.isInteger(id) || id < 0 || id >= this.tokens.length) {
+      throw new RangeError(`BertTokenizer: token id ${id} outside vocabulary [0, ${this.tokens.length})`);
+    }
+    return this.tokens[id]!;
+  }
+
+  /** Id of `token`, or unkId when it is not in the vocabulary. */
+  tokenToId(token: string): number {
+    return this.vocab.get(token) ?? this.unkId;
+  }
+
+  hasToken(token: string): boolean {
+    return this.vocab.has(token);
+  }
+
+  tokenize(text: string): string[] {
+    const out: string[] = [];
+    const wpOptions = { unkToken: UNK_TOKEN };
+    // split() with a capture group puts the matched special tokens at odd indices.
+    text.split(SPECIAL_SPLIT).forEach((segment, i) => {
+      if (i % 2 === 1) out.push(segment);
+      else for (const word of basicTokenize(segment)) out.push(...wordPieceTokenize(word, this.vocab, wpOptions));
+    });
+    return out;
+  }
+
+  encode(text: string, options: BertEncodeOptions = {}): BertEncoding {
+    const addSpecial = options.addSpecialTokens ?? true;
+    let pieceIds = this.tokenize(text).map((t) => this.tokenToId(t));
+    if (options.maxLength !== undefined) {
+      const budget = checkMaxLength(options.maxLength, addSpecial) - (addSpecial ? 2 : 0);
+      // Drop trailing pieces (possibly mid-word) but keep [CLS] ... [SEP], as HF truncation does.
+      if (pieceIds.length > budget) pieceIds = pieceIds.slice(0, budget);
+    }
+    const ids = addSpecial ? [this.clsId, ...pieceIds, this.sepId] : pieceIds;
+    return { ids, attentionMask: ids.map(() => 1), tokenTypeIds: ids.map(() => 0) };
+  }
+
+  encodeBatch(texts: readonly string[], options: BertEncodeBatchOptions = {}): BertBatchEncoding {
+    const maxLength = checkMaxLength(options.maxLength ?? 128, options.addSpecialTokens ?? true);
+    const padding = options.padding ?? 'longest';
+    const truncation = options.truncation ?? true;
+    const rows = texts.map(
+      (t) => this.encode(t, { addSpecialTokens: options.addSpecialTokens, maxLength: truncation ? maxLength : undefined }).ids,
+    );
+    const longest = rows.reduce((m, r) => Math.max(m, r.length), 0);
+    if (padding === 'max_length' && longest > maxLength) {
+      throw new Error(`BertTokenizer.encodeBatch: a row has ${longest} ids > maxLength ${maxLength} and truncation is off`);
+    }
+    const seqLen = padding === 'max_length' ? maxLength : longest;
+    const batch = rows.length;
+    const ids = new Int32Array(batch * seqLen).fill(this.padId);
+    const attentionMask = new Int32Array(batch * seqLen);
+    rows.forEach((row, b) => {
+      ids.set(row, b * seqLen);
+      attentionMask.fill(1, b * seqLen, b * seqLen + row.length);
+    });
+    return { ids, attentionMask, tokenTypeIds: new Int32Array(batch * seqLen), batch, seqLen };
+  }
+
+  /** Inverse of encode up to normalisation: joins pieces, merges '##' continuations, tidies punctuation spacing. */
+  decode(ids: ArrayLike<number>, options: BertDecodeOptions = {}): string {
+    // Special tokens are separate segments, so a '##' piece never merges into one (as in HF).
+    const segments: string[] = [];
+    let group: string[] = [];
+    const flush = (): void => {
+      if (group.length) segments.push(group.join(' ').replaceAll(' ##', '').trim());
+      group = [];
+    };
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      const token = this.idToToken(id);
+      if (this.specialIds.has(id)) {
+        flush();
+        if (!options.skipSpecialTokens) segments.push(token);
+      } else {
+        group.push(token);
+      }
+    }
+    flush();
+    return cleanUpTokenizationSpaces(segments.join(' '));
+  }
+}
+
+function checkMaxLength(maxLength: number, addSpecial: boolean): number {
+  const min = addSpecial ? 2 : 1;
+  if (!Number.isInteger(maxLength) || maxLength < min) {
+    throw new RangeError(`BertTokenizer: maxLength must be an integer >= ${min}, got ${maxLength}`);
+  }
+  return maxLength;
+}
+
+/** Hugging Face's clean_up_tokenization: removes the space BERT leaves before punctuation and clitics. */
+function cleanUpTokenizationSpaces(s: string): string {
+  return s
+    .replaceAll(' .', '.')
+    .replaceAll(' ?', '?')
+    .replaceAll(' !', '!')
+    .replaceAll(' ,', ',')
+    .replaceAll(" ' ", "'")
+    .replaceAll(" n't", "n't")
+    .replaceAll(" 'm", "'m")
+    .replaceAll(" 's", "'s")
+    .replaceAll(" 've", "'ve")
+    .replaceAll(" 're", "'re");
+}

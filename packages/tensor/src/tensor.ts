@@ -1,0 +1,220 @@
+// A tensor is a strided view (shape, strides, element offset) over ref-counted GPU storage.
+import { runtime } from '@jepa/kernels';
+import { backward as runBackward, type GradNode } from './autograd.ts';
+import * as ops from './ops/index.ts';
+import { leakRegistry, track, untrack } from './scope.ts';
+import { contiguousStrides, fmt, numel, type Shape } from './shape.ts';
+
+export type DType = 'f32' | 'i32';
+export type TypedArrayFor<D extends DType> = D extends 'i32' ? Int32Array : Float32Array;
+
+/** GPU memory shared by a tensor and its views; returned to the pool when the last one is disposed. */
+export class Storage {
+  refs = 0;
+  released = false;
+  constructor(
+    readonly buffer: GPUBuffer,
+    readonly bytes: number,
+  ) {}
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    runtime().free(this.buffer);
+  }
+}
+
+let nextId = 1;
+
+export class Tensor {
+  readonly __isTensor = true;
+  readonly id = nextId++;
+  requiresGrad = false;
+  grad: Tensor | null = null;
+  node: GradNode | null = null;
+  name: string | undefined;
+  private _disposed = false;
+
+  constructor(
+    readonly storage: Storage,
+    readonly shape: Shape,
+    readonly strides: readonly number[],
+    readonly offset: number,
+    readonly dtype: DType,
+  ) {
+    storage.refs++;
+    track(this);
+    const st = storage;
+    leakRegistry.register(
+      this,
+      { label: `${dtype}${fmt(shape)}`, release: () => --st.refs === 0 && st.release() },
+      this,
+    );
+  }
+
+  /** Allocate an uninitialised contiguous tensor; `what` names it in errors. */
+  static empty(shape: Shape, dtype: DType = 'f32', what = 'tensor'): Tensor {
+    const n = numel(shape);
+    const bytes = Math.max(4, n * 4);
+    let buffer: GPUBuffer;
+    try {
+      buffer = runtime().alloc(bytes, `${what} of shape ${fmt(shape)} (${dtype})`);
+    } catch (e) {
+      if (e instanceof RangeError) throw new RangeError(e.message);
+      throw e;
+    }
+    return new Tensor(new Storage(buffer, bytes), [...shape], contiguousStrides(shape), 0, dtype);
+  }
+
+  get size(): number {
+    return numel(this.shape);
+  }
+  get rank(): number {
+    return this.shape.length;
+  }
+  get disposed(): boolean {
+    return this._disposed;
+  }
+  get buffer(): GPUBuffer {
+    return this.storage.buffer;
+  }
+
+  isContiguous(): boolean {
+    if (this.offset !== 0) return false;
+    let s = 1;
+    for (let d = this.shape.length - 1; d >= 0; d--) {
+      if (this.shape[d] !== 1 && this.strides[d] !== s) return false;
+      s *= this.shape[d];
+    }
+    return true;
+  }
+
+  /** A new view sharing storage (its own lifetime, same data). */
+  view(shape: Shape, strides: readonly number[], offset = this.offset): Tensor {
+    this.assertAlive('view');
+    return new Tensor(this.storage, [...shape], [...strides], offset, this.dtype);
+  }
+
+  alias(): Tensor {
+    const t = this.view(this.shape, this.strides);
+    return t;
+  }
+
+  assertAlive(op: string): void {
+    if (this._disposed) {
+      throw new Error(`${op}: tensor${this.name ? ` "${this.name}"` : ''} ${this.dtype}${fmt(this.shape)} (id ${this.id}) was disposed`);
+    }
+  }
+
+  dispose(): void {
+    if (this._disposed) return;
+    this._disposed = true;
+    leakRegistry.unregister(this);
+    untrack(this);
+    if (--this.storage.refs === 0) this.storage.release();
+  }
+
+  setName(name: string): this {
+    this.name = name;
+    return this;
+  }
+
+  requireGrad(flag = true): this {
+    this.requiresGrad = flag;
+    return this;
+  }
+
+  /** The same data, cut from the tape. */
+  detach(): Tensor {
+    return this.alias();
+  }
+
+  backward(grad?: Tensor): void {
+    runBackward(this, grad);
+  }
+
+  zeroGrad(): void {
+    this.grad?.dispose();
+    this.grad = null;
+  }
+
+  /** Read back (async): a contiguous copy as a typed array. */
+  async toArray(): Promise<TypedArrayFor<this['dtype']>> {
+    this.assertAlive('toArray');
+    const src = this.isContiguous() ? this : ops.contiguous(this);
+    try {
+      const bytes = await runtime().read(src.buffer, 0, this.size * 4);
+      return (this.dtype === 'i32' ? new Int32Array(bytes) : new Float32Array(bytes)) as TypedArrayFor<this['dtype']>;
+    } finally {
+      if (src !== this) src.dispose();
+    }
+  }
+
+  async item(): Promise<number> {
+    if (this.size !== 1) throw new Error(`item: tensor of shape ${fmt(this.shape)} has ${this.size} elements, not 1`);
+    return (await this.toArray())[0];
+  }
+
+  /** Nested arrays, like tf's arraySync but async. */
+  async toNested(): Promise<unknown> {
+    const flat = Array.from(await this.toArray());
+    const build = (d: number, off: number): unknown => {
+      if (d === this.shape.length) return flat[off];
+      const stride = numel(this.shape.slice(d + 1));
+      return Array.from({ length: this.shape[d] }, (_, i) => build(d + 1, off + i * stride));
+    };
+    return build(0, 0);
+  }
+
+  toString(): string {
+    return `Tensor(${this.dtype}${fmt(this.shape)}${this.requiresGrad ? ', requiresGrad' : ''}${this.name ? `, "${this.name}"` : ''})`;
+  }
+
+  // ---- fluent API: thin wrappers over the op functions ----
+  add(o: Tensor | number): Tensor { return ops.add(this, o); }
+  sub(o: Tensor | number): Tensor { return ops.sub(this, o); }
+  mul(o: Tensor | number): Tensor { return ops.mul(this, o); }
+  div(o: Tensor | number): Tensor { return ops.div(this, o); }
+  pow(o: Tensor | number): Tensor { return ops.pow(this, o); }
+  maximum(o: Tensor | number): Tensor { return ops.maximum(this, o); }
+  minimum(o: Tensor | number): Tensor { return ops.minimum(this, o); }
+  eq(o: Tensor | number): Tensor { return ops.eq(this, o); }
+  ne(o: Tensor | number): Tensor { return ops.ne(this, o); }
+  lt(o: Tensor | number): Tensor { return ops.lt(this, o); }
+  le(o: Tensor | number): Tensor { return ops.le(this, o); }
+  gt(o: Tensor | number): Tensor { return ops.gt(this, o); }
+  ge(o: Tensor | number): Tensor { return ops.ge(this, o); }
+  neg(): Tensor { return ops.neg(this); }
+  exp(): Tensor { return ops.exp(this); }
+  log(): Tensor { return ops.log(this); }
+  sqrt(): Tensor { return ops.sqrt(this); }
+  rsqrt(): Tensor { return ops.rsqrt(this); }
+  abs(): Tensor { return ops.abs(this); }
+  square(): Tensor { return ops.square(this); }
+  reciprocal(): Tensor { return ops.reciprocal(this); }
+  relu(): Tensor { return ops.relu(this); }
+  gelu(): Tensor { return ops.gelu(this); }
+  sigmoid(): Tensor { return ops.sigmoid(this); }
+  tanh(): Tensor { return ops.tanh(this); }
+  sin(): Tensor { return ops.sin(this); }
+  cos(): Tensor { return ops.cos(this); }
+  clamp(lo: number, hi: number): Tensor { return ops.clamp(this, lo, hi); }
+  sum(axes?: number | number[], keepdim = false): Tensor { return ops.sum(this, axes, keepdim); }
+  mean(axes?: number | number[], keepdim = false): Tensor { return ops.mean(this, axes, keepdim); }
+  max(axes?: number | number[], keepdim = false): Tensor { return ops.max(this, axes, keepdim); }
+  min(axes?: number | number[], keepdim = false): Tensor { return ops.min(this, axes, keepdim); }
+  var(axes?: number | number[], opts?: { unbiased?: boolean; keepdim?: boolean }): Tensor { return ops.variance(this, axes, opts); }
+  matmul(o: Tensor): Tensor { return ops.matmul(this, o); }
+  reshape(shape: number[]): Tensor { return ops.reshape(this, shape); }
+  flatten(start = 0, end = -1): Tensor { return ops.flatten(this, start, end); }
+  permute(dims: number[]): Tensor { return ops.permute(this, dims); }
+  transpose(d0 = -2, d1 = -1): Tensor { return ops.transpose(this, d0, d1); }
+  get T(): Tensor { return ops.transpose(this, -2, -1); }
+  slice(axis: number, start: number, end?: number): Tensor { return ops.slice(this, axis, start, end); }
+  expand(shape: number[]): Tensor { return ops.expand(this, shape); }
+  unsqueeze(axis: number): Tensor { return ops.unsqueeze(this, axis); }
+  squeeze(axis?: number): Tensor { return ops.squeeze(this, axis); }
+  contiguous(): Tensor { return ops.contiguous(this); }
+  cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
+  onesLike(): Tensor { return ops.full(this.shape, 1, this.dtype); }
+  zerosLike(): Tensor { return ops.full(this.shape, 0, this.dtype); }
+}

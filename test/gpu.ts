@@ -1,0 +1,10 @@
+// Every test file gets the GPU runtime and releases it, so the worker process can exit.
+import { afterAll, beforeAll } from 'vitest';
+import { init, shutdown } from '../packages/kernels/src/index.ts';
+
+beforeAll(async () => {
+  await init();
+});
+afterAll(async () => {
+  await shutdown();
+});
