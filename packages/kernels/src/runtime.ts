@@ -107,6 +107,11 @@ export class Runtime {
     });
   }
 
+  /** False once shut down or lost. */
+  get alive(): boolean {
+    return !this.destroyed && !this.lost;
+  }
+
   get limits(): Record<string, number> {
     return this.gpu.info.limits;
   }
@@ -140,6 +145,15 @@ export class Runtime {
     this.device.queue.writeBuffer(buf, byteOffset, data.buffer, data.byteOffset, data.byteLength);
   }
 
+  /** Zero a byte range inside the current batch (far cheaper than a fill shader on CPU drivers). */
+  clear(buf: GPUBuffer, byteOffset = 0, bytes?: number): void {
+    this.checkAlive();
+    const enc = this.commandEncoder();
+    this.endPass();
+    enc.clearBuffer(buf, byteOffset, bytes);
+    this.batchKernels.push('clear');
+  }
+
   /** Copy between buffers inside the current batch. */
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
     this.checkAlive();
@@ -162,6 +176,7 @@ export class Runtime {
     try {
       await staging.mapAsync(0x1 /* READ */, 0, aligned);
     } catch (e) {
+      await Promise.all(this.compileChecks);
       this.throwIfFailed();
       throw new GpuError(`readback failed: ${(e as Error).message}`);
     }
@@ -328,7 +343,8 @@ export class Runtime {
     this.recentBatches.push(this.batchKernels);
     if (this.recentBatches.length > 4) this.recentBatches.shift();
     this.batchKernels = [];
-    this.throwIfFailed();
+    // Errors surface at the next read()/sync(), once pending shader-compile checks have reported
+    // the real cause (the uncaptured error alone says only "invalid pipeline").
   }
 
   /** Submit and wait until the GPU has finished everything. */

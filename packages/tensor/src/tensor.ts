@@ -1,17 +1,18 @@
 // A tensor is a strided view (shape, strides, element offset) over ref-counted GPU storage.
-import { runtime } from '@jepa/kernels';
+import { runtime, type Runtime } from '@jepa/kernels';
 import { backward as runBackward, type GradNode } from './autograd.ts';
 import * as ops from './ops/index.ts';
 import { leakRegistry, track, untrack } from './scope.ts';
 import { contiguousStrides, fmt, numel, type Shape } from './shape.ts';
 
 export type DType = 'f32' | 'i32';
-export type TypedArrayFor<D extends DType> = D extends 'i32' ? Int32Array : Float32Array;
 
 /** GPU memory shared by a tensor and its views; returned to the pool when the last one is disposed. */
 export class Storage {
   refs = 0;
   released = false;
+  /** The runtime that owns the buffer: after shutdown() (or a new init()) nothing goes back to a pool. */
+  private readonly owner: Runtime = runtime();
   constructor(
     readonly buffer: GPUBuffer,
     readonly bytes: number,
@@ -19,7 +20,7 @@ export class Storage {
   release(): void {
     if (this.released) return;
     this.released = true;
-    runtime().free(this.buffer);
+    if (this.owner.alive) this.owner.free(this.buffer);
   }
 }
 
@@ -137,16 +138,26 @@ export class Tensor {
     this.grad = null;
   }
 
-  /** Read back (async): a contiguous copy as a typed array. */
-  async toArray(): Promise<TypedArrayFor<this['dtype']>> {
-    this.assertAlive('toArray');
+  private async readBytes(op: string): Promise<ArrayBuffer> {
+    this.assertAlive(op);
     const src = this.isContiguous() ? this : ops.contiguous(this);
     try {
-      const bytes = await runtime().read(src.buffer, 0, this.size * 4);
-      return (this.dtype === 'i32' ? new Int32Array(bytes) : new Float32Array(bytes)) as TypedArrayFor<this['dtype']>;
+      return await runtime().read(src.buffer, 0, this.size * 4);
     } finally {
       if (src !== this) src.dispose();
     }
+  }
+
+  /** Read back (async) as float32 values (i32 tensors are converted). */
+  async toArray(): Promise<Float32Array> {
+    const bytes = await this.readBytes('toArray');
+    return this.dtype === 'i32' ? Float32Array.from(new Int32Array(bytes)) : new Float32Array(bytes);
+  }
+
+  /** Read back (async) an i32 tensor's values. */
+  async toInt32Array(): Promise<Int32Array> {
+    if (this.dtype !== 'i32') throw new Error(`toInt32Array: tensor is ${this.dtype}; use toArray()`);
+    return new Int32Array(await this.readBytes('toInt32Array'));
   }
 
   async item(): Promise<number> {

@@ -107,7 +107,7 @@ export async function vjpCheck(
   const out = f(...inputs);
   const u = randArray(out.size, 77);
   const ut = tensor(u, out.shape);
-  out.mul(ut).sum().backward();
+  tidy(() => out.mul(ut).sum().backward());
   let analytic = 0;
   for (let i = 0; i < inputs.length; i++) {
     if (opts.constant?.includes(i)) continue;
@@ -120,6 +120,10 @@ export async function vjpCheck(
       return f(...shifted).mul(ut).sum();
     }).item();
   const numeric = ((await at(1)) - (await at(-1))) / (2 * eps);
+  for (const t of [...inputs, out, ut]) {
+    t.grad?.dispose();
+    t.dispose();
+  }
   const tol = (opts.rtol ?? 2e-2) * Math.max(1, Math.abs(numeric));
   expect(Math.abs(analytic - numeric), `VJP: analytic ${analytic} vs numeric ${numeric}`).toBeLessThanOrEqual(tol);
 }

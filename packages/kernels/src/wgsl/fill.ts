@@ -22,6 +22,10 @@ ${gridMain()}
 /** out[i] = start + step * i (step 0: a constant fill). */
 export function fill(out: GPUBuffer, n: number, dtype: WgslType, start: number, step = 0): void {
   if (n === 0) return;
+  if (start === 0 && step === 0) {
+    runtime().clear(out, 0, Math.ceil((n * 4) / 4) * 4);
+    return;
+  }
   runtime().dispatch({
     kernel: fillKernel(dtype),
     buffers: [out],

@@ -1,7 +1,25 @@
-// Batched matmul over strided operands: C[b] = A[b] · B[b], with A(b,i,k) at
+// Batched matmul over strided operands: C[b] = A[b] · B[b] (+ bias, GELU), with A(b,i,k) at
 // offA + b*sAb + i*sAi + k*sAk (likewise B), so transposed or broadcast operands need no copy.
-// This is the portable baseline (v1); faster variants choose themselves by shape and adapter.
+//
+// Variants (all strided, all with the fused epilogue; `benchmarks/src/matmul-variants.ts` times them):
+//   v1  portable baseline: 8×8 threads, 4×4 outputs each, strided scalar loads.
+//   v2  per-lane register blocks, scalar loads, any strides (matmul_reg.ts).
+//   v3  v2 with vec4 loads along whichever axis of each operand has stride 1 (scalar loads for an
+//       operand with neither); runs transposed (Cᵀ = Bᵀ Aᵀ) when N is narrower than a lane block.
+//   v4  shared-memory 64×64 tiles (matmul_tiled.ts) — real GPUs.
+//   v5  v3 with A loaded cooperatively by the 8 lanes of a subgroup and shared with
+//       subgroupBroadcast (matmul_sg.ts) — llvmpipe with subgroups of 8.
+// `chooseMatmul` picks one by shape and adapter; `variant` in the args forces one.
 import { Params, runtime, type Kernel } from '../runtime.ts';
+import {
+  STRIDED_PARAMS, epilogueKey, epilogueStore, matmulAccess, matmulBindings, regKernel,
+  type EpilogueSpec, type LoadMode, type RegConfig,
+} from './matmul_reg.ts';
+import { SG_LANES, sgKernel, type SgConfig } from './matmul_sg.ts';
+import { tiledKernel, tiledTile } from './matmul_tiled.ts';
+
+export type MatmulVariant = 'v1' | 'v2' | 'v3' | 'v4' | 'v5';
+export const MATMUL_VARIANTS: readonly MatmulVariant[] = ['v1', 'v2', 'v3', 'v4', 'v5'];
 
 export interface MatmulArgs {
   a: GPUBuffer;
@@ -16,22 +34,52 @@ export interface MatmulArgs {
   bStrides: readonly [number, number, number];
   aOffset?: number;
   bOffset?: number;
+  /** Element offset of the (contiguous [batch, M, N]) output. */
+  outOffset?: number;
+  /** Fused epilogue: out += bias[j] (a length-N vector, broadcast over rows and batch)... */
+  bias?: GPUBuffer;
+  biasOffset?: number;
+  /** ...then out = gelu(out) (erf form). */
+  gelu?: boolean;
+  /** Force a variant (tests, benchmarks); otherwise chooseMatmul decides. */
+  variant?: MatmulVariant;
+  /** Override v2/v3's register tile (the selection sweep). */
+  regConfig?: RegConfig;
+  /** Override v5's block (the selection sweep). */
+  sgConfig?: SgConfig;
 }
 
-const T = 4; // each thread computes a T×T block of C
+export interface MatmulShape {
+  batch: number;
+  M: number;
+  N: number;
+  K: number;
+}
 
-const kernelV1: Kernel = {
-  name: 'matmul_v1_strided',
-  key: 'matmul|v1',
-  access: ['read', 'read', 'rw'],
-  uniform: true,
-  code: () => `
-struct P { M: u32, N: u32, K: u32, offA: u32, offB: u32,
-  sAb: u32, sAi: u32, sAk: u32, sBb: u32, sBk: u32, sBj: u32 };
-@group(0) @binding(0) var<storage, read> A: array<f32>;
-@group(0) @binding(1) var<storage, read> B: array<f32>;
-@group(0) @binding(2) var<storage, read_write> C: array<f32>;
-@group(0) @binding(3) var<uniform> p: P;
+/** Per-lane register blocks of v2/v3 (see the sweep in benchmarks/src/matmul-variants.ts). */
+export const REG_CONFIG: Record<'v2' | 'v3', RegConfig> = {
+  v2: { R: 8, C: 4, LX: 4, LY: 2 },
+  v3: { R: 8, C: 8, LX: 4, LY: 2 },
+};
+
+/** Below this many multiply-adds the chooser takes v1: one small pipeline per epilogue covers every
+ *  layout, and for such sizes the launch, not the kernel, is the cost. */
+export const SMALL_MATMUL = 64 * 64 * 64;
+
+/** v5's block: rows per workgroup, columns per lane. */
+export const SG_CONFIG: SgConfig = { R: 16, C: 8 };
+
+const T = 4; // v1: each thread computes a T×T block of C
+
+function v1Kernel(e: EpilogueSpec): Kernel {
+  return {
+    name: `matmul_v1_strided${e.bias || e.gelu ? '_' + epilogueKey(e) : ''}`,
+    key: `matmul|v1|${epilogueKey(e)}`,
+    access: matmulAccess(e),
+    uniform: true,
+    code: () => `
+${STRIDED_PARAMS}
+${matmulBindings(e)}
 @compute @workgroup_size(8, 8, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i0 = gid.y * ${T}u;
@@ -54,29 +102,153 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       for (var c = 0u; c < ${T}u; c++) { acc[r][c] = fma(av[r], bv[c], acc[r][c]); }
     }
   }
-  let cBase = bat * p.M * p.N;
   for (var r = 0u; r < ${T}u; r++) {
     let i = i0 + r;
     if (i >= p.M) { break; }
     for (var c = 0u; c < ${T}u; c++) {
       let j = j0 + c;
-      if (j < p.N) { C[cBase + i * p.N + j] = acc[r][c]; }
+      if (j < p.N) { ${epilogueStore(e, 'acc[r][c]', 'i', 'j', 'bat')} }
     }
   }
 }`,
-};
+  };
+}
+
+const kernels = new Map<string, Kernel>();
+function cached(key: string, make: () => Kernel): Kernel {
+  let k = kernels.get(key);
+  if (!k) kernels.set(key, (k = make()));
+  return k;
+}
+
+/** True for CPU rasterizers (llvmpipe/lavapipe, SwiftShader), where the barrier-free kernels win. */
+export function isCpuAdapter(adapter: string): boolean {
+  return /llvmpipe|lavapipe|swiftshader|softpipe/i.test(adapter);
+}
+
+/** True when the device runs v5: subgroups enabled, always 8 lanes wide. */
+export function hasSubgroups8(): boolean {
+  const rt = runtime();
+  const ai = (rt.device as unknown as { adapterInfo?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).adapterInfo;
+  return rt.gpu.hasSubgroups && ai?.subgroupMinSize === SG_LANES && ai?.subgroupMaxSize === SG_LANES;
+}
+
+/** The variant for a shape on an adapter (`runtime().gpu.info.adapter`); `sg8`: see hasSubgroups8. */
+export function chooseMatmul(s: MatmulShape, adapter: string, sg8 = false): MatmulVariant {
+  if (s.M * s.N * s.K < SMALL_MATMUL) return 'v1';
+  if (isCpuAdapter(adapter)) {
+    return sg8 ? 'v5' : 'v3';
+  }
+  // Real GPUs: shared-memory tiles once there is a tile's worth of work, v1 for thin problems.
+  return s.M >= 32 && s.N >= 32 && s.K >= 16 ? 'v4' : 'v1';
+}
+
+/** How v3 reads an operand with [batch, free, k] strides: vec4 along k, along the free dim, or scalar. */
+function loadMode(s: readonly [number, number, number], off: number, K: number, batch: number): LoadMode {
+  const [sb, sf, sk] = s;
+  if (off % 4 !== 0 || (batch > 1 && sb % 4 !== 0)) return 's';
+  if (sk === 1 && K % 4 === 0 && sf % 4 === 0) return 'k4';
+  if (sf === 1 && sk % 4 === 0) return 'f4';
+  return 's';
+}
+
+let sg8Cache: { dev: GPUDevice; v: boolean } | null = null;
+function sg8(): boolean {
+  const dev = runtime().device;
+  if (sg8Cache?.dev !== dev) sg8Cache = { dev, v: hasSubgroups8() };
+  return sg8Cache.v;
+}
+
+/** One launch's operands, after the variant swapped them if it does. */
+interface Launch {
+  M: number; N: number; K: number;
+  offA: number; sA: readonly [number, number, number];
+  offB: number; sB: readonly [number, number, number];
+  offC: number; sC: readonly [number, number, number];
+  bI: number; bJ: number;
+}
 
 export function matmul(a: MatmulArgs): void {
   const rt = runtime();
   if (a.M === 0 || a.N === 0 || a.batch === 0) return;
-  const p = new Params()
-    .u32(a.M).u32(a.N).u32(a.K).u32(a.aOffset ?? 0).u32(a.bOffset ?? 0)
-    .u32(a.aStrides[0]).u32(a.aStrides[1]).u32(a.aStrides[2])
-    .u32(a.bStrides[0]).u32(a.bStrides[1]).u32(a.bStrides[2]);
-  rt.dispatch({
-    kernel: kernelV1,
-    buffers: [a.a, a.b, a.out],
-    params: p,
-    workgroups: [Math.ceil(a.N / (8 * T)), Math.ceil(a.M / (8 * T)), a.batch],
-  });
+  const variant = a.variant ?? chooseMatmul(a, rt.gpu.info.adapter, sg8());
+  const e: EpilogueSpec = { bias: !!a.bias, gelu: !!a.gelu };
+  let L: Launch = {
+    M: a.M, N: a.N, K: a.K,
+    offA: a.aOffset ?? 0, sA: a.aStrides,
+    offB: a.bOffset ?? 0, sB: a.bStrides,
+    offC: a.outOffset ?? 0, sC: [a.M * a.N, a.N, 1],
+    bI: 0, bJ: 1,
+  };
+  let bufA = a.a, bufB = a.b;
+  let kernel: Kernel;
+  let wg: (l: Launch) => [number, number];
+  switch (variant) {
+    case 'v1':
+      kernel = cached(`v1|${epilogueKey(e)}`, () => v1Kernel(e));
+      wg = (l) => [Math.ceil(l.N / (8 * T)), Math.ceil(l.M / (8 * T))];
+      break;
+    case 'v2':
+    case 'v3': {
+      const cfg = a.regConfig ?? REG_CONFIG[variant];
+      // Thin outputs (fewer columns than a lane block, more rows): Cᵀ = Bᵀ Aᵀ puts the lanes along M.
+      if (variant === 'v3' && a.N < cfg.C && a.M > a.N) {
+        L = {
+          M: a.N, N: a.M, K: a.K,
+          offA: L.offB, sA: [a.bStrides[0], a.bStrides[2], a.bStrides[1]],
+          offB: L.offA, sB: [a.aStrides[0], a.aStrides[2], a.aStrides[1]],
+          offC: L.offC, sC: [a.M * a.N, 1, a.N],
+          bI: 1, bJ: 0,
+        };
+        bufA = a.b;
+        bufB = a.a;
+      }
+      const mA: LoadMode = variant === 'v2' ? 's' : loadMode(L.sA, L.offA, L.K, a.batch);
+      const mB: LoadMode = variant === 'v2' ? 's' : loadMode([L.sB[0], L.sB[2], L.sB[1]], L.offB, L.K, a.batch);
+      const ck = `${cfg.R}|${cfg.C}|${cfg.LX}|${cfg.LY}|${mA}|${mB}`;
+      kernel = cached(`reg|${variant}|${ck}|${epilogueKey(e)}`, () => regKernel(cfg, mA, mB, e, variant));
+      wg = (l) => [Math.ceil(l.N / (cfg.LX * cfg.C)), Math.ceil(l.M / (cfg.LY * cfg.R))];
+      break;
+    }
+    case 'v5': {
+      const cfg = a.sgConfig ?? SG_CONFIG;
+      if (!sg8()) throw new Error('matmul v5 needs subgroups of exactly 8 invocations');
+      if (a.N < cfg.C * 2 && a.M > a.N) {
+        L = {
+          M: a.N, N: a.M, K: a.K,
+          offA: L.offB, sA: [a.bStrides[0], a.bStrides[2], a.bStrides[1]],
+          offB: L.offA, sB: [a.aStrides[0], a.aStrides[2], a.aStrides[1]],
+          offC: L.offC, sC: [a.M * a.N, 1, a.N],
+          bI: 1, bJ: 0,
+        };
+        bufA = a.b;
+        bufB = a.a;
+      }
+      const mA = loadMode(L.sA, L.offA, L.K, a.batch);
+      const mB = loadMode([L.sB[0], L.sB[2], L.sB[1]], L.offB, L.K, a.batch);
+      kernel = cached(`sg|${cfg.R}|${cfg.C}|${mA}|${mB}|${epilogueKey(e)}`, () => sgKernel(cfg, mA, mB, e, 'v5'));
+      wg = (l) => [Math.ceil(l.N / (SG_LANES * cfg.C)), Math.ceil(l.M / cfg.R)];
+      break;
+    }
+    case 'v4':
+      kernel = cached(`v4|${epilogueKey(e)}`, () => tiledKernel(e, 'v4'));
+      wg = (l) => [Math.ceil(l.N / tiledTile()), Math.ceil(l.M / tiledTile())];
+      break;
+    default:
+      throw new Error(`matmul: unknown variant ${String(variant)}`);
+  }
+  const buffers = a.bias ? [bufA, bufB, a.out, a.bias] : [bufA, bufB, a.out];
+  const [gx, gy] = wg(L);
+  const maxZ = rt.limits.maxComputeWorkgroupsPerDimension ?? 65535;
+  // Batches past the per-dimension limit go out as several dispatches with shifted offsets.
+  for (let b0 = 0; b0 < a.batch; b0 += maxZ) {
+    const nb = Math.min(maxZ, a.batch - b0);
+    const p = new Params()
+      .u32(L.M).u32(L.N).u32(L.K)
+      .u32(L.offA + b0 * L.sA[0]).u32(L.sA[0]).u32(L.sA[1]).u32(L.sA[2])
+      .u32(L.offB + b0 * L.sB[0]).u32(L.sB[0]).u32(L.sB[1]).u32(L.sB[2])
+      .u32(L.offC + b0 * L.sC[0]).u32(L.sC[0]).u32(L.sC[1]).u32(L.sC[2])
+      .u32(L.bI).u32(L.bJ).u32(a.biasOffset ?? 0);
+    rt.dispatch({ kernel, buffers, params: p, workgroups: [gx, gy, nb] });
+  }
 }

@@ -9,13 +9,14 @@ import { sumToShape } from './reduce.ts';
 
 export function contiguous(x: Tensor): Tensor {
   x.assertAlive('contiguous');
-  if (x.isContiguous()) return x.alias();
-  const out = ew('contiguous', 'a', [x], { shape: x.shape });
+  // An alias still needs a tape node, or the gradient would stop here.
+  const out = x.isContiguous() ? x.alias() : ew('contiguous', 'a', [x], { shape: x.shape });
   return record(out, 'contiguous', [x], (g) => [g]);
 }
 
+/** Convert dtype (no gradient across a dtype change; same-dtype casts pass it through). */
 export function cast(x: Tensor, dtype: DType): Tensor {
-  if (x.dtype === dtype) return x.alias();
+  if (x.dtype === dtype) return record(x.alias(), 'cast', [x], (g) => [g]);
   return ew(`cast_${dtype}`, 'a', [x], { outDtype: dtype, shape: x.shape });
 }
 
@@ -107,7 +108,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
     s[off + i] = want;
     strides[off + i] = x.shape[i] === want ? x.strides[i] : 0;
   }
-  if (sameShape(s, x.shape)) return x.alias();
+  if (sameShape(s, x.shape)) return record(x.alias(), 'expand', [x], (g) => [g]);
   const out = x.view(s, strides);
   return record(out, 'expand', [x], (g) => [sumToShape(g, x.shape)]);
 }

@@ -1,0 +1,214 @@
+// Matmul variant selection harness: times every variant (and, with --sweep, every register tile of
+// v2) over a set of shapes on the default adapter and prints the table that justified the choice
+// in chooseMatmul / REG_CONFIG.   tsx benchmarks/src/matmul-variants.ts [--quick] [--sweep] [--variants v1,v2]
+import { init, runtime, shutdown } from '@jepa/kernels';
+import { MATMUL_VARIANTS, REG_CONFIG, SG_CONFIG, chooseMatmul, hasSubgroups8, matmul, type MatmulVariant, type RegConfig, type SgConfig } from './kernels-internal.ts';
+import { fmtNum, gflops, table, timeAsync } from './timing.ts';
+
+export interface MmCase {
+  name: string;
+  batch: number;
+  M: number;
+  N: number;
+  K: number;
+  /** 'nn': A [M,K], B [K,N]; 'nt': B given as [N,K] (linear); 'tn': A given as [K,M] (weight grads) */
+  layout?: 'nn' | 'nt' | 'tn';
+  bias?: boolean;
+  gelu?: boolean;
+}
+
+export function caseStrides(c: MmCase): { a: [number, number, number]; b: [number, number, number] } {
+  const { M, N, K } = c;
+  const lay = c.layout ?? 'nn';
+  return {
+    a: lay === 'tn' ? [M * K, 1, M] : [M * K, K, 1],
+    b: lay === 'nt' ? [K * N, 1, K] : [K * N, N, 1],
+  };
+}
+
+function fill(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = (s / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+export interface MmBuffers {
+  a: GPUBuffer;
+  b: GPUBuffer;
+  out: GPUBuffer;
+  bias: GPUBuffer;
+  free(): void;
+}
+
+export function mmBuffers(c: MmCase): MmBuffers {
+  const rt = runtime();
+  const up = (n: number, seed: number) => {
+    const buf = rt.alloc(Math.max(4, n * 4));
+    rt.write(buf, 0, fill(n, seed));
+    return buf;
+  };
+  const a = up(c.batch * c.M * c.K, 1), b = up(c.batch * c.K * c.N, 2), bias = up(c.N, 3);
+  const out = rt.alloc(Math.max(4, c.batch * c.M * c.N * 4));
+  return { a, b, out, bias, free: () => [a, b, out, bias].forEach((x) => rt.free(x)) };
+}
+
+export function runCase(c: MmCase, bufs: MmBuffers, variant?: MatmulVariant, regConfig?: RegConfig, sgConfig?: SgConfig): void {
+  const s = caseStrides(c);
+  matmul({
+    a: bufs.a, b: bufs.b, out: bufs.out, batch: c.batch, M: c.M, N: c.N, K: c.K,
+    aStrides: s.a, bStrides: s.b,
+    bias: c.bias ? bufs.bias : undefined, gelu: c.gelu, variant, regConfig, sgConfig,
+  });
+}
+
+export const flopsOf = (c: MmCase) => 2 * c.batch * c.M * c.N * c.K;
+
+export function shapeLabel(c: MmCase): string {
+  return `${c.batch > 1 ? c.batch + '×' : ''}${c.M}×${c.K}×${c.N}${c.layout && c.layout !== 'nn' ? ' ' + c.layout : ''}${c.bias ? '+b' : ''}${c.gelu ? '+gelu' : ''}`;
+}
+
+export const VARIANT_CASES: MmCase[] = [
+  { name: 'sq256', batch: 1, M: 256, N: 256, K: 256 },
+  { name: 'sq512', batch: 1, M: 512, N: 512, K: 512 },
+  { name: 'sq1024', batch: 1, M: 1024, N: 1024, K: 1024 },
+  { name: 'bert-qkv', batch: 1, M: 1024, N: 768, K: 768, layout: 'nt', bias: true },
+  { name: 'bert-up', batch: 1, M: 1024, N: 3072, K: 768, layout: 'nt', bias: true, gelu: true },
+  { name: 'bert-down', batch: 1, M: 1024, N: 768, K: 3072, layout: 'nt', bias: true },
+  { name: 'bert-dW', batch: 1, M: 768, N: 768, K: 1024, layout: 'tn' },
+  { name: 'attn-qk', batch: 24, M: 128, N: 128, K: 64, layout: 'nt' },
+  { name: 'attn-pv', batch: 24, M: 128, N: 64, K: 128 },
+  { name: 'odd', batch: 3, M: 130, N: 65, K: 33 },
+  { name: 'skinny', batch: 1, M: 4096, N: 2, K: 768, layout: 'nt' },
+  { name: 'matvec', batch: 1, M: 1, N: 3072, K: 768 },
+];
+
+export const SWEEP: RegConfig[] = [
+  { R: 4, C: 4, LX: 4, LY: 2 },
+  { R: 8, C: 8, LX: 4, LY: 2 },
+  { R: 8, C: 16, LX: 4, LY: 2 },
+  { R: 16, C: 8, LX: 4, LY: 2 },
+  { R: 16, C: 16, LX: 4, LY: 2 },
+  { R: 16, C: 16, LX: 8, LY: 1 },
+];
+
+export const SG_SWEEP: SgConfig[] = [
+  { R: 8, C: 4 },
+  { R: 16, C: 4 },
+  { R: 16, C: 8 },
+  { R: 32, C: 4 },
+  { R: 32, C: 8 },
+  { R: 48, C: 4 },
+  { R: 64, C: 4 },
+];
+
+export interface CaseTiming {
+  ms: number;
+  /** process CPU ms per run */
+  cpuMs: number;
+  /** the first (compiling) run */
+  firstMs: number;
+}
+
+/** GFLOP/s on an idle machine, from CPU time: the machine is shared, wall time is not reliable. */
+export const cpuGflops = (flops: number, t: CaseTiming, threads: number) => flops / (t.cpuMs / threads) / 1e6;
+
+export async function timeCase(c: MmCase, bufs: MmBuffers, variant: MatmulVariant, cfg?: RegConfig, sg?: SgConfig, quick = false): Promise<CaseTiming> {
+  const rt = runtime();
+  const t0 = performance.now();
+  runCase(c, bufs, variant, cfg, sg);
+  await rt.sync();
+  const firstMs = performance.now() - t0;
+  const t = await timeAsync(async () => { runCase(c, bufs, variant, cfg, sg); await rt.sync(); },
+    { warmup: 0, reps: quick ? 3 : 5, minReps: quick ? 1 : 3, budgetMs: quick ? 1500 : 4000 });
+  return { ms: t.median, cpuMs: t.cpuMedian, firstMs };
+}
+
+/** llvmpipe's worker threads (LP_NUM_THREADS, else one per core). */
+export const lpThreads = () => Number(process.env.LP_NUM_THREADS) || (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency || 2;
+
+export async function variantTable(cases: MmCase[], variants: readonly MatmulVariant[], quick = false): Promise<string> {
+  const rt = runtime();
+  const sg8 = hasSubgroups8();
+  const th = lpThreads();
+  const rows: (string | number)[][] = [];
+  for (const c of cases) {
+    const bufs = mmBuffers(c);
+    const row: (string | number)[] = [shapeLabel(c)];
+    let best = '', bestG = 0;
+    for (const v of variants) {
+      if (v === 'v5' && !sg8) { row.push('n/a'); continue; }
+      const t = await timeCase(c, bufs, v, undefined, undefined, quick);
+      const g = cpuGflops(flopsOf(c), t, th);
+      if (g > bestG) { bestG = g; best = v; }
+      row.push(`${fmtNum(gflops(flopsOf(c), t.ms))} / ${fmtNum(g)} (${fmtNum(t.firstMs, 0)}ms)`);
+    }
+    row.push(best, chooseMatmul(c, rt.gpu.info.adapter, sg8));
+    rows.push(row);
+    bufs.free();
+    process.stdout.write('.');
+  }
+  process.stdout.write('\n');
+  return 'GFLOP/s from wall time / from CPU time ÷ ' + th + ' threads (first, compiling run)\n' +
+    table(['shape (batch×M×K×N)', ...variants, 'best', 'chosen'], rows);
+}
+
+export async function sweepTable(cases: MmCase[], variant: 'v3' | 'v5', pick?: number[]): Promise<string> {
+  const th = lpThreads();
+  const rows: (string | number)[][] = [];
+  const list: (RegConfig | SgConfig)[] = variant === 'v5' ? SG_SWEEP : SWEEP;
+  for (const [n, cfg] of list.entries()) {
+    if (pick && !pick.includes(n)) continue;
+    const reg = variant === 'v3' ? (cfg as RegConfig) : undefined;
+    const sg = variant === 'v5' ? (cfg as SgConfig) : undefined;
+    const cur = variant === 'v5' ? SG_CONFIG : REG_CONFIG.v3;
+    const isCur = JSON.stringify(cur) === JSON.stringify(cfg);
+    const label = reg ? `R${reg.R} C${reg.C} lanes ${reg.LX}×${reg.LY}` : `R${sg!.R} C${sg!.C}`;
+    const row: (string | number)[] = [`${n}: ${label}${isCur ? ' *' : ''}`];
+    for (const c of cases) {
+      const bufs = mmBuffers(c);
+      const t = await timeCase(c, bufs, variant, reg, sg);
+      row.push(`${fmtNum(gflops(flopsOf(c), t.ms))} / ${fmtNum(cpuGflops(flopsOf(c), t, th))} (${fmtNum(t.firstMs, 0)})`);
+      bufs.free();
+    }
+    rows.push(row);
+    process.stdout.write('.');
+  }
+  process.stdout.write('\n');
+  return `${variant} block sweep, GFLOP/s wall / CPU-time based (first run ms)\n` + table([`${variant} block`, ...cases.map(shapeLabel)], rows);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const vi = args.indexOf('--variants');
+  const variants = (vi >= 0 ? args[vi + 1].split(',') : MATMUL_VARIANTS) as MatmulVariant[];
+  const ci = args.indexOf('--cases');
+  const names = ci >= 0 ? args[ci + 1].split(',') : null;
+  await init();
+  const rt = runtime();
+  console.log(`adapter: ${rt.gpu.info.adapter} (${rt.gpu.info.backend})`);
+  try {
+    if (args.includes('--sweep')) {
+      const sc = VARIANT_CASES.filter((c) => (names ?? ['sq512', 'sq1024', 'bert-up', 'attn-qk']).includes(c.name));
+      const ri = args.indexOf('--configs');
+      const pick = ri >= 0 ? args[ri + 1].split(',').map(Number) : undefined;
+      console.log(await sweepTable(sc, variants.includes('v3') ? 'v3' : 'v5', pick));
+    } else {
+      const cases = VARIANT_CASES.filter((c) => (names ? names.includes(c.name) : !quick || c.M * c.N * c.K <= 1024 ** 3));
+      console.log(await variantTable(cases, variants, quick));
+    }
+  } finally {
+    await shutdown();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,75 @@
+// A sentence encoder: tokenizer + BERT + pooling. forward() keeps the tape (training);
+// embed() runs in eval mode without it, in batches, and returns host vectors.
+import { BertModel, BertTokenizer, pool } from '@jepa/nn';
+import { noGrad, tensor, tidyAsync, type Tensor } from '@jepa/tensor';
+import type { Pooling } from '../train/config.ts';
+
+export interface Batch {
+  ids: Tensor;
+  mask: Tensor;
+  /** Host copies, for objectives that edit tokens (MLM). */
+  hostIds: Int32Array;
+  hostMask: Int32Array;
+  batch: number;
+  seqLen: number;
+}
+
+export class SentenceEncoder {
+  constructor(
+    readonly bert: BertModel,
+    readonly tokenizer: BertTokenizer,
+    readonly pooling: Pooling,
+    readonly maxTokens: number,
+  ) {}
+
+  get hidden(): number {
+    return this.bert.config.hidden_size;
+  }
+
+  tokenize(texts: readonly string[]): Batch {
+    const enc = this.tokenizer.encodeBatch([...texts], { maxLength: this.maxTokens, padding: 'longest', truncation: true });
+    return {
+      ids: tensor(enc.ids, [enc.batch, enc.seqLen], 'i32'),
+      mask: tensor(Float32Array.from(enc.attentionMask), [enc.batch, enc.seqLen]),
+      hostIds: enc.ids,
+      hostMask: enc.attentionMask,
+      batch: enc.batch,
+      seqLen: enc.seqLen,
+    };
+  }
+
+  /** Pooled embeddings [B, H] of a tokenized batch (differentiable). */
+  encode(b: Batch): Tensor {
+    const { lastHidden } = this.bert.forward(b.ids, b.mask);
+    return pool(lastHidden, b.mask, this.pooling);
+  }
+
+  forward(texts: readonly string[]): Tensor {
+    return this.encode(this.tokenize(texts));
+  }
+
+  /** Host embeddings for many texts, in eval mode and batches; restores the previous mode. */
+  async embed(texts: readonly string[], batchSize = 128): Promise<Float32Array[]> {
+    const wasTraining = this.bert.training;
+    this.bert.eval();
+    const out: Float32Array[] = [];
+    try {
+      // Sort by length so each batch pads little; restore order at the end.
+      const order = [...texts.keys()].sort((a, b) => texts[a].length - texts[b].length);
+      const tmp = new Array<Float32Array>(texts.length);
+      for (let i = 0; i < order.length; i += batchSize) {
+        const idx = order.slice(i, i + batchSize);
+        const flat = await tidyAsync(async () => {
+          const e = noGrad(() => this.forward(idx.map((k) => texts[k])));
+          return e.toArray();
+        });
+        const H = flat.length / idx.length;
+        idx.forEach((k, j) => (tmp[k] = flat.slice(j * H, (j + 1) * H)));
+      }
+      out.push(...tmp);
+    } finally {
+      if (wasTraining) this.bert.train();
+    }
+    return out;
+  }
+}

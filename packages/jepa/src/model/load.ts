@@ -1,0 +1,32 @@
+// Load an encoder from one of our output dirs or a plain Hugging Face BERT dir, or build a
+// randomly initialised one (a baseline).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BertModel, BertTokenizer, bertConfig, type BertPreset } from '@jepa/nn';
+import { manualSeed } from '@jepa/tensor';
+import type { Pooling } from '../train/config.ts';
+import { SentenceEncoder } from './encoder.ts';
+
+export interface LoadOptions {
+  pooling?: Pooling;
+  maxTokens?: number;
+}
+
+export async function loadEncoder(dir: string, opts: LoadOptions = {}): Promise<SentenceEncoder> {
+  for (const f of ['config.json', 'model.safetensors', 'vocab.txt']) {
+    if (!existsSync(join(dir, f))) throw new Error(`--model ${dir}: missing ${f} (expected a dir with config.json, model.safetensors, vocab.txt)`);
+  }
+  const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { jepa?: { pooling?: Pooling; maxTokens?: number } };
+  const { model } = await BertModel.fromPretrained(dir, { strict: false });
+  const tokenizer = BertTokenizer.fromVocabFile(join(dir, 'vocab.txt'));
+  // Pooling defaults to the model's own, else CLS (the last hidden state at [CLS], not the HF pooler).
+  const pooling = opts.pooling ?? cfg.jepa?.pooling ?? 'cls';
+  const maxTokens = opts.maxTokens ?? cfg.jepa?.maxTokens ?? 128;
+  return new SentenceEncoder(model.eval(), tokenizer, pooling, maxTokens);
+}
+
+export function randomEncoder(preset: BertPreset, opts: LoadOptions & { seed?: number } = {}): SentenceEncoder {
+  manualSeed(opts.seed ?? 1);
+  const bert = new BertModel(bertConfig(preset)).eval();
+  return new SentenceEncoder(bert, BertTokenizer.default(), opts.pooling ?? 'cls', opts.maxTokens ?? 128);
+}

@@ -1,0 +1,33 @@
+// JEPA with VICReg: a sentence and a WordCrop view of it through the same encoder, an expander
+// on each pooled embedding, and the VICReg loss on the two expansions.
+import { Expander } from '@jepa/nn';
+import type { SentenceEncoder } from '../model/encoder.ts';
+import { vicregLoss } from '../loss/vicreg.ts';
+import type { TrainConfig } from '../train/config.ts';
+import { makeViews } from '../views/wordcrop.ts';
+import type { ObjectiveImpl } from './objective.ts';
+
+export function expanderDims(cfg: Pick<TrainConfig, 'expander'>, hidden: number): number[] {
+  return [hidden, ...(cfg.expander.length ? cfg.expander : [4 * hidden, 4 * hidden, 4 * hidden])];
+}
+
+export function jepaObjective(enc: SentenceEncoder, cfg: TrainConfig): ObjectiveImpl {
+  const expander = new Expander(expanderDims(cfg, enc.hidden), { finalBias: cfg.expanderFinalBias });
+  return {
+    name: 'jepa',
+    heads: { expander },
+    step(sentences, rng) {
+      const views = makeViews([...sentences], { rng, cropBoth: cfg.cropBoth });
+      const a = enc.tokenize(views.a);
+      const b = enc.tokenize(views.b);
+      const za = expander.forward(enc.encode(a));
+      const zb = expander.forward(enc.encode(b));
+      const t = vicregLoss(za, zb, { variant: cfg.loss, lambda: cfg.lambda, mu: cfg.mu, nu: cfg.nu });
+      return {
+        loss: t.loss,
+        terms: { inv: t.invariance, var: t.variance, cov: t.covariance },
+        tokens: a.batch * a.seqLen + b.batch * b.seqLen,
+      };
+    },
+  };
+}

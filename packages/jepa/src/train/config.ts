@@ -1,0 +1,229 @@
+// Training configuration: defaults, named recipes, and validation with errors naming the field.
+
+export type Objective = 'jepa' | 'mlm' | 'simcse';
+export type Pooling = 'cls' | 'mean' | 'max';
+export type Schedule = 'constant' | 'linear' | 'cosine';
+
+export interface TrainConfig {
+  preset: 'tiny' | 'mini' | 'small' | 'base';
+  /** A Hugging Face BERT dir (config.json, model.safetensors, vocab.txt) to start from. */
+  init: string | null;
+  objective: Objective;
+  loss: 'official' | 'seed';
+  steps: number;
+  batchSize: number;
+  maxTokens: number;
+  lr: number;
+  schedule: Schedule;
+  warmup: number;
+  weightDecay: number;
+  clip: number;
+  /** Expander hidden/output dims after the encoder width; [] = derive (4× hidden, three layers). */
+  expander: number[];
+  expanderFinalBias: boolean;
+  pooling: Pooling;
+  lambda: number;
+  mu: number;
+  nu: number;
+  cropBoth: boolean;
+  /** SimCSE temperature and MLM mask rate. */
+  temperature: number;
+  maskRate: number;
+  dropout: number | null;
+  seed: number;
+  evalEvery: number;
+  /** Queries of the dev set used by periodic evaluations (0 = all); the final one uses all. */
+  evalQueries: number;
+  evalFile: string | null;
+  trainFile: string | null;
+  out: string;
+  resume: string | null;
+  logEvery: number;
+  collapseStd: number;
+}
+
+export const DEFAULTS: TrainConfig = {
+  preset: 'tiny',
+  init: null,
+  objective: 'jepa',
+  loss: 'official',
+  steps: 400,
+  batchSize: 32,
+  maxTokens: 32,
+  lr: 5e-4,
+  schedule: 'linear',
+  warmup: 40, // 10% of steps unless set
+  weightDecay: 0.01,
+  clip: 1.0,
+  expander: [],
+  expanderFinalBias: true,
+  pooling: 'cls',
+  lambda: 25,
+  mu: 25,
+  nu: 1,
+  cropBoth: false,
+  temperature: 0.05,
+  maskRate: 0.15,
+  dropout: null,
+  seed: 1,
+  evalEvery: 100,
+  evalQueries: 200,
+  evalFile: null,
+  trainFile: null,
+  out: 'runs/default',
+  resume: null,
+  logEvery: 10,
+  collapseStd: 0.01,
+};
+
+/** The seed paper's recipe: bert-base from a checkpoint, batch 8, constant 3e-5, 20k steps, seed loss. */
+export const RECIPES: Record<string, Partial<TrainConfig>> = {
+  default: {},
+  seed: {
+    preset: 'base',
+    objective: 'jepa',
+    loss: 'seed',
+    pooling: 'cls',
+    expander: [1536, 1536, 1536],
+    batchSize: 8,
+    lr: 3e-5,
+    weightDecay: 0,
+    schedule: 'constant',
+    warmup: 0,
+    clip: 1.0,
+    steps: 20000,
+    evalEvery: 1000,
+    evalQueries: 0,
+    maxTokens: 128,
+  },
+};
+
+type Kind = 'int' | 'pos' | 'num' | 'bool' | 'str' | 'str?' | 'ints' | 'num?';
+const FIELDS: Record<keyof TrainConfig, Kind | readonly string[]> = {
+  preset: ['tiny', 'mini', 'small', 'base'],
+  init: 'str?',
+  objective: ['jepa', 'mlm', 'simcse'],
+  loss: ['official', 'seed'],
+  steps: 'pos',
+  batchSize: 'pos',
+  maxTokens: 'pos',
+  lr: 'num',
+  schedule: ['constant', 'linear', 'cosine'],
+  warmup: 'int',
+  weightDecay: 'num',
+  clip: 'num',
+  expander: 'ints',
+  expanderFinalBias: 'bool',
+  pooling: ['cls', 'mean', 'max'],
+  lambda: 'num',
+  mu: 'num',
+  nu: 'num',
+  cropBoth: 'bool',
+  temperature: 'num',
+  maskRate: 'num',
+  dropout: 'num?',
+  seed: 'int',
+  evalEvery: 'int',
+  evalQueries: 'int',
+  evalFile: 'str?',
+  trainFile: 'str?',
+  out: 'str',
+  resume: 'str?',
+  logEvery: 'pos',
+  collapseStd: 'num',
+};
+
+export class ConfigError extends Error {
+  constructor(msg: string) {
+    super(msg);
+    this.name = 'ConfigError';
+  }
+}
+
+function coerce(key: string, kind: Kind | readonly string[], v: unknown): unknown {
+  const bad = (what: string) => new ConfigError(`config "${key}": expected ${what}, got ${JSON.stringify(v)}`);
+  if (Array.isArray(kind)) {
+    if (typeof v !== 'string' || !kind.includes(v)) throw bad(`one of ${kind.join('|')}`);
+    return v;
+  }
+  const num = (x: unknown) => (typeof x === 'string' && x.trim() !== '' ? Number(x) : x);
+  switch (kind) {
+    case 'int':
+    case 'pos': {
+      const n = num(v);
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < (kind === 'pos' ? 1 : 0)) throw bad(kind === 'pos' ? 'a positive integer' : 'a non-negative integer');
+      return n;
+    }
+    case 'num':
+    case 'num?': {
+      if (kind === 'num?' && (v === null || v === 'null' || v === undefined)) return null;
+      const n = num(v);
+      if (typeof n !== 'number' || !Number.isFinite(n)) throw bad('a number');
+      return n;
+    }
+    case 'bool':
+      if (v === true || v === 'true' || v === '1' || v === '') return true;
+      if (v === false || v === 'false' || v === '0') return false;
+      throw bad('true or false');
+    case 'str':
+      if (typeof v !== 'string' || !v) throw bad('a non-empty string');
+      return v;
+    case 'str?':
+      if (v === null || v === undefined || v === '') return null;
+      if (typeof v !== 'string') throw bad('a string');
+      return v;
+    case 'ints': {
+      const list = typeof v === 'string' ? v.split(/[,x]/).filter(Boolean).map(Number) : v;
+      if (!Array.isArray(list) || !list.every((x) => Number.isInteger(x) && x > 0)) throw bad('a list of positive integers like 512,512,512');
+      return list;
+    }
+  }
+}
+
+/** Merge recipe, JSON config and flags (later wins), validating every field. */
+export function resolveConfig(...layers: Record<string, unknown>[]): TrainConfig {
+  const out: Record<string, unknown> = { ...DEFAULTS };
+  for (const layer of layers) {
+    for (const [k, v] of Object.entries(layer)) {
+      if (v === undefined) continue;
+      if (!(k in FIELDS)) {
+        const near = Object.keys(FIELDS).find((f) => f.toLowerCase() === k.toLowerCase().replace(/-/g, ''));
+        throw new ConfigError(`unknown config "${k}"${near ? ` (did you mean "${near}"?)` : ''}; known: ${Object.keys(FIELDS).join(', ')}`);
+      }
+      out[k] = coerce(k, FIELDS[k as keyof TrainConfig], v);
+    }
+  }
+  const c = out as unknown as TrainConfig;
+  // Unless set explicitly, warmup is 10% of the run.
+  if (!layers.some((l) => l.warmup !== undefined)) c.warmup = Math.floor(c.steps / 10);
+  if (c.lr <= 0) throw new ConfigError(`config "lr": must be > 0, got ${c.lr}`);
+  if (c.warmup > c.steps) throw new ConfigError(`config "warmup": ${c.warmup} exceeds steps ${c.steps}`);
+  if (c.objective === 'jepa' && c.batchSize < 2) throw new ConfigError('config "batchSize": VICReg needs at least 2');
+  if (c.maskRate <= 0 || c.maskRate >= 1) throw new ConfigError(`config "maskRate": must be in (0, 1), got ${c.maskRate}`);
+  if (c.maxTokens < 3) throw new ConfigError(`config "maxTokens": must be at least 3 ([CLS] x [SEP]), got ${c.maxTokens}`);
+  return c;
+}
+
+/** Parse `--key value`, `--key=value`, `--flag`, kebab-case or camelCase. */
+export function parseArgs(argv: readonly string[]): { flags: Record<string, string>; positional: string[] } {
+  const flags: Record<string, string> = {};
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) {
+      positional.push(a);
+      continue;
+    }
+    let [k, v] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    k = k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (v === undefined) {
+      const next = argv[i + 1];
+      if (next !== undefined && !next.startsWith('--')) {
+        v = next;
+        i++;
+      } else v = 'true';
+    }
+    flags[k] = v;
+  }
+  return { flags, positional };
+}

@@ -1,0 +1,248 @@
+// The training loop shared by every objective: data stream, optimizer and schedule, lagged loss
+// readback (the GPU never waits for the host to look at a number), periodic evaluation with the best
+// dev MAP kept, checkpoints that resume exactly, and a clean stop on Ctrl-C / SIGTERM / NaN.
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AdamW, BertModel, BertTokenizer, bertConfig, makeSchedule, type Module } from '@jepa/nn';
+import { init, manualSeed, setGeneratorState, tidy, type Tensor } from '@jepa/tensor';
+import { loadRerankJsonl } from '../data/rerank.ts';
+import { loadTrainPool } from '../data/train.ts';
+import { ASKUBUNTU_DEV_PATH } from '../data/paths.ts';
+import { SentenceEncoder } from '../model/encoder.ts';
+import { jepaObjective } from '../objectives/jepa.ts';
+import { mlmObjective } from '../objectives/mlm.ts';
+import type { ObjectiveImpl } from '../objectives/objective.ts';
+import { simcseObjective } from '../objectives/simcse.ts';
+import { renderReport, type MetricRecord } from '../report/html.ts';
+import { exportModel, loadTrainerCheckpoint, saveTrainerCheckpoint, type TrainerState } from './checkpoint.ts';
+import type { TrainConfig } from './config.ts';
+import { BatchStream } from './data.ts';
+import { evaluateEncoder, type EncoderEval } from './evaluate.ts';
+import { Progress } from './progress.ts';
+
+export type StopReason = 'done' | 'signal' | 'nan' | 'requested';
+
+export interface TrainSummary {
+  out: string;
+  steps: number;
+  stopped: StopReason;
+  lastEval: EncoderEval | null;
+  bestMap: number | null;
+  bestStep: number | null;
+  seconds: number;
+  tokensPerSec: number;
+}
+
+export interface TrainHooks {
+  /** Stop (and checkpoint) after this many steps, as if signalled: used by the resume test. */
+  stopAfter?: number;
+  /** No progress output. */
+  quiet?: boolean;
+  /** Install SIGINT/SIGTERM handlers (CLI only). */
+  handleSignals?: boolean;
+}
+
+export interface TrainContext {
+  encoder: SentenceEncoder;
+  objective: ObjectiveImpl;
+  modules: Module[];
+}
+
+/** Build the encoder and objective for a config (weights from the seed, or from `cfg.init`). */
+export async function buildModel(cfg: TrainConfig): Promise<TrainContext> {
+  manualSeed(cfg.seed);
+  let bert: BertModel;
+  let tokenizer: BertTokenizer;
+  if (cfg.init) {
+    const loaded = await BertModel.fromPretrained(cfg.init, { strict: false });
+    bert = loaded.model;
+    tokenizer = loaded.tokenizer;
+  } else {
+    const over = cfg.dropout === null ? {} : { hidden_dropout_prob: cfg.dropout, attention_probs_dropout_prob: 0 };
+    bert = new BertModel(bertConfig(cfg.preset, { attention_probs_dropout_prob: 0, ...over }));
+    tokenizer = BertTokenizer.default();
+  }
+  const encoder = new SentenceEncoder(bert, tokenizer, cfg.pooling, cfg.maxTokens);
+  const objective =
+    cfg.objective === 'jepa' ? jepaObjective(encoder, cfg) : cfg.objective === 'mlm' ? mlmObjective(encoder, cfg) : simcseObjective(encoder, cfg);
+  return { encoder, objective, modules: [bert, ...Object.values(objective.heads)] };
+}
+
+function finite(v: number): boolean {
+  return Number.isFinite(v);
+}
+
+export async function train(cfg: TrainConfig, hooks: TrainHooks = {}): Promise<TrainSummary> {
+  const t0 = Date.now();
+  await init();
+  const out = cfg.resume ?? cfg.out;
+  await mkdir(out, { recursive: true });
+  const { encoder, objective, modules } = await buildModel(cfg);
+  const schedule = makeSchedule(cfg.schedule, { lr: cfg.lr, warmup: cfg.warmup, total: cfg.steps });
+  const optimizer = new AdamW(modules, { lr: cfg.lr, schedule, weightDecay: cfg.weightDecay, maxGradNorm: cfg.clip > 0 ? cfg.clip : undefined });
+
+  const pool = await loadTrainPool(cfg.trainFile ?? undefined);
+  const dev = await loadRerankJsonl(cfg.evalFile ?? ASKUBUNTU_DEV_PATH);
+  const devPeriodic = cfg.evalQueries > 0 ? dev.slice(0, cfg.evalQueries) : dev;
+  const stream = new BatchStream(pool, cfg.batchSize, cfg.seed);
+  const metricsPath = join(out, 'metrics.jsonl');
+  let records: MetricRecord[] = [];
+  let start = 0;
+  let bestMap: number | null = null;
+  let bestStep: number | null = null;
+
+  if (cfg.resume) {
+    const st = await loadTrainerCheckpoint(cfg.resume, { model: encoder.bert, heads: objective.heads, optimizer });
+    start = st.step;
+    bestMap = st.bestMap;
+    bestStep = st.bestStep;
+    if (existsSync(metricsPath)) {
+      records = (await readFile(metricsPath, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as MetricRecord).filter((r) => r.step <= start);
+    }
+  }
+  await writeFile(metricsPath, records.map((r) => JSON.stringify(r) + '\n').join(''));
+  await writeFile(join(out, 'train-config.json'), JSON.stringify(cfg, null, 2) + '\n');
+
+  const progress = new Progress(start, cfg.logEvery);
+  const log = (m: string) => (hooks.quiet ? undefined : progress.log(m));
+  let stopRequested: StopReason | null = null;
+  const onSignal = (sig: string) => {
+    log(`\n${sig}: finishing the current step, then saving a checkpoint...`);
+    stopRequested = 'signal';
+  };
+  if (hooks.handleSignals) {
+    process.once('SIGINT', () => onSignal('SIGINT'));
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+  }
+
+  let lastEval: EncoderEval | null = null;
+  const writeRecord = async (r: MetricRecord) => {
+    records.push(r);
+    await appendFile(metricsPath, JSON.stringify(r) + '\n');
+  };
+  const checkpoint = async (step: number) => {
+    const state: TrainerState = { step, config: { ...cfg }, bestMap, bestStep };
+    await saveTrainerCheckpoint(out, { model: encoder.bert, heads: objective.heads, optimizer }, state);
+  };
+  const runEval = async (step: number, full: boolean) => {
+    const ev = await evaluateEncoder(encoder, full ? dev : devPeriodic);
+    lastEval = ev;
+    await writeRecord({ kind: 'eval', step, queries: ev.queries, map: ev.map, mrr10: ev.mrr10, meanStd: ev.meanStd, seconds: ev.seconds });
+    if (ev.meanStd < cfg.collapseStd) {
+      log(`warning: possible collapse at step ${step}: mean per-dimension std of embeddings ${ev.meanStd.toExponential(2)} < ${cfg.collapseStd}`);
+    }
+    if (bestMap === null || ev.map > bestMap) {
+      bestMap = ev.map;
+      bestStep = step;
+      await exportModel(join(out, 'best'), encoder.bert, encoder.tokenizer, { pooling: cfg.pooling, maxTokens: cfg.maxTokens, objective: cfg.objective, step });
+    }
+    return ev;
+  };
+
+  // Lagged readback: step s's terms are read while step s+1 runs.
+  type Pending = { step: number; values: Promise<number[]>; names: string[]; tensors: Tensor[]; tokens: number; time: number };
+  let pending: Pending | null = null;
+  let acc: Record<string, number> = {};
+  let accN = 0;
+  let tokensSince = 0;
+  let tSince = Date.now();
+  let tokensTotal = 0;
+  let stopped: StopReason = 'done';
+
+  const settle = async (p: Pending): Promise<boolean> => {
+    const vals = await p.values;
+    for (const t of p.tensors) t.dispose();
+    const bad = p.names.find((_, i) => !finite(vals[i]));
+    if (bad) {
+      log(`stopping: non-finite ${bad} (${vals[p.names.indexOf(bad)]}) at step ${p.step + 1}; the last good checkpoint in ${out}/checkpoint is kept`);
+      return false;
+    }
+    p.names.forEach((n, i) => (acc[n] = (acc[n] ?? 0) + vals[i]));
+    accN++;
+    const done = p.step + 1;
+    const tps = tokensSince / Math.max((Date.now() - tSince) / 1000, 1e-9);
+    if (!hooks.quiet) {
+      progress.update({ step: done, total: cfg.steps, terms: Object.fromEntries(p.names.map((n, i) => [n, vals[i]])), tokensPerSec: tps, lastMap: lastEval?.map });
+    }
+    if (done % cfg.logEvery === 0 || done === cfg.steps) {
+      const mean = Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, v / accN]));
+      await writeRecord({ kind: 'train', step: done, ...mean, lr: schedule(p.step), tokensPerSec: tps, elapsed: (Date.now() - t0) / 1000 });
+      acc = {};
+      accN = 0;
+      tokensSince = 0;
+      tSince = Date.now();
+    }
+    return true;
+  };
+
+  encoder.bert.train();
+  for (const m of Object.values(objective.heads)) m.train();
+  let step = start;
+  for (; step < cfg.steps; step++) {
+    setGeneratorState({ seed: stream.gpuSeed(step), offset: 0 });
+    const rng = stream.rng(step);
+    const sentences = stream.batch(step);
+    const res = tidy(() => {
+      const o = objective.step(sentences, rng);
+      o.loss.backward();
+      optimizer.step();
+      optimizer.zeroGrad();
+      return { tensors: [o.loss, ...Object.values(o.terms)], names: ['loss', ...Object.keys(o.terms)], tokens: o.tokens };
+    });
+    tokensSince += res.tokens;
+    tokensTotal += res.tokens;
+    const cur: Pending = {
+      step, names: res.names, tensors: res.tensors, tokens: res.tokens, time: Date.now(),
+      values: Promise.all(res.tensors.map((t) => t.item())),
+    };
+    if (pending && !(await settle(pending))) {
+      stopped = 'nan';
+      pending = null;
+      for (const t of cur.tensors) t.dispose();
+      break;
+    }
+    pending = cur;
+    const done = step + 1;
+    const atEval = cfg.evalEvery > 0 && done % cfg.evalEvery === 0 && done < cfg.steps;
+    if (atEval || stopRequested || hooks.stopAfter === done) {
+      if (!(await settle(pending))) {
+        stopped = 'nan';
+        pending = null;
+        break;
+      }
+      pending = null;
+      if (atEval) await runEval(done, false);
+      await checkpoint(done);
+      if (stopRequested || hooks.stopAfter === done) {
+        stopped = stopRequested ?? 'requested';
+        step = done;
+        break;
+      }
+    }
+  }
+  if (pending) {
+    if (!(await settle(pending))) stopped = 'nan';
+    pending = null;
+  }
+  if (!hooks.quiet) progress.done();
+  const stepsDone = stopped === 'done' ? cfg.steps : step;
+  if (stopped === 'done') {
+    await checkpoint(stepsDone);
+    await runEval(stepsDone, true);
+    await exportModel(out, encoder.bert, encoder.tokenizer, { pooling: cfg.pooling, maxTokens: cfg.maxTokens, objective: cfg.objective, step: stepsDone });
+  }
+  const seconds = (Date.now() - t0) / 1000;
+  const ev = lastEval as EncoderEval | null;
+  await writeFile(join(out, 'report.html'), renderReport({
+    title: `${cfg.objective} (${cfg.preset}${cfg.objective === 'jepa' ? `, ${cfg.loss} loss` : ''}) — ${stepsDone} steps`,
+    config: { ...cfg },
+    records,
+    embStd: ev?.embStd,
+    spectrum: ev?.spectrum,
+    summary: { stopped, steps: stepsDone, bestMap, bestStep, lastMap: ev?.map, lastMrr10: ev?.mrr10, seconds },
+  }));
+  optimizer.dispose();
+  for (const m of modules) m.dispose();
+  return { out, steps: stepsDone, stopped, lastEval: ev, bestMap, bestStep, seconds, tokensPerSec: tokensTotal / seconds };
+}

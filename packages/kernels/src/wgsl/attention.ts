@@ -1,0 +1,152 @@
+// Fused scaled-dot-product attention, flash style: the Tq x Tk score matrix never reaches global
+// memory. Forward keeps a running max and sum per query row and saves the row's logsumexp;
+// backward (FA-2, no atomics) recomputes P per key from q, k and the logsumexp:
+//   D = rowsum(dO ∘ O);  dV = Pᵀ dO;  dP = dO Vᵀ;  dS = P ∘ (dP − D);  dQ = dS K·s;  dK = dSᵀ Q·s
+// as one kernel over query rows (dQ, and D) then one over key rows (dK, dV).
+//
+// Views: q/k/v/o/dO/dq/dk/dv are [B, H, T, D] with a contiguous last dim and any (b, h, t) element
+// strides, so head-split projections ([B, T, H, D] memory) are read and written in place.
+// keyMask is [B, Tk] f32 (nonzero keep, 0 pad). A query row whose keys are all padded outputs 0
+// and gets zero gradients. Optional dropout on the probabilities uses Philox counters
+// (offset + row * ceil(Tk/4) + j/4, word j%4; stream 0) and is regenerated in backward.
+//
+// Variants: v1 (attention_v1.ts, a query/key row per invocation, registers only) and v2
+// (attention_v2.ts, K/V tiles staged in workgroup memory: the usual GPU design). llvmpipe uses
+// v1 (faster there); other adapters use v2 for the forward. Backward is v1 everywhere.
+import { Params, runtime, type Kernel } from '../runtime.ts';
+import { attnGrid, type AttnCfg } from './attention_common.ts';
+import { backwardDkvV1, backwardDqV1, forwardV1 } from './attention_v1.ts';
+import { forwardV2 } from './attention_v2.ts';
+
+export interface AttnView {
+  buffer: GPUBuffer;
+  /** Element offset and (batch, head, row) element strides; the last dim has stride 1. */
+  offset: number;
+  strides: readonly [number, number, number];
+}
+
+export interface AttnDims {
+  B: number;
+  H: number;
+  Tq: number;
+  Tk: number;
+  D: number;
+  scale: number;
+  /** [B, Tk] f32, 1 keep / 0 pad. */
+  mask?: GPUBuffer;
+  dropout?: { p: number; seed: number; offset: number };
+}
+
+export type AttentionVariant = 'v1' | 'v2';
+
+let forced: AttentionVariant | null = null;
+/** Force a forward variant (benchmarks/tests); null restores the per-adapter choice. */
+export function setAttentionVariant(v: AttentionVariant | null): void {
+  forced = v;
+}
+
+export function attentionVariant(): AttentionVariant {
+  if (forced) return forced;
+  return runtime().gpu.info.adapter.startsWith('llvmpipe') ? 'v1' : 'v2';
+}
+
+/** Max head dim: rows are unrolled into registers. */
+export const ATTN_MAX_D = 256;
+
+/** Philox counters one call reserves for its dropout mask. */
+export function attentionRngCount(B: number, H: number, Tq: number, Tk: number): number {
+  return B * H * Tq * Math.ceil(Tk / 4);
+}
+
+function config(d: AttnDims, views: AttnView[]): AttnCfg {
+  if (d.D > ATTN_MAX_D || d.D < 1) throw new Error(`attention: head dim ${d.D} is outside 1..${ATTN_MAX_D}`);
+  const vec = d.D % 4 === 0 && views.every((v) => v.offset % 4 === 0 && v.strides.every((s) => s % 4 === 0));
+  return { D: d.D, vec, mask: !!d.mask, drop: !!d.dropout && d.dropout.p > 0 };
+}
+
+function params(d: AttnDims, cfg: AttnCfg, views: Partial<Record<number, AttnView>>): Params {
+  const p = new Params().u32(d.B).u32(d.H).u32(d.Tq).u32(d.Tk).f32(d.scale);
+  const dp = cfg.drop ? d.dropout!.p : 0;
+  const seed = d.dropout?.seed ?? 0;
+  p.f32(dp).f32(dp < 1 ? 1 / (1 - dp) : 0)
+    .u32(seed >>> 0).u32(Math.floor(seed / 2 ** 32) >>> 0).u32((d.dropout?.offset ?? 0) >>> 0)
+    .u32(Math.ceil(d.Tk / 4)).u32(0);
+  const unit = cfg.vec ? 4 : 1;
+  for (let i = 0; i < 8; i++) {
+    const v = views[i];
+    p.u32(v ? v.offset / unit : 0);
+    for (let s = 0; s < 3; s++) p.u32(v ? v.strides[s] / unit : 0);
+  }
+  return p;
+}
+
+const wgFor = (rows: number) => Math.min(64, Math.max(8, 2 ** Math.ceil(Math.log2(Math.max(rows, 1)))));
+
+/** Forward: out (a view) and stats, a [2 * B*H*Tq] f32 buffer whose first half gets the logsumexp. */
+export function attentionForward(d: AttnDims & { q: AttnView; k: AttnView; v: AttnView; out: AttnView; stats: GPUBuffer }): void {
+  if (d.B * d.H * d.Tq === 0) return;
+  const cfg = config(d, [d.q, d.k, d.v, d.out]);
+  const v = attentionVariant();
+  let kernel: Kernel;
+  let wg: number;
+  if (v === 'v2') {
+    ({ kernel, wg } = forwardV2(cfg));
+  } else {
+    wg = wgFor(d.Tq);
+    kernel = forwardV1(cfg, wg);
+  }
+  const buffers = [d.q.buffer, d.k.buffer, d.v.buffer, ...(d.mask ? [d.mask] : []), d.out.buffer, d.stats];
+  runtime().dispatch({
+    kernel,
+    buffers,
+    params: params(d, cfg, { 0: d.q, 1: d.k, 2: d.v, 3: d.out }),
+    workgroups: attnGrid(d.Tq, wg, d.B * d.H),
+  });
+}
+
+export interface AttnBwdArgs extends AttnDims {
+  q: AttnView; k: AttnView; v: AttnView; out: AttnView; dout: AttnView;
+  /** The forward's stats buffer; its second half receives D = rowsum(dO ∘ O). */
+  stats: GPUBuffer;
+  /** dq may be omitted; dk and dv come from one kernel, omitted when both are. */
+  dq?: AttnView; dk?: AttnView; dv?: AttnView;
+}
+
+export function attentionBackward(d: AttnBwdArgs): void {
+  const rt = runtime();
+  if (d.B * d.H === 0) return;
+  const present = [d.q, d.k, d.v, d.out, d.dout, d.dq, d.dk, d.dv].filter((x): x is AttnView => !!x);
+  const cfg = config(d, present);
+  const mask = d.mask ? [d.mask] : [];
+  // The dq kernel also writes D, which the dk/dv kernel reads: with dq unwanted, write it to scratch.
+  const dq = d.dq ?? (d.Tq > 0 ? scratchView(d.B * d.H * d.Tq * d.D, d.Tq, d.H, d.D) : undefined);
+  if (dq && d.Tq > 0) {
+    const wg = wgFor(d.Tq);
+    rt.dispatch({
+      kernel: backwardDqV1(cfg, wg),
+      buffers: [d.q.buffer, d.k.buffer, d.v.buffer, d.out.buffer, d.dout.buffer, ...mask, dq.buffer, d.stats],
+      params: params(d, cfg, { 0: d.q, 1: d.k, 2: d.v, 3: d.out, 4: d.dout, 5: dq }),
+      workgroups: attnGrid(d.Tq, wg, d.B * d.H),
+    });
+    if (!d.dq) rt.free(dq.buffer);
+  }
+  if ((d.dk || d.dv) && d.Tk > 0) {
+    const n = d.B * d.H * d.Tk * d.D;
+    const dk = d.dk ?? scratchView(n, d.Tk, d.H, d.D);
+    const dv = d.dv ?? scratchView(n, d.Tk, d.H, d.D);
+    const wg = wgFor(d.Tk);
+    rt.dispatch({
+      kernel: backwardDkvV1(cfg, wg),
+      buffers: [d.q.buffer, d.k.buffer, d.v.buffer, d.dout.buffer, ...mask, d.stats, dk.buffer, dv.buffer],
+      params: params(d, cfg, { 0: d.q, 1: d.k, 2: d.v, 4: d.dout, 6: dk, 7: dv }),
+      workgroups: attnGrid(d.Tk, wg, d.B * d.H),
+    });
+    if (!d.dk) rt.free(dk.buffer);
+    if (!d.dv) rt.free(dv.buffer);
+  }
+}
+
+/** A contiguous [B, H, T, D] scratch view (pooled; freed right after its dispatch is recorded). */
+function scratchView(n: number, T: number, H: number, D: number): AttnView {
+  return { buffer: runtime().alloc(Math.max(4, n * 4), 'attention scratch'), offset: 0, strides: [H * T * D, T * D, D] };
+}

@@ -1,0 +1,245 @@
+// Attention v1: one invocation per query row (forward, dQ) or key row (dK/dV), walking the other
+// side in register blocks — no workgroup memory, no barriers. All invocations of a workgroup share
+// (b, h), so K/V (or Q/dO) addresses are uniform across the workgroup: llvmpipe loads them once
+// and broadcasts to its SIMD lanes, which makes this the fastest design there.
+import type { Kernel } from '../runtime.ts';
+import { PHILOX_WGSL } from './random.ts';
+import { BIG, NEG, PARAMS_WGSL, Row, attnMain, cfgKey, keepExpr, rowAt, type AttnCfg } from './attention_common.ts';
+
+const cache = new Map<string, Kernel>();
+function cached(key: string, make: () => Kernel): Kernel {
+  let k = cache.get(key);
+  if (!k) cache.set(key, (k = make()));
+  return k;
+}
+
+const seq = (n: number) => Array.from({ length: n }, (_, i) => i);
+const buf = (i: number, name: string, T: string, rw = false) =>
+  `@group(0) @binding(${i}) var<storage, ${rw ? 'read_write' : 'read'}> ${name}: array<${T}>;`;
+
+/**
+ * Walk `count` keys (or queries) as full blocks of `blk`, then one at a time for the tail, so
+ * no step tests bounds. (Bounds tests inside an unrolled block let LLVM thread the implied
+ * conditions into 2^blk paths: llvmpipe then spent minutes compiling the kernel.)
+ */
+function keyLoop(count: string, blk: number, step: (n: number) => string): string {
+  return `  let nfull = ${count} - ${count} % ${blk}u;
+  for (var j0 = 0u; j0 < nfull; j0 += ${blk}u) {
+${step(blk)}  }
+  for (var j0 = nfull; j0 < ${count}; j0++) {
+${step(1)}  }`;
+}
+
+/** `e` where key t is kept by the padding mask, else `other` (just `e` without a mask). */
+const maskSel = (c: AttnCfg, t: number, e: string, other: string) =>
+  c.mask ? `select(${other}, ${e}, M[mb + j${t}] != 0.0)` : e;
+
+/**
+ * Dropout for keys j0..j0+n-1 of this row: `out_t = in_t * keep / (1 - p)`. A full block starts
+ * at a multiple of 4 and uses every word of its Philox counters; the tail draws per key.
+ */
+function dropWeights(n: number, src: string, dst: string): string {
+  let s = '';
+  if (n === 1) {
+    return `    let ${dst}0 = select(0.0, ${src}0 * p.dropScale, ${keepExpr('rrow', 'j0')});\n`;
+  }
+  for (let g = 0; g < n / 4; g++) {
+    s += `    let rnd${g} = rand_at(vec2<u32>(p.seedLo, p.seedHi), rrow + (j0 >> 2u) + ${g}u, 0u);\n`;
+  }
+  for (let t = 0; t < n; t++) {
+    s += `    let ${dst}${t} = select(0.0, ${src}${t} * p.dropScale, u01(rnd${t >> 2}[${t & 3}]) >= p.dropP);\n`;
+  }
+  return s;
+}
+
+/**
+ * Forward: online softmax over blocks of KB keys (one rescale of the accumulator per block).
+ * Writes O and the row's logsumexp into stats[bh * Tq + i].
+ */
+export function forwardV1(c: AttnCfg, wg: number, KB = 8): Kernel {
+  const key = `attn_v1_fwd|${cfgKey(c)}|wg${wg}|kb${KB}`;
+  return cached(key, () => {
+    const r = new Row(c);
+    const T = r.T;
+    const names = ['Q', 'K', 'V', ...(c.mask ? ['M'] : [])];
+    const access = [...names.map(() => 'read' as const), 'rw' as const, 'rw' as const];
+    // One online-softmax step over keys j0 .. j0+n-1 (all < Tk: no bounds tests, see keyLoop).
+    const step = (cnt: number) => {
+      const ts = seq(cnt);
+      let block = '';
+      for (const t of ts) {
+        block += `    let j${t} = j0 + ${t}u;
+    let kr${t} = kb0 + j${t} * p.v[1].w;
+    let s${t} = ${maskSel(c, t, r.dot((i) => `q${i}`, (i) => `K[kr${t} + ${i}u]`), NEG)};
+`;
+      }
+      block += `    let mn = max(m, ${ts.map((t) => `s${t}`).reduce((a, s) => `max(${a}, ${s})`)});
+    let corr = exp(m - mn);
+`;
+      for (const t of ts) block += `    let p${t} = ${maskSel(c, t, `exp(s${t} - mn)`, '0.0')};\n`;
+      block += `    l = l * corr + ${ts.map((t) => `p${t}`).join(' + ')};\n`;
+      if (c.drop) block += dropWeights(cnt, 'p', 'pd');
+      const pd = (t: number) => (c.drop ? `pd${t}` : `p${t}`);
+      for (const t of ts) block += `    let vr${t} = vb0 + j${t} * p.v[2].w;\n`;
+      block += r.each((i) => `  a${i} = a${i} * corr + ${ts.map((t) => `${pd(t)} * V[vr${t} + ${i}u]`).join(' + ')};`) + '\n';
+      return block + '    m = mn;\n';
+    };
+    const code = () => {
+      return `${c.drop ? PHILOX_WGSL : ''}
+${PARAMS_WGSL}
+${buf(0, 'Q', T)}
+${buf(1, 'K', T)}
+${buf(2, 'V', T)}
+${c.mask ? buf(3, 'M', 'f32') : ''}
+${buf(names.length, 'O', T, true)}
+${buf(names.length + 1, 'stats', 'f32', true)}
+@group(0) @binding(${names.length + 2}) var<uniform> p: P;
+${attnMain(wg, 'i', 'p.Tq')}
+  let qr = ${rowAt('q', 'i')};
+${r.each((i) => `let q${i} = Q[qr + ${i}u] * p.scale;`)}
+${r.each((i) => `var a${i} = ${T}(0.0);`)}
+  var m = ${NEG};
+  var l = 0.0;
+  let kb0 = ${rowAt('k', '0u')};
+  let vb0 = ${rowAt('v', '0u')};
+  let mb = b * p.Tk;
+  let rrow = p.rngOff + (bh * p.Tq + i) * p.Tk4;
+${keyLoop('p.Tk', KB, step)}
+  // A row whose keys are all padded has l == 0: its output is 0 (and its gradients are 0).
+  let inv = select(0.0, 1.0 / l, l > 0.0);
+  let orow = ${rowAt('o', 'i')};
+${r.each((i) => `O[orow + ${i}u] = a${i} * inv;`)}
+  stats[bh * p.Tq + i] = select(${BIG}, m + log(l), l > 0.0);
+}`;
+    };
+    return { name: `attention_v1_fwd_d${c.D}`, key, access, uniform: true, code };
+  });
+}
+
+/**
+ * dQ (parallel over query rows): also writes D_i = rowsum(dO ∘ O) into stats[rows + bh*Tq + i]
+ * for the dK/dV kernel. dQ = scale * Σ_j P_ij (dP_ij − D_i) K_j with P recomputed from the lse.
+ */
+export function backwardDqV1(c: AttnCfg, wg: number, KB = 4): Kernel {
+  const key = `attn_v1_dq|${cfgKey(c)}|wg${wg}|kb${KB}`;
+  return cached(key, () => {
+    const r = new Row(c);
+    const T = r.T;
+    const names = ['Q', 'K', 'V', 'O', 'dO', ...(c.mask ? ['M'] : [])];
+    const n = names.length;
+    const access = [...names.map(() => 'read' as const), 'rw' as const, 'rw' as const];
+    const step = (cnt: number) => {
+      const ts = seq(cnt);
+      let block = '';
+      for (const t of ts) {
+        block += `    let j${t} = j0 + ${t}u;
+    let kr${t} = kb0 + j${t} * p.v[1].w;
+    let vr${t} = vb0 + j${t} * p.v[2].w;
+    let p${t} = ${maskSel(c, t, `exp(${r.dot((i) => `q${i}`, (i) => `K[kr${t} + ${i}u]`)} - lse)`, '0.0')};
+    let dp${t} = ${r.dot((i) => `g${i}`, (i) => `V[vr${t} + ${i}u]`)};
+`;
+      }
+      // With dropout dP is taken through the mask: dP = dP̃ * keep / (1 - p).
+      if (c.drop) block += dropWeights(cnt, 'dp', 'dpd');
+      const dp = (t: number) => (c.drop ? `dpd${t}` : `dp${t}`);
+      for (const t of ts) block += `    let ds${t} = p${t} * (${dp(t)} - dd);\n`;
+      block += r.each((i) => `  acc${i} += ${ts.map((t) => `ds${t} * K[kr${t} + ${i}u]`).join(' + ')};`) + '\n';
+      return block;
+    };
+    const code = () => {
+      return `${c.drop ? PHILOX_WGSL : ''}
+${PARAMS_WGSL}
+${names.map((nm, i) => buf(i, nm, nm === 'M' ? 'f32' : T)).join('\n')}
+${buf(n, 'dQ', T, true)}
+${buf(n + 1, 'stats', 'f32', true)}
+@group(0) @binding(${n + 2}) var<uniform> p: P;
+${attnMain(wg, 'i', 'p.Tq')}
+  let qr = ${rowAt('q', 'i')};
+  let orow = ${rowAt('o', 'i')};
+  let gr = ${rowAt('dout', 'i')};
+${r.each((i) => `let q${i} = Q[qr + ${i}u] * p.scale;`)}
+${r.each((i) => `let g${i} = dO[gr + ${i}u];`)}
+  let dd = ${r.dot((i) => `g${i}`, (i) => `O[orow + ${i}u]`)};
+  let srow = bh * p.Tq + i;
+  stats[p.B * p.H * p.Tq + srow] = dd;
+  let lse = stats[srow];
+${r.each((i) => `var acc${i} = ${T}(0.0);`)}
+  let kb0 = ${rowAt('k', '0u')};
+  let vb0 = ${rowAt('v', '0u')};
+  let mb = b * p.Tk;
+  let rrow = p.rngOff + srow * p.Tk4;
+${keyLoop('p.Tk', KB, step)}
+  let dqr = ${rowAt('dq', 'i')};
+${r.each((i) => `dQ[dqr + ${i}u] = acc${i} * p.scale;`)}
+}`;
+    };
+    return { name: `attention_v1_dq_d${c.D}`, key, access, uniform: true, code };
+  });
+}
+
+/**
+ * dK, dV (parallel over key rows, walking query rows in blocks of QB):
+ * dV_j = Σ_i P̃_ij dO_i (P̃ with dropout applied), dK_j = scale * Σ_i P_ij (dP_ij − D_i) Q_i.
+ */
+export function backwardDkvV1(c: AttnCfg, wg: number, QB = 4): Kernel {
+  const key = `attn_v1_dkv|${cfgKey(c)}|wg${wg}|qb${QB}`;
+  return cached(key, () => {
+    const r = new Row(c);
+    const T = r.T;
+    const names = ['Q', 'K', 'V', 'dO', ...(c.mask ? ['M'] : []), 'stats'];
+    const n = names.length;
+    const access = [...names.map(() => 'read' as const), 'rw' as const, 'rw' as const];
+    const step = (cnt: number) => {
+      const ts = seq(cnt);
+      let block = '';
+      for (const t of ts) {
+        block += `    let i${t} = j0 + ${t}u;
+    let qr${t} = qb0 + i${t} * p.v[0].w;
+    let gr${t} = gb0 + i${t} * p.v[4].w;
+    let p${t} = exp(${r.dot((i) => `Q[qr${t} + ${i}u]`, (i) => `ks${i}`)} - stats[sb + i${t}]);
+    var dp${t} = ${r.dot((i) => `dO[gr${t} + ${i}u]`, (i) => `vv${i}`)};
+`;
+        if (c.drop) {
+          block += `    let keep${t} = ${keepExpr(`(p.rngOff + (sb + i${t}) * p.Tk4)`, 'j')};
+    let pv${t} = select(0.0, p${t} * p.dropScale, keep${t});
+    dp${t} = select(0.0, dp${t} * p.dropScale, keep${t});
+`;
+        }
+        block += `    let ds${t} = p${t} * (dp${t} - stats[db + i${t}]);\n`;
+      }
+      const pv = (t: number) => (c.drop ? `pv${t}` : `p${t}`);
+      block += r.each((i) => `  dv${i} += ${ts.map((t) => `${pv(t)} * dO[gr${t} + ${i}u]`).join(' + ')};`) + '\n';
+      block += r.each((i) => `  dk${i} += ${ts.map((t) => `ds${t} * Q[qr${t} + ${i}u]`).join(' + ')};`) + '\n';
+      return block;
+    };
+    const code = () => {
+      return `${c.drop ? PHILOX_WGSL : ''}
+${PARAMS_WGSL}
+${names.map((nm, i) => buf(i, nm, nm === 'M' || nm === 'stats' ? 'f32' : T)).join('\n')}
+${buf(n, 'dK', T, true)}
+${buf(n + 1, 'dV', T, true)}
+@group(0) @binding(${n + 2}) var<uniform> p: P;
+${attnMain(wg, 'j', 'p.Tk')}
+${r.each((i) => `var dk${i} = ${T}(0.0);`)}
+${r.each((i) => `var dv${i} = ${T}(0.0);`)}
+  // A padded key gets no probability from any query: its dK and dV are 0.
+  if (${c.mask ? 'M[b * p.Tk + j] != 0.0' : 'true'}) {
+    let kr = ${rowAt('k', 'j')};
+    let vr = ${rowAt('v', 'j')};
+${r.each((i) => `  let ks${i} = K[kr + ${i}u] * p.scale;`)}
+${r.each((i) => `  let vv${i} = V[vr + ${i}u];`)}
+    let qb0 = ${rowAt('q', '0u')};
+    let gb0 = ${rowAt('dout', '0u')};
+    let sb = bh * p.Tq;
+    let db = p.B * p.H * p.Tq + sb;
+${keyLoop('p.Tq', QB, step)}
+  }
+  let dkr = ${rowAt('dk', 'j')};
+  let dvr = ${rowAt('dv', 'j')};
+${r.each((i) => `dK[dkr + ${i}u] = dk${i} * p.scale;`)}
+${r.each((i) => `dV[dvr + ${i}u] = dv${i};`)}
+}`;
+    };
+    return { name: `attention_v1_dkv_d${c.D}`, key, access, uniform: true, code };
+  });
+}

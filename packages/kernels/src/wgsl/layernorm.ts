@@ -1,0 +1,347 @@
+// LayerNorm over the last dim of a contiguous [N, D] matrix. Forward writes y and the per-row
+// mean and rstd (for backward); backward gives dx per row, and dweight/dbias as column sums done in
+// two steps (per-chunk-of-rows partials, then a sum over chunks) so that wide and tall inputs both
+// keep every core busy.
+//
+// Two row strategies: 'row' (one invocation walks a whole row: no barriers, no workgroup memory —
+// best on llvmpipe, which runs invocations as SIMD lanes of a CPU thread) and 'wg' (a workgroup
+// per row with a tree reduction in workgroup memory — the usual choice on real GPUs).
+import { Params, runtime, type Kernel } from '../runtime.ts';
+import { grid, gridMain } from './common.ts';
+
+export type LayerNormVariant = 'row' | 'wg';
+
+const WGR = 64; // invocations per row in the 'wg' variant
+
+const headFwd = (T: string) => `
+struct P { N: u32, D: u32, eps: f32 };
+@group(0) @binding(0) var<storage, read> x: array<${T}>;
+@group(0) @binding(1) var<storage, read> w: array<${T}>;
+@group(0) @binding(2) var<storage, read> b: array<${T}>;
+@group(0) @binding(3) var<storage, read_write> y: array<${T}>;
+@group(0) @binding(4) var<storage, read_write> mean: array<f32>;
+@group(0) @binding(5) var<storage, read_write> rstd: array<f32>;
+@group(0) @binding(6) var<uniform> p: P;`;
+
+// Statistics in one pass over values shifted by the row's first element: sums of (x - x0) and
+// (x - x0)^2 do not cancel catastrophically when |mean| >> std, unlike raw sum/sumsq.
+// With D % 4 == 0 rows are read as vec4 (half the time of scalar loads on llvmpipe).
+const fwdRowK = new Map<number, Kernel>();
+function fwdRow(vw: 1 | 4): Kernel {
+  let k = fwdRowK.get(vw);
+  if (k) return k;
+  const T = vw === 4 ? 'vec4<f32>' : 'f32';
+  const hsum = vw === 4 ? (e: string) => `dot(${e}, vec4<f32>(1.0))` : (e: string) => e;
+  k = {
+    name: `layernorm_fwd_row${vw}`,
+    key: `layernorm|fwd|row|${vw}`,
+    access: ['read', 'read', 'read', 'rw', 'rw', 'rw'],
+    uniform: true,
+    code: () => `${headFwd(T)}
+${gridMain(64)}
+  if (idx >= p.N) { return; }
+  let Dv = p.D / ${vw}u;
+  let base = idx * Dv;
+  let x0 = ${vw === 4 ? 'x[base].x' : 'x[base]'};
+  var s = ${T}(0.0);
+  var ss = ${T}(0.0);
+  for (var c = 0u; c < Dv; c++) {
+    let v = x[base + c] - x0;
+    s += v;
+    ss += v * v;
+  }
+  let inv = 1.0 / f32(p.D);
+  let ms = ${hsum('s')} * inv;
+  let mu = x0 + ms;
+  let r = inverseSqrt(max(${hsum('ss')} * inv - ms * ms, 0.0) + p.eps);
+  mean[idx] = mu;
+  rstd[idx] = r;
+  for (var c = 0u; c < Dv; c++) {
+    y[base + c] = (x[base + c] - mu) * r * w[c] + b[c];
+  }
+}`,
+  };
+  fwdRowK.set(vw, k);
+  return k;
+}
+
+/** Tree reduction of two values over a workgroup of WGR invocations. */
+const WG_REDUCE2 = `
+var<workgroup> sh: array<vec2<f32>, ${WGR}>;
+fn wgSum2(v: vec2<f32>, lid: u32) -> vec2<f32> {
+  sh[lid] = v;
+  workgroupBarrier();
+  for (var s = ${WGR / 2}u; s > 0u; s = s >> 1u) {
+    if (lid < s) { sh[lid] = sh[lid] + sh[lid + s]; }
+    workgroupBarrier();
+  }
+  let r = sh[0];
+  workgroupBarrier();
+  return r;
+}`;
+
+const WG_MAIN = `
+@compute @workgroup_size(${WGR})
+fn main(@builtin(local_invocation_id) l3: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(num_workgroups) nwg: vec3<u32>) {
+  let lid = l3.x;
+  let row = wid.x + wid.y * nwg.x;
+  if (row >= p.N) { return; } // uniform across the workgroup
+  let base = row * p.D;`;
+
+const fwdWg: Kernel = {
+  name: 'layernorm_fwd_wg',
+  key: 'layernorm|fwd|wg',
+  access: ['read', 'read', 'read', 'rw', 'rw', 'rw'],
+  uniform: true,
+  code: () => `${headFwd('f32')}
+${WG_REDUCE2}
+${WG_MAIN}
+  let x0 = x[base];
+  var acc = vec2<f32>(0.0);
+  for (var c = lid; c < p.D; c += ${WGR}u) {
+    let v = x[base + c] - x0;
+    acc += vec2<f32>(v, v * v);
+  }
+  let t = wgSum2(acc, lid);
+  let inv = 1.0 / f32(p.D);
+  let ms = t.x * inv;
+  let mu = x0 + ms;
+  let r = inverseSqrt(max(t.y * inv - ms * ms, 0.0) + p.eps);
+  if (lid == 0u) { mean[row] = mu; rstd[row] = r; }
+  for (var c = lid; c < p.D; c += ${WGR}u) {
+    y[base + c] = (x[base + c] - mu) * r * w[c] + b[c];
+  }
+}`,
+};
+
+const headBwd = (T: string) => `
+struct P { N: u32, D: u32 };
+@group(0) @binding(0) var<storage, read> g: array<${T}>;
+@group(0) @binding(1) var<storage, read> x: array<${T}>;
+@group(0) @binding(2) var<storage, read> w: array<${T}>;
+@group(0) @binding(3) var<storage, read> mean: array<f32>;
+@group(0) @binding(4) var<storage, read> rstd: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dx: array<${T}>;
+@group(0) @binding(6) var<uniform> p: P;`;
+
+// dx = rstd * (g*w - mean(g*w) - xhat * mean(g*w*xhat)); with xhat = (x - mu) * r the last term
+// is (x - mu) * bb, bb = r^2 * sum(g*w*(x - mu)) / D.
+const bwdRowK = new Map<number, Kernel>();
+function bwdRow(vw: 1 | 4): Kernel {
+  let k = bwdRowK.get(vw);
+  if (k) return k;
+  const T = vw === 4 ? 'vec4<f32>' : 'f32';
+  const hsum = vw === 4 ? (e: string) => `dot(${e}, vec4<f32>(1.0))` : (e: string) => e;
+  k = {
+    name: `layernorm_bwd_dx_row${vw}`,
+    key: `layernorm|bwd|row|${vw}`,
+    access: ['read', 'read', 'read', 'read', 'read', 'rw'],
+    uniform: true,
+    code: () => `${headBwd(T)}
+${gridMain(64)}
+  if (idx >= p.N) { return; }
+  let Dv = p.D / ${vw}u;
+  let base = idx * Dv;
+  let mu = mean[idx];
+  let r = rstd[idx];
+  var s1 = ${T}(0.0);
+  var s2 = ${T}(0.0);
+  for (var c = 0u; c < Dv; c++) {
+    let gw = g[base + c] * w[c];
+    s1 += gw;
+    s2 += gw * (x[base + c] - mu);
+  }
+  let inv = 1.0 / f32(p.D);
+  let a = ${hsum('s1')} * inv;
+  let bb = ${hsum('s2')} * r * r * inv;
+  for (var c = 0u; c < Dv; c++) {
+    dx[base + c] = r * (g[base + c] * w[c] - a - (x[base + c] - mu) * bb);
+  }
+}`,
+  };
+  bwdRowK.set(vw, k);
+  return k;
+}
+
+const bwdWg: Kernel = {
+  name: 'layernorm_bwd_dx_wg',
+  key: 'layernorm|bwd|wg',
+  access: ['read', 'read', 'read', 'read', 'read', 'rw'],
+  uniform: true,
+  code: () => `${headBwd('f32')}
+${WG_REDUCE2}
+${WG_MAIN}
+  let mu = mean[row];
+  let r = rstd[row];
+  var acc = vec2<f32>(0.0);
+  for (var c = lid; c < p.D; c += ${WGR}u) {
+    let gw = g[base + c] * w[c];
+    acc += vec2<f32>(gw, gw * (x[base + c] - mu));
+  }
+  let t = wgSum2(acc, lid);
+  let inv = 1.0 / f32(p.D);
+  let a = t.x * inv;
+  let bb = t.y * r * r * inv;
+  for (var c = lid; c < p.D; c += ${WGR}u) {
+    dx[base + c] = r * (g[base + c] * w[c] - a - (x[base + c] - mu) * bb);
+  }
+}`,
+};
+
+// Column partials: invocation (column group c, chunk k) sums g*xhat and g over rows
+// [k*R, (k+1)*R) for vw adjacent columns. Adjacent invocations read adjacent columns; the row's
+// mean/rstd are the same for all of them. The partials are written as [K, D] f32.
+const partialK = new Map<number, Kernel>();
+function paramPartial(vw: 1 | 4): Kernel {
+  let k = partialK.get(vw);
+  if (k) return k;
+  const T = vw === 4 ? 'vec4<f32>' : 'f32';
+  k = {
+    name: `layernorm_bwd_dwdb_partial${vw}`,
+    key: `layernorm|bwd|dwdb|${vw}`,
+    access: ['read', 'read', 'read', 'read', 'rw', 'rw'],
+    uniform: true,
+    code: () => `
+struct P { N: u32, D: u32, R: u32 };
+@group(0) @binding(0) var<storage, read> g: array<${T}>;
+@group(0) @binding(1) var<storage, read> x: array<${T}>;
+@group(0) @binding(2) var<storage, read> mean: array<f32>;
+@group(0) @binding(3) var<storage, read> rstd: array<f32>;
+@group(0) @binding(4) var<storage, read_write> pw: array<${T}>;
+@group(0) @binding(5) var<storage, read_write> pb: array<${T}>;
+@group(0) @binding(6) var<uniform> p: P;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let Dv = p.D / ${vw}u;
+  let c = gid.x;
+  let k = gid.y;
+  if (c >= Dv) { return; }
+  let r0 = k * p.R;
+  let r1 = min(r0 + p.R, p.N);
+  var sw = ${T}(0.0);
+  var sb = ${T}(0.0);
+  for (var r = r0; r < r1; r++) {
+    let gv = g[r * Dv + c];
+    sw += gv * (x[r * Dv + c] - mean[r]) * rstd[r];
+    sb += gv;
+  }
+  pw[k * Dv + c] = sw;
+  pb[k * Dv + c] = sb;
+}`,
+  };
+  partialK.set(vw, k);
+  return k;
+}
+
+const paramFinal: Kernel = {
+  name: 'layernorm_bwd_dwdb_final',
+  key: 'layernorm|bwd|dwdb_final',
+  access: ['read', 'read', 'rw', 'rw'],
+  uniform: true,
+  code: () => `
+struct P { K: u32, D: u32 };
+@group(0) @binding(0) var<storage, read> pw: array<f32>;
+@group(0) @binding(1) var<storage, read> pb: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dw: array<f32>;
+@group(0) @binding(3) var<storage, read_write> db: array<f32>;
+@group(0) @binding(4) var<uniform> p: P;
+${gridMain(64)}
+  if (idx >= p.D) { return; }
+  var sw = 0.0;
+  var sb = 0.0;
+  for (var k = 0u; k < p.K; k++) {
+    sw += pw[k * p.D + idx];
+    sb += pb[k * p.D + idx];
+  }
+  dw[idx] = sw;
+  db[idx] = sb;
+}`,
+};
+
+let forced: LayerNormVariant | null = null;
+/** Force a row strategy (benchmarks/tests); null restores the per-adapter choice. */
+export function setLayerNormVariant(v: LayerNormVariant | null): void {
+  forced = v;
+}
+
+function variant(): LayerNormVariant {
+  if (forced) return forced;
+  return runtime().gpu.info.adapter.startsWith('llvmpipe') ? 'row' : 'wg';
+}
+
+function rowGroups(v: LayerNormVariant, N: number): [number, number, number] {
+  return v === 'row' ? grid(N, 64) : grid(N, 1);
+}
+
+export interface LayerNormFwdArgs {
+  x: GPUBuffer; weight: GPUBuffer; bias: GPUBuffer;
+  y: GPUBuffer; mean: GPUBuffer; rstd: GPUBuffer;
+  N: number; D: number; eps: number;
+}
+
+export function layerNormForward(a: LayerNormFwdArgs): void {
+  if (a.N === 0 || a.D === 0) return;
+  const v = variant();
+  runtime().dispatch({
+    kernel: v === 'row' ? fwdRow(a.D % 4 === 0 ? 4 : 1) : fwdWg,
+    buffers: [a.x, a.weight, a.bias, a.y, a.mean, a.rstd],
+    params: new Params().u32(a.N).u32(a.D).f32(a.eps),
+    workgroups: rowGroups(v, a.N),
+  });
+}
+
+export interface LayerNormBwdArgs {
+  g: GPUBuffer; x: GPUBuffer; weight: GPUBuffer; mean: GPUBuffer; rstd: GPUBuffer;
+  /** Any of the three may be omitted when that gradient is not needed. */
+  dx?: GPUBuffer; dweight?: GPUBuffer; dbias?: GPUBuffer;
+  N: number; D: number;
+}
+
+/** Rows per partial chunk: enough chunks to fill the machine, long enough chunks to amortise. */
+export function layerNormChunkRows(N: number, D: number): number {
+  const target = 32768; // invocations wanted in the partial pass
+  const chunks = Math.max(1, Math.min(Math.ceil(N / 16), Math.ceil(target / Math.max(D, 1))));
+  return Math.ceil(N / chunks);
+}
+
+export function layerNormBackward(a: LayerNormBwdArgs): void {
+  const rt = runtime();
+  if (a.N === 0 || a.D === 0) return;
+  if (a.dx) {
+    const v = variant();
+    rt.dispatch({
+      kernel: v === 'row' ? bwdRow(a.D % 4 === 0 ? 4 : 1) : bwdWg,
+      buffers: [a.g, a.x, a.weight, a.mean, a.rstd, a.dx],
+      params: new Params().u32(a.N).u32(a.D),
+      workgroups: rowGroups(v, a.N),
+    });
+  }
+  if (!a.dweight && !a.dbias) return;
+  const vw = a.D % 4 === 0 ? 4 : 1;
+  const R = layerNormChunkRows(a.N, a.D / vw);
+  const K = Math.ceil(a.N / R);
+  const pw = K === 1 && a.dweight ? a.dweight : rt.alloc(K * a.D * 4, 'layernorm dweight partials');
+  const pb = K === 1 && a.dbias ? a.dbias : rt.alloc(K * a.D * 4, 'layernorm dbias partials');
+  rt.dispatch({
+    kernel: paramPartial(vw),
+    buffers: [a.g, a.x, a.mean, a.rstd, pw, pb],
+    params: new Params().u32(a.N).u32(a.D).u32(R),
+    workgroups: [Math.ceil(a.D / vw / 64), K, 1],
+  });
+  if (K > 1) {
+    const dw = a.dweight ?? rt.alloc(a.D * 4, 'layernorm dweight (unused)');
+    const db = a.dbias ?? rt.alloc(a.D * 4, 'layernorm dbias (unused)');
+    rt.dispatch({
+      kernel: paramFinal,
+      buffers: [pw, pb, dw, db],
+      params: new Params().u32(K).u32(a.D),
+      workgroups: grid(a.D, 64),
+    });
+    if (!a.dweight) rt.free(dw);
+    if (!a.dbias) rt.free(db);
+  }
+  // Freed buffers go back to the pool; later users are ordered after these dispatches.
+  if (pw !== a.dweight) rt.free(pw);
+  if (pb !== a.dbias) rt.free(pb);
+}

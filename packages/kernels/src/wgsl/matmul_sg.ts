@@ -1,0 +1,164 @@
+// Subgroup-cooperative register-blocked matmul for CPU rasterizers (llvmpipe), where a
+// workgroup of 8 invocations is exactly one subgroup = the 8 SIMD lanes of one AVX2 register.
+//
+// On llvmpipe every storage-buffer load runs a per-lane loop (see matmul_reg.ts), so the kernel
+// minimises loads: the workgroup computes R rows × 8·C columns; the R rows are shared by all lanes,
+// so the lanes load A *cooperatively* — each lane loads a different vec4 (R/8 loads per 4 steps of
+// k instead of R) — and hand the values round with subgroupBroadcast (a constant lane index: one
+// register permute on llvmpipe). Each lane loads its own C columns of B (vec4s) and accumulates an
+// R × C block (R·C/4 vec4 accumulators). Loads per 4 k: R/8 + C vec4s, for 4·R·C FMAs.
+//
+// Modes as in matmul_reg.ts ('k4' vec4 along k, 'f4' vec4 along the free dim, 's' scalar).
+// Requires subgroup size == 8 == workgroup size (the host checks adapterInfo.subgroupMin/MaxSize).
+import type { Kernel } from '../runtime.ts';
+import { STRIDED_PARAMS, epilogueKey, epilogueRolled, matmulAccess, matmulBindings, type EpilogueSpec, type LoadMode } from './matmul_reg.ts';
+
+export const SG_LANES = 8;
+
+export interface SgConfig {
+  /** rows per workgroup (multiple of 8) */
+  R: number;
+  /** columns per lane (multiple of 4) */
+  C: number;
+}
+
+const COMP = ['x', 'y', 'z', 'w'];
+
+export function sgKernel(cfg: SgConfig, mA: LoadMode, mB: LoadMode, e: EpilogueSpec, tag: string): Kernel {
+  const ek = epilogueKey(e);
+  return {
+    name: `matmul_${tag}_sg${cfg.R}x${cfg.C}_${mA}${mB}${ek ? '_' + ek : ''}`,
+    key: `matmul|sg|${cfg.R}|${cfg.C}|${mA}|${mB}|${ek}`,
+    access: matmulAccess(e),
+    uniform: true,
+    code: () => sgCode(cfg, mA, mB, e),
+  };
+}
+
+function sgCode({ R, C }: SgConfig, mA: LoadMode, mB: LoadMode, e: EpilogueSpec): string {
+  if (R % 8 || C % 4) throw new Error(`matmul sg kernel: R (${R}) must be a multiple of 8, C (${C}) of 4`);
+  const W = SG_LANES;
+  const CG = C / 4;
+  const rows = [...Array(R).keys()];
+  const groupsC = [...Array(CG).keys()];
+  const cols = [...Array(C).keys()];
+  const v4 = (m: LoadMode) => (m === 's' ? 'f32' : 'vec4<f32>');
+  // A items per 4 steps of k: R vec4s (k4: one per row; f4: R/4 per k) or 4R scalars.
+  const itemsA = mA === 's' ? 4 * R : R;
+  const T = itemsA / W; // cooperative loads per lane
+  const L: string[] = [];
+  L.push('enable subgroups;', STRIDED_PARAMS, matmulBindings(e, v4(mA), v4(mB)));
+  L.push(`@compute @workgroup_size(${W}, 1, 1)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) ln: u32) {
+  let bat = wid.z;
+  let i0 = wid.y * ${R}u;
+  let jL = (wid.x * ${W}u + ln) * ${C}u;
+  let mLast = p.M - 1u;
+  let nLast = p.N - 1u;
+  let aB = p.offA + bat * p.sAb;
+  let bB = p.offB + bat * p.sBb;
+  let sAk = p.sAk;
+  let sBk = p.sBk;
+  let sAk4 = sAk / 4u;
+  let sBk4 = sBk / 4u;`);
+  // Per-lane base offset of each cooperative A load t (item q = 8t + lane).
+  for (let t = 0; t < T; t++) {
+    const q = `(${t * W}u + ln)`;
+    if (mA === 'k4') L.push(`  let at${t} = (aB + min(i0 + ${q}, mLast) * p.sAi) / 4u;`);
+    else if (mA === 'f4') {
+      // q = u·(R/4) + g: vec4 of rows i0 + 4g .. +3 at step k + u
+      L.push(`  let at${t} = (aB + min(i0 + 4u * (${q} % ${R / 4}u), mLast & ~3u)) / 4u + (${q} / ${R / 4}u) * sAk4;`);
+    } else {
+      // q = u·R + r: A(i0 + r, k + u)
+      L.push(`  let at${t} = aB + min(i0 + ${q} % ${R}u, mLast) * p.sAi + (${q} / ${R}u) * sAk;`);
+    }
+  }
+  if (mB === 'k4') for (const c of cols) L.push(`  let bc${c} = (bB + min(jL + ${c}u, nLast) * p.sBj) / 4u;`);
+  if (mB === 's') for (const c of cols) L.push(`  let bc${c} = bB + min(jL + ${c}u, nLast) * p.sBj;`);
+  if (mB === 'f4') for (const g of groupsC) L.push(`  let bg${g} = (bB + min(jL + ${4 * g}u, nLast & ~3u)) / 4u;`);
+  for (const r of rows) for (const g of groupsC) L.push(`  var acc${r}_${g} = vec4<f32>(0.0);`);
+
+  const step = (U: number): string[] => {
+    const s: string[] = [];
+    // A: cooperative loads, then broadcasts. In the tail (U = 1, no k4) only u = 0 items are used.
+    const aOff = mA === 'k4' ? 'kq' : mA === 'f4' ? 'k4sAk' : 'ksAk';
+    for (let t = 0; t < T; t++) s.push(`    let al${t} = A[at${t} + ${aOff}];`);
+    const ea: string[][] = rows.map(() => []);
+    const bc = new Map<number, string>();
+    const bcast = (q: number) => {
+      let v = bc.get(q);
+      if (!v) {
+        v = `ab${q}`;
+        s.push(`    let ${v} = subgroupBroadcast(al${q >> 3}, ${q & 7}u);`);
+        bc.set(q, v);
+      }
+      return v;
+    };
+    for (const r of rows) {
+      for (let u = 0; u < U; u++) {
+        if (mA === 'k4') ea[r][u] = `${bcast(r)}.${COMP[u]}`;
+        else if (mA === 'f4') ea[r][u] = `${bcast(u * (R / 4) + (r >> 2))}.${COMP[r & 3]}`;
+        else ea[r][u] = bcast(u * R + r);
+      }
+    }
+    // B: per lane
+    const eb: string[][] = cols.map(() => []);
+    if (mB === 'k4') {
+      for (const c of cols) {
+        s.push(`    let b${c} = B[bc${c} + kq];`);
+        for (let u = 0; u < U; u++) eb[c][u] = `b${c}.${COMP[u]}`;
+      }
+    } else if (mB === 'f4') {
+      for (let u = 0; u < U; u++) for (const g of groupsC) {
+        s.push(`    let b${g}_${u} = B[bg${g} + k4sBk${u ? ` + ${u}u * sBk4` : ''}];`);
+        for (let t = 0; t < 4; t++) eb[4 * g + t][u] = `b${g}_${u}.${COMP[t]}`;
+      }
+    } else {
+      for (let u = 0; u < U; u++) for (const c of cols) {
+        s.push(`    let b${c}_${u} = B[bc${c} + ksBk${u ? ` + ${u}u * sBk` : ''}];`);
+        eb[c][u] = `b${c}_${u}`;
+      }
+    }
+    for (let u = 0; u < U; u++) {
+      const bv = groupsC.map((g) =>
+        mB === 'f4' ? `b${g}_${u}` : `vec4<f32>(${[0, 1, 2, 3].map((t) => eb[4 * g + t][u]).join(', ')})`,
+      );
+      for (const r of rows) for (const g of groupsC) {
+        s.push(`    acc${r}_${g} = fma(vec4<f32>(${ea[r][u]}), ${bv[g]}, acc${r}_${g});`);
+      }
+    }
+    return s;
+  };
+
+  const hasK4 = mA === 'k4' || mB === 'k4';
+  L.push(`  let kMain = p.K & ~3u;
+  var kq = 0u;
+  var k4sAk = 0u;
+  var k4sBk = 0u;
+  var ksAk = 0u;
+  var ksBk = 0u;
+  for (var k = 0u; k < kMain; k += 4u) {`);
+  L.push(...step(4));
+  L.push(`    kq += 1u;
+    k4sAk += sAk;
+    k4sBk += sBk;
+    ksAk += 4u * sAk;
+    ksBk += 4u * sBk;
+  }`);
+  if (!hasK4) {
+    // Tail: one k at a time. The cooperative A items of step u = 0 are the first R/4 (f4) or R (s)
+    // items, so the same per-lane offsets work (items of u > 0 are loaded but unused).
+    L.push(`  k4sAk = kMain * sAk4;
+  k4sBk = kMain * sBk4;
+  for (var k = kMain; k < p.K; k++) {`);
+    L.push(...step(1));
+    L.push(`    k4sAk += sAk4;
+    k4sBk += sBk4;
+    ksAk += sAk;
+    ksBk += sBk;
+  }`);
+  }
+  L.push(...epilogueRolled(e, R, CG, 'i0', 'jL', 'bat'));
+  L.push('}');
+  return L.join('\n');
+}

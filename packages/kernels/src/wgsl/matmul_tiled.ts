@@ -1,0 +1,85 @@
+// Shared-memory tiled matmul for real GPUs: a 16×16 workgroup computes a 64×64 tile of C,
+// staging 64×BK panels of A and B in workgroup memory (zero-filled past the edges) so each global
+// element is read once per tile; each thread accumulates 4×4 outputs at rows ty + 16r and columns
+// tx + 16c (conflict-free shared reads, coalesced stores). Fully strided operands and output.
+// On llvmpipe the barriers make this slow (coroutine switches per barrier); the chooser keeps it for GPUs.
+import type { Kernel } from '../runtime.ts';
+import { STRIDED_PARAMS, epilogueKey, epilogueStore, matmulAccess, matmulBindings, type EpilogueSpec } from './matmul_reg.ts';
+
+const TILE = 64;
+const BK = 16;
+const TPB = 16; // threads per side
+
+export function tiledTile(): number {
+  return TILE;
+}
+
+export function tiledKernel(e: EpilogueSpec, tag: string): Kernel {
+  return {
+    name: `matmul_${tag}_tiled${TILE}${e.bias || e.gelu ? '_' + epilogueKey(e) : ''}`,
+    key: `matmul|tiled|${TILE}|${BK}|${epilogueKey(e)}`,
+    access: matmulAccess(e),
+    uniform: true,
+    code: () => tiledCode(e),
+  };
+}
+
+function tiledCode(e: EpilogueSpec): string {
+  const loads = (TILE * BK) / (TPB * TPB); // elements of each panel loaded per thread
+  const L: string[] = [];
+  L.push(STRIDED_PARAMS, matmulBindings(e));
+  L.push(`var<workgroup> As: array<f32, ${TILE * BK}>; // [k][i]
+var<workgroup> Bs: array<f32, ${TILE * BK}>; // [k][j]
+@compute @workgroup_size(${TPB}, ${TPB}, 1)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(local_invocation_index) li: u32) {
+  let bat = wid.z;
+  let i0 = wid.y * ${TILE}u;
+  let j0 = wid.x * ${TILE}u;
+  let aB = p.offA + bat * p.sAb;
+  let bB = p.offB + bat * p.sBb;
+  var acc: array<array<f32, 4>, 4>;
+  for (var k0 = 0u; k0 < p.K; k0 += ${BK}u) {
+    for (var t = 0u; t < ${loads}u; t++) {
+      let e = li + t * ${TPB * TPB}u;
+      // A panel: consecutive threads walk k fastest when A is k-contiguous, else i.
+      let ak = select(e / ${TILE}u, e % ${BK}u, p.sAk == 1u);
+      let ai = select(e % ${TILE}u, e / ${BK}u, p.sAk == 1u);
+      let gi = i0 + ai;
+      let gk = k0 + ak;
+      var av = 0.0;
+      if (gi < p.M && gk < p.K) { av = A[aB + gi * p.sAi + gk * p.sAk]; }
+      As[ak * ${TILE}u + ai] = av;
+      let bk = select(e / ${TILE}u, e % ${BK}u, p.sBk == 1u);
+      let bj = select(e % ${TILE}u, e / ${BK}u, p.sBk == 1u);
+      let gj = j0 + bj;
+      let gk2 = k0 + bk;
+      var bv = 0.0;
+      if (gj < p.N && gk2 < p.K) { bv = B[bB + gk2 * p.sBk + gj * p.sBj]; }
+      Bs[bk * ${TILE}u + bj] = bv;
+    }
+    workgroupBarrier();
+    for (var k = 0u; k < ${BK}u; k++) {
+      var a: array<f32, 4>;
+      var b: array<f32, 4>;
+      for (var r = 0u; r < 4u; r++) {
+        a[r] = As[k * ${TILE}u + lid.y + r * ${TPB}u];
+        b[r] = Bs[k * ${TILE}u + lid.x + r * ${TPB}u];
+      }
+      for (var r = 0u; r < 4u; r++) {
+        for (var c = 0u; c < 4u; c++) { acc[r][c] = fma(a[r], b[c], acc[r][c]); }
+      }
+    }
+    workgroupBarrier();
+  }
+  for (var r = 0u; r < 4u; r++) {
+    let i = i0 + lid.y + r * ${TPB}u;
+    if (i >= p.M) { break; }
+    for (var c = 0u; c < 4u; c++) {
+      let j = j0 + lid.x + c * ${TPB}u;
+      if (j < p.N) { ${epilogueStore(e, 'acc[r][c]', 'i', 'j', 'bat')} }
+    }
+  }
+}`);
+  return L.join('\n');
+}

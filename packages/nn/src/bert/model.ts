@@ -1,0 +1,117 @@
+// BertModel with Hugging Face's parameter names (embeddings.*, encoder.layer.N.*, pooler.*), so a
+// HF BertModel / BertForMaskedLM safetensors file loads directly and our checkpoints load in HF.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { cast, slice, squeeze, tanh, type Tensor } from '@jepa/tensor';
+import { Linear } from '../layers/linear.ts';
+import { Module, type LoadStateDictOptions, type LoadStateDictResult } from '../module.ts';
+import { loadSafetensorsFile } from '../safetensors/index.ts';
+import type { TensorLike } from '../state.ts';
+import { BertTokenizer } from '../tokenizer/index.ts';
+import { bertConfig, parseBertConfig, type BertConfig, type BertPreset } from './config.ts';
+import { BertEmbeddings } from './embeddings.ts';
+import { normaliseHfNames } from './hf.ts';
+import { BertEncoder } from './layer.ts';
+
+export interface BertOutput {
+  /** Final token states [B, T, H]. */
+  lastHidden: Tensor;
+  /** tanh(dense([CLS])) [B, H], when the model has a pooler. */
+  pooled?: Tensor;
+}
+
+export interface BertModelOptions {
+  /** Build the pooler (HF add_pooling_layer; default true). */
+  pooler?: boolean;
+}
+
+/** pooled = tanh(dense(h[:, 0])) (HF BertPooler). */
+export class BertPooler extends Module {
+  readonly dense: Linear;
+
+  constructor(config: BertConfig) {
+    super();
+    this.dense = this.registerModule('dense', new Linear(config.hidden_size, config.hidden_size, { std: config.initializer_range }));
+  }
+
+  forward(lastHidden: Tensor): Tensor {
+    return tanh(this.dense.forward(squeeze(slice(lastHidden, 1, 0, 1), 1)));
+  }
+}
+
+export class BertModel extends Module {
+  readonly config: BertConfig;
+  readonly embeddings: BertEmbeddings;
+  readonly encoder: BertEncoder;
+  readonly pooler: BertPooler | undefined;
+
+  /** A config or preset name; weights are BERT-initialised from the global seed (see manualSeed). */
+  constructor(config: BertConfig | BertPreset, opts: BertModelOptions = {}) {
+    super();
+    this.config = typeof config === 'string' ? bertConfig(config) : parseBertConfig(config);
+    this.embeddings = this.registerModule('embeddings', new BertEmbeddings(this.config));
+    this.encoder = this.registerModule('encoder', new BertEncoder(this.config));
+    this.pooler = (opts.pooler ?? true) ? this.registerModule('pooler', new BertPooler(this.config)) : undefined;
+  }
+
+  /**
+   * ids i32 [B, T]; attentionMask [B, T] (f32 or i32, 1 = token, 0 = padding; omitted = all
+   * tokens); tokenTypeIds i32 [B, T] (omitted = 0).
+   */
+  forward(ids: Tensor, attentionMask?: Tensor, tokenTypeIds?: Tensor): BertOutput {
+    if (ids.rank !== 2 || ids.dtype !== 'i32') throw new Error(`BertModel: ids must be i32 [B, T], got ${ids.dtype}[${ids.shape.join(', ')}]`);
+    for (const [what, t] of [['attentionMask', attentionMask], ['tokenTypeIds', tokenTypeIds]] as const) {
+      if (t && (t.rank !== 2 || t.shape[0] !== ids.shape[0] || t.shape[1] !== ids.shape[1])) {
+        throw new Error(`BertModel: ${what} must be [${ids.shape.join(', ')}] like ids, got [${t.shape.join(', ')}]`);
+      }
+    }
+    // The f32 copy of an i32 mask is left to the caller's tidy(): attention's backward reads it.
+    const keyMask = attentionMask && attentionMask.dtype !== 'f32' ? cast(attentionMask, 'f32') : attentionMask;
+    const lastHidden = this.encoder.forward(this.embeddings.forward(ids, tokenTypeIds), keyMask);
+    return this.pooler ? { lastHidden, pooled: this.pooler.forward(lastHidden) } : { lastHidden };
+  }
+
+  /**
+   * Also accepts HF task-model files: a "bert." prefix is stripped; HF extras (the
+   * embeddings.position_ids buffer, cls.* heads, other heads) are ignored in strict mode and
+   * listed as unexpected otherwise.
+   */
+  override loadStateDict(state: ReadonlyMap<string, TensorLike>, opts: LoadStateDictOptions = {}): LoadStateDictResult {
+    const isExtra = (n: string) =>
+      n === 'embeddings.position_ids' || n.startsWith('cls.') || (!this.pooler && n.startsWith('pooler.'));
+    const { state: own, ignored } = normaliseHfNames(state, 'bert.', isExtra);
+    const res = super.loadStateDict(own, opts);
+    return { ...res, unexpected: [...res.unexpected, ...ignored] };
+  }
+
+  /**
+   * Load a Hugging Face BERT directory: config.json, model.safetensors (F32/F16/BF16) and
+   * vocab.txt. Pass `strict: false` to accept files that lack some weights (e.g. no pooler).
+   */
+  static async fromPretrained(
+    dir: string,
+    opts: BertModelOptions & LoadStateDictOptions = {},
+  ): Promise<{ model: BertModel; tokenizer: BertTokenizer; load: LoadStateDictResult }> {
+    const configPath = join(dir, 'config.json');
+    let json: unknown;
+    try {
+      json = JSON.parse(await readFile(configPath, 'utf8'));
+    } catch (e) {
+      throw new Error(`BertModel.fromPretrained: cannot read ${configPath}: ${(e as Error).message}`);
+    }
+    const config = parseBertConfig(json, configPath);
+    const file = await loadSafetensorsFile(join(dir, 'model.safetensors'));
+    const tokenizer = BertTokenizer.fromVocabFile(join(dir, 'vocab.txt'));
+    if (tokenizer.vocabSize > config.vocab_size) {
+      throw new Error(`BertModel.fromPretrained: vocab.txt has ${tokenizer.vocabSize} tokens > vocab_size ${config.vocab_size}`);
+    }
+    const model = new BertModel(config, opts);
+    try {
+      const load = model.loadStateDict(file.tensors, { strict: opts.strict });
+      return { model, tokenizer, load };
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+  }
+}

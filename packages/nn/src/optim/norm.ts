@@ -1,0 +1,37 @@
+// Global gradient norm and clipping on the GPU: nothing here reads back, so a training step never
+// waits on the device for it. (AdamW's `maxGradNorm` fuses the clip into its update instead.)
+import { gradNormInto } from '@jepa/kernels';
+import { add, contiguous, keep, minimum, mul, noGrad, reciprocal, Tensor, tidy } from '@jepa/tensor';
+
+/** The global L2 norm of the parameters' gradients (missing gradients count 0), as a [1] tensor. */
+export function gradNorm(params: readonly Tensor[]): Tensor {
+  return tidy(() => {
+    const grads = params.flatMap((p) => (p.grad ? [p.grad] : []));
+    // The norm kernel reads flat buffers from offset 0.
+    const flat = grads.map((g) => (g.isContiguous() ? g : contiguous(g)));
+    const out = Tensor.empty([1], 'f32', 'grad norm');
+    gradNormInto(flat.map((g) => ({ buffer: g.buffer, n: g.size })), out.buffer);
+    return out;
+  });
+}
+
+/**
+ * Scale all gradients by min(1, maxNorm / (norm + 1e-6)) (torch.nn.utils.clip_grad_norm_);
+ * returns the norm before clipping as a [1] tensor, for logging.
+ */
+export function clipGradNorm(params: readonly Tensor[], maxNorm: number): Tensor {
+  if (!(maxNorm > 0)) throw new Error(`clipGradNorm: maxNorm must be > 0, got ${maxNorm}`);
+  const norm = gradNorm(params);
+  tidy(() =>
+    noGrad(() => {
+      const factor = minimum(mul(reciprocal(add(norm, 1e-6)), maxNorm), 1);
+      for (const p of params) {
+        if (!p.grad) continue;
+        const g = keep(mul(p.grad, factor));
+        p.grad.dispose();
+        p.grad = g;
+      }
+    }),
+  );
+  return norm;
+}

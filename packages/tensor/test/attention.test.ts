@@ -1,0 +1,267 @@
+import '../../../test/gpu.ts';
+import { philoxCpu, setAttentionVariant } from '@jepa/kernels';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as T from '../src/index.ts';
+import { checkOp, expectClose, randArray, vjpCheck } from './helpers.ts';
+
+interface Dims {
+  B: number; H: number; Tq: number; Tk: number; D: number;
+  scale?: number;
+  /** [B, Tk], 1 keep / 0 pad. */
+  mask?: ArrayLike<number>;
+  /** Dropout multiplier of probability (bh, i, j): 0 or 1/(1-p). */
+  drop?: (bh: number, i: number, j: number) => number;
+}
+
+/**
+ * The unfused composition in float64: S = q kᵀ · scale, masked keys -> -inf, P = softmax(S),
+ * O = dropout(P) v. A row with every key masked outputs 0 (the fused op's documented choice).
+ */
+function cpuProbs(q: ArrayLike<number>, k: ArrayLike<number>, d: Dims): Float64Array {
+  const { B, H, Tq, Tk, D } = d;
+  const scale = d.scale ?? 1 / Math.sqrt(D);
+  const P = new Float64Array(B * H * Tq * Tk);
+  for (let bh = 0; bh < B * H; bh++) {
+    const b = Math.floor(bh / H);
+    for (let i = 0; i < Tq; i++) {
+      const s = new Float64Array(Tk);
+      let m = -Infinity;
+      for (let j = 0; j < Tk; j++) {
+        if (d.mask && d.mask[b * Tk + j] === 0) { s[j] = -Infinity; continue; }
+        let acc = 0;
+        for (let c = 0; c < D; c++) acc += q[(bh * Tq + i) * D + c] * k[(bh * Tk + j) * D + c];
+        s[j] = acc * scale;
+        m = Math.max(m, s[j]);
+      }
+      if (m === -Infinity) continue; // all padded: probabilities 0
+      let sum = 0;
+      for (let j = 0; j < Tk; j++) sum += s[j] === -Infinity ? 0 : Math.exp(s[j] - m);
+      for (let j = 0; j < Tk; j++) P[(bh * Tq + i) * Tk + j] = s[j] === -Infinity ? 0 : Math.exp(s[j] - m) / sum;
+    }
+  }
+  return P;
+}
+
+function cpuAttention(q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, d: Dims): Float64Array {
+  const { B, H, Tq, Tk, D } = d;
+  const P = cpuProbs(q, k, d);
+  const out = new Float64Array(B * H * Tq * D);
+  for (let bh = 0; bh < B * H; bh++) {
+    for (let i = 0; i < Tq; i++) {
+      for (let j = 0; j < Tk; j++) {
+        const pij = P[(bh * Tq + i) * Tk + j] * (d.drop ? d.drop(bh, i, j) : 1);
+        if (pij === 0) continue;
+        for (let c = 0; c < D; c++) out[(bh * Tq + i) * D + c] += pij * v[(bh * Tk + j) * D + c];
+      }
+    }
+  }
+  return out;
+}
+
+/** Analytic float64 gradients of <O, dO> (the softmax Jacobian written out, not FA-2's D trick). */
+function cpuAttentionGrads(q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, dO: ArrayLike<number>, d: Dims) {
+  const { B, H, Tq, Tk, D } = d;
+  const scale = d.scale ?? 1 / Math.sqrt(D);
+  const P = cpuProbs(q, k, d);
+  const dq = new Float64Array(B * H * Tq * D), dk = new Float64Array(B * H * Tk * D), dv = new Float64Array(B * H * Tk * D);
+  for (let bh = 0; bh < B * H; bh++) {
+    for (let i = 0; i < Tq; i++) {
+      const dP = new Float64Array(Tk);
+      let dot = 0;
+      for (let j = 0; j < Tk; j++) {
+        const f = d.drop ? d.drop(bh, i, j) : 1;
+        let g = 0;
+        for (let c = 0; c < D; c++) g += dO[(bh * Tq + i) * D + c] * v[(bh * Tk + j) * D + c];
+        dP[j] = g * f;
+        const pij = P[(bh * Tq + i) * Tk + j];
+        dot += pij * dP[j];
+        for (let c = 0; c < D; c++) dv[(bh * Tk + j) * D + c] += pij * f * dO[(bh * Tq + i) * D + c];
+      }
+      for (let j = 0; j < Tk; j++) {
+        const ds = P[(bh * Tq + i) * Tk + j] * (dP[j] - dot) * scale;
+        if (ds === 0) continue;
+        for (let c = 0; c < D; c++) {
+          dq[(bh * Tq + i) * D + c] += ds * k[(bh * Tk + j) * D + c];
+          dk[(bh * Tk + j) * D + c] += ds * q[(bh * Tq + i) * D + c];
+        }
+      }
+    }
+  }
+  return { dq, dk, dv };
+}
+
+/** A padding mask: batch b keeps its first Tk - b*step keys (at least `min`). */
+function padMask(B: number, Tk: number, step: number, min = 0): Float32Array {
+  const m = new Float32Array(B * Tk);
+  for (let b = 0; b < B; b++) for (let j = 0; j < Math.max(min, Tk - b * step); j++) m[b * Tk + j] = 1;
+  return m;
+}
+
+/** Run forward + backward on the GPU and compare everything with the float64 reference. */
+async function compare(d: Dims, opts: { strided?: boolean; tol?: number } = {}): Promise<void> {
+  const { B, H, Tq, Tk, D } = d;
+  const tol = opts.tol ?? 2e-4;
+  const qa = randArray(B * H * Tq * D, 11), ka = randArray(B * H * Tk * D, 12), va = randArray(B * H * Tk * D, 13);
+  const ga = randArray(B * H * Tq * D, 14);
+  const make = (a: Float32Array, t: number) => {
+    if (!opts.strided) return T.tensor(a, [B, H, t, D]);
+    // The same logical values stored as [B, T, H, D] and viewed as [B, H, T, D] (no copy).
+    const phys = new Float32Array(a.length);
+    for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) for (let i = 0; i < t; i++) for (let c = 0; c < D; c++) {
+      phys[((b * t + i) * H + h) * D + c] = a[((b * H + h) * t + i) * D + c];
+    }
+    return T.tensor(phys, [B, t, H, D]).permute([0, 2, 1, 3]);
+  };
+  await T.tidyAsync(async () => {
+    const q = make(qa, Tq).requireGrad(), k = make(ka, Tk).requireGrad(), v = make(va, Tk).requireGrad();
+    const keyMask = d.mask ? T.tensor(Float32Array.from(d.mask), [B, Tk]) : undefined;
+    const out = T.attention(q, k, v, { keyMask, scale: d.scale });
+    expectClose(await out.toArray(), cpuAttention(qa, ka, va, d), tol, tol, 'forward');
+    out.backward(make(ga, Tq));
+    const want = cpuAttentionGrads(qa, ka, va, ga, d);
+    expectClose(await q.grad!.toArray(), want.dq, tol * 5, tol * 5, 'dq');
+    expectClose(await k.grad!.toArray(), want.dk, tol * 5, tol * 5, 'dk');
+    expectClose(await v.grad!.toArray(), want.dv, tol * 5, tol * 5, 'dv');
+    // The output keeps q's [B, T, H, D] memory layout: merging heads afterwards is a free view.
+    if (opts.strided) expect(out.strides).toEqual([Tq * H * D, D, H * D, 1]);
+    for (const t of [q, k, v]) t.zeroGrad();
+  });
+}
+
+afterEach(() => setAttentionVariant(null));
+
+describe('attention (fused)', () => {
+  it('matches the composition and finite differences on a small masked case (checkOp)', async () => {
+    const B = 2, H = 2, Tq = 3, Tk = 5, D = 8;
+    await checkOp({
+      shapes: [[B, H, Tq, D], [B, H, Tk, D], [B, H, Tk, D], [B, Tk]],
+      data: [undefined, undefined, undefined, padMask(B, Tk, 2)],
+      constant: [3],
+      gpu: (q, k, v, m) => T.attention(q, k, v, { keyMask: m }),
+      cpu: ([q, k, v, m]) => cpuAttention(q, k, v, { B, H, Tq, Tk, D, mask: m }),
+    });
+  });
+
+  it('matches finite differences without a mask, custom scale, scalar (d % 4 != 0) path', async () => {
+    const B = 1, H = 2, Tq = 4, Tk = 3, D = 6;
+    await checkOp({
+      shapes: [[B, H, Tq, D], [B, H, Tk, D], [B, H, Tk, D]],
+      gpu: (q, k, v) => T.attention(q, k, v, { scale: 0.7 }),
+      cpu: ([q, k, v]) => cpuAttention(q, k, v, { B, H, Tq, Tk, D, scale: 0.7 }),
+    });
+  });
+
+  // Lengths around the key-block sizes (1, 7, 33, 130) and several head dims, Tq != Tk, padding.
+  const cases: [number, number, number, number, number][] = [
+    [2, 1, 1, 1, 8], [1, 2, 7, 33, 16], [2, 2, 33, 7, 64], [2, 1, 130, 33, 8], [1, 1, 33, 130, 64], [3, 2, 7, 7, 16],
+  ];
+  for (const [B, H, Tq, Tk, D] of cases) {
+    it(`forward and gradients match float64 for B=${B} H=${H} Tq=${Tq} Tk=${Tk} d=${D} with padding`, async () => {
+      await compare({ B, H, Tq, Tk, D, mask: padMask(B, Tk, Math.max(1, Tk >> 2), 1) });
+    });
+  }
+
+  it('reads head-split [B, T, H, d] views in place and writes outputs in that layout', async () => {
+    await compare({ B: 2, H: 3, Tq: 9, Tk: 9, D: 16, mask: padMask(2, 9, 4, 1) }, { strided: true });
+    await compare({ B: 2, H: 2, Tq: 5, Tk: 6, D: 6 }, { strided: true }); // scalar path with strides
+  });
+
+  it('v2 (workgroup-tiled) forward agrees with the reference', async () => {
+    setAttentionVariant('v2');
+    for (const [B, H, Tq, Tk, D] of [[2, 2, 33, 70, 64], [1, 2, 7, 1, 8], [2, 1, 5, 37, 6]] as const) {
+      await compare({ B, H, Tq, Tk, D, mask: padMask(B, Tk, 9, 1) });
+    }
+  });
+
+  it('a query row whose keys are all padded gives 0 and zero gradients', async () => {
+    const B = 2, H = 2, Tq = 4, Tk = 6, D = 8;
+    const mask = padMask(B, Tk, 6); // batch 1 keeps no key
+    await compare({ B, H, Tq, Tk, D, mask });
+    const q = T.randn([B, H, Tq, D]).requireGrad(), k = T.randn([B, H, Tk, D]).requireGrad(), v = T.randn([B, H, Tk, D]).requireGrad();
+    const out = T.attention(q, k, v, { keyMask: T.tensor(mask, [B, Tk]) });
+    const o = await out.toArray();
+    expect(o.slice(H * Tq * D).every((x) => x === 0)).toBe(true);
+    out.sum().backward();
+    for (const t of [q, k, v]) {
+      const g = await t.grad!.toArray();
+      expect(g.every(Number.isFinite)).toBe(true);
+      expect(g.slice(g.length / 2).every((x) => x === 0)).toBe(true);
+    }
+  });
+
+  it('passes VJP checks (masked, unmasked, d = 64)', async () => {
+    const B = 2, H = 2, Tq = 7, Tk = 9;
+    const m = T.tensor(padMask(B, Tk, 3), [B, Tk]);
+    await vjpCheck((q, k, v) => T.attention(q, k, v, { keyMask: m }), [[B, H, Tq, 16], [B, H, Tk, 16], [B, H, Tk, 16]]);
+    await vjpCheck((q, k, v) => T.attention(q, k, v), [[1, 2, 5, 64], [1, 2, 33, 64], [1, 2, 33, 64]]);
+  });
+
+  it('rejects bad shapes and dropout outside [0, 1)', () => {
+    const q = T.zeros([1, 1, 2, 4]);
+    expect(() => T.attention(q, T.zeros([1, 1, 3, 4]), T.zeros([1, 1, 2, 4]))).toThrow(/attention: k \[1, 1, 3, 4\] and v/);
+    expect(() => T.attention(q, q, q, { keyMask: T.ones([1, 3]) })).toThrow(/keyMask \[1, 3\] must be \[B, Tk\]/);
+    expect(() => T.attention(q, q, q, { dropout: 1 })).toThrow(/dropout must be in \[0, 1\)/);
+  });
+});
+
+describe('attention dropout', () => {
+  const u01 = (x: number) => (x >>> 8) / 16777216;
+  /** The CPU twin of the kernels' mask: counter offset + row*ceil(Tk/4) + j/4, word j%4. */
+  function dropFn(state: { seed: number; offset: number }, p: number, Tq: number, Tk: number) {
+    const key: [number, number] = [state.seed >>> 0, Math.floor(state.seed / 2 ** 32) >>> 0];
+    const Tk4 = Math.ceil(Tk / 4);
+    return (bh: number, i: number, j: number) => {
+      const r = philoxCpu([(state.offset + (bh * Tq + i) * Tk4 + (j >> 2)) >>> 0, 0, 0, 0], key);
+      return u01(r[j & 3]) >= p ? 1 / (1 - p) : 0;
+    };
+  }
+
+  for (const variant of ['v1', 'v2'] as const) {
+    it(`${variant}: forward and gradients match the reference with the regenerated mask`, async () => {
+      setAttentionVariant(variant);
+      const B = 2, H = 2, Tq = 9, Tk = 13, D = 16, p = 0.3;
+      const mask = padMask(B, Tk, 5, 1);
+      const qa = randArray(B * H * Tq * D, 21), ka = randArray(B * H * Tk * D, 22), va = randArray(B * H * Tk * D, 23);
+      const ga = randArray(B * H * Tq * D, 24);
+      T.manualSeed(1234);
+      T.randn([5]).dispose(); // move the stream off 0
+      const state = T.getGeneratorState();
+      const d: Dims = { B, H, Tq, Tk, D, mask, drop: dropFn(state, p, Tq, Tk) };
+      const q = T.tensor(qa, [B, H, Tq, D]).requireGrad(), k = T.tensor(ka, [B, H, Tk, D]).requireGrad(), v = T.tensor(va, [B, H, Tk, D]).requireGrad();
+      const out = T.attention(q, k, v, { keyMask: T.tensor(mask, [B, Tk]), dropout: p });
+      expectClose(await out.toArray(), cpuAttention(qa, ka, va, d), 2e-4, 2e-4, 'forward');
+      out.backward(T.tensor(ga, [B, H, Tq, D]));
+      const want = cpuAttentionGrads(qa, ka, va, ga, d);
+      expectClose(await q.grad!.toArray(), want.dq, 1e-3, 1e-3, 'dq');
+      expectClose(await k.grad!.toArray(), want.dk, 1e-3, 1e-3, 'dk');
+      expectClose(await v.grad!.toArray(), want.dv, 1e-3, 1e-3, 'dv');
+      // Each call draws fresh counters: a second call gives a different mask.
+      const again = await T.attention(q, k, v, { keyMask: T.tensor(mask, [B, Tk]), dropout: p }).toArray();
+      expect(Array.from(again)).not.toEqual(Array.from(await out.toArray()));
+    });
+  }
+
+  it('drops about a fraction p of the probabilities', async () => {
+    // v = identity rows: O[i, j] = dropped-and-rescaled P[i, j]; with equal scores P = 1/Tk.
+    const Tq = 64, Tk = 64, p = 0.25;
+    const q = T.zeros([1, 1, Tq, Tk]);
+    const eye = new Float32Array(Tk * Tk);
+    for (let j = 0; j < Tk; j++) eye[j * Tk + j] = 1;
+    const v = T.tensor(eye, [1, 1, Tk, Tk]);
+    const o = await T.attention(q, q.slice(2, 0, Tk), v, { dropout: p }).toArray();
+    const zeros = o.filter((x) => x === 0).length / o.length;
+    expect(Math.abs(zeros - p)).toBeLessThan(0.03);
+    const kept = o.find((x) => x !== 0)!;
+    expect(kept).toBeCloseTo(1 / Tk / (1 - p), 6);
+  });
+
+  it('passes a VJP check with dropout when the stream is replayed', async () => {
+    const s0 = T.getGeneratorState();
+    const f = (q: T.Tensor, k: T.Tensor, v: T.Tensor) => {
+      T.setGeneratorState(s0);
+      return T.attention(q, k, v, { dropout: 0.2 });
+    };
+    await vjpCheck(f, [[2, 1, 6, 8], [2, 1, 10, 8], [2, 1, 10, 8]]);
+  });
+});
+
