@@ -1,13 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
-// One GPU device per process: run test files in forked workers, one at a time per worker
-// pool slot, so lavapipe's two cores are not oversubscribed.
+// Each test file gets its own process (one GPU device each) and files run one at a time.
 export default defineConfig({
   test: {
     include: ['packages/*/test/**/*.test.ts', 'benchmarks/test/**/*.test.ts'],
     pool: 'forks',
-    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-    testTimeout: 120_000,
+    // One GPU process at a time: two lavapipe instances on two cores slow each other down many times over.
+    poolOptions: { forks: { maxForks: 1, minForks: 1 } },
+    testTimeout: 300_000,
     hookTimeout: 120_000,
     teardownTimeout: 30_000,
   },

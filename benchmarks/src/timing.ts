@@ -6,6 +6,7 @@ export interface Timing {
   runs: number[];
   /** median process CPU time per run (ms, all threads: llvmpipe's workers included) */
   cpuMedian: number;
+  cpuMin: number;
 }
 
 export interface TimeOptions {
@@ -41,7 +42,7 @@ export async function timeAsync(run: () => Promise<void>, opts: TimeOptions = {}
     cpu.push((c.user + c.system) / 1000);
     spent += dt;
   }
-  return { median: median(runs), min: Math.min(...runs), runs, cpuMedian: median(cpu) };
+  return { median: median(runs), min: Math.min(...runs), runs, cpuMedian: median(cpu), cpuMin: Math.min(...cpu) };
 }
 
 export const gflops = (flops: number, ms: number): number => flops / ms / 1e6;

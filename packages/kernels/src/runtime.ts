@@ -26,6 +26,7 @@ export interface DispatchArgs {
 }
 
 const UNIFORM_SLOT = 256;
+const TRACE = !!process.env.JEPA_TRACE;
 const ARENA_SLOTS = 512;
 const MAX_DISPATCHES_PER_SUBMIT = 512;
 
@@ -173,8 +174,13 @@ export class Runtime {
     enc.copyBufferToBuffer(buf, byteOffset, staging, 0, aligned);
     this.counters.reads++;
     await this.flushSoon(); // mapAsync is only valid once the copy has been submitted
+    const t0 = TRACE ? performance.now() : 0;
     try {
       await staging.mapAsync(0x1 /* READ */, 0, aligned);
+      if (TRACE) {
+        const ms = performance.now() - t0;
+        if (ms > 1000) process.stderr.write(`[jepa trace] readback of ${bytes} B waited ${ms.toFixed(0)} ms; last kernels: ${summarize(this.recentBatches.at(-1) ?? [])}\n`);
+      }
     } catch (e) {
       await Promise.all(this.compileChecks);
       this.throwIfFailed();

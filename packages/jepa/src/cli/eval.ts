@@ -30,7 +30,7 @@ await runCli(async () => {
   let enc: SentenceEncoder | null = null;
   if (!lexical) {
     enc = model === 'random-init'
-      ? randomEncoder((flags.preset ?? 'tiny') as 'tiny', { pooling, seed: Number(flags.seed ?? 1) })
+      ? await randomEncoder((flags.preset ?? 'tiny') as 'tiny', { pooling, seed: Number(flags.seed ?? 1) })
       : await loadEncoder(model, { pooling });
   }
   const embed = (t: string[]) => enc!.embed(t);

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BertModel, BertTokenizer, bertConfig, type BertPreset } from '@jepa/nn';
-import { manualSeed } from '@jepa/tensor';
+import { init, manualSeed } from '@jepa/tensor';
 import type { Pooling } from '../train/config.ts';
 import { SentenceEncoder } from './encoder.ts';
 
@@ -16,6 +16,7 @@ export async function loadEncoder(dir: string, opts: LoadOptions = {}): Promise<
   for (const f of ['config.json', 'model.safetensors', 'vocab.txt']) {
     if (!existsSync(join(dir, f))) throw new Error(`--model ${dir}: missing ${f} (expected a dir with config.json, model.safetensors, vocab.txt)`);
   }
+  await init();
   const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { jepa?: { pooling?: Pooling; maxTokens?: number } };
   const { model } = await BertModel.fromPretrained(dir, { strict: false });
   const tokenizer = BertTokenizer.fromVocabFile(join(dir, 'vocab.txt'));
@@ -25,7 +26,8 @@ export async function loadEncoder(dir: string, opts: LoadOptions = {}): Promise<
   return new SentenceEncoder(model.eval(), tokenizer, pooling, maxTokens);
 }
 
-export function randomEncoder(preset: BertPreset, opts: LoadOptions & { seed?: number } = {}): SentenceEncoder {
+export async function randomEncoder(preset: BertPreset, opts: LoadOptions & { seed?: number } = {}): Promise<SentenceEncoder> {
+  await init();
   manualSeed(opts.seed ?? 1);
   const bert = new BertModel(bertConfig(preset)).eval();
   return new SentenceEncoder(bert, BertTokenizer.default(), opts.pooling ?? 'cls', opts.maxTokens ?? 128);

@@ -67,7 +67,7 @@ export const REG_CONFIG: Record<'v2' | 'v3', RegConfig> = {
 export const SMALL_MATMUL = 64 * 64 * 64;
 
 /** v5's block: rows per workgroup, columns per lane. */
-export const SG_CONFIG: SgConfig = { R: 16, C: 8 };
+export const SG_CONFIG: SgConfig = { R: 32, C: 4 };
 
 const T = 4; // v1: each thread computes a T×T block of C
 
@@ -227,7 +227,7 @@ export function matmul(a: MatmulArgs): void {
       const mA = loadMode(L.sA, L.offA, L.K, a.batch);
       const mB = loadMode([L.sB[0], L.sB[2], L.sB[1]], L.offB, L.K, a.batch);
       kernel = cached(`sg|${cfg.R}|${cfg.C}|${mA}|${mB}|${epilogueKey(e)}`, () => sgKernel(cfg, mA, mB, e, 'v5'));
-      wg = (l) => [Math.ceil(l.N / (SG_LANES * cfg.C)), Math.ceil(l.M / cfg.R)];
+      wg = (l) => [Math.ceil(l.M / cfg.R), Math.ceil(l.N / (SG_LANES * cfg.C))];
       break;
     }
     case 'v4':

@@ -7,6 +7,9 @@
 // k instead of R) — and hand the values round with subgroupBroadcast (a constant lane index: one
 // register permute on llvmpipe). Each lane loads its own C columns of B (vec4s) and accumulates an
 // R × C block (R·C/4 vec4 accumulators). Loads per 4 k: R/8 + C vec4s, for 4·R·C FMAs.
+// Workgroups walk M fastest (wid.x = row block), so consecutive workgroups reuse one slab of B
+// columns from the cache: for a row-major B that slab is K short rows 4·N bytes apart, and
+// sweeping N first instead re-read all of B (and its pages) for every row block.
 //
 // Modes as in matmul_reg.ts ('k4' vec4 along k, 'f4' vec4 along the free dim, 's' scalar).
 // Requires subgroup size == 8 == workgroup size (the host checks adapterInfo.subgroupMin/MaxSize).
@@ -51,8 +54,8 @@ function sgCode({ R, C }: SgConfig, mA: LoadMode, mB: LoadMode, e: EpilogueSpec)
   L.push(`@compute @workgroup_size(${W}, 1, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) ln: u32) {
   let bat = wid.z;
-  let i0 = wid.y * ${R}u;
-  let jL = (wid.x * ${W}u + ln) * ${C}u;
+  let i0 = wid.x * ${R}u;
+  let jL = (wid.y * ${W}u + ln) * ${C}u;
   let mLast = p.M - 1u;
   let nLast = p.N - 1u;
   let aB = p.offA + bat * p.sAb;
@@ -83,24 +86,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     // A: cooperative loads, then broadcasts. In the tail (U = 1, no k4) only u = 0 items are used.
     const aOff = mA === 'k4' ? 'kq' : mA === 'f4' ? 'k4sAk' : 'ksAk';
     for (let t = 0; t < T; t++) s.push(`    let al${t} = A[at${t} + ${aOff}];`);
-    const ea: string[][] = rows.map(() => []);
-    const bc = new Map<number, string>();
-    const bcast = (q: number) => {
-      let v = bc.get(q);
-      if (!v) {
-        v = `ab${q}`;
-        s.push(`    let ${v} = subgroupBroadcast(al${q >> 3}, ${q & 7}u);`);
-        bc.set(q, v);
-      }
-      return v;
-    };
-    for (const r of rows) {
-      for (let u = 0; u < U; u++) {
-        if (mA === 'k4') ea[r][u] = `${bcast(r)}.${COMP[u]}`;
-        else if (mA === 'f4') ea[r][u] = `${bcast(u * (R / 4) + (r >> 2))}.${COMP[r & 3]}`;
-        else ea[r][u] = bcast(u * R + r);
-      }
-    }
     // B: per lane
     const eb: string[][] = cols.map(() => []);
     if (mB === 'k4') {
@@ -119,12 +104,29 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         eb[c][u] = `b${c}_${u}`;
       }
     }
-    for (let u = 0; u < U; u++) {
-      const bv = groupsC.map((g) =>
-        mB === 'f4' ? `b${g}_${u}` : `vec4<f32>(${[0, 1, 2, 3].map((t) => eb[4 * g + t][u]).join(', ')})`,
-      );
-      for (const r of rows) for (const g of groupsC) {
-        s.push(`    acc${r}_${g} = fma(vec4<f32>(${ea[r][u]}), ${bv[g]}, acc${r}_${g});`);
+    const bv = (u: number, g: number) =>
+      mB === 'f4' ? `b${g}_${u}` : `vec4<f32>(${[0, 1, 2, 3].map((t) => eb[4 * g + t][u]).join(', ')})`;
+    // A values are broadcast from the lane that loaded them just before the row that uses them;
+    // each accumulator then takes its U updates in a row (short live ranges for LLVM's allocator).
+    const bc = new Map<number, string>();
+    const bcast = (q: number) => {
+      let v = bc.get(q);
+      if (!v) {
+        v = `ab${q}`;
+        s.push(`    let ${v} = subgroupBroadcast(al${q >> 3}, ${q & 7}u);`);
+        bc.set(q, v);
+      }
+      return v;
+    };
+    for (const r of rows) {
+      const ea: string[] = [];
+      for (let u = 0; u < U; u++) {
+        if (mA === 'k4') ea[u] = `${bcast(r)}.${COMP[u]}`;
+        else if (mA === 'f4') ea[u] = `${bcast(u * (R / 4) + (r >> 2))}.${COMP[r & 3]}`;
+        else ea[u] = bcast(u * R + r);
+      }
+      for (const g of groupsC) for (let u = 0; u < U; u++) {
+        s.push(`    acc${r}_${g} = fma(vec4<f32>(${ea[u]}), ${bv(u, g)}, acc${r}_${g});`);
       }
     }
     return s;

@@ -1,9 +1,10 @@
 // Batched matmul with broadcasting batch dims; transposed operands are strided views (no copy).
 import { matmul as matmulKernel } from '@jepa/kernels';
-import { record } from '../autograd.ts';
+import { isGradEnabled, record } from '../autograd.ts';
 import { broadcastShapes, fmt, numel } from '../shape.ts';
 import { Tensor } from '../tensor.ts';
-import { sumToShape } from './reduce.ts';
+import { sum, sumToShape } from './reduce.ts';
+import { gelu } from './unary.ts';
 import { contiguous, reshape, transpose, unsqueeze, squeeze, expand } from './view.ts';
 
 /** Stride of a flattened batch of dims, or null when the dims do not collapse to one stride. */
@@ -74,13 +75,76 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   ]);
 }
 
-/** x @ wᵀ + bias with w stored [out, in] (PyTorch/HF layout). */
-export function linear(x: Tensor, w: Tensor, bias?: Tensor | null): Tensor {
-  if (w.rank !== 2) throw new Error(`linear: weight must be 2-D [out, in], got ${fmt(w.shape)}`);
-  if (x.shape[x.rank - 1] !== w.shape[1]) {
-    throw new Error(`linear: input features ${x.shape[x.rank - 1]} (input ${fmt(x.shape)}) do not match weight ${fmt(w.shape)}`);
+function checkLinear(op: string, x: Tensor, w: Tensor, bias?: Tensor | null): void {
+  x.assertAlive(op);
+  w.assertAlive(op);
+  if (w.rank !== 2) throw new Error(`${op}: weight must be 2-D [out, in], got ${fmt(w.shape)}`);
+  if (x.rank === 0 || x.shape[x.rank - 1] !== w.shape[1]) {
+    throw new Error(`${op}: input features ${x.shape[x.rank - 1]} (input ${fmt(x.shape)}) do not match weight ${fmt(w.shape)}`);
   }
-  const y = matmul(x, transpose(w));
-  if (!bias) return y;
-  return y.add(bias);
+  if (bias) {
+    bias.assertAlive(op);
+    if (bias.rank !== 1 || bias.shape[0] !== w.shape[0]) {
+      throw new Error(`${op}: bias must be [${w.shape[0]}] for weight ${fmt(w.shape)}, got ${fmt(bias.shape)}`);
+    }
+  }
+}
+
+/** Row stride of x seen as [rows, in] without a copy, or null when its leading dims do not fold. */
+function foldedRowStride(x: Tensor): number | null {
+  if (x.rank === 1) return 0;
+  return batchStride(x.shape.slice(0, -1), x.strides.slice(0, -1));
+}
+
+/** One kernel: x @ wᵀ (+ bias over the last dim) (then GELU), x's leading dims folded into rows. */
+function linearFused(x: Tensor, w: Tensor, bias: Tensor | null, withGelu: boolean): Tensor | null {
+  if (x.dtype !== 'f32' || w.dtype !== 'f32' || (bias && bias.dtype !== 'f32')) return null;
+  if (bias && bias.shape[0] > 1 && bias.strides[0] !== 1) return null;
+  const sRow = foldedRowStride(x);
+  if (sRow === null) return null;
+  const N = w.shape[0], K = w.shape[1];
+  const lead = x.shape.slice(0, -1);
+  const out = Tensor.empty([...lead, N], 'f32', withGelu ? 'linearGelu output' : 'linear output');
+  matmulKernel({
+    a: x.buffer, b: w.buffer, out: out.buffer,
+    batch: 1, M: numel(lead), N, K,
+    aStrides: [0, sRow, x.strides[x.rank - 1]], aOffset: x.offset,
+    bStrides: [0, w.strides[1], w.strides[0]], bOffset: w.offset,
+    bias: bias?.buffer, biasOffset: bias?.offset, gelu: withGelu,
+  });
+  return out;
+}
+
+/** x @ wᵀ + bias with w stored [out, in] (PyTorch/HF layout). The bias is added in the matmul's
+ *  epilogue (no extra pass over the output); backward: dx = g·w, dw = gᵀ·x, dbias = Σ_rows g. */
+export function linear(x: Tensor, w: Tensor, bias?: Tensor | null): Tensor {
+  checkLinear('linear', x, w, bias);
+  if (!bias) return matmul(x, transpose(w));
+  const out = linearFused(x, w, bias, false);
+  if (!out) return matmul(x, transpose(w)).add(bias);
+  return record(out, 'linear', [x, w, bias], (g) => {
+    const N = w.shape[0], K = w.shape[1];
+    const g2 = reshape(g, [-1, N]);
+    const x2 = x.requiresGrad || w.requiresGrad ? reshape(x, [-1, K]) : null;
+    return [
+      x.requiresGrad ? reshape(matmul(g2, w), x.shape) : null,
+      w.requiresGrad ? matmul(transpose(g2), x2!) : null,
+      bias.requiresGrad ? sum(g2, 0) : null,
+    ];
+  });
+}
+
+/** gelu(x @ wᵀ + bias) (erf form). Fused into the matmul when no gradient is needed (inference);
+ *  with a tape it keeps the pre-activation for GELU's backward: linear, then gelu. */
+export function linearGelu(x: Tensor, w: Tensor, bias?: Tensor | null): Tensor {
+  checkLinear('linearGelu', x, w, bias);
+  const needGrad = isGradEnabled() && (x.requiresGrad || w.requiresGrad || !!bias?.requiresGrad);
+  if (!needGrad) {
+    const out = linearFused(x, w, bias ?? null, true);
+    if (out) return out;
+  }
+  const h = linear(x, w, bias);
+  const y = gelu(h);
+  if (!needGrad) h.dispose();
+  return y;
 }

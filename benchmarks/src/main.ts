@@ -1,0 +1,170 @@
+// pnpm bench [--quick] [--filter REGEX] [--no-peer] [--peer-device shared|own] [--out DIR] [--variants]
+// Kernel/op micro-benchmarks on the default adapter, side by side with @tensorflow/tfjs-backend-webgpu
+// on the same Dawn adapter in this process. Each timing: one warm-up run, then the median of >= 5
+// runs, each waited for on the queue (onSubmittedWorkDone; no readback on either side).
+// Prints a table and writes benchmarks/results/<adapter-slug>.json (or $OUT/<slug>.json).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { init, runtime, shutdown } from '@jepa/kernels';
+import { isCpuAdapter } from './kernels-internal.ts';
+import { PEER_NAME, setupPeer, type Peer, type TfTensor } from './peer.ts';
+import { benchRows, type BenchRow } from './rows.ts';
+import { fmtNum, gbps, gflops, median, table } from './timing.ts';
+
+export interface BenchRecord {
+  op: string;
+  shape: string;
+  ms: number | null;
+  gflops?: number | null;
+  gbps?: number | null;
+  peer: string | null;
+  peer_ms: number | null;
+  ratio: number | null;
+  adapter: string;
+  date: string;
+  note?: string;
+}
+
+interface Args {
+  quick: boolean;
+  filter: RegExp | null;
+  peer: boolean;
+  peerDevice: 'shared' | 'own';
+  out: string | null;
+  variants: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const val = (k: string) => {
+    const i = argv.indexOf(k);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  return {
+    quick: argv.includes('--quick'),
+    filter: val('--filter') ? new RegExp(val('--filter')!, 'i') : null,
+    peer: !argv.includes('--no-peer'),
+    peerDevice: val('--peer-device') === 'own' ? 'own' : 'shared',
+    out: val('--out') ?? process.env.OUT ?? null,
+    variants: argv.includes('--variants'),
+  };
+}
+
+export function adapterSlug(adapter: string): string {
+  return adapter.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 80) || 'unknown';
+}
+
+const REPS = 5;
+
+/** Median ms of `run` (warm-up first); `finish` waits for the device, `cleanup` frees outputs. */
+async function timeRuns<O>(run: () => O, finish: () => Promise<void>, cleanup: (o: O) => void): Promise<number> {
+  const once = async () => {
+    const t0 = performance.now();
+    const o = run();
+    await finish();
+    const dt = performance.now() - t0;
+    cleanup(o);
+    return dt;
+  };
+  await once();
+  const runs: number[] = [];
+  for (let i = 0; i < REPS; i++) runs.push(await once());
+  return median(runs);
+}
+
+function disposeOurs(o: unknown): void {
+  for (const t of Array.isArray(o) ? o : [o]) (t as { dispose?: () => void } | undefined)?.dispose?.();
+}
+
+async function runRow(row: BenchRow, peer: Peer | null, adapter: string, date: string): Promise<BenchRecord> {
+  const rec: BenchRecord = { op: row.op, shape: row.shape, ms: null, peer: peer ? PEER_NAME : null, peer_ms: null, ratio: null, adapter, date };
+  const skip = row.skip?.();
+  if (skip) return { ...rec, note: `skipped: ${skip}` };
+  const rt = runtime();
+  const ours = row.ours();
+  try {
+    rec.ms = await timeRuns(() => ours.run(), () => rt.sync(), disposeOurs);
+  } finally {
+    ours.dispose();
+  }
+  if (row.flops) rec.gflops = gflops(row.flops, rec.ms);
+  if (row.bytes) rec.gbps = gbps(row.bytes, rec.ms);
+  if (peer && row.peer) {
+    const { tf } = peer;
+    const pc = row.peer(tf);
+    try {
+      rec.peer_ms = await timeRuns(
+        () => tf.tidy(() => pc.run()) as TfTensor | TfTensor[],
+        () => peer.finish(),
+        (o) => tf.dispose(o),
+      );
+    } finally {
+      pc.dispose();
+    }
+    rec.ratio = rec.peer_ms / rec.ms;
+  }
+  return rec;
+}
+
+export function renderTable(recs: BenchRecord[]): string {
+  return table(
+    ['op', 'shape', 'ours ms', 'GFLOP/s | GB/s', 'peer ms', 'peer/ours'],
+    recs.map((r) => [
+      r.op, r.shape, fmtNum(r.ms),
+      r.gflops != null ? `${fmtNum(r.gflops)} GFLOP/s` : r.gbps != null ? `${fmtNum(r.gbps)} GB/s` : r.note ?? '-',
+      fmtNum(r.peer_ms), r.ratio != null ? `${fmtNum(r.ratio)}×` : '-',
+    ]),
+  );
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const t0 = performance.now();
+  await init();
+  const rt = runtime();
+  const adapter = rt.gpu.info.adapter;
+  const cpu = isCpuAdapter(adapter);
+  console.log(`adapter: ${adapter} (${rt.gpu.info.backend}${cpu ? ', CPU rasterizer' : ''}); mode: ${args.quick ? 'quick' : 'full'}`);
+  let peer: Peer | null = null;
+  const recs: BenchRecord[] = [];
+  try {
+    if (args.peer) {
+      try {
+        peer = await setupPeer(rt.device, args.peerDevice);
+        console.log(`peer: ${PEER_NAME} (${args.peerDevice === 'shared' ? 'on our GPUDevice' : 'own Dawn instance'})`);
+      } catch (e) {
+        console.log(`peer unavailable: ${(e as Error).message}`);
+      }
+    }
+    if (args.variants) {
+      const { VARIANT_CASES, variantTable } = await import('./matmul-variants.ts');
+      const { MATMUL_VARIANTS } = await import('./kernels-internal.ts');
+      const cases = VARIANT_CASES.filter((c) => !args.quick || c.M * c.N * c.K <= 512 ** 3);
+      console.log(await variantTable(cases, MATMUL_VARIANTS, args.quick));
+    }
+    const date = new Date().toISOString();
+    const rows = benchRows({ quick: args.quick, cpu }).filter((r) => !args.filter || args.filter.test(`${r.op} ${r.shape}`));
+    for (const row of rows) {
+      const r0 = performance.now();
+      const rec = await runRow(row, peer, adapter, date);
+      recs.push(rec);
+      const spent = ((performance.now() - r0) / 1000).toFixed(1);
+      console.log(`  ${rec.op} ${rec.shape}: ${rec.note ?? `${fmtNum(rec.ms)} ms${rec.peer_ms != null ? `, peer ${fmtNum(rec.peer_ms)} ms` : ''}`} (${spent} s with warm-up)`);
+    }
+  } finally {
+    await peer?.dispose();
+    await shutdown();
+  }
+  console.log('\n' + renderTable(recs));
+  const here = dirname(fileURLToPath(import.meta.url));
+  const outDir = args.out ? resolve(args.out) : join(here, '..', 'results');
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, `${adapterSlug(adapter)}.json`);
+  writeFileSync(file, JSON.stringify(recs, null, 2) + '\n');
+  console.log(`\nwrote ${file} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

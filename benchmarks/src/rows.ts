@@ -1,0 +1,287 @@
+// The benchmark registry: one row per (op, shape). Each row sets up its inputs for us (@jepa/tensor
+// or @jepa/kernels) and for the peer (tfjs, computing the same math — for our fused ops, tfjs's
+// composition of it), and says how much work one run is (FLOPs or bytes moved).
+// Rows for ops that another package has not exported yet are skipped with a note and light up
+// once the function exists (checked at run time).
+import * as K from '@jepa/kernels';
+import * as T from '@jepa/tensor';
+import type { Tf, TfTensor } from './peer.ts';
+
+export interface RowContext {
+  quick: boolean;
+  /** true on CPU rasterizers (llvmpipe): the large sizes are left out */
+  cpu: boolean;
+}
+
+export interface OursCase {
+  /** enqueue one run; returned tensors are disposed by the harness after the device finished */
+  run(): T.Tensor | T.Tensor[] | void;
+  dispose(): void;
+}
+
+export interface PeerCase {
+  /** one run (inside tf.tidy); returned tensors are kept until the device finished, then disposed */
+  run(): TfTensor | TfTensor[];
+  dispose(): void;
+}
+
+export interface BenchRow {
+  op: string;
+  shape: string;
+  /** FLOPs of one run (GFLOP/s rows) */
+  flops?: number;
+  /** bytes read + written by one run (GB/s rows) */
+  bytes?: number;
+  /** a reason to skip the row, or null */
+  skip?: () => string | null;
+  ours: () => OursCase;
+  peer?: (tf: Tf) => PeerCase;
+}
+
+// ---- data ------------------------------------------------------------------------------------
+
+function randData(n: number, seed: number, scale = 1): Float32Array {
+  let s = seed >>> 0 || 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = ((s / 4294967296) * 2 - 1) * scale;
+  }
+  return out;
+}
+
+const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+/** The same random tensors for both sides. */
+class Inputs {
+  private data: Float32Array[] = [];
+  constructor(private shapes: number[][], scale = 1) {
+    shapes.forEach((s, i) => this.data.push(randData(numel(s), 17 + i * 101, scale)));
+  }
+  ours(): T.Tensor[] {
+    return this.shapes.map((s, i) => T.tensor(this.data[i], s));
+  }
+  peer(tf: Tf): TfTensor[] {
+    return this.shapes.map((s, i) => tf.tensor(this.data[i], s));
+  }
+}
+
+function oursCase(inputs: Inputs, f: (xs: T.Tensor[]) => T.Tensor | T.Tensor[]): () => OursCase {
+  return () => {
+    const xs = inputs.ours();
+    return { run: () => T.noGrad(() => f(xs)), dispose: () => xs.forEach((x) => x.dispose()) };
+  };
+}
+
+function peerCase(inputs: Inputs, f: (tf: Tf, xs: TfTensor[]) => TfTensor | TfTensor[]): (tf: Tf) => PeerCase {
+  return (tf) => {
+    const xs = inputs.peer(tf);
+    return { run: () => f(tf, xs), dispose: () => xs.forEach((x) => x.dispose()) };
+  };
+}
+
+const missing = (name: string, where: object, pkg: string) => () =>
+  typeof (where as Record<string, unknown>)[name] === 'function' ? null : `${pkg} does not export ${name} yet`;
+
+// ---- peer compositions -------------------------------------------------------------------------
+
+const SQRT1_2 = Math.SQRT1_2;
+function tfGelu(tf: Tf, x: TfTensor): TfTensor {
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, SQRT1_2)), 1));
+}
+
+// ---- rows --------------------------------------------------------------------------------------
+
+function matmulRow(M: number, K: number, N: number): BenchRow {
+  const inp = new Inputs([[M, K], [K, N]]);
+  return {
+    op: 'matmul', shape: `${M}×${K}×${N}`, flops: 2 * M * N * K,
+    ours: oursCase(inp, ([a, b]) => T.matmul(a, b)),
+    peer: peerCase(inp, (tf, [a, b]) => tf.matMul(a as never, b as never)),
+  };
+}
+
+/** x [tokens, in] @ wᵀ (w [out, in], PyTorch layout) + bias (+ GELU): BERT's projections. */
+function linearRow(tokens: number, inF: number, outF: number, gelu: boolean): BenchRow {
+  const inp = new Inputs([[tokens, inF], [outF, inF], [outF]], 0.5);
+  return {
+    op: gelu ? 'linear+bias+gelu' : 'linear+bias', shape: `${tokens}×${inF}→${outF}`,
+    flops: 2 * tokens * inF * outF,
+    ours: oursCase(inp, ([x, w, b]) => (gelu ? T.linearGelu(x, w, b) : T.linear(x, w, b))),
+    peer: peerCase(inp, (tf, [x, w, b]) => {
+      const y = tf.fused.matMul({ a: x as never, b: w as never, transposeB: true, bias: b });
+      return gelu ? tfGelu(tf, y) : y;
+    }),
+  };
+}
+
+/** dW = gᵀ x: the weight gradient of a linear layer (A read transposed). */
+function weightGradRow(tokens: number, outF: number, inF: number): BenchRow {
+  const inp = new Inputs([[tokens, outF], [tokens, inF]]);
+  return {
+    op: 'matmul gᵀx', shape: `${outF}×${tokens}×${inF}`, flops: 2 * tokens * inF * outF,
+    ours: oursCase(inp, ([g, x]) => T.matmul(T.transpose(g), x)),
+    peer: peerCase(inp, (tf, [g, x]) => tf.matMul(g as never, x as never, true, false)),
+  };
+}
+
+function addRow(n: number): BenchRow {
+  const inp = new Inputs([[n], [n]]);
+  return {
+    op: 'add', shape: `${n}`, bytes: 12 * n,
+    ours: oursCase(inp, ([a, b]) => T.add(a, b)),
+    peer: peerCase(inp, (tf, [a, b]) => tf.add(a, b)),
+  };
+}
+
+function geluRow(n: number): BenchRow {
+  const inp = new Inputs([[n]]);
+  return {
+    op: 'gelu', shape: `${n}`, bytes: 8 * n,
+    ours: oursCase(inp, ([a]) => T.gelu(a)),
+    peer: peerCase(inp, (tf, [a]) => tfGelu(tf, a)),
+  };
+}
+
+function sumRowsRow(rows: number, cols: number): BenchRow {
+  const inp = new Inputs([[rows, cols]]);
+  return {
+    op: 'sum(axis=-1)', shape: `${rows}×${cols}`, bytes: 4 * rows * cols + 4 * rows,
+    ours: oursCase(inp, ([x]) => T.sum(x, -1)),
+    peer: peerCase(inp, (tf, [x]) => tf.sum(x, -1)),
+  };
+}
+
+function sumColsRow(rows: number, cols: number): BenchRow {
+  const inp = new Inputs([[rows, cols]]);
+  return {
+    op: 'sum(axis=0)', shape: `${rows}×${cols}`, bytes: 4 * rows * cols + 4 * cols,
+    ours: oursCase(inp, ([x]) => T.sum(x, 0)),
+    peer: peerCase(inp, (tf, [x]) => tf.sum(x, 0)),
+  };
+}
+
+function sumAllRow(n: number): BenchRow {
+  const inp = new Inputs([[n]]);
+  return {
+    op: 'sum(all)', shape: `${n}`, bytes: 4 * n,
+    ours: oursCase(inp, ([x]) => T.sum(x)),
+    peer: peerCase(inp, (tf, [x]) => tf.sum(x)),
+  };
+}
+
+// Rows for ops written in other packages: looked up by name at run time.
+const ops = T as unknown as Record<string, (...a: unknown[]) => unknown>;
+
+function layerNormRow(tokens: number, hidden: number): BenchRow {
+  const inp = new Inputs([[tokens, hidden], [hidden], [hidden]]);
+  return {
+    op: 'layerNorm', shape: `${tokens}×${hidden}`, bytes: 8 * tokens * hidden,
+    skip: missing('layerNorm', T, '@jepa/tensor'),
+    ours: oursCase(inp, ([x, w, b]) => ops.layerNorm(x, w, b, 1e-12) as T.Tensor),
+    peer: peerCase(inp, (tf, [x, w, b]) => {
+      const { mean, variance } = tf.moments(x, -1, true);
+      return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-12))), w), b);
+    }),
+  };
+}
+
+function softmaxRow(rows: number, cols: number): BenchRow {
+  const inp = new Inputs([[rows, cols]], 4);
+  return {
+    op: 'softmax', shape: `${rows}×${cols}`, bytes: 8 * rows * cols,
+    skip: missing('softmax', T, '@jepa/tensor'),
+    ours: oursCase(inp, ([x]) => ops.softmax(x, -1) as T.Tensor),
+    peer: peerCase(inp, (tf, [x]) => tf.softmax(x, -1)),
+  };
+}
+
+function attentionRow(B: number, H: number, Tn: number, d: number): BenchRow {
+  const s = [B, H, Tn, d];
+  const inp = new Inputs([s, s, s]);
+  const scale = 1 / Math.sqrt(d);
+  return {
+    op: 'attention', shape: `${B}×${H}×${Tn}×${d}`, flops: 4 * B * H * Tn * Tn * d,
+    skip: missing('attention', T, '@jepa/tensor'),
+    ours: oursCase(inp, ([q, k, v]) => ops.attention(q, k, v, { scale }) as T.Tensor),
+    peer: peerCase(inp, (tf, [q, k, v]) => tf.matMul(tf.softmax(tf.mul(tf.matMul(q, k, false, true), scale)), v)),
+  };
+}
+
+function vicregRow(N: number, D: number): BenchRow {
+  const inp = new Inputs([[N, D]]);
+  return {
+    op: 'vicregStats', shape: `${N}×${D}`, flops: 2 * N * D * D,
+    skip: missing('vicregStats', T, '@jepa/tensor'),
+    ours: oursCase(inp, ([z]) => {
+      const r = ops.vicregStats(z, { gamma: 1, eps: 1e-4 }) as { std: T.Tensor; cov: T.Tensor };
+      return [r.std, r.cov];
+    }),
+    peer: peerCase(inp, (tf, [z]) => {
+      const zc = tf.sub(z, tf.mean(z, 0, true));
+      const v = tf.div(tf.sum(tf.square(zc), 0), N - 1);
+      const std = tf.mean(tf.relu(tf.sub(1, tf.sqrt(tf.add(v, 1e-4)))));
+      const c = tf.div(tf.matMul(zc, zc, true, false), N - 1);
+      const cov = tf.sub(tf.sum(tf.square(c)), tf.sum(tf.square(v)));
+      return [std, cov];
+    }),
+  };
+}
+
+function adamwRow(n: number): BenchRow {
+  const data = [0, 1, 2, 3].map((i) => randData(n, 5 + i, i === 3 ? 0.01 : 1).map((x) => (i === 3 ? Math.abs(x) : x)));
+  const [lr, b1, b2, eps, wd, step] = [1e-3, 0.9, 0.999, 1e-8, 0.01, 10];
+  return {
+    op: 'adamw (kernel)', shape: `${n}`, bytes: 28 * n,
+    skip: missing('adamw', K, '@jepa/kernels'),
+    ours: () => {
+      const rt = K.runtime();
+      const bufs = data.map((d) => {
+        const b = rt.alloc(4 * n);
+        rt.write(b, 0, d);
+        return b;
+      });
+      const adamw = (K as unknown as Record<string, (a: Record<string, unknown>) => void>).adamw;
+      return {
+        run: () => adamw({ param: bufs[0], grad: bufs[1], m: bufs[2], v: bufs[3], n, lr, beta1: b1, beta2: b2, eps, weightDecay: wd, step }),
+        dispose: () => bufs.forEach((b) => rt.free(b)),
+      };
+    },
+    peer: (tf) => {
+      const [p, g, m, v] = data.map((d) => tf.tensor1d(d));
+      const bc1 = 1 - b1 ** step, bc2 = 1 - b2 ** step;
+      return {
+        run: () => {
+          const m2 = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
+          const v2 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
+          const upd = tf.div(tf.div(m2, bc1), tf.add(tf.sqrt(tf.div(v2, bc2)), eps));
+          const p2 = tf.sub(tf.mul(p, 1 - lr * wd), tf.mul(upd, lr));
+          return [p2, m2, v2];
+        },
+        dispose: () => [p, g, m, v].forEach((x) => x.dispose()),
+      };
+    },
+  };
+}
+
+export function benchRows(ctx: RowContext): BenchRow[] {
+  const rows: BenchRow[] = [];
+  const squares = ctx.cpu ? [256, 512, 1024] : [256, 512, 1024, 2048, 4096];
+  for (const n of squares) rows.push(matmulRow(n, n, n));
+  const tokensList = ctx.quick ? [1024] : ctx.cpu ? [1024, 2048] : [1024, 4096, 16384];
+  for (const t of tokensList) {
+    rows.push(linearRow(t, 768, 768, false));
+    rows.push(linearRow(t, 768, 3072, true));
+    rows.push(linearRow(t, 3072, 768, false));
+    if (!ctx.quick) rows.push(weightGradRow(t, 3072, 768));
+  }
+  const n = ctx.quick || ctx.cpu ? 1 << 22 : 1 << 24;
+  rows.push(addRow(n), geluRow(n));
+  rows.push(sumRowsRow(4096, 1024), sumColsRow(4096, 1024), sumAllRow(n));
+  rows.push(layerNormRow(tokensList[0], 768));
+  rows.push(softmaxRow(8 * 12 * 128, 128));
+  rows.push(attentionRow(8, 12, 128, 64));
+  rows.push(vicregRow(ctx.cpu ? 512 : 2048, ctx.cpu ? 1024 : 2048));
+  rows.push(adamwRow(ctx.cpu ? 1 << 22 : 1 << 24));
+  return rows;
+}
