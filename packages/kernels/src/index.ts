@@ -7,7 +7,7 @@ export {
 export { WG, grid, gridMain, ERF_WGSL, type WgslType } from './wgsl/common.ts';
 export { elementwise, MAX_RANK, type EwArgs, type EwInput } from './wgsl/elementwise.ts';
 export { reduce, type ReduceArgs, type ReduceOp } from './wgsl/reduce.ts';
-export { matmul, type MatmulArgs } from './wgsl/matmul.ts';
+export { matmul, chooseMatmul, isCpuAdapter, hasSubgroups8, MATMUL_VARIANTS, REG_CONFIG, SG_CONFIG, SMALL_MATMUL, type MatmulArgs, type MatmulVariant, type MatmulShape } from './wgsl/matmul.ts';
 export { random, philoxCpu, PHILOX_WGSL, type RandomArgs, type RandomDist } from './wgsl/random.ts';
 export { fill } from './wgsl/fill.ts';
 export { layerNormForward, layerNormBackward, layerNormChunkRows, setLayerNormVariant, type LayerNormVariant, type LayerNormFwdArgs, type LayerNormBwdArgs } from './wgsl/layernorm.ts';

@@ -1,7 +1,7 @@
 import '../../../test/gpu.ts';
 import { describe, expect, it } from 'vitest';
 import { manualSeed, tensor, tidy, zeros } from '@jepa/tensor';
-import { BatchNorm1d, Expander, GELU, Linear, Module, ReLU, Sequential } from '../src/index.ts';
+import { BatchNorm1d, Dropout, Expander, GELU, Linear, Module, ReLU, Sequential } from '../src/index.ts';
 
 class Block extends Module {
   readonly fc: Linear;
@@ -94,5 +94,20 @@ describe('Module', () => {
     expect(() => new Expander([8])).toThrow(/at least \[in, out\]/);
     e.dispose();
   });
-});
 
+  it('Sequential chains layers; Dropout acts only in training mode', async () => {
+    const seq = new Sequential(new Linear(4, 8), new ReLU(), new Dropout(0.5));
+    const x = tensor(new Float32Array(64 * 4).fill(1), [64, 4]);
+    const y = await tidy(() => seq.forward(x)).toArray();
+    seq.eval();
+    const e = await tidy(() => seq.forward(x)).toArray();
+    const kept = y.filter((v) => v !== 0);
+    // training: about half dropped, the rest scaled by 1 / (1 - p)
+    const live = e.filter((v) => v !== 0).length;
+    expect(kept.length).toBeGreaterThan(0.3 * live);
+    expect(kept.length).toBeLessThan(0.7 * live);
+    y.forEach((v, i) => v !== 0 && expect(v).toBeCloseTo(2 * e[i], 5));
+    expect(() => new Dropout(1)).toThrow(/p must be in \[0, 1\)/);
+    seq.dispose();
+  });
+});

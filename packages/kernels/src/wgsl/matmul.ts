@@ -10,6 +10,11 @@
 //   v5  v3 with A loaded cooperatively by the 8 lanes of a subgroup and shared with
 //       subgroupBroadcast (matmul_sg.ts) — llvmpipe with subgroups of 8.
 // `chooseMatmul` picks one by shape and adapter; `variant` in the args forces one.
+//
+// Why (llvmpipe, Mesa 25.0.7 / LLVM 15, 2 cores; GFLOP/s from CPU time, the machine was shared):
+// v5 27-37 on 256³..1024³ and the BERT shapes, v1/v2/v3 7-11, v4 2.5 (barriers are coroutine
+// switches on llvmpipe); v1 wins only matrix-vector products and tiny problems (launch-bound).
+// Every storage load is a per-lane loop there, so the kernels are built to load little per FMA.
 import { Params, runtime, type Kernel } from '../runtime.ts';
 import {
   STRIDED_PARAMS, epilogueKey, epilogueStore, matmulAccess, matmulBindings, regKernel,
@@ -58,7 +63,7 @@ export interface MatmulShape {
 
 /** Per-lane register blocks of v2/v3 (see the sweep in benchmarks/src/matmul-variants.ts). */
 export const REG_CONFIG: Record<'v2' | 'v3', RegConfig> = {
-  v2: { R: 8, C: 4, LX: 4, LY: 2 },
+  v2: { R: 4, C: 4, LX: 4, LY: 2 },
   v3: { R: 8, C: 8, LX: 4, LY: 2 },
 };
 
@@ -137,6 +142,8 @@ export function hasSubgroups8(): boolean {
 export function chooseMatmul(s: MatmulShape, adapter: string, sg8 = false): MatmulVariant {
   if (s.M * s.N * s.K < SMALL_MATMUL) return 'v1';
   if (isCpuAdapter(adapter)) {
+    // Matrix-vector products: v5's row block would mostly compute padding (measured: v1 1.5× faster).
+    if (s.M === 1 || s.N === 1) return 'v1';
     return sg8 ? 'v5' : 'v3';
   }
   // Real GPUs: shared-memory tiles once there is a tile's worth of work, v1 for thin problems.
@@ -207,11 +214,11 @@ export function matmul(a: MatmulArgs): void {
       const mB: LoadMode = variant === 'v2' ? 's' : loadMode([L.sB[0], L.sB[2], L.sB[1]], L.offB, L.K, a.batch);
       const ck = `${cfg.R}|${cfg.C}|${cfg.LX}|${cfg.LY}|${mA}|${mB}`;
       kernel = cached(`reg|${variant}|${ck}|${epilogueKey(e)}`, () => regKernel(cfg, mA, mB, e, variant));
-      wg = (l) => [Math.ceil(l.N / (cfg.LX * cfg.C)), Math.ceil(l.M / (cfg.LY * cfg.R))];
+      wg = (l) => [Math.ceil(l.M / (cfg.LY * cfg.R)), Math.ceil(l.N / (cfg.LX * cfg.C))];
       break;
     }
     case 'v5': {
-      const cfg = a.sgConfig ?? SG_CONFIG;
+      let cfg = a.sgConfig ?? SG_CONFIG;
       if (!sg8()) throw new Error('matmul v5 needs subgroups of exactly 8 invocations');
       if (a.N < cfg.C * 2 && a.M > a.N) {
         L = {
@@ -224,6 +231,8 @@ export function matmul(a: MatmulArgs): void {
         bufA = a.b;
         bufB = a.a;
       }
+      // Few rows (matrix-vector-like): a shorter block wastes fewer FMAs on rows past M.
+      if (!a.sgConfig && L.M < cfg.R) cfg = { ...cfg, R: L.M <= 8 ? 8 : L.M <= 16 ? 16 : cfg.R };
       const mA = loadMode(L.sA, L.offA, L.K, a.batch);
       const mB = loadMode([L.sB[0], L.sB[2], L.sB[1]], L.offB, L.K, a.batch);
       kernel = cached(`sg|${cfg.R}|${cfg.C}|${mA}|${mB}|${epilogueKey(e)}`, () => sgKernel(cfg, mA, mB, e, 'v5'));

@@ -124,8 +124,8 @@ function regCode({ R, C, LX, LY }: RegConfig, mA: LoadMode, mB: LoadMode, e: Epi
   L.push(`@compute @workgroup_size(${LX}, ${LY}, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let bat = wid.z;
-  let iL = (wid.y * ${LY}u + lid.y) * ${R}u;
-  let jL = (wid.x * ${LX}u + lid.x) * ${C}u;
+  let iL = (wid.x * ${LY}u + lid.y) * ${R}u; // workgroups walk M fastest (see matmul_sg.ts)
+  let jL = (wid.y * ${LX}u + lid.x) * ${C}u;
   let mLast = p.M - 1u;
   let nLast = p.N - 1u;
   let aB = p.offA + bat * p.sAb;

@@ -3,7 +3,8 @@
 //
 // Parameters keep their own storage (the model, tied heads and user code hold those tensors):
 // each step copies parameters and gradients into the chunks and the updated values back. With a
-// Tensor API to rebind a tensor onto chunk storage, both copies would disappear.
+// Tensor API to rebind a tensor onto chunk storage, the two parameter copies would disappear
+// (gradients would still be copied: autograd hands back fresh gradient tensors).
 import { keep, runtime, Tensor } from '@jepa/tensor';
 import { copyInto, isDense } from '../state.ts';
 import type { ResolvedGroup } from './params.ts';

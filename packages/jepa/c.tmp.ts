@@ -1,0 +1,28 @@
+import { runtime, shutdown, tidy } from '@jepa/tensor';
+import { resolveConfig } from './src/train/config.ts';
+import { buildModel } from './src/train/trainer.ts';
+import { AdamW } from '@jepa/nn';
+import { Rng } from './src/util/rng.ts';
+import { init } from '@jepa/tensor';
+await init();
+const rt = runtime() as any;
+const orig = rt.pipeline.bind(rt);
+const times: [string, number][] = [];
+rt.pipeline = (k: any) => {
+  if (rt.pipelines.has(k.key)) return orig(k);
+  const t0 = performance.now();
+  const p = orig(k);
+  times.push([k.key, performance.now() - t0]);
+  return p;
+};
+const cfg = resolveConfig({ steps: 20, objective: process.argv[2] ?? 'jepa' });
+const ctx = await buildModel(cfg);
+const opt = new AdamW(ctx.modules, { lr: 1e-4 });
+const sents = Array.from({ length: 32 }, (_, i) => `how do i install package number ${i} on ubuntu 12.04 with apt`);
+const t0 = performance.now();
+const l = tidy(() => { const o = ctx.objective.step(sents, Rng.fromSeed(1)); o.loss.backward(); opt.step(); opt.zeroGrad(); return o.loss; });
+await l.item();
+console.log('step0', (performance.now() - t0).toFixed(0));
+times.sort((a, b) => b[1] - a[1]);
+console.log(times.slice(0, 12).map(([k, t]) => `${t.toFixed(0)}ms ${k}`).join('\n'));
+await shutdown();
