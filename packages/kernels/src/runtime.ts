@@ -225,9 +225,11 @@ export class Runtime {
     if (p) return p;
     const { pl } = this.layoutFor(k);
     const code = k.code();
+    const t0 = TRACE ? performance.now() : 0;
     this.device.pushErrorScope('validation');
     const module = this.device.createShaderModule({ code, label: k.name });
     p = this.device.createComputePipeline({ layout: pl, compute: { module, entryPoint: 'main' }, label: k.name });
+    if (TRACE) process.stderr.write(`[jepa trace] compiled ${k.key} in ${(performance.now() - t0).toFixed(0)} ms\n`);
     const check = this.device.popErrorScope().then((err) => {
       if (err) this.errors.push(`kernel "${k.name}" (key ${k.key}) failed to compile: ${err.message}`);
       this.compileChecks.delete(check);

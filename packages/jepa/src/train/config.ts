@@ -47,7 +47,7 @@ export const DEFAULTS: TrainConfig = {
   init: null,
   objective: 'jepa',
   loss: 'official',
-  steps: 400,
+  steps: 300,
   batchSize: 32,
   maxTokens: 32,
   lr: 5e-4,
