@@ -10,13 +10,17 @@
 // and gets zero gradients. Optional dropout on the probabilities uses Philox counters
 // (offset + row * ceil(Tk/4) + j/4, word j%4; stream 0) and is regenerated in backward.
 //
-// Variants: v1 (attention_v1.ts, a query/key row per invocation, registers only) and v2
-// (attention_v2.ts, K/V tiles staged in workgroup memory: the usual GPU design). llvmpipe uses
-// v1 (faster there); other adapters use v2 for the forward. Backward is v1 everywhere.
+// Variants (fwd + bwd unless noted):
+//   v1 (attention_v1.ts): one invocation per query/key row, head dim unrolled into registers.
+//   v2 (attention_v2.ts, forward only): K/V tiles staged in workgroup memory, the usual GPU design;
+//      its backward is v1's.
+//   v3 (attention_v3.ts): a subgroup shares a block of rows, lanes split the head dim.
+// llvmpipe (fixed subgroup size) uses v3; other adapters use v2/v1. Timings in attention_v3.ts.
 import { Params, runtime, type Kernel } from '../runtime.ts';
 import { attnGrid, type AttnCfg } from './attention_common.ts';
 import { backwardDkvV1, backwardDqV1, forwardV1 } from './attention_v1.ts';
 import { forwardV2 } from './attention_v2.ts';
+import { backwardDkvV3, backwardDqV3, forwardV3, type SgShape } from './attention_v3.ts';
 
 export interface AttnView {
   buffer: GPUBuffer;
@@ -37,7 +41,7 @@ export interface AttnDims {
   dropout?: { p: number; seed: number; offset: number };
 }
 
-export type AttentionVariant = 'v1' | 'v2';
+export type AttentionVariant = 'v1' | 'v2' | 'v3';
 
 let forced: AttentionVariant | null = null;
 /** Force a forward variant (benchmarks/tests); null restores the per-adapter choice. */
@@ -45,9 +49,29 @@ export function setAttentionVariant(v: AttentionVariant | null): void {
   forced = v;
 }
 
+/** The subgroup size when the device has subgroups of one fixed size, else null. */
+export function fixedSubgroupSize(): number | null {
+  const rt = runtime();
+  if (!rt.gpu.hasSubgroups) return null;
+  const info = (rt.device as unknown as { adapterInfo?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).adapterInfo;
+  const lo = info?.subgroupMinSize, hi = info?.subgroupMaxSize;
+  return lo && lo === hi && lo >= 4 && lo <= 128 ? lo : null;
+}
+
 export function attentionVariant(): AttentionVariant {
-  if (forced) return forced;
-  return runtime().gpu.info.adapter.startsWith('llvmpipe') ? 'v1' : 'v2';
+  if (forced) {
+    if (forced === 'v3' && !fixedSubgroupSize()) throw new Error('attention v3 needs subgroups of a fixed size');
+    return forced;
+  }
+  return runtime().gpu.info.adapter.startsWith('llvmpipe') && fixedSubgroupSize() ? 'v3' : 'v2';
+}
+
+/** v3 launch shape: R rows per subgroup (8 measured best on llvmpipe), enough subgroups for T rows. */
+function sgShape(rows: number): SgShape {
+  const S = fixedSubgroupSize()!;
+  const R = Math.min(8, S);
+  const NB = Math.max(1, Math.min(Math.floor(256 / S), 8, Math.ceil(rows / R)));
+  return { S, R, NB };
 }
 
 /** Max head dim: rows are unrolled into registers. */
@@ -91,6 +115,10 @@ export function attentionForward(d: AttnDims & { q: AttnView; k: AttnView; v: At
   let wg: number;
   if (v === 'v2') {
     ({ kernel, wg } = forwardV2(cfg));
+  } else if (v === 'v3') {
+    const sh = sgShape(d.Tq);
+    kernel = forwardV3(cfg, sh);
+    wg = sh.NB * sh.R; // rows per workgroup
   } else {
     wg = wgFor(d.Tq);
     kernel = forwardV1(cfg, wg);
@@ -120,10 +148,12 @@ export function attentionBackward(d: AttnBwdArgs): void {
   const mask = d.mask ? [d.mask] : [];
   // The dq kernel also writes D, which the dk/dv kernel reads: with dq unwanted, write it to scratch.
   const dq = d.dq ?? (d.Tq > 0 ? scratchView(d.B * d.H * d.Tq * d.D, d.Tq, d.H, d.D) : undefined);
+  const v3 = attentionVariant() === 'v3';
   if (dq && d.Tq > 0) {
-    const wg = wgFor(d.Tq);
+    const sh = v3 ? sgShape(d.Tq) : null;
+    const wg = sh ? sh.NB * sh.R : wgFor(d.Tq);
     rt.dispatch({
-      kernel: backwardDqV1(cfg, wg),
+      kernel: sh ? backwardDqV3(cfg, sh) : backwardDqV1(cfg, wg),
       buffers: [d.q.buffer, d.k.buffer, d.v.buffer, d.out.buffer, d.dout.buffer, ...mask, dq.buffer, d.stats],
       params: params(d, cfg, { 0: d.q, 1: d.k, 2: d.v, 3: d.out, 4: d.dout, 5: dq }),
       workgroups: attnGrid(d.Tq, wg, d.B * d.H),
@@ -134,9 +164,10 @@ export function attentionBackward(d: AttnBwdArgs): void {
     const n = d.B * d.H * d.Tk * d.D;
     const dk = d.dk ?? scratchView(n, d.Tk, d.H, d.D);
     const dv = d.dv ?? scratchView(n, d.Tk, d.H, d.D);
-    const wg = wgFor(d.Tk);
+    const sh = v3 ? sgShape(d.Tk) : null;
+    const wg = sh ? sh.NB * sh.R : wgFor(d.Tk);
     rt.dispatch({
-      kernel: backwardDkvV1(cfg, wg),
+      kernel: sh ? backwardDkvV3(cfg, sh) : backwardDkvV1(cfg, wg),
       buffers: [d.q.buffer, d.k.buffer, d.v.buffer, d.dout.buffer, ...mask, d.stats, dk.buffer, dv.buffer],
       params: params(d, cfg, { 0: d.q, 1: d.k, 2: d.v, 4: d.dout, 6: dk, 7: dv }),
       workgroups: attnGrid(d.Tk, wg, d.B * d.H),

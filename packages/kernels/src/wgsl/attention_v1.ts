@@ -56,7 +56,7 @@ function dropWeights(n: number, src: string, dst: string): string {
  * Forward: online softmax over blocks of KB keys (one rescale of the accumulator per block).
  * Writes O and the row's logsumexp into stats[bh * Tq + i].
  */
-export function forwardV1(c: AttnCfg, wg: number, KB = 8): Kernel {
+export function forwardV1(c: AttnCfg, wg: number, KB = 4): Kernel {
   const key = `attn_v1_fwd|${cfgKey(c)}|wg${wg}|kb${KB}`;
   return cached(key, () => {
     const r = new Row(c);
@@ -181,7 +181,7 @@ ${r.each((i) => `dQ[dqr + ${i}u] = acc${i} * p.scale;`)}
  * dK, dV (parallel over key rows, walking query rows in blocks of QB):
  * dV_j = Σ_i P̃_ij dO_i (P̃ with dropout applied), dK_j = scale * Σ_i P_ij (dP_ij − D_i) Q_i.
  */
-export function backwardDkvV1(c: AttnCfg, wg: number, QB = 4): Kernel {
+export function backwardDkvV1(c: AttnCfg, wg: number, QB = 2): Kernel {
   const key = `attn_v1_dkv|${cfgKey(c)}|wg${wg}|qb${QB}`;
   return cached(key, () => {
     const r = new Row(c);

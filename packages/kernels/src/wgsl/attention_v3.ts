@@ -1,0 +1,288 @@
+// Attention v3 (subgroups): a subgroup of S lanes shares a block of R rows (query rows for the
+// forward and dQ, key rows for dK/dV); each lane owns every S-th element of the head dim. Dot
+// products are lane-partial and finished with subgroupAdd; the softmax state is replicated.
+//
+// Why (measured on llvmpipe, where a subgroup is the 8 SIMD lanes of one CPU thread): every
+// storage-buffer load whose address is not provably uniform is a per-lane loop, and so is every
+// access to a dynamically indexed private array, while FMAs and subgroup reductions are cheap.
+// Here each loaded K/V (or Q/dO) element feeds R rows (R FMAs per load), lanes read consecutive
+// elements, all per-row state lives in a few named registers, and the loop body holds only a
+// handful of loads, so LLVM compiles it in seconds (the fully unrolled v1 took minutes at d = 64).
+// Padding-mask values and backward row statistics are loaded S at a time and passed around with
+// subgroupShuffle; dropout draws one Philox counter per lane and shares its words the same way.
+import type { Kernel } from '../runtime.ts';
+import { PHILOX_WGSL } from './random.ts';
+import { BIG, NEG, PARAMS_WGSL, cfgKey, rowAt, type AttnCfg } from './attention_common.ts';
+
+export interface SgShape {
+  /** Subgroup size (fixed: subgroupMinSize == subgroupMaxSize). */
+  S: number;
+  /** Rows per subgroup (<= S; a multiple of 4 when dropout is on, for the dK/dV counters). */
+  R: number;
+  /** Subgroups per workgroup. */
+  NB: number;
+}
+
+const cache = new Map<string, Kernel>();
+const seq = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** Codegen for one lane's share of a head-dim row: G chunks at element lane + g*S. */
+class Lane {
+  readonly nv: number;
+  readonly G: number;
+  readonly T: string;
+  readonly gs: number[];
+  constructor(readonly c: AttnCfg, readonly S: number) {
+    this.nv = c.vec ? c.D / 4 : c.D;
+    this.G = Math.ceil(this.nv / S);
+    this.T = c.vec ? 'vec4<f32>' : 'f32';
+    this.gs = seq(this.G);
+  }
+  /** The last chunk runs past the row when nv % S != 0: loads clamp and zero, stores skip. */
+  guarded(g: number): boolean {
+    return (g + 1) * this.S > this.nv;
+  }
+  prelude(): string {
+    return this.gs.map((g) => `  let e${g} = lane + ${g * this.S}u;`).join('\n');
+  }
+  load(buf: string, base: string, g: number): string {
+    return this.guarded(g)
+      ? `select(${this.T}(0.0), ${buf}[${base} + min(e${g}, ${this.nv - 1}u)], e${g} < ${this.nv}u)`
+      : `${buf}[${base} + e${g}]`;
+  }
+  store(buf: string, base: string, g: number, v: string): string {
+    const s = `${buf}[${base} + e${g}] = ${v};`;
+    return this.guarded(g) ? `if (e${g} < ${this.nv}u) { ${s} }` : s;
+  }
+  /** subgroupAdd of this lane's partial dot product. */
+  dot(a: (g: number) => string, b: (g: number) => string): string {
+    const terms = this.gs.map((g) => (this.c.vec ? `dot(${a(g)}, ${b(g)})` : `${a(g)} * ${b(g)}`));
+    return `subgroupAdd(${terms.join(' + ')})`;
+  }
+}
+
+const header = (c: AttnCfg, bufs: [string, string, boolean][], T: string) => `enable subgroups;
+${c.drop ? PHILOX_WGSL : ''}
+${PARAMS_WGSL}
+${bufs
+  .map(([name, type, rw], i) => `@group(0) @binding(${i}) var<storage, ${rw ? 'read_write' : 'read'}> ${name}: array<${type === 'T' ? T : type}>;`)
+  .join('\n')}
+@group(0) @binding(${bufs.length}) var<uniform> p: P;`;
+
+const entry = (sh: SgShape) => `@compute @workgroup_size(${sh.S * sh.NB})
+fn main(@builtin(local_invocation_index) li: u32, @builtin(subgroup_invocation_id) lane: u32,
+        @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let bh = wid.y + wid.z * nwg.y;
+  if (bh >= p.B * p.H) { return; } // uniform: whole workgroups leave
+  let b = bh / p.H;
+  let h = bh % p.H;
+  // Subgroups are taken to be consecutive runs of S invocations (as on llvmpipe).
+  let r0 = (wid.x * ${sh.NB}u + li / ${sh.S}u) * ${sh.R}u;`;
+
+/** Padding mask for key j, loaded S keys at a time and shuffled (call at the top of the key loop). */
+const maskStep = (S: number) => `    if (j % ${S}u == 0u) {
+      let jm = j + lane;
+      mk = select(0.0, M[mb + min(jm, p.Tk - 1u)], jm < p.Tk);
+    }
+    let keep = subgroupShuffle(mk, j % ${S}u) != 0.0;`;
+
+/** Dropout words for keys j..j+3 of this lane's row (lane % R), refreshed every 4 keys. */
+const dropStep = () => `    if ((j & 3u) == 0u) { rnd = rand_at(vec2<u32>(p.seedLo, p.seedHi), rctr + (j >> 2u), 0u); }
+    let w = rnd[j & 3u];`;
+const dropKeep = (r: number) => `(u01(subgroupShuffle(w, ${r}u)) >= p.dropP)`;
+
+/** Forward: per query row, an online softmax over all keys; O and the logsumexp. */
+export function forwardV3(c: AttnCfg, sh: SgShape): Kernel {
+  const key = `attn_v3_fwd|${cfgKey(c)}|S${sh.S}|R${sh.R}|NB${sh.NB}`;
+  let k = cache.get(key);
+  if (k) return k;
+  const L = new Lane(c, sh.S);
+  const rs = seq(sh.R);
+  const bufs: [string, string, boolean][] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false]];
+  if (c.mask) bufs.push(['M', 'f32', false]);
+  bufs.push(['O', 'T', true], ['stats', 'f32', true]);
+  const code = () => `${header(c, bufs, L.T)}
+${entry(sh)}
+${L.prelude()}
+${rs.map((r) => `  let qr${r} = ${rowAt('q', `min(r0 + ${r}u, p.Tq - 1u)`)};`).join('\n')}
+${rs.map((r) => L.gs.map((g) => `  let q${r}_${g} = ${L.load('Q', `qr${r}`, g)} * p.scale;\n  var a${r}_${g} = ${L.T}(0.0);`).join('\n')).join('\n')}
+${rs.map((r) => `  var m${r} = ${NEG};\n  var l${r} = 0.0;`).join('\n')}
+  let kb0 = ${rowAt('k', '0u')};
+  let vb0 = ${rowAt('v', '0u')};
+  let mb = b * p.Tk;
+  var mk = 0.0;
+  let rctr = p.rngOff + (bh * p.Tq + min(r0 + lane % ${sh.R}u, p.Tq - 1u)) * p.Tk4;
+  var rnd = vec4<u32>(0u);
+  for (var j = 0u; j < p.Tk; j++) {
+${c.mask ? maskStep(sh.S) : ''}
+${c.drop ? dropStep() : ''}
+    let kr = kb0 + j * p.v[1].w;
+    let vr = vb0 + j * p.v[2].w;
+${L.gs.map((g) => `    let k${g} = ${L.load('K', 'kr', g)};`).join('\n')}
+${rs
+  .map((r) => {
+    const s = L.dot((g) => `q${r}_${g}`, (g) => `k${g}`);
+    const mn = c.mask ? `select(m${r}, max(m${r}, s${r}), keep)` : `max(m${r}, s${r})`;
+    const pe = c.mask ? `select(0.0, exp(s${r} - mn${r}), keep)` : `exp(s${r} - mn${r})`;
+    return `    let s${r} = ${s};
+    let mn${r} = ${mn};
+    let c${r} = exp(m${r} - mn${r});
+    let p${r} = ${pe};
+    l${r} = l${r} * c${r} + p${r};
+    m${r} = mn${r};${c.drop ? `\n    let pd${r} = select(0.0, p${r} * p.dropScale, ${dropKeep(r)});` : ''}`;
+  })
+  .join('\n')}
+${L.gs.map((g) => `    let v${g} = ${L.load('V', 'vr', g)};`).join('\n')}
+${rs.map((r) => L.gs.map((g) => `    a${r}_${g} = a${r}_${g} * c${r} + ${c.drop ? 'pd' : 'p'}${r} * v${g};`).join('\n')).join('\n')}
+  }
+  // A row whose keys are all padded has l == 0: output 0, logsumexp BIG (zero gradients).
+${rs
+  .map(
+    (r) => `  if (r0 + ${r}u < p.Tq) {
+    let inv = select(0.0, 1.0 / l${r}, l${r} > 0.0);
+    let orow = ${rowAt('o', `(r0 + ${r}u)`)};
+${L.gs.map((g) => `    ${L.store('O', 'orow', g, `a${r}_${g} * inv`)}`).join('\n')}
+    if (lane == 0u) { stats[bh * p.Tq + r0 + ${r}u] = select(${BIG}, m${r} + log(l${r}), l${r} > 0.0); }
+  }`,
+  )
+  .join('\n')}
+}`;
+  k = { name: `attention_v3_fwd_d${c.D}`, key, access: bufs.map(([, , rw]) => (rw ? 'rw' : 'read')), uniform: true, code };
+  cache.set(key, k);
+  return k;
+}
+
+/** dQ over query rows (and D = rowsum(dO ∘ O) into the second half of stats). */
+export function backwardDqV3(c: AttnCfg, sh: SgShape): Kernel {
+  const key = `attn_v3_dq|${cfgKey(c)}|S${sh.S}|R${sh.R}|NB${sh.NB}`;
+  let k = cache.get(key);
+  if (k) return k;
+  const L = new Lane(c, sh.S);
+  const rs = seq(sh.R);
+  const bufs: [string, string, boolean][] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false], ['O', 'T', false], ['dO', 'T', false]];
+  if (c.mask) bufs.push(['M', 'f32', false]);
+  bufs.push(['dQ', 'T', true], ['stats', 'f32', true]);
+  const code = () => `${header(c, bufs, L.T)}
+${entry(sh)}
+${L.prelude()}
+${rs
+  .map((r) => {
+    const row = `min(r0 + ${r}u, p.Tq - 1u)`;
+    return `  let qr${r} = ${rowAt('q', row)};
+  let gr${r} = ${rowAt('dout', row)};
+  let or${r} = ${rowAt('o', row)};
+${L.gs.map((g) => `  let q${r}_${g} = ${L.load('Q', `qr${r}`, g)} * p.scale;\n  let g${r}_${g} = ${L.load('dO', `gr${r}`, g)};\n  var a${r}_${g} = ${L.T}(0.0);`).join('\n')}
+  let dd${r} = ${L.dot((g) => `g${r}_${g}`, (g) => L.load('O', `or${r}`, g))};
+  let lse${r} = stats[bh * p.Tq + ${row}];`;
+  })
+  .join('\n')}
+  let kb0 = ${rowAt('k', '0u')};
+  let vb0 = ${rowAt('v', '0u')};
+  let mb = b * p.Tk;
+  var mk = 0.0;
+  let rctr = p.rngOff + (bh * p.Tq + min(r0 + lane % ${sh.R}u, p.Tq - 1u)) * p.Tk4;
+  var rnd = vec4<u32>(0u);
+  for (var j = 0u; j < p.Tk; j++) {
+${c.mask ? maskStep(sh.S) : ''}
+${c.drop ? dropStep() : ''}
+    let kr = kb0 + j * p.v[1].w;
+    let vr = vb0 + j * p.v[2].w;
+${L.gs.map((g) => `    let k${g} = ${L.load('K', 'kr', g)};\n    let v${g} = ${L.load('V', 'vr', g)};`).join('\n')}
+${rs
+  .map((r) => {
+    const pe = `exp(${L.dot((g) => `q${r}_${g}`, (g) => `k${g}`)} - lse${r})`;
+    const dp = L.dot((g) => `g${r}_${g}`, (g) => `v${g}`);
+    return `    let p${r} = ${c.mask ? `select(0.0, ${pe}, keep)` : pe};
+    let dp${r} = ${c.drop ? `select(0.0, ${dp} * p.dropScale, ${dropKeep(r)})` : dp};
+    let ds${r} = p${r} * (dp${r} - dd${r});`;
+  })
+  .join('\n')}
+${rs.map((r) => L.gs.map((g) => `    a${r}_${g} += ds${r} * k${g};`).join('\n')).join('\n')}
+  }
+${rs
+  .map(
+    (r) => `  if (r0 + ${r}u < p.Tq) {
+    let dqr = ${rowAt('dq', `(r0 + ${r}u)`)};
+${L.gs.map((g) => `    ${L.store('dQ', 'dqr', g, `a${r}_${g} * p.scale`)}`).join('\n')}
+    if (lane == 0u) { stats[p.B * p.H * p.Tq + bh * p.Tq + r0 + ${r}u] = dd${r}; }
+  }`,
+  )
+  .join('\n')}
+}`;
+  k = { name: `attention_v3_dq_d${c.D}`, key, access: bufs.map(([, , rw]) => (rw ? 'rw' : 'read')), uniform: true, code };
+  cache.set(key, k);
+  return k;
+}
+
+/** dK and dV over key rows, walking all query rows. */
+export function backwardDkvV3(c: AttnCfg, sh: SgShape): Kernel {
+  const key = `attn_v3_dkv|${cfgKey(c)}|S${sh.S}|R${sh.R}|NB${sh.NB}`;
+  let k = cache.get(key);
+  if (k) return k;
+  if (c.drop && sh.R % 4 !== 0) throw new Error('attention v3: dropout needs R % 4 == 0');
+  const L = new Lane(c, sh.S);
+  const rs = seq(sh.R);
+  const S = sh.S;
+  const bufs: [string, string, boolean][] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false], ['dO', 'T', false]];
+  if (c.mask) bufs.push(['M', 'f32', false]);
+  bufs.push(['stats', 'f32', false], ['dK', 'T', true], ['dV', 'T', true]);
+  const NC = Math.ceil(sh.R / 4); // Philox counters covering the block's keys for one query row
+  const code = () => `${header(c, bufs, L.T)}
+${entry(sh)}
+${L.prelude()}
+${rs
+  .map((r) => {
+    const row = `min(r0 + ${r}u, p.Tk - 1u)`;
+    return `  let kr${r} = ${rowAt('k', row)};
+  let vr${r} = ${rowAt('v', row)};
+${L.gs.map((g) => `  let k${r}_${g} = ${L.load('K', `kr${r}`, g)} * p.scale;\n  let v${r}_${g} = ${L.load('V', `vr${r}`, g)};\n  var dk${r}_${g} = ${L.T}(0.0);\n  var dv${r}_${g} = ${L.T}(0.0);`).join('\n')}
+  let keep${r} = ${c.mask ? `M[b * p.Tk + ${row}] != 0.0` : 'true'};`;
+  })
+  .join('\n')}
+  let qb0 = ${rowAt('q', '0u')};
+  let gb0 = ${rowAt('dout', '0u')};
+  let sb = bh * p.Tq;
+  let db = p.B * p.H * p.Tq + sb;
+  var lsev = 0.0;
+  var ddv = 0.0;
+  for (var i = 0u; i < p.Tq; i++) {
+    if (i % ${S}u == 0u) {
+      let il = min(i + lane, p.Tq - 1u);
+      lsev = stats[sb + il];
+      ddv = stats[db + il];
+    }
+    let lse = subgroupShuffle(lsev, i % ${S}u);
+    let dd = subgroupShuffle(ddv, i % ${S}u);
+${c.drop ? `    let rnd = rand_at(vec2<u32>(p.seedLo, p.seedHi), p.rngOff + (sb + i) * p.Tk4 + (r0 >> 2u) + lane % ${NC}u, 0u);` : ''}
+    let qr = qb0 + i * p.v[0].w;
+    let gr = gb0 + i * p.v[4].w;
+${L.gs.map((g) => `    let q${g} = ${L.load('Q', 'qr', g)};\n    let g${g} = ${L.load('dO', 'gr', g)};`).join('\n')}
+${rs
+  .map((r) => {
+    const pe = `exp(${L.dot((g) => `q${g}`, (g) => `k${r}_${g}`)} - lse)`;
+    const dp = L.dot((g) => `g${g}`, (g) => `v${r}_${g}`);
+    let s = `    let p${r} = ${c.mask ? `select(0.0, ${pe}, keep${r})` : pe};\n`;
+    if (c.drop) {
+      s += `    let kp${r} = u01(subgroupShuffle(rnd[${r & 3}], ${r >> 2}u)) >= p.dropP;
+    let pv${r} = select(0.0, p${r} * p.dropScale, kp${r});
+    let dp${r} = select(0.0, ${dp} * p.dropScale, kp${r});\n`;
+    } else s += `    let dp${r} = ${dp};\n`;
+    return s + `    let ds${r} = p${r} * (dp${r} - dd);`;
+  })
+  .join('\n')}
+${rs.map((r) => L.gs.map((g) => `    dv${r}_${g} += ${c.drop ? 'pv' : 'p'}${r} * g${g};\n    dk${r}_${g} += ds${r} * q${g};`).join('\n')).join('\n')}
+  }
+${rs
+  .map(
+    (r) => `  if (r0 + ${r}u < p.Tk) {
+    let dkr = ${rowAt('dk', `(r0 + ${r}u)`)};
+    let dvr = ${rowAt('dv', `(r0 + ${r}u)`)};
+${L.gs.map((g) => `    ${L.store('dK', 'dkr', g, `dk${r}_${g} * p.scale`)}\n    ${L.store('dV', 'dvr', g, `dv${r}_${g}`)}`).join('\n')}
+  }`,
+  )
+  .join('\n')}
+}`;
+  k = { name: `attention_v3_dkv_d${c.D}`, key, access: bufs.map(([, , rw]) => (rw ? 'rw' : 'read')), uniform: true, code };
+  cache.set(key, k);
+  return k;
+}
