@@ -6,10 +6,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  loadCheckpoint, saveCheckpoint, saveSafetensorsFile, writeFileAtomic,
+  loadCheckpoint, saveCheckpoint, saveSafetensorsFile, toHost, writeFileAtomic,
   type BertModel, type BertTokenizer, type Module, type Optimizer,
 } from '@jepa/nn';
-import type { Tensor } from '@jepa/tensor';
 
 export interface ModelMeta {
   pooling: string;
@@ -18,18 +17,14 @@ export interface ModelMeta {
   step: number;
 }
 
-async function tensorsOf(entries: Iterable<[string, Tensor]>): Promise<{ name: string; shape: number[]; data: Float32Array | Int32Array }[]> {
-  const out = [];
-  for (const [name, t] of entries) {
-    out.push({ name, shape: [...t.shape], data: t.dtype === 'i32' ? await t.toInt32Array() : await t.toArray() });
-  }
-  return out;
-}
 
 /** Write the encoder as a Hugging Face BERT dir, plus our pooling metadata in config.json. */
 export async function exportModel(dir: string, bert: BertModel, tokenizer: BertTokenizer, meta: ModelMeta): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await saveSafetensorsFile(join(dir, 'model.safetensors'), await tensorsOf(bert.stateDict()), { format: 'pt' });
+  // Reads issued together share one submit.
+  const entries = [...bert.stateDict()];
+  const host = await Promise.all(entries.map(([, t]) => toHost(t)));
+  await saveSafetensorsFile(join(dir, 'model.safetensors'), Object.fromEntries(entries.map(([n], i) => [n, host[i]])), { format: 'pt' });
   const config = { architectures: ['BertModel'], model_type: 'bert', ...bert.config, jepa: meta };
   await writeFileAtomic(join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
   const vocab = Array.from({ length: tokenizer.vocabSize }, (_, i) => tokenizer.idToToken(i)).join('\n') + '\n';
