@@ -51,9 +51,11 @@ describe('layerNorm', () => {
     const N = 6, D = 64;
     const x = randArray(N * D, 5).map((v, i) => 1000 + (i % 7) + v);
     const w = randArray(D, 6), b = randArray(D, 7);
-    const y = T.layerNorm(T.tensor(x, [N, D]), T.tensor(w), T.tensor(b));
     const want = cpuLayerNorm(Float64Array.from(x), Float64Array.from(w), Float64Array.from(b), D, 1e-12);
-    expectClose(await y.toArray(), want, 2e-3, 2e-3);
+    await T.tidyAsync(async () => {
+      const y = T.layerNorm(T.tensor(x, [N, D]), T.tensor(w), T.tensor(b));
+      expectClose(await y.toArray(), want, 2e-3, 2e-3);
+    });
   });
 
   it('handles non-contiguous input and a tall 4096 x 768 input', async () => {
@@ -66,7 +68,7 @@ describe('layerNorm', () => {
     const big = T.randn([4096, 768]).requireGrad();
     const wb = T.ones([768]).requireGrad(), bb = T.zeros([768]).requireGrad();
     const out = T.layerNorm(big, wb, bb);
-    out.sum().backward();
+    T.tidy(() => out.sum().backward());
     // sum over a row of the normalised output is 0 for any x, so dx = 0 and dbias = N.
     const dx = await big.grad!.toArray();
     expect(dx.reduce((m, v) => Math.max(m, Math.abs(v)), 0)).toBeLessThan(1e-3);
@@ -75,6 +77,8 @@ describe('layerNorm', () => {
   });
 
   it('rejects mismatched weight shapes', () => {
-    expect(() => T.layerNorm(T.zeros([2, 4]), T.ones([3]), T.zeros([4]))).toThrow(/layerNorm: weight \[3\]/);
+    T.tidy(() => {
+      expect(() => T.layerNorm(T.zeros([2, 4]), T.ones([3]), T.zeros([4]))).toThrow(/layerNorm: weight \[3\]/);
+    });
   });
 });

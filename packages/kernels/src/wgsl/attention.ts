@@ -15,12 +15,19 @@
 //   v2 (attention_v2.ts, forward only): K/V tiles staged in workgroup memory, the usual GPU design;
 //      its backward is v1's.
 //   v3 (attention_v3.ts): a subgroup shares a block of rows, lanes split the head dim.
-// llvmpipe (fixed subgroup size) uses v3; other adapters use v2/v1. Timings in attention_v3.ts.
+//   v4 (attention_v4.ts): v3 plus a transposing reduction, so each lane owns one row's softmax.
+// llvmpipe (fixed subgroup size) uses v4; other adapters use v2/v1 (untested on real GPUs here).
+// llvmpipe, 2 shared cores, median ms (fwd / fwd+bwd), runs vary ~1.5x with load:
+//   8x12x128x64: unfused 51-83 / 109-176, v3 37-56 / 134-208, v4 26-39 / 94-141;
+//   32x2x32x64:  unfused 5.3-7.5 / 14.5-25, v3 2.1-2.5 / 7.5-8.2, v4 1.6-1.9 / 5.6-6.7,
+//                v2 30 / 56, v1 10 / 32.
+// v1 ran 0.7-1 s forward at 8x12x128x64 and took minutes to compile at d = 64 (unrolled loads).
 import { Params, runtime, type Kernel } from '../runtime.ts';
 import { attnGrid, type AttnCfg } from './attention_common.ts';
 import { backwardDkvV1, backwardDqV1, forwardV1 } from './attention_v1.ts';
 import { forwardV2 } from './attention_v2.ts';
 import { backwardDkvV3, backwardDqV3, forwardV3, type SgShape } from './attention_v3.ts';
+import { backwardDkvV4, backwardDqV4, forwardV4 } from './attention_v4.ts';
 
 export interface AttnView {
   buffer: GPUBuffer;
@@ -41,10 +48,10 @@ export interface AttnDims {
   dropout?: { p: number; seed: number; offset: number };
 }
 
-export type AttentionVariant = 'v1' | 'v2' | 'v3';
+export type AttentionVariant = 'v1' | 'v2' | 'v3' | 'v4';
 
 let forced: AttentionVariant | null = null;
-/** Force a forward variant (benchmarks/tests); null restores the per-adapter choice. */
+/** Force a variant (benchmarks/tests); null restores the per-adapter choice. */
 export function setAttentionVariant(v: AttentionVariant | null): void {
   forced = v;
 }
@@ -60,18 +67,22 @@ export function fixedSubgroupSize(): number | null {
 
 export function attentionVariant(): AttentionVariant {
   if (forced) {
-    if (forced === 'v3' && !fixedSubgroupSize()) throw new Error('attention v3 needs subgroups of a fixed size');
+    if ((forced === 'v3' || forced === 'v4') && !fixedSubgroupSize()) throw new Error(`attention ${forced} needs subgroups of a fixed size`);
     return forced;
   }
-  return runtime().gpu.info.adapter.startsWith('llvmpipe') && fixedSubgroupSize() ? 'v3' : 'v2';
+  const S = fixedSubgroupSize();
+  if (runtime().gpu.info.adapter.startsWith('llvmpipe') && S) return S <= 16 ? 'v4' : 'v3';
+  return 'v2';
 }
 
-/** v3 launch shape: R rows per subgroup (8 measured best on llvmpipe), enough subgroups for T rows. */
-function sgShape(rows: number): SgShape {
+/** v3/v4 launch shape: R rows per subgroup (v3: 8, measured best over 1/2/4/8; v4: R = S) and up
+ *  to 8 subgroups per workgroup, fewer for short sequences (idle subgroups still run). v3 on
+ *  llvmpipe: 8x12x128x64 fwd 54 ms with 8 subgroups vs 77 with 4; 32x2x32x64 2.4 ms with 4 vs 4.2. */
+function sgShape(rows: number, v: AttentionVariant): SgShape {
   const S = fixedSubgroupSize()!;
-  const R = Math.min(8, S);
-  const NB = Math.max(1, Math.min(Math.floor(256 / S), 8, Math.ceil(rows / R)));
-  return { S, R, NB };
+  const R = v === 'v4' ? S : Math.min(8, S);
+  const want = 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(rows / R))));
+  return { S, R, NB: Math.max(1, Math.min(want, 8, Math.floor(256 / S))) };
 }
 
 /** Max head dim: rows are unrolled into registers. */
@@ -88,13 +99,13 @@ function config(d: AttnDims, views: AttnView[]): AttnCfg {
   return { D: d.D, vec, mask: !!d.mask, drop: !!d.dropout && d.dropout.p > 0 };
 }
 
-function params(d: AttnDims, cfg: AttnCfg, views: Partial<Record<number, AttnView>>): Params {
+function params(d: AttnDims, cfg: AttnCfg, views: Partial<Record<number, AttnView>>, rowsPerSubgroup = 0): Params {
   const p = new Params().u32(d.B).u32(d.H).u32(d.Tq).u32(d.Tk).f32(d.scale);
   const dp = cfg.drop ? d.dropout!.p : 0;
   const seed = d.dropout?.seed ?? 0;
   p.f32(dp).f32(dp < 1 ? 1 / (1 - dp) : 0)
     .u32(seed >>> 0).u32(Math.floor(seed / 2 ** 32) >>> 0).u32((d.dropout?.offset ?? 0) >>> 0)
-    .u32(Math.ceil(d.Tk / 4)).u32(0);
+    .u32(Math.ceil(d.Tk / 4)).u32(rowsPerSubgroup);
   const unit = cfg.vec ? 4 : 1;
   for (let i = 0; i < 8; i++) {
     const v = views[i];
@@ -113,11 +124,12 @@ export function attentionForward(d: AttnDims & { q: AttnView; k: AttnView; v: At
   const v = attentionVariant();
   let kernel: Kernel;
   let wg: number;
+  let sh: SgShape | null = null;
   if (v === 'v2') {
     ({ kernel, wg } = forwardV2(cfg));
-  } else if (v === 'v3') {
-    const sh = sgShape(d.Tq);
-    kernel = forwardV3(cfg, sh);
+  } else if (v === 'v3' || v === 'v4') {
+    sh = sgShape(d.Tq, v);
+    kernel = v === 'v3' ? forwardV3(cfg, sh) : forwardV4(cfg, sh);
     wg = sh.NB * sh.R; // rows per workgroup
   } else {
     wg = wgFor(d.Tq);
@@ -127,7 +139,7 @@ export function attentionForward(d: AttnDims & { q: AttnView; k: AttnView; v: At
   runtime().dispatch({
     kernel,
     buffers,
-    params: params(d, cfg, { 0: d.q, 1: d.k, 2: d.v, 3: d.out }),
+    params: params(d, cfg, { 0: d.q, 1: d.k, 2: d.v, 3: d.out }, sh?.R),
     workgroups: attnGrid(d.Tq, wg, d.B * d.H),
   });
 }
@@ -148,14 +160,15 @@ export function attentionBackward(d: AttnBwdArgs): void {
   const mask = d.mask ? [d.mask] : [];
   // The dq kernel also writes D, which the dk/dv kernel reads: with dq unwanted, write it to scratch.
   const dq = d.dq ?? (d.Tq > 0 ? scratchView(d.B * d.H * d.Tq * d.D, d.Tq, d.H, d.D) : undefined);
-  const v3 = attentionVariant() === 'v3';
+  const v = attentionVariant();
+  const sg = v === 'v3' || v === 'v4';
   if (dq && d.Tq > 0) {
-    const sh = v3 ? sgShape(d.Tq) : null;
+    const sh = sg ? sgShape(d.Tq, v) : null;
     const wg = sh ? sh.NB * sh.R : wgFor(d.Tq);
     rt.dispatch({
-      kernel: sh ? backwardDqV3(cfg, sh) : backwardDqV1(cfg, wg),
+      kernel: sh ? (v === 'v3' ? backwardDqV3 : backwardDqV4)(cfg, sh) : backwardDqV1(cfg, wg),
       buffers: [d.q.buffer, d.k.buffer, d.v.buffer, d.out.buffer, d.dout.buffer, ...mask, dq.buffer, d.stats],
-      params: params(d, cfg, { 0: d.q, 1: d.k, 2: d.v, 3: d.out, 4: d.dout, 5: dq }),
+      params: params(d, cfg, { 0: d.q, 1: d.k, 2: d.v, 3: d.out, 4: d.dout, 5: dq }, sh?.R),
       workgroups: attnGrid(d.Tq, wg, d.B * d.H),
     });
     if (!d.dq) rt.free(dq.buffer);
@@ -164,12 +177,12 @@ export function attentionBackward(d: AttnBwdArgs): void {
     const n = d.B * d.H * d.Tk * d.D;
     const dk = d.dk ?? scratchView(n, d.Tk, d.H, d.D);
     const dv = d.dv ?? scratchView(n, d.Tk, d.H, d.D);
-    const sh = v3 ? sgShape(d.Tk) : null;
+    const sh = sg ? sgShape(d.Tk, v) : null;
     const wg = sh ? sh.NB * sh.R : wgFor(d.Tk);
     rt.dispatch({
-      kernel: sh ? backwardDkvV3(cfg, sh) : backwardDkvV1(cfg, wg),
+      kernel: sh ? (v === 'v3' ? backwardDkvV3 : backwardDkvV4)(cfg, sh) : backwardDkvV1(cfg, wg),
       buffers: [d.q.buffer, d.k.buffer, d.v.buffer, d.dout.buffer, ...mask, d.stats, dk.buffer, dv.buffer],
-      params: params(d, cfg, { 0: d.q, 1: d.k, 2: d.v, 4: d.dout, 6: dk, 7: dv }),
+      params: params(d, cfg, { 0: d.q, 1: d.k, 2: d.v, 4: d.dout, 6: dk, 7: dv }, sh?.R),
       workgroups: attnGrid(d.Tk, wg, d.B * d.H),
     });
     if (!d.dk) rt.free(dk.buffer);

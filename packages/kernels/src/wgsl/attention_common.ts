@@ -23,7 +23,8 @@ export interface AttnCfg {
 
 export const PARAMS_WGSL = `
 struct P { B: u32, H: u32, Tq: u32, Tk: u32, scale: f32, dropP: f32, dropScale: f32, seedLo: u32,
-  seedHi: u32, rngOff: u32, Tk4: u32, pad: u32, v: array<vec4<u32>, 8> };`;
+  seedHi: u32, rngOff: u32, Tk4: u32, pad: u32, v: array<vec4<u32>, 8> };
+// pad: rows per subgroup in v3 (a runtime trip count, so the row loops stay rolled).`;
 
 export function cfgKey(c: AttnCfg): string {
   return `D${c.D}|${c.vec ? 'v4' : 's'}|${c.mask ? 'm' : 'nm'}|${c.drop ? 'd' : 'nd'}`;

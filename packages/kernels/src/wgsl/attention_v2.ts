@@ -16,8 +16,9 @@ export function forwardV2(c: AttnCfg): { kernel: Kernel; wg: number } {
   if (hit) return hit;
   const r = new Row(c);
   const T = r.T;
-  // Two tiles of BK x D floats in 16 KiB (the WebGPU default workgroup storage), BK % 4 == 0.
-  const BK = Math.max(4, Math.min(32, Math.floor(2048 / c.D / 4) * 4));
+  // Two tiles of BK x D floats plus BK mask flags within 16 KiB (the WebGPU default workgroup
+  // storage limit), BK % 4 == 0 (dropout counters cover 4 keys).
+  const BK = Math.max(4, Math.min(32, Math.floor(16384 / (8 * c.D + 4) / 4) * 4));
   const ts = [0, 1, 2, 3];
   let step = '';
   for (const t of ts) {

@@ -24,10 +24,10 @@ export interface SgShape {
 }
 
 const cache = new Map<string, Kernel>();
-const seq = (n: number) => Array.from({ length: n }, (_, i) => i);
+export const seq = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 /** Codegen for one lane's share of a head-dim row: G chunks at element lane + g*S. */
-class Lane {
+export class Lane {
   readonly nv: number;
   readonly G: number;
   readonly T: string;
@@ -61,7 +61,42 @@ class Lane {
   }
 }
 
-const header = (c: AttnCfg, bufs: [string, string, boolean][], T: string) => `enable subgroups;
+/**
+ * Per-row registers are loaded and stored in loops over the R rows with a runtime trip count
+ * (p.pad = R), shifting the named registers down one row per step: one load/store site per head
+ * chunk instead of R (each site is a per-lane loop on llvmpipe, and unrolled they made up most of
+ * the shader and of its compile time).
+ */
+export function shift(R: number, vecs: string[], scalars: string[], gs: number[]): string {
+  const out: string[] = [];
+  for (let r = 0; r + 1 < R; r++) {
+    for (const v of vecs) for (const g of gs) out.push(`${v}${r}_${g} = ${v}${r + 1}_${g};`);
+    for (const sc of scalars) out.push(`${sc}${r} = ${sc}${r + 1};`);
+  }
+  return out.length ? '    ' + out.join(' ') : '';
+}
+
+/** Loop loading row r0+rr (clamped below `limit`) into the last registers, shifting the rest down. */
+export function rolledLoad(R: number, vecs: string[], scalars: string[], gs: number[], limit: string, body: string): string {
+  return `  for (var rr = 0u; rr < p.pad; rr++) {
+    let row = min(r0 + rr, ${limit} - 1u);
+${shift(R, vecs, scalars, gs)}
+${body}
+  }`;
+}
+
+/** Loop storing registers of row 0 for rows r0+rr below `limit`, then shifting the rest down. */
+export function rolledStore(R: number, vecs: string[], scalars: string[], gs: number[], limit: string, body: string, pre = ''): string {
+  return `  for (var rr = 0u; rr < p.pad; rr++) {${pre ? '\n' + pre : ''}
+    if (r0 + rr < ${limit}) {
+      let row = r0 + rr;
+${body}
+    }
+${shift(R, vecs, scalars, gs)}
+  }`;
+}
+
+export const header = (c: AttnCfg, bufs: [string, string, boolean][], T: string) => `enable subgroups;
 ${c.drop ? PHILOX_WGSL : ''}
 ${PARAMS_WGSL}
 ${bufs
@@ -69,7 +104,7 @@ ${bufs
   .join('\n')}
 @group(0) @binding(${bufs.length}) var<uniform> p: P;`;
 
-const entry = (sh: SgShape) => `@compute @workgroup_size(${sh.S * sh.NB})
+export const entry = (sh: SgShape) => `@compute @workgroup_size(${sh.S * sh.NB})
 fn main(@builtin(local_invocation_index) li: u32, @builtin(subgroup_invocation_id) lane: u32,
         @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let bh = wid.y + wid.z * nwg.y;
@@ -80,7 +115,7 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(subgroup_invocation_i
   let r0 = (wid.x * ${sh.NB}u + li / ${sh.S}u) * ${sh.R}u;`;
 
 /** Padding mask for key j, loaded S keys at a time and shuffled (call at the top of the key loop). */
-const maskStep = (S: number) => `    if (j % ${S}u == 0u) {
+export const maskStep = (S: number) => `    if (j % ${S}u == 0u) {
       let jm = j + lane;
       mk = select(0.0, M[mb + min(jm, p.Tk - 1u)], jm < p.Tk);
     }
@@ -104,9 +139,9 @@ export function forwardV3(c: AttnCfg, sh: SgShape): Kernel {
   const code = () => `${header(c, bufs, L.T)}
 ${entry(sh)}
 ${L.prelude()}
-${rs.map((r) => `  let qr${r} = ${rowAt('q', `min(r0 + ${r}u, p.Tq - 1u)`)};`).join('\n')}
-${rs.map((r) => L.gs.map((g) => `  let q${r}_${g} = ${L.load('Q', `qr${r}`, g)} * p.scale;\n  var a${r}_${g} = ${L.T}(0.0);`).join('\n')).join('\n')}
+${rs.map((r) => L.gs.map((g) => `  var q${r}_${g} = ${L.T}(0.0);\n  var a${r}_${g} = ${L.T}(0.0);`).join('\n')).join('\n')}
 ${rs.map((r) => `  var m${r} = ${NEG};\n  var l${r} = 0.0;`).join('\n')}
+${rolledLoad(sh.R, ['q'], [], L.gs, 'p.Tq', `    let qr = ${rowAt('q', 'row')};\n${L.gs.map((g) => `    q${sh.R - 1}_${g} = ${L.load('Q', 'qr', g)} * p.scale;`).join('\n')}`)}
   let kb0 = ${rowAt('k', '0u')};
   let vb0 = ${rowAt('v', '0u')};
   let mb = b * p.Tk;
@@ -136,16 +171,10 @@ ${L.gs.map((g) => `    let v${g} = ${L.load('V', 'vr', g)};`).join('\n')}
 ${rs.map((r) => L.gs.map((g) => `    a${r}_${g} = a${r}_${g} * c${r} + ${c.drop ? 'pd' : 'p'}${r} * v${g};`).join('\n')).join('\n')}
   }
   // A row whose keys are all padded has l == 0: output 0, logsumexp BIG (zero gradients).
-${rs
-  .map(
-    (r) => `  if (r0 + ${r}u < p.Tq) {
-    let inv = select(0.0, 1.0 / l${r}, l${r} > 0.0);
-    let orow = ${rowAt('o', `(r0 + ${r}u)`)};
-${L.gs.map((g) => `    ${L.store('O', 'orow', g, `a${r}_${g} * inv`)}`).join('\n')}
-    if (lane == 0u) { stats[bh * p.Tq + r0 + ${r}u] = select(${BIG}, m${r} + log(l${r}), l${r} > 0.0); }
-  }`,
-  )
-  .join('\n')}
+${rolledStore(sh.R, ['a'], ['m', 'l'], L.gs, 'p.Tq', `      let inv = select(0.0, 1.0 / l0, l0 > 0.0);
+      let orow = ${rowAt('o', 'row')};
+${L.gs.map((g) => `      ${L.store('O', 'orow', g, `a0_${g} * inv`)}`).join('\n')}
+      if (lane == 0u) { stats[bh * p.Tq + row] = select(${BIG}, m0 + log(l0), l0 > 0.0); }`)}
 }`;
   k = { name: `attention_v3_fwd_d${c.D}`, key, access: bufs.map(([, , rw]) => (rw ? 'rw' : 'read')), uniform: true, code };
   cache.set(key, k);
@@ -165,17 +194,13 @@ export function backwardDqV3(c: AttnCfg, sh: SgShape): Kernel {
   const code = () => `${header(c, bufs, L.T)}
 ${entry(sh)}
 ${L.prelude()}
-${rs
-  .map((r) => {
-    const row = `min(r0 + ${r}u, p.Tq - 1u)`;
-    return `  let qr${r} = ${rowAt('q', row)};
-  let gr${r} = ${rowAt('dout', row)};
-  let or${r} = ${rowAt('o', row)};
-${L.gs.map((g) => `  let q${r}_${g} = ${L.load('Q', `qr${r}`, g)} * p.scale;\n  let g${r}_${g} = ${L.load('dO', `gr${r}`, g)};\n  var a${r}_${g} = ${L.T}(0.0);`).join('\n')}
-  let dd${r} = ${L.dot((g) => `g${r}_${g}`, (g) => L.load('O', `or${r}`, g))};
-  let lse${r} = stats[bh * p.Tq + ${row}];`;
-  })
-  .join('\n')}
+${rs.map((r) => L.gs.map((g) => `  var q${r}_${g} = ${L.T}(0.0);\n  var g${r}_${g} = ${L.T}(0.0);\n  var a${r}_${g} = ${L.T}(0.0);`).join('\n') + `\n  var dd${r} = 0.0;\n  var lse${r} = 0.0;`).join('\n')}
+${rolledLoad(sh.R, ['q', 'g'], ['dd', 'lse'], L.gs, 'p.Tq', `    let qr = ${rowAt('q', 'row')};
+    let gr = ${rowAt('dout', 'row')};
+    let orow = ${rowAt('o', 'row')};
+${L.gs.map((g) => `    q${sh.R - 1}_${g} = ${L.load('Q', 'qr', g)} * p.scale;\n    g${sh.R - 1}_${g} = ${L.load('dO', 'gr', g)};`).join('\n')}
+    dd${sh.R - 1} = ${L.dot((g) => `g${sh.R - 1}_${g}`, (g) => L.load('O', 'orow', g))};
+    lse${sh.R - 1} = stats[bh * p.Tq + row];`)}
   let kb0 = ${rowAt('k', '0u')};
   let vb0 = ${rowAt('v', '0u')};
   let mb = b * p.Tk;
@@ -199,15 +224,9 @@ ${rs
   .join('\n')}
 ${rs.map((r) => L.gs.map((g) => `    a${r}_${g} += ds${r} * k${g};`).join('\n')).join('\n')}
   }
-${rs
-  .map(
-    (r) => `  if (r0 + ${r}u < p.Tq) {
-    let dqr = ${rowAt('dq', `(r0 + ${r}u)`)};
-${L.gs.map((g) => `    ${L.store('dQ', 'dqr', g, `a${r}_${g} * p.scale`)}`).join('\n')}
-    if (lane == 0u) { stats[p.B * p.H * p.Tq + bh * p.Tq + r0 + ${r}u] = dd${r}; }
-  }`,
-  )
-  .join('\n')}
+${rolledStore(sh.R, ['a'], ['dd'], L.gs, 'p.Tq', `      let dqr = ${rowAt('dq', 'row')};
+${L.gs.map((g) => `      ${L.store('dQ', 'dqr', g, `a0_${g} * p.scale`)}`).join('\n')}
+      if (lane == 0u) { stats[p.B * p.H * p.Tq + bh * p.Tq + row] = dd0; }`)}
 }`;
   k = { name: `attention_v3_dq_d${c.D}`, key, access: bufs.map(([, , rw]) => (rw ? 'rw' : 'read')), uniform: true, code };
   cache.set(key, k);
@@ -230,15 +249,11 @@ export function backwardDkvV3(c: AttnCfg, sh: SgShape): Kernel {
   const code = () => `${header(c, bufs, L.T)}
 ${entry(sh)}
 ${L.prelude()}
-${rs
-  .map((r) => {
-    const row = `min(r0 + ${r}u, p.Tk - 1u)`;
-    return `  let kr${r} = ${rowAt('k', row)};
-  let vr${r} = ${rowAt('v', row)};
-${L.gs.map((g) => `  let k${r}_${g} = ${L.load('K', `kr${r}`, g)} * p.scale;\n  let v${r}_${g} = ${L.load('V', `vr${r}`, g)};\n  var dk${r}_${g} = ${L.T}(0.0);\n  var dv${r}_${g} = ${L.T}(0.0);`).join('\n')}
-  let keep${r} = ${c.mask ? `M[b * p.Tk + ${row}] != 0.0` : 'true'};`;
-  })
-  .join('\n')}
+${rs.map((r) => L.gs.map((g) => `  var k${r}_${g} = ${L.T}(0.0);\n  var v${r}_${g} = ${L.T}(0.0);\n  var dk${r}_${g} = ${L.T}(0.0);\n  var dv${r}_${g} = ${L.T}(0.0);`).join('\n') + `\n  var keep${r} = true;`).join('\n')}
+${rolledLoad(sh.R, ['k', 'v'], ['keep'], L.gs, 'p.Tk', `    let kr = ${rowAt('k', 'row')};
+    let vr = ${rowAt('v', 'row')};
+${L.gs.map((g) => `    k${sh.R - 1}_${g} = ${L.load('K', 'kr', g)} * p.scale;\n    v${sh.R - 1}_${g} = ${L.load('V', 'vr', g)};`).join('\n')}
+    keep${sh.R - 1} = ${c.mask ? 'M[b * p.Tk + row] != 0.0' : 'true'};`)}
   let qb0 = ${rowAt('q', '0u')};
   let gb0 = ${rowAt('dout', '0u')};
   let sb = bh * p.Tq;
@@ -272,15 +287,9 @@ ${rs
   .join('\n')}
 ${rs.map((r) => L.gs.map((g) => `    dv${r}_${g} += ${c.drop ? 'pv' : 'p'}${r} * g${g};\n    dk${r}_${g} += ds${r} * q${g};`).join('\n')).join('\n')}
   }
-${rs
-  .map(
-    (r) => `  if (r0 + ${r}u < p.Tk) {
-    let dkr = ${rowAt('dk', `(r0 + ${r}u)`)};
-    let dvr = ${rowAt('dv', `(r0 + ${r}u)`)};
-${L.gs.map((g) => `    ${L.store('dK', 'dkr', g, `dk${r}_${g} * p.scale`)}\n    ${L.store('dV', 'dvr', g, `dv${r}_${g}`)}`).join('\n')}
-  }`,
-  )
-  .join('\n')}
+${rolledStore(sh.R, ['dk', 'dv'], [], L.gs, 'p.Tk', `      let dkr = ${rowAt('dk', 'row')};
+      let dvr = ${rowAt('dv', 'row')};
+${L.gs.map((g) => `      ${L.store('dK', 'dkr', g, `dk0_${g} * p.scale`)}\n      ${L.store('dV', 'dvr', g, `dv0_${g}`)}`).join('\n')}`)}
 }`;
   k = { name: `attention_v3_dkv_d${c.D}`, key, access: bufs.map(([, , rw]) => (rw ? 'rw' : 'read')), uniform: true, code };
   cache.set(key, k);
