@@ -197,9 +197,20 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     return s;
   };
 
-  const hasK4 = mA === 'k4' || mB === 'k4';
-  // Loop counters: kq counts vec4s along k (k4 modes); k4sAk/k4sBk are k·stride in vec4 units
-  // (f4 modes); ksAk/ksBk are k·stride in elements (scalar modes).
+  L.push(...kLoop(step, mA === 'k4' || mB === 'k4'));
+  L.push(...epilogueRolled(e, R, CG, 'iL', 'jL', 'bat'));
+  L.push('}');
+  return L.join('\n');
+}
+
+/**
+ * The k loop shared by the register-blocked variants: vec4 steps of 4 along k, then (without k4
+ * operands) a scalar tail. kq counts vec4s along k (k4 modes); k4sAk/k4sBk are k·stride in vec4
+ * units (f4 modes); ksAk/ksBk are k·stride in elements (scalar modes). The host guarantees
+ * K % 4 == 0 with k4 operands and stride % 4 == 0 in the f4 modes.
+ */
+export function kLoop(step: (n: number) => string[], hasK4: boolean): string[] {
+  const L: string[] = [];
   L.push(`  let kMain = p.K & ~3u;
   var kq = 0u;
   var k4sAk = 0u;
@@ -215,8 +226,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     ksBk += 4u * sBk;
   }`);
   if (!hasK4) {
-    // The tail (K % 4 steps) only exists without k4 operands (the host guarantees K % 4 == 0 there).
-    // In the f4 modes the vec4 offset of step k is k·stride/4: the host guarantees stride % 4 == 0.
     L.push(`  k4sAk = kMain * sAk4;
   k4sBk = kMain * sBk4;
   for (var k = kMain; k < p.K; k++) {`);
@@ -227,7 +236,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     ksBk += sBk;
   }`);
   }
-  L.push(...epilogueRolled(e, R, CG, 'iL', 'jL', 'bat'));
-  L.push('}');
-  return L.join('\n');
+  return L;
 }

@@ -14,7 +14,7 @@
 // Modes as in matmul_reg.ts ('k4' vec4 along k, 'f4' vec4 along the free dim, 's' scalar).
 // Requires subgroup size == 8 == workgroup size (the host checks adapterInfo.subgroupMin/MaxSize).
 import type { Kernel } from '../runtime.ts';
-import { STRIDED_PARAMS, epilogueKey, epilogueRolled, matmulAccess, matmulBindings, type EpilogueSpec, type LoadMode } from './matmul_reg.ts';
+import { STRIDED_PARAMS, epilogueKey, epilogueRolled, kLoop, matmulAccess, matmulBindings, type EpilogueSpec, type LoadMode } from './matmul_reg.ts';
 
 export const SG_LANES = 8;
 
@@ -132,34 +132,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     return s;
   };
 
-  const hasK4 = mA === 'k4' || mB === 'k4';
-  L.push(`  let kMain = p.K & ~3u;
-  var kq = 0u;
-  var k4sAk = 0u;
-  var k4sBk = 0u;
-  var ksAk = 0u;
-  var ksBk = 0u;
-  for (var k = 0u; k < kMain; k += 4u) {`);
-  L.push(...step(4));
-  L.push(`    kq += 1u;
-    k4sAk += sAk;
-    k4sBk += sBk;
-    ksAk += 4u * sAk;
-    ksBk += 4u * sBk;
-  }`);
-  if (!hasK4) {
-    // Tail: one k at a time. The cooperative A items of step u = 0 are the first R/4 (f4) or R (s)
-    // items, so the same per-lane offsets work (items of u > 0 are loaded but unused).
-    L.push(`  k4sAk = kMain * sAk4;
-  k4sBk = kMain * sBk4;
-  for (var k = kMain; k < p.K; k++) {`);
-    L.push(...step(1));
-    L.push(`    k4sAk += sAk4;
-    k4sBk += sBk4;
-    ksAk += sAk;
-    ksBk += sBk;
-  }`);
-  }
+  // In the tail the cooperative A items of step u = 0 are the first R/4 (f4) or R (s) items, so the
+  // same per-lane offsets work (items of u > 0 are loaded but unused).
+  L.push(...kLoop(step, mA === 'k4' || mB === 'k4'));
   L.push(...epilogueRolled(e, R, CG, 'i0', 'jL', 'bat'));
   L.push('}');
   return L.join('\n');
