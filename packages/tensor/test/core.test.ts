@@ -50,6 +50,23 @@ describe('creation and views', () => {
     expect(await T.sum(b).item()).toBeCloseTo(5 * n, -3);
   });
 
+  it('takes the vec4 path for contiguous lengths divisible by 4, with per-lane results', async () => {
+    const n = 4 * 1031;
+    const x = randArray(n, 2), y = randArray(n, 2);
+    const a = tensor(x), b = tensor(y);
+    const sum = await a.add(b).toArray();
+    const gt = await a.gt(b).toArray();
+    const g = await a.gelu().toArray();
+    for (let i = 0; i < n; i++) {
+      expect(sum[i]).toBe(Math.fround(Math.fround(x[i]) + Math.fround(y[i])));
+      expect(gt[i]).toBe(Math.fround(x[i]) > Math.fround(y[i]) ? 1 : 0);
+      expect(g[i]).toBeCloseTo(0.5 * x[i] * (1 + erf(x[i] / Math.SQRT2)), 5);
+    }
+    const ids = await tensor(Int32Array.from({ length: 8 }, (_, i) => i - 3)).mul(2).toArray();
+    expect(Array.from(ids)).toEqual([-6, -4, -2, 0, 2, 4, 6, 8]);
+    expect(() => tensor(Int32Array.from([1, 2])).mul(0.5)).toThrow(/mul: scalar 0.5 with Tensor\(i32\[2\]\)/);
+  });
+
   it('random streams are reproducible for a seed', async () => {
     T.manualSeed(42);
     const a = await T.randn([1000]).toArray();
@@ -179,6 +196,27 @@ describe('reductions', () => {
         await checkOp({ shapes: [shape], gpu: (x) => x[f](axes), cpu: ([x]) => cpuReduce(x, axes, f) });
       });
     }
+  }
+  // Few long rows take the split path (lane partials, then a workgroup per row); vec4 loads
+  // when the row length is a multiple of 4.
+  for (const [rows, len] of [[1, 65536], [3, 40001], [2, 16384 * 3 + 4]] as const) {
+    it(`sum/mean/max/min over long rows [${rows}, ${len}]`, async () => {
+      const x = randArray(rows * len, 3);
+      const t = tensor(x, [rows, len]);
+      const got = {
+        sum: await t.sum(1).toArray(), mean: await t.mean(1).toArray(),
+        max: await t.max(1).toArray(), min: await t.min(1).toArray(),
+      };
+      for (let r = 0; r < rows; r++) {
+        let s = 0, mx = -Infinity, mn = Infinity;
+        for (let i = r * len; i < (r + 1) * len; i++) { s += x[i]; mx = Math.max(mx, x[i]); mn = Math.min(mn, x[i]); }
+        expect(Math.abs(got.sum[r] - s)).toBeLessThan(1e-5 * len);
+        expect(got.mean[r]).toBeCloseTo(s / len, 4);
+        expect(got.max[r]).toBe(Math.fround(mx));
+        expect(got.min[r]).toBe(Math.fround(mn));
+      }
+      t.dispose();
+    });
   }
   it('var (unbiased, keepdim) and its gradient', async () => {
     await vjpCheck((x) => x.var(1, { keepdim: true }), [[4, 9]]);

@@ -98,11 +98,65 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   };
 }
 
+/**
+ * First pass of a split reduction over rows (B = 1): T threads per row, thread j folds
+ * x[a·R + j + k·T] for k = 0, 1, ... (vec4 elements when `vec`), so neighbouring lanes read
+ * neighbouring words and no barrier is needed; part[a·T + j] holds the partial.
+ */
+function rowPartials(op: ReduceOp, vec: boolean): Kernel {
+  const t = vec ? 'vec4<f32>' : 'f32';
+  const fold = (acc: string): string => {
+    if (!vec) return acc;
+    if (op === 'max' || op === 'min') return `${op}(${op}(${acc}.x, ${acc}.y), ${op}(${acc}.z, ${acc}.w))`;
+    return `${acc}.x + ${acc}.y + ${acc}.z + ${acc}.w`;
+  };
+  return {
+    name: `reduce_${op}_rowpart`,
+    key: `reduce|${op}|rowpart|${vec}`,
+    access: ['read', 'rw'],
+    uniform: true,
+    code: () => `
+struct P { A: u32, R: u32, T: u32, pad: u32 };
+@group(0) @binding(0) var<storage, read> x: array<${t}>;
+@group(0) @binding(1) var<storage, read_write> part: array<f32>;
+@group(0) @binding(2) var<uniform> p: P;
+${gridMain()}
+  if (idx >= p.A * p.T) { return; }
+  let a = idx / p.T;
+  let j = idx % p.T;
+  var acc = ${t}(${INIT[op]});
+  let base = a * p.R;
+  for (var r = j; r < p.R; r += p.T) {
+    let v = x[base + r];
+    acc = ${STEP[op]('acc', 'v')};
+  }
+  part[idx] = ${fold('acc')};
+}`,
+  };
+}
+
+/** Threads per row in the split path: enough lanes for every core, few enough partials. */
+const ROW_SPLIT_THREADS = 8192;
+
 export function reduce(a: ReduceArgs): void {
   const rt = runtime();
   const outputs = a.A * a.B;
   if (outputs === 0) return;
   const p = new Params().u32(a.A).u32(a.R).u32(a.B).f32(a.scale ?? 1);
+  // Few long rows: split each over many lanes, then fold the partials with a workgroup per row.
+  if (a.B === 1 && outputs < 512 && a.R >= 16384) {
+    const vec = a.R % 4 === 0;
+    const Rv = vec ? a.R / 4 : a.R;
+    const T = Math.max(256, Math.min(Math.floor(ROW_SPLIT_THREADS / outputs / 256) * 256, Math.ceil(Rv / 64 / 256) * 256));
+    const part = rt.alloc(a.A * T * 4, 'reduce partials');
+    const pp = new Params().u32(a.A).u32(Rv).u32(T).u32(0);
+    rt.dispatch({ kernel: rowPartials(a.op, vec), buffers: [a.x, part], params: pp, workgroups: grid(a.A * T) });
+    const combine: ReduceOp = a.op === 'sumsq' ? 'sum' : a.op;
+    const pc = new Params().u32(a.A).u32(T).u32(1).f32(a.scale ?? 1);
+    rt.dispatch({ kernel: perWorkgroup(combine), buffers: [part, a.out], params: pc, workgroups: grid(outputs, 1) });
+    rt.free(part);
+    return;
+  }
   // Few outputs with long rows starve a thread-per-output kernel of parallelism.
   if (outputs < 512 && a.R >= 1024) {
     const [x, y] = grid(outputs, 1);

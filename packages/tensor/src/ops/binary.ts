@@ -7,12 +7,22 @@ import { sumToShape } from './reduce.ts';
 
 type Operand = Tensor | number;
 
-function apply(name: string, expr: string, a: Operand, b: Operand, outDtype?: 'f32'): Tensor {
+/** `cast`: scalars take the tensor's type (false where the expression compares in f32). */
+function apply(name: string, expr: string, a: Operand, b: Operand, outDtype?: 'f32', cast = true): Tensor {
   if (typeof a === 'number' && typeof b === 'number') throw new Error(`${name}: needs at least one tensor`);
-  if (typeof b === 'number') return ew(name, expr.replaceAll('B', 's0').replaceAll('A', 'a'), [a as Tensor], { scalars: [b], outDtype });
-  if (typeof a === 'number') return ew(name, expr.replaceAll('A', 's0').replaceAll('B', 'a'), [b], { scalars: [a], outDtype });
+  if (typeof b === 'number') return ew(name, expr.replaceAll('B', cast ? scalar(name, a as Tensor, b) : 's0').replaceAll('A', 'a'), [a as Tensor], { scalars: [b], outDtype });
+  if (typeof a === 'number') return ew(name, expr.replaceAll('A', cast ? scalar(name, b, a) : 's0').replaceAll('B', 'a'), [b], { scalars: [a], outDtype });
   if (a.dtype !== b.dtype) throw new Error(`${name}: dtype mismatch ${a.dtype} vs ${b.dtype}`);
   return ew(name, expr.replaceAll('A', 'a').replaceAll('B', 'b'), [a, b], { outDtype });
+}
+
+/** The uniform scalar as WGSL of the tensor's type (it travels as f32: exact for |v| ≤ 2^24). */
+function scalar(name: string, t: Tensor, v: number): string {
+  if (t.dtype === 'f32') return 's0';
+  if (!Number.isInteger(v) || Math.abs(v) > 2 ** 24) {
+    throw new Error(`${name}: scalar ${v} with ${t}: use an integer up to 2^24, or cast the tensor to f32 first`);
+  }
+  return `${t.dtype}(s0)`;
 }
 
 const isT = (x: Operand): x is Tensor => typeof x !== 'number';
@@ -93,7 +103,7 @@ const cmp = (name: string, op: string) => (a: Operand, b: Operand): Tensor => {
   const A = ta && dt === 'i32' ? 'f32(a)' : 'A';
   const B = tb && dt === 'i32' ? (ta ? 'f32(b)' : 'f32(a)') : 'B';
   const expr = `select(0.0, 1.0, ${A} ${op} ${B})`;
-  return apply(name, expr, a, b, 'f32');
+  return apply(name, expr, a, b, 'f32', false);
 };
 export const eq = cmp('eq', '==');
 export const ne = cmp('ne', '!=');
