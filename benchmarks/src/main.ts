@@ -3,7 +3,7 @@
 // on the same Dawn adapter in this process. Each timing: one warm-up run, then the median of >= 5
 // runs, each waited for on the queue (onSubmittedWorkDone; no readback on either side).
 // Prints a table and writes benchmarks/results/<adapter-slug>.json (or $OUT/<slug>.json).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { init, runtime, shutdown } from '@jepa/kernels';
@@ -57,7 +57,7 @@ export function adapterSlug(adapter: string): string {
 const REPS = 5;
 
 /** Median ms of `run` (warm-up first); `finish` waits for the device, `cleanup` frees outputs. */
-async function timeRuns<O>(run: () => O, finish: () => Promise<void>, cleanup: (o: O) => void): Promise<number> {
+async function timeRuns<O>(run: () => O, finish: () => Promise<void>, cleanup: (o: O) => void, reps = REPS): Promise<number> {
   const once = async () => {
     const t0 = performance.now();
     const o = run();
@@ -68,7 +68,7 @@ async function timeRuns<O>(run: () => O, finish: () => Promise<void>, cleanup: (
   };
   await once();
   const runs: number[] = [];
-  for (let i = 0; i < REPS; i++) runs.push(await once());
+  for (let i = 0; i < reps; i++) runs.push(await once());
   return median(runs);
 }
 
@@ -83,38 +83,48 @@ async function runRow(row: BenchRow, peer: Peer | null, adapter: string, date: s
   const rt = runtime();
   const ours = row.ours();
   try {
-    rec.ms = await timeRuns(() => ours.run(), () => rt.sync(), disposeOurs);
+    rec.ms = await timeRuns(() => ours.run(), () => rt.sync(), disposeOurs, row.reps);
   } finally {
     ours.dispose();
   }
   if (row.flops) rec.gflops = gflops(row.flops, rec.ms);
   if (row.bytes) rec.gbps = gbps(row.bytes, rec.ms);
-  if (peer && row.peer) {
+  const peerSkip = row.peerSkip?.();
+  if (peerSkip) rec.note = `peer skipped: ${peerSkip}`;
+  if (peer && row.peer && !peerSkip) {
     const { tf } = peer;
-    const pc = row.peer(tf);
     try {
-      rec.peer_ms = await timeRuns(
-        () => tf.tidy(() => pc.run()) as TfTensor | TfTensor[],
-        () => peer.finish(),
-        (o) => tf.dispose(o),
-      );
-    } finally {
-      pc.dispose();
+      const pc = row.peer(tf);
+      try {
+        rec.peer_ms = await timeRuns(
+          () => tf.tidy(() => pc.run()) as TfTensor | TfTensor[],
+          () => peer.finish(),
+          (o) => tf.dispose(o),
+        );
+      } finally {
+        pc.dispose();
+      }
+      rec.ratio = rec.peer_ms / rec.ms;
+    } catch (e) {
+      // A peer failure is a finding about the peer, not a reason to lose the row.
+      rec.note = `peer failed: ${String((e as Error).message ?? e).split('\n')[0]}`;
     }
-    rec.ratio = rec.peer_ms / rec.ms;
   }
   return rec;
 }
 
 export function renderTable(recs: BenchRecord[]): string {
-  return table(
+  const notes: string[] = [];
+  const body = table(
     ['op', 'shape', 'ours ms', 'GFLOP/s | GB/s', 'peer ms', 'peer/ours'],
-    recs.map((r) => [
-      r.op, r.shape, fmtNum(r.ms),
-      r.gflops != null ? `${fmtNum(r.gflops)} GFLOP/s` : r.gbps != null ? `${fmtNum(r.gbps)} GB/s` : r.note ?? '-',
-      fmtNum(r.peer_ms), r.ratio != null ? `${fmtNum(r.ratio)}×` : '-',
-    ]),
+    recs.map((r) => {
+      const rate = r.gflops != null ? `${fmtNum(r.gflops)} GFLOP/s` : r.gbps != null ? `${fmtNum(r.gbps)} GB/s` : '-';
+      if (r.note) notes.push(`[${notes.length + 1}] ${r.op} ${r.shape}: ${r.note}`);
+      const mark = r.note ? ` [${notes.length}]` : '';
+      return [r.op, r.shape, fmtNum(r.ms), rate, fmtNum(r.peer_ms) + mark, r.ratio != null ? `${fmtNum(r.ratio)}×` : '-'];
+    }),
   );
+  return notes.length ? `${body}\n\n${notes.join('\n')}` : body;
 }
 
 async function main(): Promise<void> {
@@ -149,7 +159,8 @@ async function main(): Promise<void> {
       const rec = await runRow(row, peer, adapter, date);
       recs.push(rec);
       const spent = ((performance.now() - r0) / 1000).toFixed(1);
-      console.log(`  ${rec.op} ${rec.shape}: ${rec.note ?? `${fmtNum(rec.ms)} ms${rec.peer_ms != null ? `, peer ${fmtNum(rec.peer_ms)} ms` : ''}`} (${spent} s with warm-up)`);
+      const timing = rec.ms != null ? `${fmtNum(rec.ms)} ms${rec.peer_ms != null ? `, peer ${fmtNum(rec.peer_ms)} ms` : ''}` : '';
+      console.log(`  ${rec.op} ${rec.shape}: ${[timing, rec.note].filter(Boolean).join('; ')} (${spent} s with warm-up)`);
     }
   } finally {
     await peer?.dispose();
@@ -160,7 +171,16 @@ async function main(): Promise<void> {
   const outDir = args.out ? resolve(args.out) : join(here, '..', 'results');
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, `${adapterSlug(adapter)}.json`);
-  writeFileSync(file, JSON.stringify(recs, null, 2) + '\n');
+  // A filtered run replaces its own rows and keeps the others, so one row can be re-measured.
+  let out = recs;
+  if (args.filter && existsSync(file)) {
+    const prev = JSON.parse(readFileSync(file, 'utf8')) as BenchRecord[];
+    const key = (r: BenchRecord) => `${r.op} ${r.shape}`;
+    const fresh = new Map(recs.map((r) => [key(r), r]));
+    out = prev.map((r) => fresh.get(key(r)) ?? r);
+    for (const r of recs) if (!prev.some((p) => key(p) === key(r))) out.push(r);
+  }
+  writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
   console.log(`\nwrote ${file} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
 }
 

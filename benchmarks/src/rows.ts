@@ -4,6 +4,7 @@
 // Rows for ops that another package has not exported yet are skipped with a note and light up
 // once the function exists (checked at run time).
 import * as K from '@jepa/kernels';
+import { AdamW, BertModel, pool, type BertPreset } from '@jepa/nn';
 import * as T from '@jepa/tensor';
 import type { Tf, TfTensor } from './peer.ts';
 
@@ -36,6 +37,10 @@ export interface BenchRow {
   skip?: () => string | null;
   ours: () => OursCase;
   peer?: (tf: Tf) => PeerCase;
+  /** timed runs after the warm-up (default 5; fewer for rows that take a minute on a CPU) */
+  reps?: number;
+  /** a reason the peer cannot run this row (recorded as the row's note), or null */
+  peerSkip?: () => string | null;
 }
 
 // ---- data ------------------------------------------------------------------------------------
@@ -208,11 +213,115 @@ function attentionRow(B: number, H: number, Tn: number, d: number): BenchRow {
   };
 }
 
+/** Forward and backward (dQ, dK, dV for a fixed dO): the fused kernels vs tfjs's autodiff of the composition. */
+function attentionTrainRow(B: number, H: number, Tn: number, d: number): BenchRow {
+  const s = [B, H, Tn, d];
+  const inp = new Inputs([s, s, s, s]);
+  const scale = 1 / Math.sqrt(d);
+  return {
+    op: 'attention fwd+bwd', shape: `${B}×${H}×${Tn}×${d}`, flops: 10 * B * H * Tn * Tn * d,
+    ours: () => {
+      const [q, k, v, dO] = inp.ours();
+      for (const t of [q, k, v]) t.requiresGrad = true;
+      return {
+        run: () => {
+          for (const t of [q, k, v]) t.zeroGrad();
+          T.tidy(() => (ops.attention(q, k, v, { scale }) as T.Tensor).backward(dO));
+          return [q.grad!, k.grad!, v.grad!];
+        },
+        dispose: () => [q, k, v, dO].forEach((x) => x.dispose()),
+      };
+    },
+    peer: (tf) => {
+      // The composition's forward and its backward written out in tfjs ops (tfjs-core's Node build
+      // registers no gradients): P = softmax(s·QKᵀ), dV = PᵀdO, dS = P∘(dP − rowsum(dP∘P)) with
+      // dP = dO Vᵀ, dQ = s·dS K, dK = s·dSᵀ Q.
+      const [q, k, v, dO] = inp.peer(tf);
+      return {
+        run: () => {
+          const P = tf.softmax(tf.mul(tf.matMul(q, k, false, true), scale));
+          const o = tf.matMul(P, v);
+          const dV = tf.matMul(P, dO, true, false);
+          const dP = tf.matMul(dO, v, false, true);
+          const dS = tf.mul(P, tf.sub(dP, tf.sum(tf.mul(dP, P), -1, true)));
+          const dQ = tf.mul(tf.matMul(dS, k), scale);
+          const dK = tf.mul(tf.matMul(dS, q, true, false), scale);
+          return [o, dQ, dK, dV];
+        },
+        dispose: () => [q, k, v, dO].forEach((x) => x.dispose()),
+      };
+    },
+  };
+}
+
+/** The same forward+backward through our unfused ops (matmul, softmax, autograd): the baseline the
+ * fused kernels are measured against (issue target on a GPU: fused ≥ 3× this). */
+function attentionUnfusedTrainRow(B: number, H: number, Tn: number, d: number): BenchRow {
+  const s = [B, H, Tn, d];
+  const inp = new Inputs([s, s, s, s]);
+  const scale = 1 / Math.sqrt(d);
+  return {
+    op: 'attention fwd+bwd unfused (ours)', shape: `${B}×${H}×${Tn}×${d}`, flops: 10 * B * H * Tn * Tn * d,
+    ours: () => {
+      const [q, k, v, dO] = inp.ours();
+      for (const t of [q, k, v]) t.requiresGrad = true;
+      return {
+        run: () => {
+          for (const t of [q, k, v]) t.zeroGrad();
+          T.tidy(() => T.matmul(T.softmax(T.mul(T.matmul(q, T.transpose(k, -1, -2)), scale), -1), v).backward(dO));
+          return [q.grad!, k.grad!, v.grad!];
+        },
+        dispose: () => [q, k, v, dO].forEach((x) => x.dispose()),
+      };
+    },
+  };
+}
+
+/**
+ * One BERT training step's forward and backward at batch × tokens (CLS-free mean pooling of the last
+ * hidden state, a random projection as the loss), with or without the AdamW update. No peer: tfjs
+ * has no BERT; the row is here for the nn package's step time.
+ */
+function bertRow(preset: BertPreset, batch: number, tokens: number, withOptimizer: boolean, reps?: number): BenchRow {
+  return {
+    reps,
+    op: withOptimizer ? `bert-${preset} step+AdamW` : `bert-${preset} fwd+bwd`, shape: `${batch}×${tokens} tokens`,
+    ours: () => {
+      T.manualSeed(1);
+      const model = new BertModel(preset, { pooler: false });
+      const V = model.config.vocab_size;
+      const ids = T.tensor(Int32Array.from({ length: batch * tokens }, (_, i) => (i * 7919) % V), [batch, tokens]);
+      const mask = T.ones([batch, tokens]);
+      const w = T.tensor(randData(model.config.hidden_size, 3), [model.config.hidden_size]);
+      const opt = withOptimizer ? new AdamW(model.parameters(), { lr: 1e-4 }) : null;
+      return {
+        run: () => {
+          model.zeroGrad();
+          T.tidy(() => {
+            const h = model.forward(ids, mask).lastHidden;
+            T.sum(T.mul(pool(h, mask, 'mean'), w)).backward();
+          });
+          opt?.step();
+        },
+        dispose: () => {
+          opt?.dispose();
+          model.zeroGrad();
+          for (const p of model.parameters()) p.dispose();
+          [ids, mask, w].forEach((x) => x.dispose());
+        },
+      };
+    },
+  };
+}
+
 function vicregRow(N: number, D: number): BenchRow {
   const inp = new Inputs([[N, D]]);
   return {
-    op: 'vicregStats', shape: `${N}×${D}`, flops: 2 * N * D * D,
+    // FLOPs of the covariance it never forms: the N×N Gram when N ≤ D, else the D×D tiles.
+    op: 'vicregStats', shape: `${N}×${D}`, flops: 2 * N * D * Math.min(N, D),
     skip: missing('vicregStats', T, '@jepa/tensor'),
+    // tfjs's composition materialises the D×D covariance.
+    peerSkip: () => (4 * D * D > K.runtime().limits.maxStorageBufferBindingSize ? `the peer's ${D}×${D} covariance (${(4 * D * D / 2 ** 20).toFixed(0)} MiB) exceeds the binding limit` : null),
     ours: oursCase(inp, ([z]) => {
       const r = ops.vicregStats(z, { gamma: 1, eps: 1e-4 }) as { std: T.Tensor; cov: T.Tensor };
       return [r.std, r.cov];
@@ -280,8 +389,15 @@ export function benchRows(ctx: RowContext): BenchRow[] {
   rows.push(sumRowsRow(4096, 1024), sumColsRow(4096, 1024), sumAllRow(n));
   rows.push(layerNormRow(tokensList[0], 768));
   rows.push(softmaxRow(8 * 12 * 128, 128));
-  rows.push(attentionRow(8, 12, 128, 64));
-  rows.push(vicregRow(ctx.cpu ? 512 : 2048, ctx.cpu ? 1024 : 2048));
-  rows.push(adamwRow(ctx.cpu ? 1 << 22 : 1 << 24));
+  for (const Tn of ctx.cpu ? [128] : [128, 512]) {
+    rows.push(attentionRow(8, 12, Tn, 64), attentionTrainRow(8, 12, Tn, 64), attentionUnfusedTrainRow(8, 12, Tn, 64));
+  }
+  rows.push(vicregRow(256, 1536), vicregRow(256, 8192));
+  // AdamW over BERT-base's 110M parameters on a GPU; 4M (one 16 MiB chunk's worth) on llvmpipe.
+  rows.push(adamwRow(ctx.cpu ? 1 << 22 : 110_000_000));
+  rows.push(bertRow('tiny', 32, 32, false), bertRow('tiny', 32, 32, true));
+  // BERT-base takes about a minute per step on llvmpipe: full runs only, and 3 timed runs there.
+  const baseReps = ctx.cpu ? 3 : undefined;
+  if (!ctx.quick || !ctx.cpu) rows.push(bertRow('base', 32, 32, false, baseReps), bertRow('base', 32, 32, true, baseReps));
   return rows;
 }

@@ -45,5 +45,10 @@ export function vicregStats(z: Tensor, opts: VicregOptions = {}): { std: Tensor;
     if (gc !== g) gc.dispose();
     return [dz];
   });
+  // Without a graph nothing reads the saved tensors again (the queue orders the reuse of their buffers).
+  if (!std.requiresGrad) {
+    stats.dispose();
+    if (zc !== z) zc.dispose();
+  }
   return { std, cov };
 }
