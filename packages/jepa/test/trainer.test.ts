@@ -49,6 +49,15 @@ describe('trainer', () => {
     expect(steps).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it('periodic evaluations and checkpoints leave training untouched', async () => {
+    const plain = join(dir, 'plain'), evald = join(dir, 'evald');
+    await train(cfg({ out: plain }), { quiet: true });
+    await train(cfg({ out: evald, evalEvery: 2, evalQueries: 3 }), { quiet: true });
+    const wa = await weights(join(plain, 'model.safetensors'));
+    const wb = await weights(join(evald, 'model.safetensors'));
+    for (const [n, v] of wa) expect(Array.from(wb.get(n)!), n).toEqual(Array.from(v));
+  });
+
   for (const objective of ['mlm', 'simcse'] as const) {
     it(`${objective} trains and writes a loadable model, metrics and report`, async () => {
       const out = join(dir, objective);
