@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Reproduce the README results table: every objective at the same preset, steps and batch, then
 # AskUbuntu dev MAP/MRR@10 and STS-B dev Spearman for each, plus the baselines.
-# Usage: bash scripts/results.sh [STEPS] [extra pnpm train flags...]
+# Usage: [POOLING=mean|cls|max] bash scripts/results.sh [STEPS] [extra pnpm train flags...]
+# Pooling defaults to mean: from scratch, CLS pooling stays at chance (see README, Results).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 STEPS="${1:-300}"; shift || true
-OUT=runs/results
+POOLING="${POOLING:-mean}"
+OUT="runs/results-$POOLING"
 mkdir -p "$OUT"
 LOG="$OUT/results.jsonl"
 : > "$LOG"
-common=(--steps "$STEPS" --batch-size 32 --max-tokens 32 --preset tiny --seed 1 --eval-every 0 --baselines false "$@")
+common=(--steps "$STEPS" --batch-size 32 --max-tokens 32 --preset tiny --seed 1 --eval-every 0 --baselines false --pooling "$POOLING" "$@")
 run() { # name, flags...
   local name=$1; shift
   local t0=$SECONDS
@@ -26,8 +28,8 @@ run jepa-official --objective jepa --loss official
 run jepa-seed --objective jepa --loss seed
 run mlm --objective mlm
 run simcse --objective simcse
-au=$(pnpm --silent eval --model random-init --preset tiny --task askubuntu | tail -n 1)
-st=$(pnpm --silent eval --model random-init --preset tiny --task stsb | tail -n 1)
+au=$(pnpm --silent eval --model random-init --preset tiny --pooling "$POOLING" --task askubuntu | tail -n 1)
+st=$(pnpm --silent eval --model random-init --preset tiny --pooling "$POOLING" --task stsb | tail -n 1)
 echo "{\"name\":\"random-init\",\"askubuntu\":$au,\"stsb\":$st}" >> "$LOG"
 echo "{\"name\":\"tfidf\",\"askubuntu\":$(pnpm --silent eval --model tfidf --task askubuntu | tail -n 1)}" >> "$LOG"
 echo "{\"name\":\"random\",\"askubuntu\":$(pnpm --silent eval --model random --task askubuntu | tail -n 1)}" >> "$LOG"
