@@ -1,4 +1,4 @@
-// pnpm encode --model DIR [--pooling cls|mean|max] [--out FILE.npy] < lines
+// pnpm encode --model DIR [--pooling cls|mean|max|sif] [--out FILE.npy] < lines
 // One embedding per input line: a JSON array per line on stdout, or a .npy matrix with --out.
 import { writeFileSync } from 'node:fs';
 import { loadEncoder } from '../model/load.ts';
@@ -15,11 +15,11 @@ async function readStdin(): Promise<string> {
 await runCli(async () => {
   const { flags } = parseArgs(process.argv.slice(2));
   if (!flags.model) {
-    console.log('usage: pnpm encode --model DIR [--pooling cls|mean|max] [--batch 64] [--out FILE.npy] < sentences.txt');
+    console.log('usage: pnpm encode --model DIR [--pooling cls|mean|max|sif] [--batch 64] [--out FILE.npy] < sentences.txt');
     return 1;
   }
   const pooling = flags.pooling as Pooling | undefined;
-  if (pooling && !['cls', 'mean', 'max'].includes(pooling)) throw new Error(`--pooling: expected cls|mean|max, got ${pooling}`);
+  if (pooling && !['cls', 'mean', 'max', 'sif'].includes(pooling)) throw new Error(`--pooling: expected cls|mean|max|sif, got ${pooling}`);
   const enc = await loadEncoder(flags.model, { pooling });
   const lines = (await readStdin()).split('\n');
   if (lines.at(-1) === '') lines.pop();

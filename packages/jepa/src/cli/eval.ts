@@ -14,7 +14,7 @@ import { loadEncoder, randomEncoder } from '../model/load.ts';
 import { parseArgs, type Pooling } from '../train/config.ts';
 import { runCli } from './common.ts';
 
-const USAGE = 'usage: pnpm eval --model DIR|tfidf|random|random-init [--preset tiny] [--task askubuntu|askubuntu-lei|stsb] [--file PATH] [--pooling cls|mean|max] [--split dev|test]';
+const USAGE = 'usage: pnpm eval --model DIR|tfidf|random|random-init [--preset tiny] [--task askubuntu|askubuntu-lei|stsb] [--file PATH] [--pooling cls|mean|max|sif] [--split dev|test]';
 
 await runCli(async () => {
   const { flags } = parseArgs(process.argv.slice(2));
@@ -24,13 +24,13 @@ await runCli(async () => {
   }
   const task = flags.task ?? 'askubuntu';
   const pooling = flags.pooling as Pooling | undefined;
-  if (pooling && !['cls', 'mean', 'max'].includes(pooling)) throw new Error(`--pooling: expected cls|mean|max, got ${pooling}`);
+  if (pooling && !['cls', 'mean', 'max', 'sif'].includes(pooling)) throw new Error(`--pooling: expected cls|mean|max|sif, got ${pooling}`);
   const model = flags.model;
   const lexical = model === 'tfidf' || model === 'random';
   let enc: SentenceEncoder | null = null;
   if (!lexical) {
     enc = model === 'random-init'
-      ? await randomEncoder((flags.preset ?? 'tiny') as 'tiny', { pooling, seed: Number(flags.seed ?? 1) })
+      ? await randomEncoder((flags.preset ?? 'tiny') as 'tiny', { pooling, seed: Number(flags.seed ?? 1), trainFile: flags.pool })
       : await loadEncoder(model, { pooling });
   }
   const embed = (t: string[]) => enc!.embed(t);

@@ -45,7 +45,7 @@ await runCli(async () => {
     const dev = await loadRerankJsonl(cfg.evalFile ?? ASKUBUNTU_DEV_PATH);
     const tfidf = await evaluateRerank(dev, new TfIdf(await loadTrainPool(cfg.trainFile ?? undefined)).scorer());
     const rand = await evaluateRerank(dev, randomScorer(cfg.seed));
-    const enc = await randomEncoder(cfg.preset, { pooling: cfg.pooling, maxTokens: cfg.maxTokens, seed: cfg.seed });
+    const enc = await randomEncoder(cfg.preset, { pooling: cfg.pooling, maxTokens: cfg.maxTokens, seed: cfg.seed, trainFile: cfg.trainFile ?? undefined });
     const ri = await evaluateEncoder(enc, dev);
     enc.bert.dispose();
     const rows: [string, number | undefined, number | undefined][] = [

@@ -20,7 +20,16 @@ export class SentenceEncoder {
     readonly tokenizer: BertTokenizer,
     readonly pooling: Pooling,
     readonly maxTokens: number,
-  ) {}
+    /** Per-token-id weights for `sif` pooling (see sif.ts); required by it, unused otherwise. */
+    readonly tokenWeights: Float32Array | null = null,
+  ) {
+    if (pooling === 'sif' && !tokenWeights) {
+      throw new Error('pooling "sif" needs token weights: a model dir with token_weights.safetensors, or a training pool to count them from');
+    }
+    if (tokenWeights && tokenWeights.length !== tokenizer.vocabSize) {
+      throw new Error(`token weights: ${tokenWeights.length} entries for a vocabulary of ${tokenizer.vocabSize}`);
+    }
+  }
 
   get hidden(): number {
     return this.bert.config.hidden_size;
@@ -41,7 +50,11 @@ export class SentenceEncoder {
   /** Pooled embeddings [B, H] of a tokenized batch (differentiable). */
   encode(b: Batch): Tensor {
     const { lastHidden } = this.bert.forward(b.ids, b.mask);
-    return pool(lastHidden, b.mask, this.pooling);
+    if (this.pooling !== 'sif') return pool(lastHidden, b.mask, this.pooling);
+    // A weighted mean: the attention mask stays 0/1, only the pooling mask carries the weights.
+    const w = this.tokenWeights!;
+    const wm = tensor(Float32Array.from(b.hostIds, (id, j) => (b.hostMask[j] ? w[id] : 0)), [b.batch, b.seqLen]);
+    return pool(lastHidden, wm, 'mean');
   }
 
   forward(texts: readonly string[]): Tensor {

@@ -9,6 +9,7 @@ import {
   loadCheckpoint, saveCheckpoint, saveSafetensorsFile, toHost, writeFileAtomic,
   type BertModel, type BertTokenizer, type Module, type Optimizer,
 } from '@jepa/nn';
+import { saveTokenWeights } from '../model/sif.ts';
 
 export interface ModelMeta {
   pooling: string;
@@ -19,7 +20,9 @@ export interface ModelMeta {
 
 
 /** Write the encoder as a Hugging Face BERT dir, plus our pooling metadata in config.json. */
-export async function exportModel(dir: string, bert: BertModel, tokenizer: BertTokenizer, meta: ModelMeta): Promise<void> {
+export async function exportModel(
+  dir: string, bert: BertModel, tokenizer: BertTokenizer, meta: ModelMeta, tokenWeights: Float32Array | null = null,
+): Promise<void> {
   await mkdir(dir, { recursive: true });
   // Reads issued together share one submit.
   const entries = [...bert.stateDict()];
@@ -29,6 +32,7 @@ export async function exportModel(dir: string, bert: BertModel, tokenizer: BertT
   await writeFileAtomic(join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
   const vocab = Array.from({ length: tokenizer.vocabSize }, (_, i) => tokenizer.idToToken(i)).join('\n') + '\n';
   await writeFileAtomic(join(dir, 'vocab.txt'), vocab);
+  if (tokenWeights) await saveTokenWeights(dir, tokenWeights);
 }
 
 export interface TrainerState {

@@ -1,7 +1,8 @@
 // Training configuration: defaults, named recipes, and validation with errors naming the field.
 
 export type Objective = 'jepa' | 'mlm' | 'simcse';
-export type Pooling = 'cls' | 'mean' | 'max';
+/** `sif`: mean weighted by a/(a + p(token)) from the training pool (see model/sif.ts). */
+export type Pooling = 'cls' | 'mean' | 'max' | 'sif';
 export type Schedule = 'constant' | 'linear' | 'cosine';
 
 export interface TrainConfig {
@@ -114,7 +115,7 @@ const FIELDS: Record<keyof TrainConfig, Kind | readonly string[]> = {
   clip: 'num',
   expander: 'ints',
   expanderFinalBias: 'bool',
-  pooling: ['cls', 'mean', 'max'],
+  pooling: ['cls', 'mean', 'max', 'sif'],
   lambda: 'num',
   mu: 'num',
   nu: 'num',

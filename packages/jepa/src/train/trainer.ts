@@ -10,6 +10,7 @@ import { loadRerankJsonl } from '../data/rerank.ts';
 import { loadTrainPool } from '../data/train.ts';
 import { ASKUBUNTU_DEV_PATH } from '../data/paths.ts';
 import { SentenceEncoder } from '../model/encoder.ts';
+import { sifWeights } from '../model/sif.ts';
 import { jepaObjective } from '../objectives/jepa.ts';
 import { mlmObjective } from '../objectives/mlm.ts';
 import type { ObjectiveImpl } from '../objectives/objective.ts';
@@ -63,7 +64,8 @@ export async function buildModel(cfg: TrainConfig): Promise<TrainContext> {
     bert = new BertModel(bertConfig(cfg.preset, { attention_probs_dropout_prob: 0, ...over }));
     tokenizer = BertTokenizer.default();
   }
-  const encoder = new SentenceEncoder(bert, tokenizer, cfg.pooling, cfg.maxTokens);
+  const weights = cfg.pooling === 'sif' ? sifWeights(tokenizer, loadTrainPool(cfg.trainFile ?? undefined), cfg.maxTokens) : null;
+  const encoder = new SentenceEncoder(bert, tokenizer, cfg.pooling, cfg.maxTokens, weights);
   const objective =
     cfg.objective === 'jepa' ? jepaObjective(encoder, cfg) : cfg.objective === 'mlm' ? mlmObjective(encoder, cfg) : simcseObjective(encoder, cfg);
   return { encoder, objective, modules: [bert, ...Object.values(objective.heads)] };
@@ -135,7 +137,7 @@ export async function train(cfg: TrainConfig, hooks: TrainHooks = {}): Promise<T
     if (bestMap === null || ev.map > bestMap) {
       bestMap = ev.map;
       bestStep = step;
-      await exportModel(join(out, 'best'), encoder.bert, encoder.tokenizer, { pooling: cfg.pooling, maxTokens: cfg.maxTokens, objective: cfg.objective, step });
+      await exportModel(join(out, 'best'), encoder.bert, encoder.tokenizer, { pooling: cfg.pooling, maxTokens: cfg.maxTokens, objective: cfg.objective, step }, encoder.tokenWeights);
     }
     return ev;
   };
@@ -230,7 +232,7 @@ export async function train(cfg: TrainConfig, hooks: TrainHooks = {}): Promise<T
   if (stopped === 'done') {
     await checkpoint(stepsDone);
     await runEval(stepsDone, true);
-    await exportModel(out, encoder.bert, encoder.tokenizer, { pooling: cfg.pooling, maxTokens: cfg.maxTokens, objective: cfg.objective, step: stepsDone });
+    await exportModel(out, encoder.bert, encoder.tokenizer, { pooling: cfg.pooling, maxTokens: cfg.maxTokens, objective: cfg.objective, step: stepsDone }, encoder.tokenWeights);
   }
   const seconds = (Date.now() - t0) / 1000;
   const ev = lastEval as EncoderEval | null;
