@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Reproduce the README results table: every objective at the same preset, steps and batch, then
 # AskUbuntu dev MAP/MRR@10 and STS-B dev Spearman for each, plus the baselines.
-# Usage: [POOLING=mean|cls|max] bash scripts/results.sh [STEPS] [extra pnpm train flags...]
-# Pooling defaults to mean: from scratch, CLS pooling stays at chance (see README, Results).
+# Usage: [POOLING=sif|mean|cls|max] bash scripts/results.sh [STEPS] [extra pnpm train flags...]
+# Pooling defaults to sif (frequency-weighted mean): from scratch, CLS and plain mean pooling stay near
+# chance on AskUbuntu (see README, Results).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 STEPS="${1:-300}"; shift || true
-POOLING="${POOLING:-mean}"
+POOLING="${POOLING:-sif}"
 OUT="runs/results-$POOLING"
 mkdir -p "$OUT"
 LOG="$OUT/results.jsonl"
