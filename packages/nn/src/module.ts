@@ -2,7 +2,7 @@
 // dicts interchange with Hugging Face checkpoints. Layers read their tensors through the module's
 // maps rather than caching them, so a whole tree can be walked, saved and loaded by name.
 import { keep, type Tensor } from '@jepa/tensor';
-import { copyInto, type TensorLike } from './state.ts';
+import { copyInto, isTensor, type TensorLike } from './state.ts';
 
 export interface LoadStateDictOptions {
   /** Throw on missing, unexpected or mis-shaped entries (default true). */
@@ -124,6 +124,7 @@ export class Module {
   loadStateDict(state: ReadonlyMap<string, TensorLike>, opts: LoadStateDictOptions = {}): LoadStateDictResult {
     const strict = opts.strict ?? true;
     const own = this.stateDict();
+    state = splitShardedWeights(state, own);
     const res: LoadStateDictResult = { missing: [], unexpected: [], mismatched: [] };
     for (const name of own.keys()) if (!state.has(name)) res.missing.push(name);
     for (const [name, src] of state) {
@@ -174,4 +175,28 @@ export class Module {
 /** A module with a single-tensor forward, composable in Sequential. */
 export interface Layer extends Module {
   forward(x: Tensor): Tensor;
+}
+
+/**
+ * A whole host weight ("3.weight" [out, in], as PyTorch saves it) for a layer that holds it in row
+ * blocks ("3.weight_shard0", ...; see Linear) is split into those blocks, so official checkpoints load.
+ */
+function splitShardedWeights(state: ReadonlyMap<string, TensorLike>, own: ReadonlyMap<string, Tensor>): ReadonlyMap<string, TensorLike> {
+  let out: Map<string, TensorLike> | null = null;
+  for (const [name, src] of state) {
+    if (own.has(name) || !own.has(`${name}_shard0`) || isTensor(src) || src.shape.length !== 2) continue;
+    const blocks: Tensor[] = [];
+    for (let j = 0; own.has(`${name}_shard${j}`); j++) blocks.push(own.get(`${name}_shard${j}`)!);
+    const rows = blocks.reduce((n, b) => n + b.shape[0], 0);
+    if (src.shape[0] !== rows || src.shape[1] !== blocks[0].shape[1]) continue; // reported as unexpected
+    out ??= new Map(state);
+    out.delete(name);
+    let r = 0;
+    blocks.forEach((b, j) => {
+      const cols = src.shape[1];
+      out!.set(`${name}_shard${j}`, { shape: [...b.shape], data: src.data.subarray(r * cols, (r + b.shape[0]) * cols) });
+      r += b.shape[0];
+    });
+  }
+  return out ?? state;
 }

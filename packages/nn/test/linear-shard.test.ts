@@ -16,8 +16,11 @@ describe('Linear with a sharded weight (row blocks under the binding limit)', ()
     const W = randArray(outF * inF, 3), b = randArray(outF, 4);
     copyInto(plain.weight, { shape: [outF, inF], data: W });
     copyInto(plain.bias!, { shape: [outF], data: b });
-    copyInto(sharded.bias!, { shape: [outF], data: b });
-    sharded.weightShards.forEach((w, j) => copyInto(w, { shape: w.shape, data: W.slice(j * 4 * inF, j * 4 * inF + w.size) }));
+    // A whole [out, in] weight, as PyTorch saves it, is split into the blocks on load.
+    sharded.loadStateDict(new Map([['weight', { shape: [outF, inF], data: W }], ['bias', { shape: [outF], data: b }]]));
+    expect(Array.from(await sharded.weightShards[1].toArray())).toEqual(Array.from(W.slice(4 * inF, 8 * inF)));
+    expect(() => sharded.loadStateDict(new Map([['weight', { shape: [outF + 1, inF], data: new Float32Array((outF + 1) * inF) }], ['bias', { shape: [outF], data: b }]])))
+      .toThrow(/unexpected "weight"/);
     const xs = randArray(N * inF, 5), gy = randArray(N * outF, 6);
     const run = async (m: Linear) => {
       const x = tensor(xs, [N, inF]).requireGrad(true);
