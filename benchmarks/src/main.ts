@@ -21,6 +21,8 @@ export interface BenchRecord {
   peer: string | null;
   peer_ms: number | null;
   ratio: number | null;
+  /** our median GPU time (sum of compute-pass timestamps), where the adapter offers timestamp queries */
+  gpu_ms?: number | null;
   adapter: string;
   date: string;
   note?: string;
@@ -72,6 +74,24 @@ async function timeRuns<O>(run: () => O, finish: () => Promise<void>, cleanup: (
   return median(runs);
 }
 
+/**
+ * Median GPU time of our runs from timestamp queries (separate runs from the wall-clock ones, so
+ * the queries cost those nothing); null where the adapter has no timestamp-query.
+ */
+async function gpuTime<O>(run: () => O, cleanup: (o: O) => void, reps = REPS): Promise<number | null> {
+  const rt = runtime();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    if (!rt.startTiming()) return null;
+    const o = run();
+    const ms = await rt.stopTiming();
+    cleanup(o);
+    if (ms === null) return null;
+    times.push(ms);
+  }
+  return median(times);
+}
+
 function disposeOurs(o: unknown): void {
   for (const t of Array.isArray(o) ? o : [o]) (t as { dispose?: () => void } | undefined)?.dispose?.();
 }
@@ -84,6 +104,7 @@ async function runRow(row: BenchRow, peer: Peer | null, adapter: string, date: s
   const ours = row.ours();
   try {
     rec.ms = await timeRuns(() => ours.run(), () => rt.sync(), disposeOurs, row.reps);
+    rec.gpu_ms = await gpuTime(() => ours.run(), disposeOurs, row.reps);
   } finally {
     ours.dispose();
   }
@@ -116,12 +137,12 @@ async function runRow(row: BenchRow, peer: Peer | null, adapter: string, date: s
 export function renderTable(recs: BenchRecord[]): string {
   const notes: string[] = [];
   const body = table(
-    ['op', 'shape', 'ours ms', 'GFLOP/s | GB/s', 'peer ms', 'peer/ours'],
+    ['op', 'shape', 'ours ms', 'GPU ms', 'GFLOP/s | GB/s', 'peer ms', 'peer/ours'],
     recs.map((r) => {
       const rate = r.gflops != null ? `${fmtNum(r.gflops)} GFLOP/s` : r.gbps != null ? `${fmtNum(r.gbps)} GB/s` : '-';
       if (r.note) notes.push(`[${notes.length + 1}] ${r.op} ${r.shape}: ${r.note}`);
       const mark = r.note ? ` [${notes.length}]` : '';
-      return [r.op, r.shape, fmtNum(r.ms), rate, fmtNum(r.peer_ms) + mark, r.ratio != null ? `${fmtNum(r.ratio)}×` : '-'];
+      return [r.op, r.shape, fmtNum(r.ms), fmtNum(r.gpu_ms), rate, fmtNum(r.peer_ms) + mark, r.ratio != null ? `${fmtNum(r.ratio)}×` : '-'];
     }),
   );
   return notes.length ? `${body}\n\n${notes.join('\n')}` : body;
@@ -171,9 +192,10 @@ async function main(): Promise<void> {
   const outDir = args.out ? resolve(args.out) : join(here, '..', 'results');
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, `${adapterSlug(adapter)}.json`);
-  // A filtered run replaces its own rows and keeps the others, so one row can be re-measured.
+  // A run replaces its own rows and keeps the others (each record has its date), so a --quick or
+  // --filter run does not drop rows measured by a full one.
   let out = recs;
-  if (args.filter && existsSync(file)) {
+  if (existsSync(file)) {
     const prev = JSON.parse(readFileSync(file, 'utf8')) as BenchRecord[];
     const key = (r: BenchRecord) => `${r.op} ${r.shape}`;
     const fresh = new Map(recs.map((r) => [key(r), r]));

@@ -2,6 +2,7 @@
 // arena per batch (dynamic offsets), many dispatches per compute pass and per submit, buffer pool,
 // batched async readback, and errors that name the kernel that was dispatched.
 import { currentGpu, destroyGpu, getGpu, onDeviceLost, type Gpu } from './gpu.ts';
+import { PassTimer } from './pass-timer.ts';
 import { BufferPool, type PoolStats } from './pool.ts';
 
 export type Access = 'read' | 'rw';
@@ -85,6 +86,7 @@ export class Runtime {
   private compileChecks = new Set<Promise<void>>();
   private flushScheduled: Promise<void> | null = null;
   private destroyed = false;
+  private timer: PassTimer | null = null;
   /** Counters for tests and benchmarks. */
   readonly counters = { dispatches: 0, submits: 0, pipelinesCreated: 0, bindGroupsCreated: 0, reads: 0 };
 
@@ -309,8 +311,31 @@ export class Runtime {
   }
 
   private computePass(): GPUComputePassEncoder {
-    if (!this.pass) this.pass = this.commandEncoder().beginComputePass();
+    if (!this.pass) {
+      const timestampWrites = this.timer?.nextWrites();
+      this.pass = this.commandEncoder().beginComputePass(timestampWrites ? { timestampWrites } : undefined);
+    }
     return this.pass;
+  }
+
+  /**
+   * Time every compute pass recorded from now on with timestamp queries. False (and no timing)
+   * when the device lacks `timestamp-query`.
+   */
+  startTiming(): boolean {
+    if (!this.gpu.hasTimestamps) return false;
+    this.flush(); // passes already recorded are not part of the measurement
+    this.timer = new PassTimer(this.device);
+    return true;
+  }
+
+  /** GPU ms of the passes since startTiming() (waits for them); null if timing was off or overflowed. */
+  async stopTiming(): Promise<number | null> {
+    const t = this.timer;
+    if (!t) return null;
+    this.flush();
+    this.timer = null;
+    return t.read();
   }
 
   private endPass(): void {

@@ -22,6 +22,26 @@ describe('runtime', () => {
     expect(rt.gpu.info.features).toContain('timestamp-query');
   });
 
+  it('times compute passes with timestamp queries: more work, more GPU time', async () => {
+    const rt = runtime();
+    expect(await rt.stopTiming()).toBeNull(); // not started
+    const n = 1 << 20;
+    const x = upload(new Float32Array(n).fill(1));
+    const out = rt.alloc(n * 4);
+    const op = () => elementwise({ name: 'exp', expr: 'exp(a)', inputs: [{ buffer: x, dtype: 'f32', strides: [1], offset: 0 }], out, outDtype: 'f32', shape: [n] });
+    const time = async (k: number) => {
+      expect(rt.startTiming()).toBe(true);
+      for (let i = 0; i < k; i++) op();
+      return (await rt.stopTiming())!;
+    };
+    await time(1); // compile outside the measurement
+    const one = await time(1), twenty = await time(20);
+    expect(one).toBeGreaterThan(0);
+    expect(twenty).toBeGreaterThan(one);
+    rt.free(x);
+    rt.free(out);
+  });
+
   it('size classes cover the request with bounded slack', () => {
     for (const n of [1, 255, 256, 257, 1000, 4096, 1e6 + 3, 5e7]) {
       const c = sizeClass(n);
