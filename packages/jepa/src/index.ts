@@ -17,3 +17,4 @@ export * from './objectives/mlm.ts';
 export * from './objectives/jepa.ts';
 export * from './objectives/simcse.ts';
 export * from './util/npy.ts';
+export * from './model/sif.ts';
