@@ -213,25 +213,30 @@ function attentionRow(B: number, H: number, Tn: number, d: number): BenchRow {
   };
 }
 
-/** Forward and backward (dQ, dK, dV for a fixed dO): the fused kernels vs tfjs's autodiff of the composition. */
+/** Our side of an attention fwd+bwd row: `forward` from Q, K, V, then backward of a fixed dO. */
+function attentionGradCase(inp: Inputs, forward: (q: T.Tensor, k: T.Tensor, v: T.Tensor) => T.Tensor): () => OursCase {
+  return () => {
+    const [q, k, v, dO] = inp.ours();
+    for (const t of [q, k, v]) t.requiresGrad = true;
+    return {
+      run: () => {
+        for (const t of [q, k, v]) t.zeroGrad();
+        T.tidy(() => forward(q, k, v).backward(dO));
+        return [q.grad!, k.grad!, v.grad!];
+      },
+      dispose: () => [q, k, v, dO].forEach((x) => x.dispose()),
+    };
+  };
+}
+
+/** Forward and backward (dQ, dK, dV for a fixed dO): the fused kernels vs the same math in tfjs ops. */
 function attentionTrainRow(B: number, H: number, Tn: number, d: number): BenchRow {
   const s = [B, H, Tn, d];
   const inp = new Inputs([s, s, s, s]);
   const scale = 1 / Math.sqrt(d);
   return {
     op: 'attention fwd+bwd', shape: `${B}×${H}×${Tn}×${d}`, flops: 10 * B * H * Tn * Tn * d,
-    ours: () => {
-      const [q, k, v, dO] = inp.ours();
-      for (const t of [q, k, v]) t.requiresGrad = true;
-      return {
-        run: () => {
-          for (const t of [q, k, v]) t.zeroGrad();
-          T.tidy(() => (ops.attention(q, k, v, { scale }) as T.Tensor).backward(dO));
-          return [q.grad!, k.grad!, v.grad!];
-        },
-        dispose: () => [q, k, v, dO].forEach((x) => x.dispose()),
-      };
-    },
+    ours: attentionGradCase(inp, (q, k, v) => ops.attention(q, k, v, { scale }) as T.Tensor),
     peer: (tf) => {
       // The composition's forward and its backward written out in tfjs ops (tfjs-core's Node build
       // registers no gradients): P = softmax(s·QKᵀ), dV = PᵀdO, dS = P∘(dP − rowsum(dP∘P)) with
@@ -262,18 +267,7 @@ function attentionUnfusedTrainRow(B: number, H: number, Tn: number, d: number): 
   const scale = 1 / Math.sqrt(d);
   return {
     op: 'attention fwd+bwd unfused (ours)', shape: `${B}×${H}×${Tn}×${d}`, flops: 10 * B * H * Tn * Tn * d,
-    ours: () => {
-      const [q, k, v, dO] = inp.ours();
-      for (const t of [q, k, v]) t.requiresGrad = true;
-      return {
-        run: () => {
-          for (const t of [q, k, v]) t.zeroGrad();
-          T.tidy(() => T.matmul(T.softmax(T.mul(T.matmul(q, T.transpose(k, -1, -2)), scale), -1), v).backward(dO));
-          return [q.grad!, k.grad!, v.grad!];
-        },
-        dispose: () => [q, k, v, dO].forEach((x) => x.dispose()),
-      };
-    },
+    ours: attentionGradCase(inp, (q, k, v) => T.matmul(T.softmax(T.mul(T.matmul(q, T.transpose(k, -1, -2)), scale), -1), v)),
   };
 }
 

@@ -23,8 +23,35 @@ export interface SgShape {
   NB: number;
 }
 
-const cache = new Map<string, Kernel>();
 export const seq = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** Buffer list entry: [name, element type, written]. */
+export type SgBuffer = [string, string, boolean];
+
+/** The kernel object for a generated shader (the runtime caches its pipeline by `key`). */
+export function sgKernel(name: string, key: string, bufs: readonly SgBuffer[], code: () => string): Kernel {
+  return { name, key, access: bufs.map(([, , rw]) => (rw ? 'rw' : 'read')), uniform: true, code };
+}
+
+/**
+ * The dK/dV kernels' walk over query rows i: every S rows the lanes load S rows' logsumexp and
+ * D = rowsum(dO∘O) at once, then row i's pair is shuffled out to all lanes as `lse` and `dd`.
+ * Opens the loop (the caller closes it).
+ */
+export function queryRowStatsLoop(S: number): string {
+  return `  let sb = bh * p.Tq;
+  let db = p.B * p.H * p.Tq + sb;
+  var lsev = 0.0;
+  var ddv = 0.0;
+  for (var i = 0u; i < p.Tq; i++) {
+    if (i % ${S}u == 0u) {
+      let il = min(i + lane, p.Tq - 1u);
+      lsev = stats[sb + il];
+      ddv = stats[db + il];
+    }
+    let lse = subgroupShuffle(lsev, i % ${S}u);
+    let dd = subgroupShuffle(ddv, i % ${S}u);`;
+}
 
 /** Codegen for one lane's share of a head-dim row: G chunks at element lane + g*S. */
 export class Lane {
@@ -96,7 +123,7 @@ ${shift(R, vecs, scalars, gs)}
   }`;
 }
 
-export const header = (c: AttnCfg, bufs: [string, string, boolean][], T: string) => `enable subgroups;
+export const header = (c: AttnCfg, bufs: readonly SgBuffer[], T: string) => `enable subgroups;
 ${c.drop ? PHILOX_WGSL : ''}
 ${PARAMS_WGSL}
 ${bufs
@@ -129,11 +156,9 @@ const dropKeep = (r: number) => `(u01(subgroupShuffle(w, ${r}u)) >= p.dropP)`;
 /** Forward: per query row, an online softmax over all keys; O and the logsumexp. */
 export function forwardV3(c: AttnCfg, sh: SgShape): Kernel {
   const key = `attn_v3_fwd|${cfgKey(c)}|S${sh.S}|R${sh.R}|NB${sh.NB}`;
-  let k = cache.get(key);
-  if (k) return k;
   const L = new Lane(c, sh.S);
   const rs = seq(sh.R);
-  const bufs: [string, string, boolean][] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false]];
+  const bufs: SgBuffer[] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false]];
   if (c.mask) bufs.push(['M', 'f32', false]);
   bufs.push(['O', 'T', true], ['stats', 'f32', true]);
   const code = () => `${header(c, bufs, L.T)}
@@ -176,19 +201,15 @@ ${rolledStore(sh.R, ['a'], ['m', 'l'], L.gs, 'p.Tq', `      let inv = select(0.0
 ${L.gs.map((g) => `      ${L.store('O', 'orow', g, `a0_${g} * inv`)}`).join('\n')}
       if (lane == 0u) { stats[bh * p.Tq + row] = select(${BIG}, m0 + log(l0), l0 > 0.0); }`)}
 }`;
-  k = { name: `attention_v3_fwd_d${c.D}`, key, access: bufs.map(([, , rw]) => (rw ? 'rw' : 'read')), uniform: true, code };
-  cache.set(key, k);
-  return k;
+  return sgKernel(`attention_v3_fwd_d${c.D}`, key, bufs, code);
 }
 
 /** dQ over query rows (and D = rowsum(dO ∘ O) into the second half of stats). */
 export function backwardDqV3(c: AttnCfg, sh: SgShape): Kernel {
   const key = `attn_v3_dq|${cfgKey(c)}|S${sh.S}|R${sh.R}|NB${sh.NB}`;
-  let k = cache.get(key);
-  if (k) return k;
   const L = new Lane(c, sh.S);
   const rs = seq(sh.R);
-  const bufs: [string, string, boolean][] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false], ['O', 'T', false], ['dO', 'T', false]];
+  const bufs: SgBuffer[] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false], ['O', 'T', false], ['dO', 'T', false]];
   if (c.mask) bufs.push(['M', 'f32', false]);
   bufs.push(['dQ', 'T', true], ['stats', 'f32', true]);
   const code = () => `${header(c, bufs, L.T)}
@@ -228,21 +249,17 @@ ${rolledStore(sh.R, ['a'], ['dd'], L.gs, 'p.Tq', `      let dqr = ${rowAt('dq', 
 ${L.gs.map((g) => `      ${L.store('dQ', 'dqr', g, `a0_${g} * p.scale`)}`).join('\n')}
       if (lane == 0u) { stats[p.B * p.H * p.Tq + bh * p.Tq + row] = dd0; }`)}
 }`;
-  k = { name: `attention_v3_dq_d${c.D}`, key, access: bufs.map(([, , rw]) => (rw ? 'rw' : 'read')), uniform: true, code };
-  cache.set(key, k);
-  return k;
+  return sgKernel(`attention_v3_dq_d${c.D}`, key, bufs, code);
 }
 
 /** dK and dV over key rows, walking all query rows. */
 export function backwardDkvV3(c: AttnCfg, sh: SgShape): Kernel {
   const key = `attn_v3_dkv|${cfgKey(c)}|S${sh.S}|R${sh.R}|NB${sh.NB}`;
-  let k = cache.get(key);
-  if (k) return k;
   if (c.drop && sh.R % 4 !== 0) throw new Error('attention v3: dropout needs R % 4 == 0');
   const L = new Lane(c, sh.S);
   const rs = seq(sh.R);
   const S = sh.S;
-  const bufs: [string, string, boolean][] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false], ['dO', 'T', false]];
+  const bufs: SgBuffer[] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false], ['dO', 'T', false]];
   if (c.mask) bufs.push(['M', 'f32', false]);
   bufs.push(['stats', 'f32', false], ['dK', 'T', true], ['dV', 'T', true]);
   const NC = Math.ceil(sh.R / 4); // Philox counters covering the block's keys for one query row
@@ -256,18 +273,7 @@ ${L.gs.map((g) => `    k${sh.R - 1}_${g} = ${L.load('K', 'kr', g)} * p.scale;\n 
     keep${sh.R - 1} = ${c.mask ? 'M[b * p.Tk + row] != 0.0' : 'true'};`)}
   let qb0 = ${rowAt('q', '0u')};
   let gb0 = ${rowAt('dout', '0u')};
-  let sb = bh * p.Tq;
-  let db = p.B * p.H * p.Tq + sb;
-  var lsev = 0.0;
-  var ddv = 0.0;
-  for (var i = 0u; i < p.Tq; i++) {
-    if (i % ${S}u == 0u) {
-      let il = min(i + lane, p.Tq - 1u);
-      lsev = stats[sb + il];
-      ddv = stats[db + il];
-    }
-    let lse = subgroupShuffle(lsev, i % ${S}u);
-    let dd = subgroupShuffle(ddv, i % ${S}u);
+${queryRowStatsLoop(S)}
 ${c.drop ? `    let rnd = rand_at(vec2<u32>(p.seedLo, p.seedHi), p.rngOff + (sb + i) * p.Tk4 + (r0 >> 2u) + lane % ${NC}u, 0u);` : ''}
     let qr = qb0 + i * p.v[0].w;
     let gr = gb0 + i * p.v[4].w;
@@ -291,7 +297,5 @@ ${rolledStore(sh.R, ['dk', 'dv'], [], L.gs, 'p.Tk', `      let dkr = ${rowAt('dk
       let dvr = ${rowAt('dv', 'row')};
 ${L.gs.map((g) => `      ${L.store('dK', 'dkr', g, `dk0_${g} * p.scale`)}\n      ${L.store('dV', 'dvr', g, `dv0_${g}`)}`).join('\n')}`)}
 }`;
-  k = { name: `attention_v3_dkv_d${c.D}`, key, access: bufs.map(([, , rw]) => (rw ? 'rw' : 'read')), uniform: true, code };
-  cache.set(key, k);
-  return k;
+  return sgKernel(`attention_v3_dkv_d${c.D}`, key, bufs, code);
 }

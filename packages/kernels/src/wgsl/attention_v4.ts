@@ -5,9 +5,10 @@
 // fewer exp), and subgroupBroadcast hands each row's weight back for the FMAs. Needs R == S.
 import type { Kernel } from '../runtime.ts';
 import { BIG, NEG, cfgKey, rowAt, type AttnCfg } from './attention_common.ts';
-import { Lane, entry, header, maskStep, rolledLoad, rolledStore, seq, type SgShape } from './attention_v3.ts';
+import {
+  Lane, entry, header, maskStep, queryRowStatsLoop, rolledLoad, rolledStore, seq, sgKernel, type SgBuffer, type SgShape,
+} from './attention_v3.ts';
 
-const cache = new Map<string, Kernel>();
 
 /**
  * WGSL computing `out` = full sum over the subgroup of x{lane} (the partial of row `lane`), from
@@ -46,11 +47,9 @@ function check(sh: SgShape): void {
 export function forwardV4(c: AttnCfg, sh: SgShape): Kernel {
   check(sh);
   const key = `attn_v4_fwd|${cfgKey(c)}|S${sh.S}|NB${sh.NB}`;
-  let k = cache.get(key);
-  if (k) return k;
   const L = new Lane(c, sh.S);
   const rs = seq(sh.R);
-  const bufs: [string, string, boolean][] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false]];
+  const bufs: SgBuffer[] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false]];
   if (c.mask) bufs.push(['M', 'f32', false]);
   bufs.push(['O', 'T', true], ['stats', 'f32', true]);
   const code = () => `${header(c, bufs, L.T)}
@@ -90,19 +89,15 @@ ${rs.map((r) => `    let c${r} = subgroupBroadcast(corr, ${r}u);\n    let p${r} 
 ${rolledStore(sh.R, ['a'], [], L.gs, 'p.Tq', `      let orow = ${rowAt('o', 'row')};
 ${L.gs.map((g) => `      ${L.store('O', 'orow', g, `a0_${g} * ir`)}`).join('\n')}`, '    let ir = subgroupShuffle(inv, rr); // outside the branch: subgroup ops need uniform control flow')}
 }`;
-  k = { name: `attention_v4_fwd_d${c.D}`, key, access: bufs.map(([, , rw]) => (rw ? 'rw' : 'read')), uniform: true, code };
-  cache.set(key, k);
-  return k;
+  return sgKernel(`attention_v4_fwd_d${c.D}`, key, bufs, code);
 }
 
 export function backwardDqV4(c: AttnCfg, sh: SgShape): Kernel {
   check(sh);
   const key = `attn_v4_dq|${cfgKey(c)}|S${sh.S}|NB${sh.NB}`;
-  let k = cache.get(key);
-  if (k) return k;
   const L = new Lane(c, sh.S);
   const rs = seq(sh.R);
-  const bufs: [string, string, boolean][] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false], ['O', 'T', false], ['dO', 'T', false]];
+  const bufs: SgBuffer[] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false], ['O', 'T', false], ['dO', 'T', false]];
   if (c.mask) bufs.push(['M', 'f32', false]);
   bufs.push(['dQ', 'T', true], ['stats', 'f32', true]);
   const code = () => `${header(c, bufs, L.T)}
@@ -141,20 +136,16 @@ ${rs.map((r) => `    let ds${r} = subgroupBroadcast(ds, ${r}u);\n${L.gs.map((g) 
 ${rolledStore(sh.R, ['a'], [], L.gs, 'p.Tq', `      let dqr = ${rowAt('dq', 'row')};
 ${L.gs.map((g) => `      ${L.store('dQ', 'dqr', g, `a0_${g} * p.scale`)}`).join('\n')}`)}
 }`;
-  k = { name: `attention_v4_dq_d${c.D}`, key, access: bufs.map(([, , rw]) => (rw ? 'rw' : 'read')), uniform: true, code };
-  cache.set(key, k);
-  return k;
+  return sgKernel(`attention_v4_dq_d${c.D}`, key, bufs, code);
 }
 
 export function backwardDkvV4(c: AttnCfg, sh: SgShape): Kernel {
   check(sh);
   const key = `attn_v4_dkv|${cfgKey(c)}|S${sh.S}|NB${sh.NB}`;
-  let k = cache.get(key);
-  if (k) return k;
   const L = new Lane(c, sh.S);
   const rs = seq(sh.R);
   const S = sh.S;
-  const bufs: [string, string, boolean][] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false], ['dO', 'T', false]];
+  const bufs: SgBuffer[] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false], ['dO', 'T', false]];
   if (c.mask) bufs.push(['M', 'f32', false]);
   bufs.push(['stats', 'f32', false], ['dK', 'T', true], ['dV', 'T', true]);
   const code = () => `${header(c, bufs, L.T)}
@@ -169,18 +160,7 @@ ${L.gs.map((g) => `    k${sh.R - 1}_${g} = ${L.load('K', 'kr', g)} * p.scale;\n 
   let keep = ${c.mask ? 'M[b * p.Tk + jo] != 0.0' : 'true'};
   let qb0 = ${rowAt('q', '0u')};
   let gb0 = ${rowAt('dout', '0u')};
-  let sb = bh * p.Tq;
-  let db = p.B * p.H * p.Tq + sb;
-  var lsev = 0.0;
-  var ddv = 0.0;
-  for (var i = 0u; i < p.Tq; i++) {
-    if (i % ${S}u == 0u) {
-      let il = min(i + lane, p.Tq - 1u);
-      lsev = stats[sb + il];
-      ddv = stats[db + il];
-    }
-    let lse = subgroupShuffle(lsev, i % ${S}u);
-    let dd = subgroupShuffle(ddv, i % ${S}u);
+${queryRowStatsLoop(S)}
     let qr = qb0 + i * p.v[0].w;
     let gr = gb0 + i * p.v[4].w;
 ${L.gs.map((g) => `    let q${g} = ${L.load('Q', 'qr', g)};\n    let g${g} = ${L.load('dO', 'gr', g)};`).join('\n')}
@@ -198,7 +178,5 @@ ${rolledStore(sh.R, ['dk', 'dv'], [], L.gs, 'p.Tk', `      let dkr = ${rowAt('dk
       let dvr = ${rowAt('dv', 'row')};
 ${L.gs.map((g) => `      ${L.store('dK', 'dkr', g, `dk0_${g} * p.scale`)}\n      ${L.store('dV', 'dvr', g, `dv0_${g}`)}`).join('\n')}`)}
 }`;
-  k = { name: `attention_v4_dkv_d${c.D}`, key, access: bufs.map(([, , rw]) => (rw ? 'rw' : 'read')), uniform: true, code };
-  cache.set(key, k);
-  return k;
+  return sgKernel(`attention_v4_dkv_d${c.D}`, key, bufs, code);
 }
