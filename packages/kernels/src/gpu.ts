@@ -1,9 +1,10 @@
-// One WebGPU device per process, obtained lazily from Dawn's node bindings.
+// One WebGPU device per process (or page), obtained lazily: from navigator.gpu where there is one
+// (a browser), else from Dawn's node bindings, loaded only then (#dawn: see package.json).
 // dawn.node keeps Node alive while its instance is reachable, so shutdown() drops every reference.
-import { create, globals } from 'webgpu';
+import { env } from './env.ts';
 
 export interface GpuInfo {
-  adapter: string; // e.g. "llvmpipe (LLVM 19.1.7, 256 bits)"
+  adapter: string; // e.g. "llvmpipe (LLVM 19.1.7, 256 bits)", or "google swiftshader" in Chromium
   vendor: string;
   architecture: string;
   backend: string;
@@ -53,23 +54,30 @@ export class NoAdapterError extends Error {
 
 function dawnFlags(): string[] {
   const flags: string[] = [];
-  const backend = process.env.JEPA_WEBGPU_BACKEND;
-  const adapter = process.env.JEPA_WEBGPU_ADAPTER;
+  const backend = env('JEPA_WEBGPU_BACKEND');
+  const adapter = env('JEPA_WEBGPU_ADAPTER');
   if (backend) flags.push(`backend=${backend}`);
   if (adapter) flags.push(`adapter=${adapter}`);
   return flags;
 }
 
 function describeTried(): string {
-  const b = process.env.JEPA_WEBGPU_BACKEND ?? 'default backend';
-  const a = process.env.JEPA_WEBGPU_ADAPTER ?? 'any adapter';
+  if (browserGpu()) return 'navigator.gpu';
+  const b = env('JEPA_WEBGPU_BACKEND') ?? 'default backend';
+  const a = env('JEPA_WEBGPU_ADAPTER') ?? 'any adapter';
   return `${b}, ${a}`;
 }
 
+function browserGpu(): GPU | undefined {
+  return (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+}
+
+async function entryPoint(): Promise<GPU> {
+  return browserGpu() ?? (await import('#dawn')).dawnGpu(dawnFlags());
+}
+
 async function acquire(): Promise<Gpu> {
-  process.env.XDG_RUNTIME_DIR ??= '/tmp';
-  Object.assign(globalThis, globals);
-  instance = create(dawnFlags());
+  instance = await entryPoint();
   const adapter = await instance.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) {
     instance = null;
@@ -88,10 +96,11 @@ async function acquire(): Promise<Gpu> {
   limits.minUniformBufferOffsetAlignment = device.limits.minUniformBufferOffsetAlignment;
   limits.minStorageBufferOffsetAlignment = device.limits.minStorageBufferOffsetAlignment;
   const info: GpuInfo = {
-    adapter: ai.description || ai.device || 'unknown',
+    // Chromium leaves description and device empty; vendor + architecture still name SwiftShader.
+    adapter: ai.description || ai.device || [ai.vendor, ai.architecture].filter(Boolean).join(' ') || 'unknown',
     vendor: ai.vendor,
     architecture: ai.architecture,
-    backend: (ai as unknown as { backendType?: string }).backendType ?? process.env.JEPA_WEBGPU_BACKEND ?? 'default',
+    backend: (ai as unknown as { backendType?: string }).backendType ?? env('JEPA_WEBGPU_BACKEND') ?? (browserGpu() ? 'browser' : 'default'),
     features: [...device.features].map(String).sort(),
     limits,
   };

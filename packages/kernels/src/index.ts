@@ -1,4 +1,5 @@
 export { getGpu, currentGpu, NoAdapterError, SETUP_COMMAND, type Gpu, type GpuInfo } from './gpu.ts';
+export { env } from './env.ts';
 export { BufferPool, sizeClass, type PoolStats } from './pool.ts';
 export {
   Runtime, Params, GpuError, init, runtime, hasRuntime, shutdown,

@@ -1,6 +1,7 @@
 // The runtime that runs WGSL kernels: pipeline cache by shader key, bind-group cache, one uniform
 // arena per batch (dynamic offsets), many dispatches per compute pass and per submit, buffer pool,
 // batched async readback, and errors that name the kernel that was dispatched.
+import { env } from './env.ts';
 import { currentGpu, destroyGpu, getGpu, onDeviceLost, type Gpu } from './gpu.ts';
 import { PassTimer } from './pass-timer.ts';
 import { BufferPool, type PoolStats } from './pool.ts';
@@ -27,7 +28,7 @@ export interface DispatchArgs {
 }
 
 const UNIFORM_SLOT = 256;
-const TRACE = !!process.env.JEPA_TRACE;
+const TRACE = !!env('JEPA_TRACE');
 const ARENA_SLOTS = 512;
 const MAX_DISPATCHES_PER_SUBMIT = 512;
 
@@ -181,7 +182,7 @@ export class Runtime {
       await staging.mapAsync(0x1 /* READ */, 0, aligned);
       if (TRACE) {
         const ms = performance.now() - t0;
-        if (ms > 1000) process.stderr.write(`[jepa trace] readback of ${bytes} B waited ${ms.toFixed(0)} ms; last kernels: ${summarize(this.recentBatches.at(-1) ?? [])}\n`);
+        if (ms > 1000) console.warn(`[jepa trace] readback of ${bytes} B waited ${ms.toFixed(0)} ms; last kernels: ${summarize(this.recentBatches.at(-1) ?? [])}`);
       }
     } catch (e) {
       await Promise.all(this.compileChecks);
@@ -231,7 +232,7 @@ export class Runtime {
     this.device.pushErrorScope('validation');
     const module = this.device.createShaderModule({ code, label: k.name });
     p = this.device.createComputePipeline({ layout: pl, compute: { module, entryPoint: 'main' }, label: k.name });
-    if (TRACE) process.stderr.write(`[jepa trace] compiled ${k.key} in ${(performance.now() - t0).toFixed(0)} ms\n`);
+    if (TRACE) console.warn(`[jepa trace] compiled ${k.key} in ${(performance.now() - t0).toFixed(0)} ms`);
     const check = this.device.popErrorScope().then((err) => {
       if (err) this.errors.push(`kernel "${k.name}" (key ${k.key}) failed to compile: ${err.message}`);
       this.compileChecks.delete(check);

@@ -1,6 +1,7 @@
 // Memory: tensors created inside tidy() are disposed when it returns, except those it returns or
 // keep()s. Tensors garbage-collected without dispose() are freed and reported once in a while.
 import type { Tensor } from './tensor.ts';
+import { env } from '@jepa/kernels';
 
 const scopes: Set<Tensor>[] = [];
 
@@ -87,7 +88,7 @@ export const leakRegistry = new FinalizationRegistry<Held>((h) => {
   h.release();
   leaked++;
   const now = Date.now();
-  if (process.env.JEPA_LEAK_WARN !== '0' && now - lastReport > 10_000) {
+  if (env('JEPA_LEAK_WARN') !== '0' && now - lastReport > 10_000) {
     lastReport = now;
     console.warn(
       `[@jepa/tensor] ${leaked} GPU tensor(s) were garbage-collected without dispose() (latest: ${h.label}); ` +
