@@ -8,6 +8,13 @@ export interface GradNode {
   op: string;
   inputs: readonly Tensor[];
   backward: (g: Tensor) => readonly (Tensor | null | undefined)[];
+  /** Tensors the backward reads and nothing else owns: disposed when the node is released. */
+  saved: readonly Tensor[];
+}
+
+export interface RecordOptions {
+  /** Owned by the node (null entries are skipped); disposed right away when no node is recorded. */
+  saved?: readonly (Tensor | null | undefined)[];
 }
 
 let gradEnabled = true;
@@ -27,11 +34,24 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
-/** Attach a backward rule to `out` when any input needs a gradient. */
-export function record(out: Tensor, op: string, inputs: readonly Tensor[], backward: GradNode['backward']): Tensor {
+/**
+ * Attach a backward rule to `out` when any input needs a gradient. The tensors in `opts.saved` belong
+ * to the node: they are disposed after its backward runs, or at once when no node is recorded.
+ */
+export function record(
+  out: Tensor,
+  op: string,
+  inputs: readonly Tensor[],
+  backward: GradNode['backward'],
+  opts: RecordOptions = {},
+): Tensor {
+  const saved = (opts.saved ?? []).filter((t): t is Tensor => !!t);
   if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
     out.requiresGrad = true;
-    out.node = { op, inputs, backward };
+    out.node = { op, inputs, backward, saved };
+  } else {
+    // Without a tape nothing reads them again (the queue orders the reuse of their buffers).
+    for (const t of saved) t.dispose();
   }
   return out;
 }
@@ -95,6 +115,7 @@ export function backward(root: Tensor, grad?: Tensor): void {
         grads.set(inp, prev ? prev.add(gi) : gi.alias());
       });
       t.node = null; // free the tape as we go
+      for (const s of node.saved) s.dispose();
     }
   });
 }

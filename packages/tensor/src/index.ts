@@ -1,6 +1,6 @@
 export { init, shutdown, runtime } from '@jepa/kernels';
 export { Tensor, Storage, type DType } from './tensor.ts';
-export { backward, noGrad, isGradEnabled, record, type GradNode } from './autograd.ts';
+export { backward, noGrad, isGradEnabled, record, type GradNode, type RecordOptions } from './autograd.ts';
 export { tidy, tidyAsync, keep, leakedCount } from './scope.ts';
 export { broadcastShapes, contiguousStrides, numel, fmt, type Shape } from './shape.ts';
 export * from './ops/index.ts';

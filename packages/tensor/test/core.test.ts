@@ -303,6 +303,55 @@ describe('memory', () => {
   });
 });
 
+describe('record owns the tensors a backward saves', () => {
+  const live = () => T.runtime().stats().liveBuffers;
+  // Each case makes its inputs, read through transposed views so the ops also save contiguous
+  // copies, and returns every tensor it made besides the outputs.
+  const cases: Record<string, (grad: boolean) => { made: T.Tensor[]; outs: T.Tensor[] }> = {
+    layerNorm: (grad) => {
+      const x = tensor(randArray(6 * 5, 1), [6, 5]).requireGrad(grad), xt = x.T;
+      const w = tensor(randArray(6, 2)), b = tensor(randArray(6, 3));
+      return { made: [x, xt, w, b], outs: [T.layerNorm(xt, w, b)] };
+    },
+    attention: (grad) => {
+      const q = tensor(randArray(2 * 3 * 4, 4), [1, 2, 4, 3]).requireGrad(grad), qt = q.transpose(2, 3);
+      const k = tensor(randArray(2 * 5 * 4, 5), [1, 2, 5, 4]);
+      const mask = tensor([1, 1, 0, 1, 1], [1, 5]);
+      return { made: [q, qt, k, mask], outs: [T.attention(qt, k, k, { keyMask: mask })] };
+    },
+    vicregStats: (grad) => {
+      const z = tensor(randArray(7 * 4, 6), [7, 4]).requireGrad(grad), zt = z.T;
+      const { std, cov } = T.vicregStats(zt);
+      return { made: [z, zt], outs: [std, cov] };
+    },
+    crossEntropy: (grad) => {
+      const x = tensor(randArray(4 * 3, 7), [4, 3]).requireGrad(grad), xt = x.T;
+      const t = tensor([0, 2, 1], [3], 'i32');
+      return { made: [x, xt, t], outs: [T.crossEntropy(xt, t)] };
+    },
+  };
+  const storages = (ts: T.Tensor[]) => new Set(ts.map((t) => t.storage)).size;
+  for (const [op, make] of Object.entries(cases)) {
+    it(`${op}: freed at once without a tape, after backward with one`, () => {
+      const before = live();
+      const a = make(false);
+      // Only the inputs and the outputs hold buffers.
+      expect(live()).toBe(before + storages(a.made) + a.outs.length);
+      for (const t of [...a.made, ...a.outs]) t.dispose();
+      expect(live()).toBe(before);
+
+      const b = make(true);
+      expect(live()).toBeGreaterThan(before + storages(b.made) + b.outs.length);
+      T.tidy(() => b.outs.map((o) => o.sum()).reduce((s, o) => s.add(o)).backward());
+      for (const t of [...b.made, ...b.outs]) {
+        t.zeroGrad();
+        t.dispose();
+      }
+      expect(live()).toBe(before);
+    });
+  }
+});
+
 describe('readme example', () => {
   it('expects closeness helper to fail on mismatch', () => {
     expect(() => expectClose([1, 2], [1, 2.1], 1e-3, 1e-3)).toThrow();

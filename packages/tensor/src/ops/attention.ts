@@ -79,10 +79,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   const ov = asView(out).view;
   attentionForward({ ...dims, q: vq.view, k: vk.view, v: vv.view, out: ov, stats: stats.buffer });
 
-  const free = () => {
-    for (const t of [vq.owned, vk.owned, vv.owned, mask, stats]) t?.dispose();
-  };
-  const res = record(out, 'attention', [q, k, v], (g) => {
+  return record(out, 'attention', [q, k, v], (g) => {
     const vg = asView(g);
     const grads = [q, k, v].map((t, i) => (t.requiresGrad ? emptyLike(t, t.shape, `attention d${'qkv'[i]}`) : null));
     const view = (t: Tensor | null) => (t ? asView(t).view : undefined);
@@ -91,9 +88,6 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
       dq: view(grads[0]), dk: view(grads[1]), dv: view(grads[2]),
     });
     vg.owned?.dispose();
-    free();
     return grads;
-  });
-  if (!res.node) free();
-  return res;
+  }, { saved: [vq.owned, vk.owned, vv.owned, mask, stats] });
 }

@@ -30,5 +30,5 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: { ignoreInde
     crossEntropyBackward({ logits: x.buffer, targets: t.buffer, lse: lse.buffer, count: count.buffer, g: gc.buffer, out: dx.buffer, N, C, ignoreIndex });
     if (gc !== g) gc.dispose();
     return [dx];
-  });
+  }, { saved: [x !== logits ? x : null, t !== targets ? t : null, lse, count] });
 }

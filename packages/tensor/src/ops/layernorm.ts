@@ -24,12 +24,7 @@ export function layerNorm(x: Tensor, weight: Tensor, bias: Tensor, eps = 1e-12):
   layerNormForward({ x: xc.buffer, weight: wc.buffer, bias: bc.buffer, y: y.buffer, mean: mean.buffer, rstd: rstd.buffer, N, D, eps });
   if (wc !== weight) wc.dispose();
   if (bc !== bias) bc.dispose();
-  const free = () => {
-    if (xc !== x) xc.dispose();
-    mean.dispose();
-    rstd.dispose();
-  };
-  const out = record(y, 'layerNorm', [x, weight, bias], (g) => {
+  return record(y, 'layerNorm', [x, weight, bias], (g) => {
     const gc = dense(g);
     const w2 = dense(weight);
     const dx = x.requiresGrad ? Tensor.empty(x.shape, 'f32', 'layerNorm dx') : null;
@@ -41,10 +36,6 @@ export function layerNorm(x: Tensor, weight: Tensor, bias: Tensor, eps = 1e-12):
     });
     if (gc !== g) gc.dispose();
     if (w2 !== weight) w2.dispose();
-    free();
     return [dx, dw, db];
-  });
-  // Without a tape nothing needs the saved statistics.
-  if (!out.node) free();
-  return out;
+  }, { saved: [xc !== x ? xc : null, mean, rstd] });
 }

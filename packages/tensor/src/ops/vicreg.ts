@@ -31,24 +31,22 @@ export function vicregStats(z: Tensor, opts: VicregOptions = {}): { std: Tensor;
   const gram = plan.gram && isGradEnabled() && z.requiresGrad ? Tensor.empty([plan.Np, plan.Np], 'f32', 'vicreg gram') : null;
   vicregForward({ z: zc.buffer, N, D, stats: stats.buffer, std: std.buffer, cov: cov.buffer, gamma, eps, method, gram: gram?.buffer });
   const scalarGrad = (g: Tensor) => (g.isContiguous() ? g : contiguous(g));
+  // std and cov each own a handle on the saved storage, so it is freed when both nodes are released.
+  const zcOwned = zc !== z ? zc : null;
+  const covSaved = [zcOwned?.alias(), stats.alias(), gram];
   record(std, 'vicreg_std', [z], (g) => {
     const gc = scalarGrad(g);
     const dz = Tensor.empty([N, D], 'f32', 'vicreg std grad');
     vicregStdGrad({ z: zc.buffer, N, D, stats: stats.buffer, g: gc.buffer, out: dz.buffer, gamma, eps });
     if (gc !== g) gc.dispose();
     return [dz];
-  });
+  }, { saved: [zcOwned, stats] });
   record(cov, 'vicreg_cov', [z], (g) => {
     const gc = scalarGrad(g);
     const dz = Tensor.empty([N, D], 'f32', 'vicreg cov grad');
     vicregCovGrad({ z: zc.buffer, N, D, stats: stats.buffer, g: gc.buffer, out: dz.buffer, method, gram: gram?.buffer });
     if (gc !== g) gc.dispose();
     return [dz];
-  });
-  // Without a graph nothing reads the saved tensors again (the queue orders the reuse of their buffers).
-  if (!std.requiresGrad) {
-    stats.dispose();
-    if (zc !== z) zc.dispose();
-  }
+  }, { saved: covSaved });
   return { std, cov };
 }
