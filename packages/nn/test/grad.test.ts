@@ -1,9 +1,9 @@
 import '../../../test/gpu.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { manualSeed, noGrad, tensor, tidy, type Tensor } from '@jepa/tensor';
+import { manualSeed, tensor } from '@jepa/tensor';
 import { randArray, vjpCheck } from '../../tensor/test/helpers.ts';
-import { BertModel, Expander, bertConfig, copyInto, pool, type Module } from '../src/index.ts';
-import { randomWeights } from './helpers.ts';
+import { BertModel, Expander, bertConfig, pool } from '../src/index.ts';
+import { paramVjpCheck, randomWeights } from './helpers.ts';
 
 // Head dim 16 keeps the attention kernels quick to compile on lavapipe.
 const cfg = bertConfig('tiny', {
@@ -13,33 +13,6 @@ const cfg = bertConfig('tiny', {
 const B = 3, T = 5;
 const ids = Int32Array.from({ length: B * T }, (_, i) => (i * 7) % 11); // repeated ids across rows
 const mask = Float32Array.from({ length: B * T }, (_, i) => (i % T < [5, 3, 4][Math.floor(i / T)] ? 1 : 0));
-
-/**
- * Directional-derivative check over every parameter of `modules`: sum(grad · v) from backward
- * against a central difference of the loss along v, all on the GPU in f32. The step is small
- * because BatchNorm over a 3-row batch puts some ReLU inputs within ~0.02 of the kink.
- */
-async function paramVjpCheck(modules: Module[], loss: () => Tensor, eps = 1e-4, rtol = 2e-2): Promise<void> {
-  const params = modules.flatMap((m) => m.parameters());
-  for (const p of params) p.zeroGrad();
-  tidy(() => loss().backward());
-  const dirs = params.map((p, i) => randArray(p.size, 300 + i));
-  const base = await Promise.all(params.map((p) => p.toArray()));
-  let analytic = 0;
-  for (let i = 0; i < params.length; i++) {
-    const g = params[i].grad;
-    expect(g, `parameter ${i} ${params[i].toString()} has a gradient`).not.toBeNull();
-    const ga = await g!.toArray();
-    for (let j = 0; j < ga.length; j++) analytic += ga[j] * dirs[i][j];
-  }
-  const at = async (s: number) => {
-    params.forEach((p, i) => copyInto(p, { shape: p.shape, data: base[i].map((x, j) => x + s * eps * dirs[i][j]) }));
-    return tidy(() => noGrad(loss)).item();
-  };
-  const numeric = ((await at(1)) - (await at(-1))) / (2 * eps);
-  params.forEach((p, i) => copyInto(p, { shape: p.shape, data: base[i] }));
-  expect(Math.abs(analytic - numeric), `analytic ${analytic} vs numeric ${numeric}`).toBeLessThanOrEqual(rtol * Math.max(1, Math.abs(numeric)));
-}
 
 describe('gradients through BERT + pooling + expander (train mode, dropout 0, BatchNorm batch stats)', () => {
   let bert: BertModel, expander: Expander;

@@ -1,11 +1,34 @@
-// Multi-head self-attention (HF BertAttention = self + output) on the fused attention op; the
+// Multi-head attention (HF BertAttention = self + output) on the fused attention op; the
 // attention mask becomes the op's key padding mask, so no [B, H, T, T] mask tensor is built.
-import { attention, permute, reshape, type Tensor } from '@jepa/tensor';
+// A decoder's layers use it causally and as cross-attention (keys and values from a context).
+import { add, attention, matmul, permute, reshape, softmax, tensor, transpose, type Tensor } from '@jepa/tensor';
 import { Dropout } from '../layers/dropout.ts';
 import { LayerNorm } from '../layers/layernorm.ts';
 import { Linear } from '../layers/linear.ts';
 import { Module } from '../module.ts';
 import type { BertConfig } from './config.ts';
+
+export interface AttendOptions {
+  /** Keys and values from this [B, S, H] tensor instead of the input (cross-attention). */
+  context?: Tensor;
+  /** Each query position sees only keys at or before it (a decoder's self-attention). */
+  causal?: boolean;
+}
+
+/**
+ * Unfused causal attention, used until the fused op takes a causal flag: scores + a [Tq, Tk] bias of
+ * -inf above the diagonal, softmax, weighted sum of values.
+ */
+function causalAttention(q: Tensor, k: Tensor, v: Tensor, scale: number, dropout: number, keyMask?: Tensor): Tensor {
+  if (dropout > 0) throw new Error(`BertSelfAttention: causal attention has no dropout yet, got attention_probs_dropout_prob ${dropout}`);
+  const [B, , Tq] = q.shape;
+  const Tk = k.shape[2];
+  const bias = new Float32Array(Tq * Tk);
+  for (let i = 0; i < Tq; i++) for (let j = i + 1; j < Tk; j++) bias[i * Tk + j] = -Infinity;
+  let mask = tensor(bias, [Tq, Tk]);
+  if (keyMask) mask = add(mask, reshape(keyMask.sub(1).mul(1e9), [B, 1, 1, Tk]));
+  return matmul(softmax(matmul(q, transpose(k)).mul(scale), -1, mask), v);
+}
 
 export class BertSelfAttention extends Module {
   readonly query: Linear;
@@ -25,15 +48,23 @@ export class BertSelfAttention extends Module {
     this.value = this.registerModule('value', new Linear(H, H, { std }));
   }
 
-  /** x [B, T, H], keyMask f32 [B, T] (1 keep, 0 pad) -> context [B, T, H]. */
-  forward(x: Tensor, keyMask?: Tensor): Tensor {
+  /**
+   * x [B, T, H] -> [B, T, H]. Keys and values come from `opts.context` [B, S, H] when given
+   * (cross-attention), else from x; keyMask f32 [B, S] (1 keep, 0 pad); `causal`: query i sees keys
+   * j <= i only.
+   */
+  forward(x: Tensor, keyMask?: Tensor, opts: AttendOptions = {}): Tensor {
     const [B, T, H] = x.shape;
-    const split = (t: Tensor) => permute(reshape(t, [B, T, this.heads, this.headDim]), [0, 2, 1, 3]);
-    const ctx = attention(split(this.query.forward(x)), split(this.key.forward(x)), split(this.value.forward(x)), {
-      keyMask,
-      scale: 1 / Math.sqrt(this.headDim),
-      dropout: this.training ? this.config.attention_probs_dropout_prob : 0,
-    });
+    const c = opts.context ?? x;
+    if (c.rank !== 3 || c.shape[0] !== B || c.shape[2] !== H) {
+      throw new Error(`BertSelfAttention: context must be [${B}, S, ${H}], got [${c.shape.join(', ')}]`);
+    }
+    const split = (t: Tensor, n: number) => permute(reshape(t, [B, n, this.heads, this.headDim]), [0, 2, 1, 3]);
+    const S = c.shape[1];
+    const q = split(this.query.forward(x), T), k = split(this.key.forward(c), S), v = split(this.value.forward(c), S);
+    const scale = 1 / Math.sqrt(this.headDim);
+    const dropout = this.training ? this.config.attention_probs_dropout_prob : 0;
+    const ctx = opts.causal ? causalAttention(q, k, v, scale, dropout, keyMask) : attention(q, k, v, { keyMask, scale, dropout });
     return reshape(permute(ctx, [0, 2, 1, 3]), [B, T, H]);
   }
 }
@@ -66,7 +97,7 @@ export class BertAttention extends Module {
     this.output = this.registerModule('output', new BertResidualOutput(config, config.hidden_size));
   }
 
-  forward(x: Tensor, keyMask?: Tensor): Tensor {
-    return this.output.forward(this.self.forward(x, keyMask), x);
+  forward(x: Tensor, keyMask?: Tensor, opts: AttendOptions = {}): Tensor {
+    return this.output.forward(this.self.forward(x, keyMask, opts), x);
   }
 }

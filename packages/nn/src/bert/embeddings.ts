@@ -13,11 +13,19 @@ export class BertEmbeddings extends Module {
   readonly layerNorm: LayerNorm;
   readonly dropout: Dropout;
 
-  constructor(readonly config: BertConfig) {
+  /**
+   * `opts.wordEmbeddings`: use another module's word table (tied, as a decoder does), not owned: it
+   * is not among this module's parameters, so an optimizer over both updates it once.
+   */
+  constructor(readonly config: BertConfig, opts: { wordEmbeddings?: Embedding } = {}) {
     super();
     const std = config.initializer_range;
     const H = config.hidden_size;
-    this.wordEmbeddings = this.registerModule('word_embeddings', new Embedding(config.vocab_size, H, { std }));
+    const shared = opts.wordEmbeddings;
+    if (shared && (shared.numEmbeddings !== config.vocab_size || shared.embeddingDim !== H)) {
+      throw new Error(`BertEmbeddings: tied word embeddings [${shared.numEmbeddings}, ${shared.embeddingDim}] do not match vocab_size ${config.vocab_size} x hidden_size ${H}`);
+    }
+    this.wordEmbeddings = shared ?? this.registerModule('word_embeddings', new Embedding(config.vocab_size, H, { std }));
     this.positionEmbeddings = this.registerModule('position_embeddings', new Embedding(config.max_position_embeddings, H, { std }));
     this.tokenTypeEmbeddings = this.registerModule('token_type_embeddings', new Embedding(config.type_vocab_size, H, { std }));
     this.layerNorm = this.registerModule('LayerNorm', new LayerNorm(H, config.layer_norm_eps));
