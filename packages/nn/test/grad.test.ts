@@ -1,5 +1,5 @@
 import '../../../test/gpu.ts';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, it } from 'vitest';
 import { manualSeed, tensor } from '@jepa/tensor';
 import { randArray, vjpCheck } from '../../tensor/test/helpers.ts';
 import { BertModel, Expander, bertConfig, pool } from '../src/index.ts';
