@@ -8,7 +8,8 @@ import { getGeneratorState, setGeneratorState, type GeneratorState, type Tensor 
 import { writeFileAtomic } from './io/atomic.ts';
 import type { LoadStateDictResult, Module } from './module.ts';
 import type { Optimizer } from './optim/optimizer.ts';
-import { loadSafetensorsFile, saveSafetensorsFile, type SafeTensor } from './safetensors/index.ts';
+import { loadSafetensorsFile, type SafeTensor } from './safetensors/index.ts';
+import { saveSafetensorsFile } from './safetensors/save.ts';
 import { toHost } from './state.ts';
 
 export interface CheckpointParts {

@@ -8,10 +8,10 @@ import {
   decodeF16,
   loadSafetensorsFile,
   readSafetensors,
-  saveSafetensorsFile,
   writeSafetensors,
   type SafeTensor,
 } from '../src/safetensors/index.ts';
+import { saveSafetensorsFile } from '../src/safetensors/save.ts';
 
 /** Hand-built file: u64 LE header length, header text, data bytes. */
 function buildFile(header: object | string, data: Uint8Array = new Uint8Array(), headerLen?: bigint): Uint8Array {

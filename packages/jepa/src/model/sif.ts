@@ -4,9 +4,7 @@
 // bag of words scores at chance (21.0 MAP, as random order) and an IDF-weighted one 30.8: the signal
 // in short titles is in the rare words, which a plain mean drowns under "how", "to", "ubuntu".
 // The weights are a fixed function of the pool and the tokenizer, stored beside the model.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { loadSafetensorsFile, saveSafetensorsFile, type BertTokenizer } from '@jepa/nn';
+import { fileExists, joinPath, readBytes, readSafetensors, type BertTokenizer } from '@jepa/nn';
 
 /** The SIF paper's default smoothing (best of 1e-4, 1e-3, 3e-3 on the dev set here). */
 export const SIF_A = 1e-3;
@@ -34,17 +32,18 @@ export function sifWeights(tokenizer: BertTokenizer, texts: readonly string[], m
   return w;
 }
 
-export async function saveTokenWeights(dir: string, w: Float32Array): Promise<void> {
-  await saveSafetensorsFile(join(dir, TOKEN_WEIGHTS_FILE), { token_weights: { shape: [w.length], data: w } }, { pooling: 'sif', a: String(SIF_A) });
+/** The dir's token weights (a URL in a browser), or null when it has none. */
+export async function loadTokenWeights(dir: string, vocabSize: number): Promise<Float32Array | null> {
+  const path = joinPath(dir, TOKEN_WEIGHTS_FILE);
+  if (!(await fileExists(path))) return null;
+  return tokenWeightsFromBytes(await readBytes(path), vocabSize, path);
 }
 
-/** The dir's token weights, or null when it has none. */
-export async function loadTokenWeights(dir: string, vocabSize: number): Promise<Float32Array | null> {
-  const path = join(dir, TOKEN_WEIGHTS_FILE);
-  if (!existsSync(path)) return null;
-  const t = (await loadSafetensorsFile(path)).tensors.get('token_weights');
+/** The weights in a token_weights.safetensors file's bytes; `source` names it in errors. */
+export function tokenWeightsFromBytes(bytes: Uint8Array, vocabSize: number, source = TOKEN_WEIGHTS_FILE): Float32Array {
+  const t = readSafetensors(bytes, source).tensors.get('token_weights');
   if (!t || t.shape.length !== 1 || t.shape[0] !== vocabSize || !(t.data instanceof Float32Array)) {
-    throw new Error(`${path}: expected an F32 tensor "token_weights" of shape [${vocabSize}] (the vocabulary size)`);
+    throw new Error(`${source}: expected an F32 tensor "token_weights" of shape [${vocabSize}] (the vocabulary size)`);
   }
   return t.data;
 }

@@ -9,7 +9,7 @@ import {
   loadCheckpoint, saveCheckpoint, saveSafetensorsFile, toHost, writeFileAtomic,
   type BertModel, type BertTokenizer, type Module, type Optimizer,
 } from '@jepa/nn';
-import { saveTokenWeights } from '../model/sif.ts';
+import { saveTokenWeights } from '../model/sif-save.ts';
 
 export interface ModelMeta {
   pooling: string;

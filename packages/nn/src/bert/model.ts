@@ -1,11 +1,10 @@
 // BertModel with Hugging Face's parameter names (embeddings.*, encoder.layer.N.*, pooler.*), so a
 // HF BertModel / BertForMaskedLM safetensors file loads directly and our checkpoints load in HF.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { joinPath, readBytes, readText } from '#files';
 import { cast, slice, squeeze, tanh, type Tensor } from '@jepa/tensor';
 import { Linear } from '../layers/linear.ts';
 import { Module, type LoadStateDictOptions, type LoadStateDictResult } from '../module.ts';
-import { loadSafetensorsFile } from '../safetensors/index.ts';
+import { readSafetensors } from '../safetensors/index.ts';
 import type { TensorLike } from '../state.ts';
 import { BertTokenizer } from '../tokenizer/index.ts';
 import { bertConfig, parseBertConfig, type BertConfig, type BertPreset } from './config.ts';
@@ -85,23 +84,38 @@ export class BertModel extends Module {
   }
 
   /**
-   * Load a Hugging Face BERT directory: config.json, model.safetensors (F32/F16/BF16) and
-   * vocab.txt. Pass `strict: false` to accept files that lack some weights (e.g. no pooler).
+   * Load a Hugging Face BERT directory (a URL in a browser): config.json, model.safetensors
+   * (F32/F16/BF16) and vocab.txt. Pass `strict: false` to accept files that lack some weights
+   * (e.g. no pooler).
    */
   static async fromPretrained(
     dir: string,
     opts: BertModelOptions & LoadStateDictOptions = {},
   ): Promise<{ model: BertModel; tokenizer: BertTokenizer; load: LoadStateDictResult }> {
-    const configPath = join(dir, 'config.json');
-    let json: unknown;
+    const configPath = joinPath(dir, 'config.json');
+    let config: unknown;
     try {
-      json = JSON.parse(await readFile(configPath, 'utf8'));
+      config = JSON.parse(await readText(configPath));
     } catch (e) {
       throw new Error(`BertModel.fromPretrained: cannot read ${configPath}: ${(e as Error).message}`);
     }
-    const config = parseBertConfig(json, configPath);
-    const file = await loadSafetensorsFile(join(dir, 'model.safetensors'));
-    const tokenizer = BertTokenizer.fromVocabFile(join(dir, 'vocab.txt'));
+    const weightsPath = joinPath(dir, 'model.safetensors');
+    const [weights, vocab] = await Promise.all([readBytes(weightsPath), readText(joinPath(dir, 'vocab.txt'))]);
+    return BertModel.fromBytes({ config, weights, vocab }, opts, { config: configPath, weights: weightsPath });
+  }
+
+  /**
+   * The same from the files' contents: config.json (parsed), model.safetensors bytes, vocab.txt
+   * text. `names` label the files in errors.
+   */
+  static fromBytes(
+    files: { config: unknown; weights: Uint8Array; vocab: string },
+    opts: BertModelOptions & LoadStateDictOptions = {},
+    names = { config: 'config.json', weights: 'model.safetensors' },
+  ): { model: BertModel; tokenizer: BertTokenizer; load: LoadStateDictResult } {
+    const config = parseBertConfig(files.config, names.config);
+    const file = readSafetensors(files.weights, names.weights);
+    const tokenizer = BertTokenizer.fromVocabText(files.vocab);
     if (tokenizer.vocabSize > config.vocab_size) {
       throw new Error(`BertModel.fromPretrained: vocab.txt has ${tokenizer.vocabSize} tokens > vocab_size ${config.vocab_size}`);
     }

@@ -9,4 +9,4 @@ export {
 } from './format.ts';
 export { decodeBf16, decodeF16 } from './half.ts';
 export { loadSafetensorsFile, readSafetensors } from './read.ts';
-export { saveSafetensorsFile, writeSafetensors } from './write.ts';
+export { writeSafetensors } from './write.ts';

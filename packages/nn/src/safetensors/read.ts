@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readBytes } from '#files';
 import {
   DTYPE_BYTES,
   HEADER_LENGTH_BYTES,
@@ -54,8 +54,9 @@ export function readSafetensors(bytes: Uint8Array, source = '<buffer>'): Safeten
   return { tensors, metadata };
 }
 
+/** A file's tensors (a URL in a browser). */
 export async function loadSafetensorsFile(path: string): Promise<SafetensorsFile> {
-  return readSafetensors(await readFile(path), path);
+  return readSafetensors(await readBytes(path), path);
 }
 
 type Fail = (detail: string, tensor?: string) => never;

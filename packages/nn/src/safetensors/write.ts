@@ -1,4 +1,3 @@
-import { writeFileAtomic } from '../io/atomic.ts';
 import {
   HEADER_LENGTH_BYTES,
   IS_LITTLE_ENDIAN,
@@ -47,10 +46,6 @@ export function writeSafetensors(tensors: TensorsToWrite, metadata: Record<strin
     pos += bytes.length;
   }
   return out;
-}
-
-export async function saveSafetensorsFile(path: string, tensors: TensorsToWrite, metadata: Record<string, string> = {}): Promise<void> {
-  await writeFileAtomic(path, writeSafetensors(tensors, metadata));
 }
 
 function normalize(tensors: TensorsToWrite): TensorToWrite[] {

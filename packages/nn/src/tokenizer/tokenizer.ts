@@ -1,7 +1,6 @@
 // BertTokenizer(do_lower_case=True) equivalent: basic pre-tokenisation + WordPiece + [CLS]/[SEP].
 
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { assetPath, readTextSync } from '#files';
 import { basicTokenize } from './basic.ts';
 import { wordPieceTokenize } from './wordpiece.ts';
 
@@ -89,12 +88,12 @@ export class BertTokenizer {
   }
 
   static fromVocabFile(path: string): BertTokenizer {
-    return BertTokenizer.fromVocabText(readFileSync(path, 'utf8'));
+    return BertTokenizer.fromVocabText(readTextSync(path));
   }
 
-  /** bert-base-uncased, from the vocabulary shipped in this package's assets folder (cached). */
+  /** bert-base-uncased, from the vocabulary shipped in this package's assets folder (cached; Node). */
   static default(): BertTokenizer {
-    defaultTokenizer ??= BertTokenizer.fromVocabFile(fileURLToPath(new URL('../../assets/vocab.txt', import.meta.url)));
+    defaultTokenizer ??= BertTokenizer.fromVocabFile(assetPath('../../assets/vocab.txt'));
     return defaultTokenizer;
   }
 

@@ -1,0 +1,53 @@
+// An encoder from one of our output dirs or a plain Hugging Face BERT dir (a URL in a browser), or
+// from those files' contents.
+import { BertModel, fileExists, joinPath, readBytes, readText } from '@jepa/nn';
+import { init } from '@jepa/tensor';
+import type { Pooling } from '../train/config.ts';
+import { SentenceEncoder } from './encoder.ts';
+import { TOKEN_WEIGHTS_FILE, tokenWeightsFromBytes } from './sif.ts';
+
+export interface LoadOptions {
+  pooling?: Pooling;
+  maxTokens?: number;
+}
+
+/** A model dir's contents: config.json (parsed), model.safetensors, vocab.txt, token_weights.safetensors. */
+export interface EncoderFiles {
+  config: unknown;
+  weights: Uint8Array;
+  vocab: string;
+  tokenWeights?: Uint8Array | null;
+}
+
+export async function loadEncoder(dir: string, opts: LoadOptions = {}): Promise<SentenceEncoder> {
+  for (const f of ['config.json', 'model.safetensors', 'vocab.txt']) {
+    if (!(await fileExists(joinPath(dir, f)))) throw new Error(`--model ${dir}: missing ${f} (expected a dir with config.json, model.safetensors, vocab.txt)`);
+  }
+  await init();
+  const tw = joinPath(dir, TOKEN_WEIGHTS_FILE);
+  const [config, weights, vocab, tokenWeights] = await Promise.all([
+    readText(joinPath(dir, 'config.json')).then((t) => JSON.parse(t) as unknown),
+    readBytes(joinPath(dir, 'model.safetensors')),
+    readText(joinPath(dir, 'vocab.txt')),
+    fileExists(tw).then((has) => (has ? readBytes(tw) : null)),
+  ]);
+  return encoderFromFiles({ config, weights, vocab, tokenWeights }, opts, dir);
+}
+
+/** loadEncoder on the files' contents (after init()); `dir` names them in errors. */
+export function encoderFromFiles(files: EncoderFiles, opts: LoadOptions = {}, dir = '<files>'): SentenceEncoder {
+  const { model, tokenizer } = BertModel.fromBytes(files, { strict: false }, {
+    config: joinPath(dir, 'config.json'),
+    weights: joinPath(dir, 'model.safetensors'),
+  });
+  const own = (files.config as { jepa?: { pooling?: Pooling; maxTokens?: number } }).jepa;
+  // Pooling defaults to the model's own, else CLS (the last hidden state at [CLS], not the HF pooler).
+  const pooling = opts.pooling ?? own?.pooling ?? 'cls';
+  const maxTokens = opts.maxTokens ?? own?.maxTokens ?? 128;
+  const weights = files.tokenWeights ? tokenWeightsFromBytes(files.tokenWeights, tokenizer.vocabSize, joinPath(dir, TOKEN_WEIGHTS_FILE)) : null;
+  if (pooling === 'sif' && !weights) {
+    model.dispose();
+    throw new Error(`--model ${dir}: pooling "sif" needs ${TOKEN_WEIGHTS_FILE} (written by pnpm train --pooling sif)`);
+  }
+  return new SentenceEncoder(model.eval(), tokenizer, pooling, maxTokens, weights);
+}
