@@ -3,6 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/setup-test.sh
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 pnpm typecheck
+# The PyTorch parity tests skip when torch is missing; here setup-test.sh installed it, so they must run.
+export JEPA_REQUIRE_TORCH=1
 pnpm test
