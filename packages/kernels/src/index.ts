@@ -1,3 +1,5 @@
+/// <reference types="@webgpu/types" preserve="true" />
+// The shipped .d.ts name WebGPU types (GPUDevice, GPUBuffer): consumers get them through this line.
 export { getGpu, currentGpu, NoAdapterError, SETUP_COMMAND, type Gpu, type GpuInfo } from './gpu.ts';
 export { env } from './env.ts';
 export { BufferPool, sizeClass, type PoolStats } from './pool.ts';
