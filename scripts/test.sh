@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command: set up (idempotent), typecheck, run every suite.
+# The test command: set up (idempotent), typecheck, run every suite, then the packages as a user
+# installs them (tarballs into a fresh npm project, plain node).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -9,3 +10,4 @@ pnpm typecheck
 # The PyTorch parity tests skip when torch is missing; here setup-test.sh installed it, so they must run.
 export JEPA_REQUIRE_TORCH=1
 pnpm test
+pnpm test:pack

@@ -14,9 +14,9 @@ async function readStdin(): Promise<string> {
 
 await runCli(async () => {
   const { flags } = parseArgs(process.argv.slice(2));
-  if (!flags.model) {
+  if (flags.help || !flags.model) {
     console.log('usage: pnpm encode --model DIR [--pooling cls|mean|max|sif] [--batch 64] [--out FILE.npy] < sentences.txt');
-    return 1;
+    return flags.help ? 0 : 1;
   }
   const pooling = flags.pooling as Pooling | undefined;
   if (pooling && !['cls', 'mean', 'max', 'sif'].includes(pooling)) throw new Error(`--pooling: expected cls|mean|max|sif, got ${pooling}`);

@@ -1,0 +1,148 @@
+// Checks the four tarballs as a user gets them, from inside a fresh npm project (argv[2]) where
+// run.sh installed them: manifests, resolution to dist/, the shipped .d.ts under tsc, the README's
+// three examples and the jepa-* CLIs, all under plain `node` (no pnpm, tsx or TypeScript at run time).
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const app = process.argv[2];
+const exampleSources = process.argv.slice(3); // the repository's examples/*.ts, copied in as they are
+const PACKAGES = ['kernels', 'tensor', 'nn', 'jepa'];
+const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
+
+function step(name, fn) {
+  const t0 = Date.now();
+  fn();
+  console.log(`ok  ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+}
+
+/** Run a command in the app; fail with its output when it exits non-zero. */
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: app, env: opts.env ?? env, input: opts.input, encoding: 'utf8', timeout: 300_000 });
+  const shown = `${cmd} ${args.join(' ')}`;
+  assert.equal(r.status, opts.status ?? 0, `${shown}: exit ${r.status} ${r.signal ?? ''}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+  return r.stdout;
+}
+
+/** Every path a manifest field points at (exports/imports conditions, main, types, bin). */
+function targets(v) {
+  if (typeof v === 'string') return [v];
+  if (v && typeof v === 'object') return Object.values(v).flatMap(targets);
+  return [];
+}
+
+step('manifests: versions, licence, no workspace: ranges, every target shipped', () => {
+  for (const p of PACKAGES) {
+    const dir = join(app, 'node_modules', '@jepa', p);
+    const m = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    assert.match(m.version, /^\d+\.\d+\.\d+/, `@jepa/${p}: version`);
+    assert.ok(m.license, `@jepa/${p}: licence field`);
+    assert.ok(existsSync(join(dir, 'LICENSE')), `@jepa/${p}: LICENSE file`);
+    assert.equal(m.private, undefined, `@jepa/${p}: private`);
+    for (const [dep, range] of Object.entries(m.dependencies ?? {})) {
+      assert.ok(!String(range).startsWith('workspace:'), `@jepa/${p}: dependency ${dep} still ${range}`);
+    }
+    const fields = [m.exports, m.imports, m.main, m.types, m.bin];
+    for (const t of fields.flatMap(targets)) {
+      assert.ok(!t.endsWith('.ts') || t.endsWith('.d.ts'), `@jepa/${p}: ${t} is TypeScript source (plain node cannot load it)`);
+      assert.ok(existsSync(join(dir, t)), `@jepa/${p}: ${t} is named in package.json but not in the tarball`);
+    }
+    assert.ok(!existsSync(join(dir, 'test')), `@jepa/${p}: tests shipped`);
+  }
+  assert.ok(existsSync(join(app, 'node_modules/@jepa/nn/assets/vocab.txt')), '@jepa/nn: assets/vocab.txt missing');
+  assert.ok(existsSync(join(app, 'node_modules/@jepa/jepa/data/askubuntu-rerank/dev.jsonl')), '@jepa/jepa: data/ missing');
+});
+
+step('each package resolves to its compiled dist/index.js and imports under plain node', () => {
+  const code = `for (const p of ${JSON.stringify(PACKAGES)}) { const m = await import('@jepa/' + p);
+    console.log(import.meta.resolve('@jepa/' + p), Object.keys(m).length); }`;
+  const lines = run('node', ['--input-type=module', '-e', code]).trim().split('\n');
+  assert.equal(lines.length, PACKAGES.length);
+  lines.forEach((l, i) => {
+    const [url, n] = l.split(' ');
+    assert.ok(url.endsWith(`/node_modules/@jepa/${PACKAGES[i]}/dist/index.js`), `@jepa/${PACKAGES[i]} resolved to ${url}`);
+    assert.ok(Number(n) > 5, `@jepa/${PACKAGES[i]}: ${n} exports`);
+  });
+});
+
+step('tsc --noEmit: the examples and consumer.ts against the shipped .d.ts (no skipLibCheck)', () => {
+  run(join(app, 'node_modules/.bin/tsc'), ['--noEmit', '-p', 'tsconfig.json']);
+});
+
+// The examples are TypeScript; a user's build turns them into JS (types only stripped, no checks:
+// tsc just checked them) and node runs the JS.
+step('examples compiled to plain JS', () => {
+  mkdirSync(join(app, 'out'), { recursive: true });
+  const names = exampleSources.map((f) => f.split('/').pop());
+  const code = `import ts from 'typescript'; import { readFileSync, writeFileSync } from 'node:fs';
+    for (const f of ${JSON.stringify(names)}) writeFileSync('out/' + f.replace(/\\.ts$/, '.js'), ts.transpileModule(readFileSync(f, 'utf8'),
+      { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText);`;
+  run('node', ['--input-type=module', '-e', code]);
+});
+
+step('README example 1 (tensor MLP): loss and dL/dw2', () => {
+  const out = run('node', ['out/mlp.js']);
+  assert.ok(Number.isFinite(Number(/^loss (\S+)/m.exec(out)?.[1])), out);
+  const grads = /^dL\/dw2 (.*)$/m.exec(out)?.[1].split(' ').map(Number) ?? [];
+  assert.equal(grads.length, 16, out);
+  assert.ok(grads.every(Number.isFinite) && grads.some((g) => g !== 0), out);
+});
+
+step('README example 2 (BERT encode): tiny BERT, shipped vocab', () => {
+  const out = run('node', ['out/encode.js']);
+  assert.match(out, /tokens per sentence: 9, 12/);
+  assert.match(out, /pooled embeddings: \[2, 128\]/);
+});
+
+// os.tmpdir() follows TMPDIR: the example's model dir lands where the CLI checks below find it.
+const tmp = join(app, 'tmp');
+let cosUsb = NaN;
+step('README example 3 (train 3 steps, reload, embed)', () => {
+  mkdirSync(tmp, { recursive: true });
+  const out = run('node', ['out/train-and-embed.js', '3'], { env: { ...env, TMPDIR: tmp } });
+  const map = Number(/trained 3 steps in \d+ s; dev MAP ([\d.]+)/.exec(out)?.[1]);
+  assert.ok(map > 15 && map < 60, out);
+  assert.match(out, /4 embeddings of size 128 \(sif pooling\)/);
+  const rows = out.trim().split('\n').slice(-4).map((l) => l.trim().split(/\s{2,}/).slice(1).map(Number));
+  rows.forEach((r, i) => {
+    assert.equal(r.length, 4, out);
+    assert.equal(r[i], 1, out);
+    r.forEach((v, j) => assert.ok(Math.abs(v - rows[j][i]) < 0.011, `cosine table not symmetric at ${i},${j}\n${out}`));
+  });
+  cosUsb = rows[0][1];
+});
+const modelDir = () => {
+  const d = readdirSync(tmp).find((n) => n.startsWith('jepa-example-'));
+  assert.ok(d, `no jepa-example-* model dir in ${tmp}`);
+  return join(tmp, d);
+};
+
+const bin = (name) => join(app, 'node_modules/.bin', name);
+step('CLIs: jepa-train, jepa-eval, jepa-encode --help', () => {
+  assert.match(run(bin('jepa-train'), ['--help']), /--steps 300/);
+  assert.match(run(bin('jepa-eval'), ['--help']), /--model DIR\|tfidf\|random\|random-init/);
+  assert.match(run(bin('jepa-encode'), ['--help']), /--model DIR/);
+});
+
+step('jepa-encode: the trained model embeds stdin lines, as the library did', () => {
+  const out = run(bin('jepa-encode'), ['--model', modelDir()], { input: 'how do i mount a usb drive\nusb stick not mounting\n' });
+  const [a, b] = out.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(a.length, 128);
+  assert.equal(b.length, 128);
+  let d = 0, na = 0, nb = 0;
+  for (let i = 0; i < 128; i++) (d += a[i] * b[i]), (na += a[i] * a[i]), (nb += b[i] * b[i]);
+  assert.ok(Math.abs(d / Math.sqrt(na * nb) - cosUsb) < 0.006, `CLI cosine ${d / Math.sqrt(na * nb)} vs the example's ${cosUsb}`);
+});
+
+step('jepa-eval: TF-IDF on the shipped dev set; the trained model on a --file subset', () => {
+  const tfidf = JSON.parse(run(bin('jepa-eval'), ['--model', 'tfidf', '--task', 'askubuntu']).trim().split('\n').pop());
+  assert.equal(tfidf.queries, 710);
+  assert.ok(tfidf.map > 25 && tfidf.map < 40, JSON.stringify(tfidf)); // README: 30.67
+  const dev = readFileSync(join(app, 'node_modules/@jepa/jepa/data/askubuntu-rerank/dev.jsonl'), 'utf8').split('\n').slice(0, 20);
+  writeFileSync(join(app, 'dev20.jsonl'), dev.join('\n') + '\n');
+  const m = JSON.parse(run(bin('jepa-eval'), ['--model', modelDir(), '--file', 'dev20.jsonl']).trim().split('\n').pop());
+  assert.equal(m.queries, 20);
+  assert.ok(m.map > 0 && m.map <= 100, JSON.stringify(m));
+  assert.equal(m.pooling, 'sif');
+});
