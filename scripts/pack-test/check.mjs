@@ -6,8 +6,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const app = process.argv[2];
-const exampleSources = process.argv.slice(3); // the repository's examples/*.ts, copied in as they are
+const [app, repo] = process.argv.slice(2, 4);
+const exampleSources = process.argv.slice(4); // the repository's examples/*.ts, copied in as they are
 const PACKAGES = ['kernels', 'tensor', 'nn', 'jepa'];
 const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
 
@@ -64,6 +64,20 @@ step('each package resolves to its compiled dist/index.js and imports under plai
     assert.ok(url.endsWith(`/node_modules/@jepa/${PACKAGES[i]}/dist/index.js`), `@jepa/${PACKAGES[i]} resolved to ${url}`);
     assert.ok(Number(n) > 5, `@jepa/${PACKAGES[i]}: ${n} exports`);
   });
+});
+
+// A user's bundler (here the repository's esbuild) follows the tarballs' `browser` conditions.
+const { build } = await import(join(repo, 'node_modules/esbuild/lib/main.js'));
+const bundle = await build({
+  stdin: { contents: PACKAGES.map((p) => `export * as ${p} from '@jepa/${p}';`).join('\n'), resolveDir: app },
+  bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent',
+});
+step('browser bundle of the installed packages: dist/ browser entries, no Node built-ins, no Dawn', () => {
+  const inputs = Object.keys(bundle.metafile.inputs);
+  assert.deepEqual(inputs.filter((p) => p.startsWith('node:') || /node_modules\/webgpu\//.test(p) || p.endsWith('.ts')), []);
+  for (const f of ['kernels/dist/dawn.browser.js', 'nn/dist/io/files.browser.js', 'nn/dist/core.js', 'jepa/dist/core.js']) {
+    assert.ok(inputs.some((p) => p.endsWith(`node_modules/@jepa/${f}`)), `${f} not in the bundle`);
+  }
 });
 
 step('tsc --noEmit: the examples and consumer.ts against the shipped .d.ts (no skipLibCheck)', () => {

@@ -20,5 +20,5 @@ npm install --no-audit --no-fund --loglevel=error "$work"/tarballs/jepa-*.tgz "t
 cp "$repo/scripts/pack-test/consumer.ts" "$repo/scripts/pack-test/tsconfig.json" .
 examples=("$repo/packages/tensor/examples/mlp.ts" "$repo/packages/nn/examples/encode.ts" "$repo/packages/jepa/examples/train-and-embed.ts")
 cp "${examples[@]}" .
-node "$repo/scripts/pack-test/check.mjs" "$PWD" "${examples[@]}"
+node "$repo/scripts/pack-test/check.mjs" "$PWD" "$repo" "${examples[@]}"
 echo "pack test passed in $((SECONDS - t0)) s" >&2
