@@ -1,6 +1,7 @@
 import '../../../test/gpu.ts';
 import { describe, expect, it } from 'vitest';
 import { adamw, gradNormInto, runtime, type AdamWArgs } from '../src/index.ts';
+import { adamwRef, clipFactor } from '../../../test/ref/adamw.ts';
 
 function rand(n: number, seed: number, scale = 1): Float32Array {
   let a = seed >>> 0;
@@ -23,20 +24,8 @@ type Hyper = Pick<AdamWArgs, 'lr' | 'beta1' | 'beta2' | 'eps' | 'weightDecay' | 
 /** float64 torch.optim.AdamW step (with clip_grad_norm_ on the scaled gradients when maxNorm is set). */
 function adamwCpu(p: Float64Array, m: Float64Array, v: Float64Array, g: Float32Array, h: Hyper, step: number): void {
   const gs = h.gradScale ?? 1;
-  let clip = 1;
-  if (h.maxNorm !== undefined) {
-    let ss = 0;
-    for (const x of g) ss += (x * gs) ** 2;
-    clip = Math.min(1, h.maxNorm / (Math.sqrt(ss) + 1e-6));
-  }
-  const bc1 = 1 - h.beta1 ** step, bc2 = 1 - h.beta2 ** step;
-  for (let i = 0; i < p.length; i++) {
-    const gi = g[i] * gs * clip;
-    p[i] *= 1 - h.lr * h.weightDecay;
-    m[i] = h.beta1 * m[i] + (1 - h.beta1) * gi;
-    v[i] = h.beta2 * v[i] + (1 - h.beta2) * gi * gi;
-    p[i] -= (h.lr / bc1) * (m[i] / (Math.sqrt(v[i]) / Math.sqrt(bc2) + h.eps));
-  }
+  const clip = clipFactor(gs * Math.sqrt(g.reduce((s, x) => s + x * x, 0)), h.maxNorm);
+  adamwRef(p, m, v, Float64Array.from(g, (x) => x * gs * clip), h, step);
 }
 
 function expectNear(got: Float32Array, want: Float64Array, tol: number, what: string): void {

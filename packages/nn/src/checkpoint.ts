@@ -74,7 +74,9 @@ export async function saveCheckpoint(dir: string, opts: SaveCheckpointOptions): 
   await saveSafetensorsFile(join(dir, MODEL_FILE), model, { format: 'pt' });
   files[MODEL_FILE] = (await stat(join(dir, MODEL_FILE))).size;
   if (optState && opt) {
-    await saveSafetensorsFile(join(dir, OPTIMIZER_FILE), opt, { kind: optState.kind, step: String(optState.step) });
+    const meta: Record<string, string> = { kind: optState.kind, step: String(optState.step) };
+    if (optState.paramSteps) meta.param_steps = JSON.stringify(optState.paramSteps);
+    await saveSafetensorsFile(join(dir, OPTIMIZER_FILE), opt, meta);
     files[OPTIMIZER_FILE] = (await stat(join(dir, OPTIMIZER_FILE))).size;
   }
   const state: CheckpointState = {
@@ -132,7 +134,8 @@ export async function loadCheckpoint(dir: string, opts: LoadCheckpointOptions): 
   if (opts.optimizer) {
     if (!state.optimizer) throw new Error(`loadCheckpoint: ${dir} has no optimizer state`);
     const o = await loadSafetensorsFile(join(dir, OPTIMIZER_FILE));
-    opts.optimizer.loadState({ kind: o.metadata.kind ?? state.optimizer.kind, step: Number(o.metadata.step ?? state.optimizer.step), tensors: o.tensors });
+    const paramSteps = o.metadata.param_steps === undefined ? undefined : (JSON.parse(o.metadata.param_steps) as number[]);
+    opts.optimizer.loadState({ kind: o.metadata.kind ?? state.optimizer.kind, step: Number(o.metadata.step ?? state.optimizer.step), paramSteps, tensors: o.tensors });
   }
   if (opts.restoreRng ?? true) setGeneratorState(state.rng);
   return { ...state, load };

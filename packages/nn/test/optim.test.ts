@@ -2,6 +2,7 @@ import '../../../test/gpu.ts';
 import { describe, expect, it } from 'vitest';
 import { keep, tensor, type Tensor } from '@jepa/tensor';
 import { randArray } from '../../tensor/test/helpers.ts';
+import { adamwRef, clipFactor } from '../../../test/ref/adamw.ts';
 import { AdamW, LayerNorm, Linear, Module, SGD, clipGradNorm, gradNorm, linearSchedule, type OptimizerState } from '../src/index.ts';
 
 class Net extends Module {
@@ -31,28 +32,17 @@ function setGrads(ps: readonly Tensor[], step: number): void {
 interface RefOpts { lr: (t: number) => number; b1: number; b2: number; eps: number; wd: number[]; maxNorm?: number }
 
 /** float64 torch.optim.AdamW (+ clip_grad_norm_) over host copies. */
-function adamwRef(p: Float64Array[], steps: number, o: RefOpts, firstStep = 1, m = p.map((x) => new Float64Array(x.length)), v = p.map((x) => new Float64Array(x.length))) {
+function adamwSteps(p: Float64Array[], steps: number, o: RefOpts, firstStep = 1, m = p.map((x) => new Float64Array(x.length)), v = p.map((x) => new Float64Array(x.length))) {
   for (let t = firstStep; t < firstStep + steps; t++) {
     const gs = p.map((x, i) => Float64Array.from(gradFor(t, i, x.length)));
-    let clip = 1;
-    if (o.maxNorm !== undefined) {
-      const norm = Math.sqrt(gs.reduce((s, g) => s + g.reduce((a, x) => a + x * x, 0), 0));
-      clip = Math.min(1, o.maxNorm / (norm + 1e-6));
-    }
+    const clip = clipFactor(norm64(gs), o.maxNorm);
     const lr = o.lr(t - 1);
-    p.forEach((x, i) => {
-      for (let j = 0; j < x.length; j++) {
-        const g = gs[i][j] * clip;
-        x[j] *= 1 - lr * o.wd[i];
-        m[i][j] = o.b1 * m[i][j] + (1 - o.b1) * g;
-        v[i][j] = o.b2 * v[i][j] + (1 - o.b2) * g * g;
-        const mh = m[i][j] / (1 - o.b1 ** t), vh = v[i][j] / (1 - o.b2 ** t);
-        x[j] -= (lr * mh) / (Math.sqrt(vh) + o.eps);
-      }
-    });
+    p.forEach((x, i) => adamwRef(x, m[i], v[i], gs[i].map((g) => g * clip), { lr, beta1: o.b1, beta2: o.b2, eps: o.eps, weightDecay: o.wd[i] }, t));
   }
   return { m, v };
 }
+
+const norm64 = (gs: (Float64Array | null)[]) => Math.sqrt(gs.reduce((s, g) => s + (g ? g.reduce((a, x) => a + x * x, 0) : 0), 0));
 
 function expectNear(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string) {
   for (let i = 0; i < want.length; i++) {
@@ -78,7 +68,7 @@ describe('AdamW', () => {
         setGrads(ps, t);
         opt.step();
       }
-      const ref = adamwRef(host, 4, { lr: schedule, b1: 0.9, b2: 0.999, eps: 1e-8, wd, maxNorm: variant.maxNorm });
+      const ref = adamwSteps(host, 4, { lr: schedule, b1: 0.9, b2: 0.999, eps: 1e-8, wd, maxNorm: variant.maxNorm });
       const got = await hostParams(ps);
       got.forEach((g, i) => expectNear(g, host[i], 2e-5, `param ${i}`));
       expect(net.fc.weight).toBe(ps[0]); // the model's tensors are updated in place
@@ -93,7 +83,7 @@ describe('AdamW', () => {
       for (const x of st.tensors.values()) x.dispose();
       setGrads(ps, 5);
       opt2.step();
-      adamwRef(host, 1, { lr: schedule, b1: 0.9, b2: 0.999, eps: 1e-8, wd, maxNorm: variant.maxNorm }, 5, ref.m, ref.v);
+      adamwSteps(host, 1, { lr: schedule, b1: 0.9, b2: 0.999, eps: 1e-8, wd, maxNorm: variant.maxNorm }, 5, ref.m, ref.v);
       (await hostParams(ps)).forEach((g, i) => expectNear(g, host[i], 2e-5, `resumed param ${i}`));
       opt.dispose();
       opt2.dispose();
@@ -102,7 +92,7 @@ describe('AdamW', () => {
     }
   });
 
-  it('treats a missing gradient as zero and rejects bad options and states by name', () => {
+  it('allows a step without gradients and rejects bad options and states by name', () => {
     const net = new Net();
     const opt = new AdamW(net, { lr: 1e-3 });
     opt.step(); // no grads at all: allowed
@@ -117,6 +107,65 @@ describe('AdamW', () => {
     for (const t of st.tensors.values()) t.dispose();
     opt.dispose();
     net.dispose();
+  });
+});
+
+describe('AdamW: parameters without a gradient (torch skips them)', () => {
+  it('leaves them alone (no decay, moments kept) and counts steps per parameter, across chunks and a resume', async () => {
+    // 0: a gradient every step; 1: never one (an unused pooler); 2: from step 3 on; 3: steps 1 and 4.
+    const shapes = [[3, 4], [2, 3], [5, 2], [4]];
+    const has = (t: number, i: number) => i === 0 || (i === 2 && t >= 3) || (i === 3 && (t === 1 || t === 4));
+    const ps = shapes.map((s, i) => keep(tensor(randArray(s[0] * (s[1] ?? 1), 50 + i), s)));
+    const o = { lr: 0.05, b1: 0.9, b2: 0.99, eps: 1e-8, wd: 0.1, maxNorm: 2 };
+    // Two chunks (60 elements at most each), so the skipped ones split runs inside a chunk.
+    const opt = new AdamW([{ params: ps, weightDecay: o.wd }], { lr: o.lr, beta1: o.b1, beta2: o.b2, maxGradNorm: o.maxNorm, maxChunkBytes: 120 });
+    expect(opt.chunkCount).toBe(2);
+    const host = await hostParams(ps);
+    const m = host.map((x) => new Float64Array(x.length)), v = host.map((x) => new Float64Array(x.length));
+    const count = host.map(() => 0);
+    const refStep = (t: number) => {
+      const gs = host.map((x, i) => (has(t, i) ? Float64Array.from(gradFor(t, i, x.length)) : null));
+      const clip = clipFactor(norm64(gs), o.maxNorm);
+      host.forEach((x, i) => {
+        const g = gs[i];
+        if (g) adamwRef(x, m[i], v[i], g.map((y) => y * clip), { lr: o.lr, beta1: o.b1, beta2: o.b2, eps: o.eps, weightDecay: o.wd }, ++count[i]);
+      });
+    };
+    const gpuStep = (opt: AdamW, t: number) => {
+      ps.forEach((p, i) => {
+        p.zeroGrad();
+        if (has(t, i)) p.grad = keep(tensor(gradFor(t, i, p.size), p.shape));
+      });
+      opt.step();
+      refStep(t);
+    };
+    const pooler0 = Float64Array.from(host[1]);
+    for (let t = 1; t <= 3; t++) gpuStep(opt, t);
+    const st = opt.state();
+    expect(st.paramSteps).toEqual([3, 0, 1, 1]);
+    expectNear(await st.tensors.get('m.1')!.toArray(), new Float64Array(6), 0, 'm.1 (never a gradient)');
+    // Resume into a fresh optimizer; step 4 gives parameter 3 its second update (count 2, not 4).
+    const opt2 = new AdamW([{ params: ps, weightDecay: o.wd }], { lr: o.lr, beta1: o.b1, beta2: o.b2, maxGradNorm: o.maxNorm, maxChunkBytes: 120 });
+    opt2.loadState(st);
+    for (const x of st.tensors.values()) x.dispose();
+    gpuStep(opt2, 4);
+    const got = await hostParams(ps);
+    got.forEach((g, i) => expectNear(g, host[i], 2e-5, `param ${i}`));
+    expectNear(got[1], pooler0, 0, 'param 1 (never a gradient) is unchanged');
+    expect(opt2.state().paramSteps).toEqual([4, 0, 2, 2]);
+    // A state without per-parameter counts (saved before them) means every parameter took every step.
+    const old = opt2.state();
+    delete old.paramSteps;
+    opt.loadState(old);
+    expect(opt.state().paramSteps).toEqual([4, 4, 4, 4]);
+    expect(() => opt.loadState({ ...old, paramSteps: [1, 2] })).toThrow(/paramSteps must be 4 integers in \[0, 4\]/);
+    for (const x of old.tensors.values()) x.dispose();
+    for (const p of ps) {
+      p.zeroGrad();
+      p.dispose();
+    }
+    opt.dispose();
+    opt2.dispose();
   });
 });
 

@@ -79,14 +79,19 @@ export class Tensor {
     return this.storage.buffer;
   }
 
-  isContiguous(): boolean {
-    if (this.offset !== 0) return false;
+  /** Contiguous strides at any offset: one range of the storage, which a raw copy can address. */
+  isDense(): boolean {
     let s = 1;
     for (let d = this.shape.length - 1; d >= 0; d--) {
       if (this.shape[d] !== 1 && this.strides[d] !== s) return false;
       s *= this.shape[d];
     }
     return true;
+  }
+
+  /** Dense and starting at element 0 of its storage (what most kernels read). */
+  isContiguous(): boolean {
+    return this.offset === 0 && this.isDense();
   }
 
   /** A new view sharing storage (its own lifetime, same data). */
@@ -227,5 +232,8 @@ export class Tensor {
   contiguous(): Tensor { return ops.contiguous(this); }
   cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
   onesLike(): Tensor { return ops.full(this.shape, 1, this.dtype); }
+  /** Overwrite this (dense) tensor's elements in place; see ops.assign. */
+  assign(src: Tensor | Float32Array | Int32Array, what?: string): this { ops.assign(this, src, what); return this; }
+  zeroInPlace(what?: string): this { ops.zeroInPlace(this, what); return this; }
   zerosLike(): Tensor { return ops.full(this.shape, 0, this.dtype); }
 }

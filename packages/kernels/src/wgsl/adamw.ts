@@ -19,7 +19,7 @@ function adamwKernel(clip: boolean): Kernel {
     access: clip ? ['rw', 'read', 'rw', 'rw', 'read'] : ['rw', 'read', 'rw', 'rw'],
     uniform: true,
     code: () => `
-struct P { n: u32, decay: f32, stepSize: f32, b1: f32, b2: f32, invSqrtBc2: f32, eps: f32, gradScale: f32, maxNorm: f32 };
+struct P { n: u32, decay: f32, stepSize: f32, b1: f32, b2: f32, invSqrtBc2: f32, eps: f32, gradScale: f32, maxNorm: f32, po: u32, go: u32, mo: u32, vo: u32 };
 @group(0) @binding(0) var<storage, read_write> param: array<f32>;
 @group(0) @binding(1) var<storage, read> grad: array<f32>;
 @group(0) @binding(2) var<storage, read_write> m: array<f32>;
@@ -30,19 +30,19 @@ ${gridMain()}
   ${clip ? 'let gs = p.gradScale * min(1.0, p.maxNorm / (p.gradScale * normBuf[0] + 1e-6));' : 'let gs = p.gradScale;'}
   let T = nwg.x * nwg.y * ${WG}u; // threads launched
   for (var i = idx; i < p.n; i += T) {
-    let g = grad[i] * gs;
-    let mi = p.b1 * m[i] + (1.0 - p.b1) * g;
-    let vi = p.b2 * v[i] + (1.0 - p.b2) * g * g;
-    m[i] = mi;
-    v[i] = vi;
-    param[i] = param[i] * p.decay - p.stepSize * mi / (sqrt(vi) * p.invSqrtBc2 + p.eps);
+    let g = grad[p.go + i] * gs;
+    let mi = p.b1 * m[p.mo + i] + (1.0 - p.b1) * g;
+    let vi = p.b2 * v[p.vo + i] + (1.0 - p.b2) * g * g;
+    m[p.mo + i] = mi;
+    v[p.vo + i] = vi;
+    param[p.po + i] = param[p.po + i] * p.decay - p.stepSize * mi / (sqrt(vi) * p.invSqrtBc2 + p.eps);
   }
 }`,
   };
 }
 
 export interface AdamWArgs {
-  /** Flat f32 chunks of n elements (offset 0): parameters and moments updated in place, grads read. */
+  /** Flat f32 ranges of n elements: parameters and moments updated in place, grads read. */
   param: GPUBuffer;
   grad: GPUBuffer;
   m: GPUBuffer;
@@ -60,9 +60,11 @@ export interface AdamWArgs {
   /** A buffer whose first f32 is the global L2 norm of the raw grads; with maxNorm, clips in-kernel. */
   normBuf?: GPUBuffer;
   maxNorm?: number;
+  /** Element offsets of the ranges in param, grad, m, v (default 0). */
+  offsets?: readonly [number, number, number, number];
 }
 
-/** One AdamW step on one flat chunk, in one dispatch. */
+/** One AdamW step on one flat range, in one dispatch. */
 export function adamw(a: AdamWArgs): void {
   if (!(a.step >= 1)) throw new Error(`adamw: step must be >= 1 (1-based), got ${a.step}`);
   if (a.n === 0) return;
@@ -74,6 +76,7 @@ export function adamw(a: AdamWArgs): void {
   const params = new Params()
     .u32(a.n).f32(1 - a.lr * a.weightDecay).f32(a.lr / bc1).f32(a.beta1).f32(a.beta2)
     .f32(1 / Math.sqrt(bc2)).f32(a.eps).f32(a.gradScale ?? 1).f32(a.maxNorm ?? 0);
+  for (const o of a.offsets ?? [0, 0, 0, 0]) params.u32(o);
   runtime().dispatch({
     kernel: adamwKernel(clip),
     buffers: clip ? [a.param, a.grad, a.m, a.v, a.normBuf!] : [a.param, a.grad, a.m, a.v],

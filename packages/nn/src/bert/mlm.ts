@@ -2,7 +2,7 @@
 // then a decoder tied to the word embeddings plus its own bias. The [tokens x vocab] logits of a
 // whole batch would exceed the per-binding limit at BERT-base scale (4096 x 30522 x 4 B = 500 MB),
 // so loss() takes only the masked positions and runs them in row chunks that fit.
-import { add, contiguous, crossEntropy, gelu, indexSelect, linear, mul, reshape, runtime, slice, tensor, type Tensor } from '@jepa/tensor';
+import { add, contiguous, crossEntropy, gelu, indexSelect, linear, mul, reshape, rowsPerBinding, slice, tensor, type Tensor } from '@jepa/tensor';
 import { zerosInit } from '../init.ts';
 import { Embedding } from '../layers/embedding.ts';
 import { LayerNorm } from '../layers/layernorm.ts';
@@ -75,7 +75,7 @@ export class BertMLMHead extends Module {
 
   /** Most logit rows that fit one storage binding. */
   maxRows(): number {
-    return Math.max(1, Math.floor(runtime().limits.maxStorageBufferBindingSize / (4 * this.config.vocab_size)));
+    return rowsPerBinding(this.config.vocab_size, 'BertMLMHead: one row of logits');
   }
 
   /**

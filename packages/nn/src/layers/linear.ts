@@ -2,7 +2,7 @@
 // A weight larger than the device's per-binding limit (an 8192×8192 f32 weight is 256 MiB, llvmpipe
 // binds at most 128 MiB) is held as row blocks "weight_shard0", "weight_shard1", ...: each block
 // is its own parameter (and optimizer slot), and the output is the concatenation of the blocks'.
-import { add, concat, linear, runtime, type Tensor } from '@jepa/tensor';
+import { add, concat, linear, rowsPerBinding, type Tensor } from '@jepa/tensor';
 import { normalInit, zerosInit } from '../init.ts';
 import { Module } from '../module.ts';
 
@@ -29,12 +29,8 @@ export class Linear extends Module {
     super();
     checkDim('Linear', 'inFeatures', inFeatures);
     checkDim('Linear', 'outFeatures', outFeatures);
-    const limit = opts.maxShardBytes ?? runtime().limits.maxStorageBufferBindingSize;
-    const rowBytes = 4 * inFeatures;
-    if (rowBytes > limit) {
-      throw new Error(`Linear(${inFeatures}→${outFeatures}): one weight row (${rowBytes} bytes) exceeds the ${limit}-byte binding limit`);
-    }
-    const rowsPerShard = Math.min(outFeatures, Math.floor(limit / rowBytes));
+    const fit = rowsPerBinding(inFeatures, `Linear(${inFeatures}→${outFeatures}): one weight row`, opts.maxShardBytes);
+    const rowsPerShard = Math.min(outFeatures, fit);
     this.shards = Math.ceil(outFeatures / rowsPerShard);
     if (this.shards === 1) {
       this.registerParameter('weight', normalInit([outFeatures, inFeatures], opts.std));

@@ -1,12 +1,12 @@
 // Flat parameter chunks for fused optimizers: each group's parameters are packed, in order, into
-// f32 chunks of at most maxStorageBufferBindingSize bytes, so one dispatch updates a whole chunk.
+// f32 chunks of at most maxStorageBufferBindingSize bytes, so one dispatch updates a whole chunk
+// (or each run of it between parameters that got no gradient this step).
 //
 // Parameters keep their own storage (the model, tied heads and user code hold those tensors):
 // each step copies parameters and gradients into the chunks and the updated values back. With a
 // Tensor API to rebind a tensor onto chunk storage, the two parameter copies would disappear
 // (gradients would still be copied: autograd hands back fresh gradient tensors).
-import { keep, runtime, Tensor } from '@jepa/tensor';
-import { copyInto, isDense } from '../state.ts';
+import { keep, rowsPerBinding, Tensor } from '@jepa/tensor';
 import type { ResolvedGroup } from './params.ts';
 
 export interface Slot {
@@ -29,7 +29,7 @@ export interface Chunk {
 }
 
 export function packChunks(groups: readonly ResolvedGroup[], slotNames: readonly string[], maxBytes?: number): Chunk[] {
-  const limit = Math.floor((maxBytes ?? runtime().limits.maxStorageBufferBindingSize) / 4);
+  const limit = rowsPerBinding(1, 'optimizer: one value', maxBytes);
   const chunks: Chunk[] = [];
   let index = 0;
   for (const group of groups) {
@@ -54,44 +54,50 @@ export function packChunks(groups: readonly ResolvedGroup[], slotNames: readonly
 function makeChunk(group: ResolvedGroup, slots: Slot[], length: number, slotNames: readonly string[]): Chunk {
   // param and grad are overwritten by gather() before every use; only the moments need zeros.
   const e = (what: string) => keep(Tensor.empty([length], 'f32', `optimizer ${what} chunk`));
-  const z = (what: string) => {
-    const t = e(what);
-    runtime().clear(t.buffer, 0, length * 4);
-    return t;
-  };
+  const z = (what: string) => e(what).zeroInPlace();
   return { group, length, slots, param: e('param'), grad: e('grad'), state: new Map(slotNames.map((n) => [n, z(n)])) };
 }
 
-/** Copy `src` (the slot's shape) into the slot's region of a chunk tensor. */
-function toRegion(chunkT: Tensor, s: Slot, src: Tensor, what: string): void {
-  if (isDense(src)) runtime().copy(src.buffer, src.offset * 4, chunkT.buffer, s.offset * 4, src.size * 4);
-  else {
-    const v = regionView(chunkT, s);
-    copyInto(v, src, what);
-    v.dispose();
-  }
+/** Copy `src` (the slot's shape) into the slot's region of a chunk tensor, or zeros without one. */
+function toRegion(chunkT: Tensor, s: Slot, src: Tensor | null, what: string): void {
+  const v = regionView(chunkT, s);
+  if (src) v.assign(src, what);
+  else v.zeroInPlace(what);
+  v.dispose();
 }
 
 /** Parameters and gradients into the chunk (a missing gradient counts as zero). */
 export function gather(c: Chunk): void {
   for (const s of c.slots) {
     toRegion(c.param, s, s.param, `param ${s.index}`);
-    if (s.param.grad) toRegion(c.grad, s, s.param.grad, `grad ${s.index}`);
-    else runtime().clear(c.grad.buffer, s.offset * 4, s.param.size * 4);
+    toRegion(c.grad, s, s.param.grad, `grad ${s.index}`);
   }
 }
 
-/** Updated values back into the parameters. */
+/** Updated values back into the parameters (only those that had a gradient: the others did not change). */
 export function scatter(c: Chunk): void {
   for (const s of c.slots) {
-    const p = s.param;
-    if (isDense(p)) runtime().copy(c.param.buffer, s.offset * 4, p.buffer, p.offset * 4, p.size * 4);
-    else {
-      const v = regionView(c.param, s);
-      copyInto(p, v, `param ${s.index}`);
-      v.dispose();
-    }
+    if (!s.param.grad) continue;
+    const v = regionView(c.param, s);
+    s.param.assign(v, `param ${s.index}`);
+    v.dispose();
   }
+}
+
+/**
+ * The element ranges of a chunk to update this step: runs of adjacent slots whose parameter has a
+ * gradient and the same update count. Counts the update into `paramSteps` (indexed by slot.index).
+ */
+export function updateRuns(c: Chunk, paramSteps: number[]): { offset: number; length: number; step: number }[] {
+  const runs: { offset: number; length: number; step: number }[] = [];
+  for (const s of c.slots) {
+    if (!s.param.grad) continue;
+    const step = ++paramSteps[s.index];
+    const last = runs.at(-1);
+    if (last && last.step === step && last.offset + last.length === s.offset) last.length += s.param.size;
+    else runs.push({ offset: s.offset, length: s.param.size, step });
+  }
+  return runs;
 }
 
 /** A view of a slot's region of a chunk tensor, in the parameter's shape (caller disposes). */

@@ -1,18 +1,10 @@
 // Global gradient norm and clipping on the GPU: nothing here reads back, so a training step never
 // waits on the device for it. (AdamW's `maxGradNorm` fuses the clip into its update instead.)
-import { gradNormInto } from '@jepa/kernels';
-import { add, contiguous, keep, minimum, mul, noGrad, reciprocal, Tensor, tidy } from '@jepa/tensor';
+import { add, globalNorm, keep, minimum, mul, noGrad, reciprocal, type Tensor, tidy } from '@jepa/tensor';
 
 /** The global L2 norm of the parameters' gradients (missing gradients count 0), as a [1] tensor. */
 export function gradNorm(params: readonly Tensor[]): Tensor {
-  return tidy(() => {
-    const grads = params.flatMap((p) => (p.grad ? [p.grad] : []));
-    // The norm kernel reads flat buffers from offset 0.
-    const flat = grads.map((g) => (g.isContiguous() ? g : contiguous(g)));
-    const out = Tensor.empty([1], 'f32', 'grad norm');
-    gradNormInto(flat.map((g) => ({ buffer: g.buffer, n: g.size })), out.buffer);
-    return out;
-  });
+  return globalNorm(params.flatMap((p) => (p.grad ? [p.grad] : [])));
 }
 
 /**

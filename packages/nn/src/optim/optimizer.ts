@@ -19,12 +19,15 @@ export interface OptimizerOptions {
 export interface OptimizerState {
   kind: string;
   step: number;
+  /** Per-parameter update counts (params order), where they can differ from `step` (AdamW). */
+  paramSteps?: number[];
   tensors: Map<string, Tensor>;
 }
 
 export interface OptimizerStateInput {
   kind?: string;
   step: number;
+  paramSteps?: readonly number[];
   tensors: ReadonlyMap<string, TensorLike>;
 }
 

@@ -13,3 +13,5 @@ export * from './indexing.ts';
 export * from './concat.ts';
 export * from './dropout.ts';
 export * from './cross_entropy.ts';
+export * from './assign.ts';
+export * from './optim.ts';
