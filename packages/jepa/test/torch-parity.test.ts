@@ -213,15 +213,16 @@ describe.skipIf(!version)(`one training step against PyTorch ${version ?? '(not 
       report.push(`gradients: ${refGrads.size} tensors (${zero.size} exactly 0), worst ${g.worst.toExponential(2)} (torch f32 vs f64: ${g64.worst.toExponential(2)})`);
       bad.push(...g.bad);
       // AdamW: the moments (clipped gradients) and the update of each parameter.
-      // TODO(archn AdamW no-grad fix): PyTorch skips a parameter without a gradient (the unused
-      // pooler); ours still decays it, so those stay out until nn/src/optim skips them too.
+      // PyTorch skips a parameter without a gradient (the unused pooler): it keeps its value exactly.
       const withGrad = (n: string) => refGrads.has(n);
+      const unused = [...s.after].filter(([n]) => !withGrad(n));
+      for (const [n, a] of unused) if (a.some((x, i) => x !== s.before.get(n)![i])) bad.push(`update ${n}: changed without a gradient`);
       const m = check('m', s.m, family(ref, 'm.', withGrad), zero);
       const v = check('v', s.v, family(ref, 'v.', withGrad), zero);
       const delta = (after: Map<string, Float32Array>) => new Map([...after].filter(([n]) => withGrad(n)).map(([n, a]) => [n, a.map((x, i) => x - s.before.get(n)![i])]));
       const u = check('update', delta(s.after), delta(family(ref, 'after.')), zero);
       bad.push(...m.bad, ...v.bad, ...u.bad);
-      report.push(`AdamW: m ${m.worst.toExponential(2)}, v ${v.worst.toExponential(2)}, update ${u.worst.toExponential(2)}; grad norm rel ${gn.toExponential(2)}`);
+      report.push(`AdamW: m ${m.worst.toExponential(2)}, v ${v.worst.toExponential(2)}, update ${u.worst.toExponential(2)}; grad norm rel ${gn.toExponential(2)}; ${unused.length} without a gradient kept`);
       const running = family(ref, 'running.');
       if (running.size) {
         const r = check('running', s.running, running, new Set());
