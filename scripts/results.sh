@@ -14,7 +14,7 @@ OUT="runs/results-$POOLING"
 mkdir -p "$OUT"
 LOG="$OUT/results.jsonl"
 : > "$LOG"
-common=(--steps "$STEPS" --batch-size 32 --max-tokens 32 --preset tiny --seed 1 --eval-every 0 --baselines false --pooling "$POOLING" "$@")
+common=(--steps "$STEPS" --batch-size 32 --max-tokens 32 --preset tiny --seed 1 --eval-every 0 --baselines false --pooling "$POOLING" --overwrite "$@")
 run() { # name, flags...
   local name=$1; shift
   local t0=$SECONDS

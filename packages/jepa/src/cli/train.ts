@@ -1,6 +1,7 @@
 // pnpm train [--recipe seed] [--config run.json] [--<option> value ...]
 // Trains an encoder, evaluates it on the AskUbuntu dev set, and prints it beside the baselines.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadRerankJsonl } from '../data/rerank.ts';
 import { ASKUBUNTU_DEV_PATH } from '../data/paths.ts';
 import { loadTrainPool } from '../data/train.ts';
@@ -8,16 +9,20 @@ import { randomScorer } from '../eval/baselines.ts';
 import { evaluateRerank } from '../eval/rerank.ts';
 import { TfIdf } from '../eval/tfidf.ts';
 import { randomEncoder } from '../model/load.ts';
-import { DEFAULTS, RECIPES, parseArgs, resolveConfig } from '../train/config.ts';
+import { checkpointDir, readTrainerState } from '../train/checkpoint.ts';
+import { DEFAULTS, RECIPES, parseArgs, resolveConfig, resumeConfig, type TrainConfig } from '../train/config.ts';
 import { evaluateEncoder } from '../train/evaluate.ts';
 import { train } from '../train/trainer.ts';
 import { fmtMetric, runCli } from './common.ts';
+import { installInterrupt, leaveTsxRelay, stopExitCode } from './interrupt.ts';
 
 const HELP = `usage: pnpm train [--recipe default|seed] [--config FILE.json] [--baselines true|false] [--<option> VALUE]...
 options (defaults):
 ${Object.entries(DEFAULTS).map(([k, v]) => `  --${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} ${JSON.stringify(v)}`).join('\n')}`;
 
-await runCli(async () => {
+if (!(await leaveTsxRelay())) await runCli(main);
+
+async function main(): Promise<number> {
   const { flags } = parseArgs(process.argv.slice(2));
   if (flags.help) {
     console.log(HELP);
@@ -26,17 +31,22 @@ await runCli(async () => {
   const { recipe = 'default', config, baselines = 'true', ...rest } = flags;
   if (!(recipe in RECIPES)) throw new Error(`--recipe: unknown "${recipe}" (${Object.keys(RECIPES).join(', ')})`);
   const fileCfg = config ? (JSON.parse(readFileSync(config, 'utf8')) as Record<string, unknown>) : {};
-  const cfg = resolveConfig(RECIPES[recipe], fileCfg, rest);
+  const cfg = await runConfig(flags.recipe ? RECIPES[recipe] : {}, fileCfg, rest);
   if (recipe === 'seed' && !cfg.init) {
     throw new Error('--recipe seed needs a bert-base-uncased checkpoint: --init DIR (config.json, model.safetensors, vocab.txt)');
   }
-  process.stderr.write(`training ${cfg.objective} (${cfg.preset}${cfg.init ? ` from ${cfg.init}` : ''}) for ${cfg.steps} steps, batch ${cfg.batchSize}, out ${cfg.resume ?? cfg.out}\n`);
-  const summary = await train(cfg, { handleSignals: true });
+  const out = cfg.resume ?? cfg.out;
+  process.stderr.write(`${cfg.resume ? 'resuming' : 'training'} ${cfg.objective} (${cfg.preset}${cfg.init ? ` from ${cfg.init}` : ''}) for ${cfg.steps} steps, batch ${cfg.batchSize}, out ${out}\n`);
+  const interrupt = installInterrupt({ log: say, kept: () => keptCheckpoint(out) });
+  const summary = await train(cfg, { signal: interrupt.signal });
   if (summary.stopped === 'nan') return 2;
   if (summary.stopped !== 'done') {
-    process.stderr.write(`stopped at step ${summary.steps}; resume with: pnpm train --resume ${summary.out}\n`);
-    return 130;
+    process.stderr.write(`stopped at step ${summary.steps}; checkpoint saved in ${join(out, 'checkpoint')}; resume with: pnpm train --resume ${out}\n`);
+    return stopExitCode(interrupt.signal.reason);
   }
+  // A stop request from here on: the run is complete and saved, only the baselines are left.
+  if (interrupt.signal.aborted) return stopExitCode(interrupt.signal.reason);
+  interrupt.signal.addEventListener('abort', () => process.exit(stopExitCode(interrupt.signal.reason)));
   const result: Record<string, unknown> = {
     task: 'askubuntu', objective: cfg.objective, loss: cfg.objective === 'jepa' ? cfg.loss : undefined, preset: cfg.preset,
     steps: summary.steps, map: summary.lastEval?.map, mrr10: summary.lastEval?.mrr10, bestMap: summary.bestMap, seconds: Math.round(summary.seconds),
@@ -61,4 +71,30 @@ await runCli(async () => {
   }
   console.log(JSON.stringify(result));
   return 0;
-});
+}
+
+/** The run's config: from flags, --config and a recipe; when resuming, from the run itself. */
+async function runConfig(recipe: Record<string, unknown>, fileCfg: Record<string, unknown>, flags: Record<string, unknown>): Promise<TrainConfig> {
+  const dir = flags.resume as string | undefined;
+  if (!dir) return resolveConfig(recipe, fileCfg, flags);
+  const state = await readTrainerState(dir);
+  if (!state) throw new Error(`--resume ${dir}: no checkpoint (expected ${join(dir, 'checkpoint', 'state.json')})`);
+  return resumeConfig(dir, state.config, { ...recipe, ...fileCfg, ...flags }, state.step);
+}
+
+/** A message that does not garble the progress bar. */
+function say(msg: string): void {
+  process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${msg}\n`);
+}
+
+/** What an abort without saving leaves (read synchronously: it runs inside a signal handler). */
+function keptCheckpoint(out: string): string {
+  const dir = checkpointDir(out);
+  if (!dir) return 'no checkpoint was saved';
+  try {
+    const step = (JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { extra?: { step?: number } }).extra?.step;
+    return `the checkpoint in ${dir} (step ${step}) is intact`;
+  } catch {
+    return `${dir} is left as it was`;
+  }
+}

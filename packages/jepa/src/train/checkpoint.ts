@@ -3,10 +3,10 @@
 // (model, heads, optimizer, step) goes to `checkpoint/`, written whole into a temporary dir and
 // swapped in by rename, so a crash never loses the last good checkpoint.
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  loadCheckpoint, saveCheckpoint, saveSafetensorsFile, toHost, writeFileAtomic,
+  loadCheckpoint, readCheckpointState, saveCheckpoint, saveSafetensorsFile, toHost, writeFileAtomic,
   type BertModel, type BertTokenizer, type Module, type Optimizer,
 } from '@jepa/nn';
 import { saveTokenWeights } from '../model/sif-save.ts';
@@ -53,6 +53,7 @@ export async function saveTrainerCheckpoint(outDir: string, parts: TrainerParts,
   const final = join(outDir, 'checkpoint');
   const tmp = join(outDir, `checkpoint.tmp-${process.pid}`);
   const old = join(outDir, 'checkpoint.old');
+  await removeStaleTemps(outDir);
   await rm(tmp, { recursive: true, force: true });
   await saveCheckpoint(tmp, { ...parts, extra: state });
   // The previous checkpoint stays (as .old) until the new one is in place.
@@ -62,12 +63,49 @@ export async function saveTrainerCheckpoint(outDir: string, parts: TrainerParts,
   await rm(old, { recursive: true, force: true });
 }
 
-export async function loadTrainerCheckpoint(outDir: string, parts: TrainerParts): Promise<TrainerState> {
-  let dir = join(outDir, 'checkpoint');
-  if (!existsSync(join(dir, 'state.json')) && existsSync(join(outDir, 'checkpoint.old', 'state.json'))) {
-    dir = join(outDir, 'checkpoint.old'); // a crash between the two renames
+/** Half-written `checkpoint.tmp-<pid>` dirs of runs that were killed (their process is gone). */
+async function removeStaleTemps(outDir: string): Promise<void> {
+  for (const name of await readdir(outDir).catch(() => [] as string[])) {
+    const pid = /^checkpoint\.tmp-(\d+)$/.exec(name)?.[1];
+    if (pid && Number(pid) !== process.pid && !alive(Number(pid))) await rm(join(outDir, name), { recursive: true, force: true });
   }
-  if (!existsSync(join(dir, 'state.json'))) throw new Error(`--resume ${outDir}: no checkpoint (expected ${dir}/state.json)`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The dir holding the run's latest complete checkpoint, or null. */
+export function checkpointDir(outDir: string): string | null {
+  for (const d of ['checkpoint', 'checkpoint.old']) { // .old: a crash between the two renames
+    if (existsSync(join(outDir, d, 'state.json'))) return join(outDir, d);
+  }
+  return null;
+}
+
+/** The trainer state saved with the run's checkpoint (step, config, best score), or null. */
+export async function readTrainerState(outDir: string): Promise<TrainerState | null> {
+  const dir = checkpointDir(outDir);
+  return dir ? ((await readCheckpointState(dir)).extra as TrainerState) : null;
+}
+
+/** Update the trainer state in place (state.json only; the tensors are unchanged). */
+export async function updateTrainerState(outDir: string, patch: Partial<TrainerState>): Promise<void> {
+  const dir = checkpointDir(outDir);
+  if (!dir) return;
+  const state = await readCheckpointState(dir);
+  state.extra = { ...(state.extra as TrainerState), ...patch };
+  await writeFileAtomic(join(dir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
+}
+
+export async function loadTrainerCheckpoint(outDir: string, parts: TrainerParts): Promise<TrainerState> {
+  const dir = checkpointDir(outDir);
+  if (!dir) throw new Error(`--resume ${outDir}: no checkpoint (expected ${join(outDir, 'checkpoint', 'state.json')})`);
   const st = await loadCheckpoint(dir, { ...parts, restoreRng: false });
   return st.extra as TrainerState;
 }

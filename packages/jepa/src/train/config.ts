@@ -39,6 +39,8 @@ export interface TrainConfig {
   trainFile: string | null;
   out: string;
   resume: string | null;
+  /** Train into an `out` dir that already holds a run, replacing it. */
+  overwrite: boolean;
   logEvery: number;
   collapseStd: number;
 }
@@ -73,6 +75,7 @@ export const DEFAULTS: TrainConfig = {
   trainFile: null,
   out: 'runs/default',
   resume: null,
+  overwrite: false,
   logEvery: 10,
   collapseStd: 0.01,
 };
@@ -130,6 +133,7 @@ const FIELDS: Record<keyof TrainConfig, Kind | readonly string[]> = {
   trainFile: 'str?',
   out: 'str',
   resume: 'str?',
+  overwrite: 'bool',
   logEvery: 'pos',
   collapseStd: 'num',
 };
@@ -203,6 +207,66 @@ export function resolveConfig(...layers: Record<string, unknown>[]): TrainConfig
   if (c.maskRate <= 0 || c.maskRate >= 1) throw new ConfigError(`config "maskRate": must be in (0, 1), got ${c.maskRate}`);
   if (c.maxTokens < 3) throw new ConfigError(`config "maxTokens": must be at least 3 ([CLS] x [SEP]), got ${c.maxTokens}`);
   return c;
+}
+
+/** A config field as a command-line flag: batchSize -> --batch-size. */
+export function flagName(field: string): string {
+  return '--' + field.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
+/** Fields that belong to one invocation rather than to the run: free to differ when resuming. */
+const INVOCATION_FIELDS: ReadonlySet<string> = new Set(['resume', 'out', 'overwrite', 'logEvery']);
+
+/** A saved run config (train-config.json / checkpoint state) as a TrainConfig; unknown fields dropped. */
+function savedRun(saved: Record<string, unknown>, dir: string): TrainConfig {
+  const known = Object.fromEntries(Object.entries(saved).filter(([k]) => k in FIELDS && !INVOCATION_FIELDS.has(k)));
+  // warmup is stored, so it is not re-derived from steps.
+  return resolveConfig(known, { warmup: saved.warmup ?? DEFAULTS.warmup, resume: dir, out: dir });
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+// No node:path here (this module runs in a browser too).
+const samePath = (a: string, b: string) => a.replace(/^\.\//, '').replace(/\/+$/, '') === b.replace(/^\.\//, '').replace(/\/+$/, '');
+
+/**
+ * How `cfg` departs from the run saved in a checkpoint, one "field: run X, given Y" per field.
+ * `steps` may grow (an explicit extension) but not fall below the steps already done.
+ */
+export function runConflicts(saved: Record<string, unknown>, cfg: TrainConfig, done: number): string[] {
+  const run = savedRun(saved, cfg.resume ?? cfg.out);
+  const out: string[] = [];
+  for (const k of Object.keys(FIELDS) as (keyof TrainConfig)[]) {
+    if (INVOCATION_FIELDS.has(k)) continue;
+    if (k === 'steps') {
+      if (cfg.steps < done) out.push(`steps: ${cfg.steps} is fewer than the ${done} already done`);
+    } else if (!same(run[k], cfg[k])) out.push(`${k}: run ${JSON.stringify(run[k])}, given ${JSON.stringify(cfg[k])}`);
+  }
+  return out;
+}
+
+/**
+ * The config to resume the run in `dir`: every setting from the run itself. `given` (flags, a
+ * --config file) may only extend it (`steps`) or repeat its values; anything else is an error
+ * naming each conflict.
+ */
+export function resumeConfig(dir: string, saved: Record<string, unknown>, given: Record<string, unknown>, done: number): TrainConfig {
+  const run = savedRun(saved, dir);
+  const asked = Object.fromEntries(Object.entries(given).filter(([k, v]) => v !== undefined && k !== 'resume'));
+  const merged = resolveConfig(run as unknown as Record<string, unknown>, asked);
+  const conflicts: string[] = [];
+  for (const k of Object.keys(asked) as (keyof TrainConfig)[]) {
+    if (k === 'steps') {
+      if (merged.steps < done) conflicts.push(`--steps ${merged.steps} is fewer than the ${done} steps already done`);
+    } else if (k === 'out') {
+      if (!samePath(merged.out, dir)) conflicts.push(`--out ${merged.out}: a resumed run writes to its own dir`);
+    } else if (!INVOCATION_FIELDS.has(k) && !same(merged[k], run[k])) {
+      conflicts.push(`${flagName(k)} ${JSON.stringify(merged[k])} conflicts with the run's ${JSON.stringify(run[k])}`);
+    }
+  }
+  if (conflicts.length) {
+    throw new ConfigError(`--resume ${dir}: ${conflicts.join('; ')} (a resumed run keeps every setting of the run; only --steps may extend it)`);
+  }
+  return { ...run, steps: merged.steps, logEvery: merged.logEvery };
 }
 
 /** Parse `--key value`, `--key=value`, `--flag`, kebab-case or camelCase. */

@@ -2,7 +2,7 @@
 // readback (the GPU never waits for the host to look at a number), periodic evaluation with the best
 // dev MAP kept, checkpoints that resume exactly, and a clean stop on Ctrl-C / SIGTERM / NaN.
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdamW, BertModel, BertTokenizer, bertConfig, makeSchedule, type Module } from '@jepa/nn';
 import { init, manualSeed, setGeneratorState, tidy, type Tensor } from '@jepa/tensor';
@@ -16,11 +16,14 @@ import { mlmObjective } from '../objectives/mlm.ts';
 import type { ObjectiveImpl } from '../objectives/objective.ts';
 import { simcseObjective } from '../objectives/simcse.ts';
 import { renderReport, type MetricRecord } from '../report/html.ts';
-import { exportModel, loadTrainerCheckpoint, saveTrainerCheckpoint, type TrainerState } from './checkpoint.ts';
-import type { TrainConfig } from './config.ts';
+import {
+  exportModel, loadTrainerCheckpoint, readTrainerState, saveTrainerCheckpoint, updateTrainerState, type TrainerState,
+} from './checkpoint.ts';
+import { runConflicts, type TrainConfig } from './config.ts';
 import { BatchStream } from './data.ts';
 import { evaluateEncoder, type EncoderEval } from './evaluate.ts';
 import { Progress } from './progress.ts';
+import { prepareRunDir } from './rundir.ts';
 
 export type StopReason = 'done' | 'signal' | 'nan' | 'requested';
 
@@ -40,8 +43,8 @@ export interface TrainHooks {
   stopAfter?: number;
   /** No progress output. */
   quiet?: boolean;
-  /** Install SIGINT/SIGTERM handlers (CLI only). */
-  handleSignals?: boolean;
+  /** Aborting it stops the run after the current step, with a checkpoint (the CLI wires signals to it). */
+  signal?: AbortSignal;
 }
 
 export interface TrainContext {
@@ -79,7 +82,14 @@ export async function train(cfg: TrainConfig, hooks: TrainHooks = {}): Promise<T
   const t0 = Date.now();
   await init();
   const out = cfg.resume ?? cfg.out;
-  await mkdir(out, { recursive: true });
+  // A resumed run must be the run in its checkpoint: same settings, no fewer steps than done.
+  const saved = cfg.resume ? await readTrainerState(cfg.resume) : null;
+  if (cfg.resume && !saved) throw new Error(`--resume ${cfg.resume}: no checkpoint (expected ${join(cfg.resume, 'checkpoint', 'state.json')})`);
+  if (saved) {
+    const conflicts = runConflicts(saved.config, cfg, saved.step);
+    if (conflicts.length) throw new Error(`resume ${cfg.resume}: the config differs from the run's: ${conflicts.join('; ')}`);
+  }
+  await prepareRunDir(out, { resume: !!cfg.resume, overwrite: cfg.overwrite });
   const { encoder, objective, modules } = await buildModel(cfg);
   const schedule = makeSchedule(cfg.schedule, { lr: cfg.lr, warmup: cfg.warmup, total: cfg.steps });
   const optimizer = new AdamW(modules, { lr: cfg.lr, schedule, weightDecay: cfg.weightDecay, maxGradNorm: cfg.clip > 0 ? cfg.clip : undefined });
@@ -108,15 +118,7 @@ export async function train(cfg: TrainConfig, hooks: TrainHooks = {}): Promise<T
 
   const progress = new Progress(start, cfg.logEvery);
   const log = (m: string) => (hooks.quiet ? undefined : progress.log(m));
-  let stopRequested: StopReason | null = null;
-  const onSignal = (sig: string) => {
-    log(`\n${sig}: finishing the current step, then saving a checkpoint...`);
-    stopRequested = 'signal';
-  };
-  if (hooks.handleSignals) {
-    process.once('SIGINT', () => onSignal('SIGINT'));
-    process.once('SIGTERM', () => onSignal('SIGTERM'));
-  }
+  const signalled = () => (hooks.signal?.aborted ? 'signal' : null);
 
   let lastEval: EncoderEval | null = null;
   const writeRecord = async (r: MetricRecord) => {
@@ -207,6 +209,7 @@ export async function train(cfg: TrainConfig, hooks: TrainHooks = {}): Promise<T
     pending = cur;
     const done = step + 1;
     const atEval = cfg.evalEvery > 0 && done % cfg.evalEvery === 0 && done < cfg.steps;
+    const stopRequested = signalled();
     if (atEval || stopRequested || hooks.stopAfter === done) {
       if (!(await settle(pending))) {
         stopped = 'nan';
@@ -232,6 +235,7 @@ export async function train(cfg: TrainConfig, hooks: TrainHooks = {}): Promise<T
   if (stopped === 'done') {
     await checkpoint(stepsDone);
     await runEval(stepsDone, true);
+    await updateTrainerState(out, { bestMap, bestStep }); // the final evaluation may have set them
     await exportModel(out, encoder.bert, encoder.tokenizer, { pooling: cfg.pooling, maxTokens: cfg.maxTokens, objective: cfg.objective, step: stepsDone }, encoder.tokenWeights);
   }
   const seconds = (Date.now() - t0) / 1000;
