@@ -98,8 +98,6 @@ function disposeOurs(o: unknown): void {
 
 async function runRow(row: BenchRow, peer: Peer | null, adapter: string, date: string): Promise<BenchRecord> {
   const rec: BenchRecord = { op: row.op, shape: row.shape, ms: null, peer: peer ? PEER_NAME : null, peer_ms: null, ratio: null, adapter, date };
-  const skip = row.skip?.();
-  if (skip) return { ...rec, note: `skipped: ${skip}` };
   const rt = runtime();
   const ours = row.ours();
   try {

@@ -4,6 +4,7 @@
 import { init, runtime, shutdown } from '@jepa/kernels';
 import { MATMUL_VARIANTS, REG_CONFIG, SG_CONFIG, chooseMatmul, hasSubgroups8, matmul, type MatmulVariant, type RegConfig, type SgConfig } from './kernels-internal.ts';
 import { fmtNum, gflops, table, timeAsync } from './timing.ts';
+import { randData } from './data.ts';
 
 export interface MmCase {
   name: string;
@@ -26,16 +27,6 @@ export function caseStrides(c: MmCase): { a: [number, number, number]; b: [numbe
   };
 }
 
-function fill(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 4294967296) * 2 - 1;
-  }
-  return out;
-}
-
 export interface MmBuffers {
   a: GPUBuffer;
   b: GPUBuffer;
@@ -48,7 +39,7 @@ export function mmBuffers(c: MmCase): MmBuffers {
   const rt = runtime();
   const up = (n: number, seed: number) => {
     const buf = rt.alloc(Math.max(4, n * 4));
-    rt.write(buf, 0, fill(n, seed));
+    rt.write(buf, 0, randData(n, seed));
     return buf;
   };
   const a = up(c.batch * c.M * c.K, 1), b = up(c.batch * c.K * c.N, 2), bias = up(c.N, 3);

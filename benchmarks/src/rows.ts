@@ -1,11 +1,10 @@
 // The benchmark registry: one row per (op, shape). Each row sets up its inputs for us (@jepa/tensor
 // or @jepa/kernels) and for the peer (tfjs, computing the same math — for our fused ops, tfjs's
 // composition of it), and says how much work one run is (FLOPs or bytes moved).
-// Rows for ops that another package has not exported yet are skipped with a note and light up
-// once the function exists (checked at run time).
 import * as K from '@jepa/kernels';
 import { AdamW, BertModel, pool, type BertPreset } from '@jepa/nn';
 import * as T from '@jepa/tensor';
+import { randData } from './data.ts';
 import type { Tf, TfTensor } from './peer.ts';
 
 export interface RowContext {
@@ -33,8 +32,6 @@ export interface BenchRow {
   flops?: number;
   /** bytes read + written by one run (GB/s rows) */
   bytes?: number;
-  /** a reason to skip the row, or null */
-  skip?: () => string | null;
   ours: () => OursCase;
   peer?: (tf: Tf) => PeerCase;
   /** timed runs after the warm-up (default 5; fewer for rows that take a minute on a CPU) */
@@ -44,16 +41,6 @@ export interface BenchRow {
 }
 
 // ---- data ------------------------------------------------------------------------------------
-
-function randData(n: number, seed: number, scale = 1): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = ((s / 4294967296) * 2 - 1) * scale;
-  }
-  return out;
-}
 
 const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
@@ -84,9 +71,6 @@ function peerCase(inputs: Inputs, f: (tf: Tf, xs: TfTensor[]) => TfTensor | TfTe
     return { run: () => f(tf, xs), dispose: () => xs.forEach((x) => x.dispose()) };
   };
 }
-
-const missing = (name: string, where: object, pkg: string) => () =>
-  typeof (where as Record<string, unknown>)[name] === 'function' ? null : `${pkg} does not export ${name} yet`;
 
 // ---- peer compositions -------------------------------------------------------------------------
 
@@ -175,15 +159,11 @@ function sumAllRow(n: number): BenchRow {
   };
 }
 
-// Rows for ops written in other packages: looked up by name at run time.
-const ops = T as unknown as Record<string, (...a: unknown[]) => unknown>;
-
 function layerNormRow(tokens: number, hidden: number): BenchRow {
   const inp = new Inputs([[tokens, hidden], [hidden], [hidden]]);
   return {
     op: 'layerNorm', shape: `${tokens}×${hidden}`, bytes: 8 * tokens * hidden,
-    skip: missing('layerNorm', T, '@jepa/tensor'),
-    ours: oursCase(inp, ([x, w, b]) => ops.layerNorm(x, w, b, 1e-12) as T.Tensor),
+    ours: oursCase(inp, ([x, w, b]) => T.layerNorm(x, w, b, 1e-12)),
     peer: peerCase(inp, (tf, [x, w, b]) => {
       const { mean, variance } = tf.moments(x, -1, true);
       return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-12))), w), b);
@@ -195,8 +175,7 @@ function softmaxRow(rows: number, cols: number): BenchRow {
   const inp = new Inputs([[rows, cols]], 4);
   return {
     op: 'softmax', shape: `${rows}×${cols}`, bytes: 8 * rows * cols,
-    skip: missing('softmax', T, '@jepa/tensor'),
-    ours: oursCase(inp, ([x]) => ops.softmax(x, -1) as T.Tensor),
+    ours: oursCase(inp, ([x]) => T.softmax(x, -1)),
     peer: peerCase(inp, (tf, [x]) => tf.softmax(x, -1)),
   };
 }
@@ -207,8 +186,7 @@ function attentionRow(B: number, H: number, Tn: number, d: number): BenchRow {
   const scale = 1 / Math.sqrt(d);
   return {
     op: 'attention', shape: `${B}×${H}×${Tn}×${d}`, flops: 4 * B * H * Tn * Tn * d,
-    skip: missing('attention', T, '@jepa/tensor'),
-    ours: oursCase(inp, ([q, k, v]) => ops.attention(q, k, v, { scale }) as T.Tensor),
+    ours: oursCase(inp, ([q, k, v]) => T.attention(q, k, v, { scale })),
     peer: peerCase(inp, (tf, [q, k, v]) => tf.matMul(tf.softmax(tf.mul(tf.matMul(q, k, false, true), scale)), v)),
   };
 }
@@ -236,7 +214,7 @@ function attentionTrainRow(B: number, H: number, Tn: number, d: number): BenchRo
   const scale = 1 / Math.sqrt(d);
   return {
     op: 'attention fwd+bwd', shape: `${B}×${H}×${Tn}×${d}`, flops: 10 * B * H * Tn * Tn * d,
-    ours: attentionGradCase(inp, (q, k, v) => ops.attention(q, k, v, { scale }) as T.Tensor),
+    ours: attentionGradCase(inp, (q, k, v) => T.attention(q, k, v, { scale })),
     peer: (tf) => {
       // The composition's forward and its backward written out in tfjs ops (tfjs-core's Node build
       // registers no gradients): P = softmax(s·QKᵀ), dV = PᵀdO, dS = P∘(dP − rowsum(dP∘P)) with
@@ -313,11 +291,10 @@ function vicregRow(N: number, D: number): BenchRow {
   return {
     // FLOPs of the covariance it never forms: the N×N Gram when N ≤ D, else the D×D tiles.
     op: 'vicregStats', shape: `${N}×${D}`, flops: 2 * N * D * Math.min(N, D),
-    skip: missing('vicregStats', T, '@jepa/tensor'),
     // tfjs's composition materialises the D×D covariance.
     peerSkip: () => (4 * D * D > K.runtime().limits.maxStorageBufferBindingSize ? `the peer's ${D}×${D} covariance (${(4 * D * D / 2 ** 20).toFixed(0)} MiB) exceeds the binding limit` : null),
     ours: oursCase(inp, ([z]) => {
-      const r = ops.vicregStats(z, { gamma: 1, eps: 1e-4 }) as { std: T.Tensor; cov: T.Tensor };
+      const r = T.vicregStats(z, { gamma: 1, eps: 1e-4 });
       return [r.std, r.cov];
     }),
     peer: peerCase(inp, (tf, [z]) => {
@@ -336,7 +313,6 @@ function adamwRow(n: number): BenchRow {
   const [lr, b1, b2, eps, wd, step] = [1e-3, 0.9, 0.999, 1e-8, 0.01, 10];
   return {
     op: 'adamw (kernel)', shape: `${n}`, bytes: 28 * n,
-    skip: missing('adamw', K, '@jepa/kernels'),
     ours: () => {
       const rt = K.runtime();
       const bufs = data.map((d) => {
@@ -344,9 +320,8 @@ function adamwRow(n: number): BenchRow {
         rt.write(b, 0, d);
         return b;
       });
-      const adamw = (K as unknown as Record<string, (a: Record<string, unknown>) => void>).adamw;
       return {
-        run: () => adamw({ param: bufs[0], grad: bufs[1], m: bufs[2], v: bufs[3], n, lr, beta1: b1, beta2: b2, eps, weightDecay: wd, step }),
+        run: () => K.adamw({ param: bufs[0], grad: bufs[1], m: bufs[2], v: bufs[3], n, lr, beta1: b1, beta2: b2, eps, weightDecay: wd, step }),
         dispose: () => bufs.forEach((b) => rt.free(b)),
       };
     },

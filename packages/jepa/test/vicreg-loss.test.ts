@@ -1,11 +1,11 @@
 import '../../../test/gpu.ts';
 import { describe, expect, it } from 'vitest';
 import * as T from '@jepa/tensor';
-import { vicregLoss, type VicregVariant } from '../src/loss/vicreg.ts';
+import { vicregLoss, type VicregFormula } from '../src/loss/vicreg.ts';
 import { checkOp, randArray, vjpCheck } from '../../tensor/test/helpers.ts';
 
 /** float64 CPU reference of the whole loss, for both variants. */
-function vicregCpu(za: Float64Array, zb: Float64Array, N: number, D: number, variant: VicregVariant, l = 25, m = 25, n = 1): number {
+function vicregCpu(za: Float64Array, zb: Float64Array, N: number, D: number, variant: VicregFormula, l = 25, m = 25, n = 1): number {
   let mse = 0;
   for (let i = 0; i < N * D; i++) mse += (za[i] - zb[i]) ** 2;
   mse /= N * D;
@@ -30,7 +30,7 @@ function vicregCpu(za: Float64Array, zb: Float64Array, N: number, D: number, var
 }
 
 /** The same loss composed from basic tensor ops (no fused kernel). */
-function vicregComposed(za: T.Tensor, zb: T.Tensor, variant: VicregVariant): T.Tensor {
+function vicregComposed(za: T.Tensor, zb: T.Tensor, variant: VicregFormula): T.Tensor {
   const [N, D] = za.shape;
   const mse = za.sub(zb).square().mean();
   const part = (z: T.Tensor) => {
@@ -56,18 +56,18 @@ describe('VICReg loss', () => {
         await checkOp({
           shapes: [[N, D], [N, D]],
           data,
-          gpu: (a, b) => vicregLoss(a, b, { variant }).loss,
+          gpu: (a, b) => vicregLoss(a, b, { formula: variant }).loss,
           cpu: ([a, b]) => Float64Array.of(vicregCpu(a, b, N, D, variant)),
           rtol: 1e-4,
           atol: 1e-4,
         });
-        const fused = await T.tidy(() => vicregLoss(T.tensor(data[0], [N, D]), T.tensor(data[1], [N, D]), { variant }).loss).item();
+        const fused = await T.tidy(() => vicregLoss(T.tensor(data[0], [N, D]), T.tensor(data[1], [N, D]), { formula: variant }).loss).item();
         const comp = await T.tidy(() => vicregComposed(T.tensor(data[0], [N, D]), T.tensor(data[1], [N, D]), variant)).item();
         expect(fused).toBeCloseTo(comp, 3);
       });
     }
     it(`${variant}: random-direction VJP on the GPU`, async () => {
-      await vjpCheck((a, b) => vicregLoss(a, b, { variant }).loss, [[12, 24], [12, 24]], { eps: 1e-3 });
+      await vjpCheck((a, b) => vicregLoss(a, b, { formula: variant }).loss, [[12, 24], [12, 24]], { eps: 1e-3 });
     });
   }
   it('logs each term, and rejects bad shapes by name', async () => {

@@ -38,14 +38,14 @@ await runCli(async () => {
   let result: Record<string, unknown>;
   if (task === 'askubuntu' || task === 'askubuntu-lei') {
     const file = flags.file ?? ASKUBUNTU_DEV_PATH;
-    const queries = task === 'askubuntu' ? await loadRerankJsonl(file) : await loadLeiRerank(file, (flags.split ?? 'dev') as 'dev');
-    const scorer = model === 'tfidf' ? new TfIdf(await loadTrainPool(flags.pool)).scorer() : model === 'random' ? randomScorer(Number(flags.seed ?? 1)) : embed;
+    const queries = task === 'askubuntu' ? loadRerankJsonl(file) : loadLeiRerank(file, (flags.split ?? 'dev') as 'dev');
+    const scorer = model === 'tfidf' ? new TfIdf(loadTrainPool(flags.pool)).scorer() : model === 'random' ? randomScorer(Number(flags.seed ?? 1)) : embed;
     const m = await evaluateRerank(queries, scorer);
     result = { task, file, model, queries: m.queries, map: round(m.map), mrr10: round(m.mrr10) };
   } else if (task === 'stsb') {
     if (lexical) throw new Error('--task stsb needs an encoder (--model DIR or random-init)');
     const file = flags.file ?? STSB_DEV_PATH;
-    const m = await evaluateStsb(await loadStsb(file), embed);
+    const m = await evaluateStsb(loadStsb(file), embed);
     result = { task, file, model, pairs: m.pairs, spearman: round(m.spearman) };
   } else {
     throw new Error(`--task: unknown "${task}" (askubuntu, askubuntu-lei, stsb)`);

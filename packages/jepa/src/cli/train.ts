@@ -52,8 +52,8 @@ async function main(): Promise<number> {
     steps: summary.steps, map: summary.lastEval?.map, mrr10: summary.lastEval?.mrr10, bestMap: summary.bestMap, seconds: Math.round(summary.seconds),
   };
   if (baselines !== 'false') {
-    const dev = await loadRerankJsonl(cfg.evalFile ?? ASKUBUNTU_DEV_PATH);
-    const tfidf = await evaluateRerank(dev, new TfIdf(await loadTrainPool(cfg.trainFile ?? undefined)).scorer());
+    const dev = loadRerankJsonl(cfg.evalFile ?? ASKUBUNTU_DEV_PATH);
+    const tfidf = await evaluateRerank(dev, new TfIdf(loadTrainPool(cfg.trainFile ?? undefined)).scorer());
     const rand = await evaluateRerank(dev, randomScorer(cfg.seed));
     const enc = await randomEncoder(cfg.preset, { pooling: cfg.pooling, maxTokens: cfg.maxTokens, seed: cfg.seed, trainFile: cfg.trainFile ?? undefined });
     const ri = await evaluateEncoder(enc, dev);

@@ -22,7 +22,7 @@ export function jepaObjective(enc: SentenceEncoder, cfg: TrainConfig): Objective
       const b = enc.tokenize(views.b);
       const za = expander.forward(enc.encode(a));
       const zb = expander.forward(enc.encode(b));
-      const t = vicregLoss(za, zb, { variant: cfg.loss, lambda: cfg.lambda, mu: cfg.mu, nu: cfg.nu });
+      const t = vicregLoss(za, zb, { formula: cfg.loss, lambda: cfg.lambda, mu: cfg.mu, nu: cfg.nu });
       return {
         loss: t.loss,
         terms: { inv: t.invariance, var: t.variance, cov: t.covariance },

@@ -53,8 +53,9 @@ export interface TrainContext {
   modules: Module[];
 }
 
-/** Build the encoder and objective for a config (weights from the seed, or from `cfg.init`). */
-export async function buildModel(cfg: TrainConfig): Promise<TrainContext> {
+/** Build the encoder and objective for a config (weights from the seed, or from `cfg.init`); `pool`
+ *  (default: read from cfg.trainFile) gives SIF pooling its token frequencies. */
+export async function buildModel(cfg: TrainConfig, pool?: readonly string[]): Promise<TrainContext> {
   manualSeed(cfg.seed);
   let bert: BertModel;
   let tokenizer: BertTokenizer;
@@ -67,7 +68,7 @@ export async function buildModel(cfg: TrainConfig): Promise<TrainContext> {
     bert = new BertModel(bertConfig(cfg.preset, { attention_probs_dropout_prob: 0, ...over }));
     tokenizer = BertTokenizer.default();
   }
-  const weights = cfg.pooling === 'sif' ? sifWeights(tokenizer, loadTrainPool(cfg.trainFile ?? undefined), cfg.maxTokens) : null;
+  const weights = cfg.pooling === 'sif' ? sifWeights(tokenizer, pool ?? loadTrainPool(cfg.trainFile ?? undefined), cfg.maxTokens) : null;
   const encoder = new SentenceEncoder(bert, tokenizer, cfg.pooling, cfg.maxTokens, weights);
   const objective =
     cfg.objective === 'jepa' ? jepaObjective(encoder, cfg) : cfg.objective === 'mlm' ? mlmObjective(encoder, cfg) : simcseObjective(encoder, cfg);
@@ -90,12 +91,12 @@ export async function train(cfg: TrainConfig, hooks: TrainHooks = {}): Promise<T
     if (conflicts.length) throw new Error(`resume ${cfg.resume}: the config differs from the run's: ${conflicts.join('; ')}`);
   }
   await prepareRunDir(out, { resume: !!cfg.resume, overwrite: cfg.overwrite });
-  const { encoder, objective, modules } = await buildModel(cfg);
+  const pool = loadTrainPool(cfg.trainFile ?? undefined);
+  const { encoder, objective, modules } = await buildModel(cfg, pool);
   const schedule = makeSchedule(cfg.schedule, { lr: cfg.lr, warmup: cfg.warmup, total: cfg.steps });
   const optimizer = new AdamW(modules, { lr: cfg.lr, schedule, weightDecay: cfg.weightDecay, maxGradNorm: cfg.clip > 0 ? cfg.clip : undefined });
 
-  const pool = await loadTrainPool(cfg.trainFile ?? undefined);
-  const dev = await loadRerankJsonl(cfg.evalFile ?? ASKUBUNTU_DEV_PATH);
+  const dev = loadRerankJsonl(cfg.evalFile ?? ASKUBUNTU_DEV_PATH);
   const devPeriodic = cfg.evalQueries > 0 ? dev.slice(0, cfg.evalQueries) : dev;
   const stream = new BatchStream(pool, cfg.batchSize, cfg.seed);
   const metricsPath = join(out, 'metrics.jsonl');

@@ -1,29 +1,11 @@
 // The fused `linear` / `linearGelu` of @jepa/tensor (bias and GELU in the matmul's epilogue) against
 // the composition the benchmark uses as its peer row: same forward, same gradients.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as T from '@jepa/tensor';
+import '../../../test/gpu.ts';
+import { describe, it } from 'vitest';
+import * as T from '../src/index.ts';
+import { expectClose, randArray as rand } from './helpers.ts';
 
-beforeAll(async () => {
-  await T.init();
-});
-afterAll(T.shutdown);
-
-function rand(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 4294967296) * 2 - 1;
-  });
-}
-
-function close(got: Float32Array, want: Float32Array, what: string): void {
-  expect(got.length, what).toBe(want.length);
-  for (let i = 0; i < want.length; i++) {
-    if (!(Math.abs(got[i] - want[i]) <= 1e-4 + 1e-4 * Math.abs(want[i]))) {
-      expect.fail(`${what}: element ${i} is ${got[i]}, expected ${want[i]}`);
-    }
-  }
-}
+const close = (got: Float32Array, want: Float32Array, what: string) => expectClose(got, want, 1e-4, 1e-4, what);
 
 describe('fused linear', () => {
   // [2, 33, 20] @ [36, 20]ᵀ: leading dims fold into 66 rows, output columns not a multiple of 8.
