@@ -11,11 +11,14 @@ interface Dims {
   mask?: ArrayLike<number>;
   /** Dropout multiplier of probability (bh, i, j): 0 or 1/(1-p). */
   drop?: (bh: number, i: number, j: number) => number;
+  /** Query i sees keys j <= i + Tk - Tq. */
+  causal?: boolean;
 }
 
 /**
  * The unfused composition in float64: S = q kᵀ · scale, masked keys -> -inf, P = softmax(S),
- * O = dropout(P) v. A row with every key masked outputs 0 (the fused op's documented choice).
+ * O = dropout(P) v, causal: keys j > i + Tk - Tq masked too. A row with every key masked outputs 0
+ * (the fused op's documented choice).
  */
 function cpuProbs(q: ArrayLike<number>, k: ArrayLike<number>, d: Dims): Float64Array {
   const { B, H, Tq, Tk, D } = d;
@@ -28,6 +31,7 @@ function cpuProbs(q: ArrayLike<number>, k: ArrayLike<number>, d: Dims): Float64A
       let m = -Infinity;
       for (let j = 0; j < Tk; j++) {
         if (d.mask && d.mask[b * Tk + j] === 0) { s[j] = -Infinity; continue; }
+        if (d.causal && j > i + Tk - Tq) { s[j] = -Infinity; continue; }
         let acc = 0;
         for (let c = 0; c < D; c++) acc += q[(bh * Tq + i) * D + c] * k[(bh * Tk + j) * D + c];
         s[j] = acc * scale;
@@ -115,7 +119,7 @@ async function compare(d: Dims, opts: { strided?: boolean; tol?: number } = {}):
   await T.tidyAsync(async () => {
     const q = make(qa, Tq).requireGrad(), k = make(ka, Tk).requireGrad(), v = make(va, Tk).requireGrad();
     const keyMask = d.mask ? T.tensor(Float32Array.from(d.mask), [B, Tk]) : undefined;
-    const out = T.attention(q, k, v, { keyMask, scale: d.scale });
+    const out = T.attention(q, k, v, { keyMask, scale: d.scale, causal: d.causal });
     expectClose(await out.toArray(), cpuAttention(qa, ka, va, d), tol, tol, 'forward');
     out.backward(make(ga, Tq));
     const want = cpuAttentionGrads(qa, ka, va, ga, d);
@@ -217,17 +221,18 @@ describe('attention (fused)', () => {
   });
 });
 
+const u01 = (x: number) => (x >>> 8) / 16777216;
+/** The CPU twin of the kernels' dropout mask: counter offset + row*ceil(Tk/4) + j/4, word j%4. */
+function dropFn(state: { seed: number; offset: number }, p: number, Tq: number, Tk: number) {
+  const key: [number, number] = [state.seed >>> 0, Math.floor(state.seed / 2 ** 32) >>> 0];
+  const Tk4 = Math.ceil(Tk / 4);
+  return (bh: number, i: number, j: number) => {
+    const r = philoxCpu([(state.offset + (bh * Tq + i) * Tk4 + (j >> 2)) >>> 0, 0, 0, 0], key);
+    return u01(r[j & 3]) >= p ? 1 / (1 - p) : 0;
+  };
+}
+
 describe('attention dropout', () => {
-  const u01 = (x: number) => (x >>> 8) / 16777216;
-  /** The CPU twin of the kernels' mask: counter offset + row*ceil(Tk/4) + j/4, word j%4. */
-  function dropFn(state: { seed: number; offset: number }, p: number, Tq: number, Tk: number) {
-    const key: [number, number] = [state.seed >>> 0, Math.floor(state.seed / 2 ** 32) >>> 0];
-    const Tk4 = Math.ceil(Tk / 4);
-    return (bh: number, i: number, j: number) => {
-      const r = philoxCpu([(state.offset + (bh * Tq + i) * Tk4 + (j >> 2)) >>> 0, 0, 0, 0], key);
-      return u01(r[j & 3]) >= p ? 1 / (1 - p) : 0;
-    };
-  }
 
   for (const variant of ['v4', 'v3', 'v2', 'v1'] as const) {
     it(`${variant}: forward and gradients match the reference with the regenerated mask`, async () => {
@@ -283,3 +288,116 @@ describe('attention dropout', () => {
   });
 });
 
+
+describe('attention (causal)', () => {
+  it('matches finite differences on a small case, Tq == Tk and Tq < Tk (checkOp)', async () => {
+    for (const [Tq, Tk] of [[5, 5], [3, 6]]) {
+      const B = 2, H = 1, D = 4;
+      await checkOp({
+        shapes: [[B, H, Tq, D], [B, H, Tk, D], [B, H, Tk, D]],
+        gpu: (q, k, v) => T.attention(q, k, v, { causal: true }),
+        cpu: ([q, k, v]) => cpuAttention(q, k, v, { B, H, Tq, Tk, D, causal: true }),
+      });
+    }
+  });
+
+  it('is bottom-right aligned: the last query sees every key, query i of Tq == Tk sees keys 0..i', async () => {
+    // v = identity rows and equal scores: O[i, j] = 1/(keys seen by i) for the keys i sees, else 0.
+    for (const [Tq, Tk] of [[4, 4], [2, 5], [5, 2]]) {
+      await T.tidyAsync(async () => {
+        const eye = new Float32Array(Tk * Tk);
+        for (let j = 0; j < Tk; j++) eye[j * Tk + j] = 1;
+        const o = await T.attention(T.zeros([1, 1, Tq, Tk]), T.zeros([1, 1, Tk, Tk]), T.tensor(eye, [1, 1, Tk, Tk]), { causal: true }).toArray();
+        for (let i = 0; i < Tq; i++) {
+          const seen = Math.max(0, Math.min(Tk, i + Tk - Tq + 1));
+          for (let j = 0; j < Tk; j++) expect(o[i * Tk + j]).toBeCloseTo(j < seen ? 1 / seen : 0, 6);
+        }
+      });
+    }
+  });
+
+  // Odd lengths around the key-block and subgroup sizes; Tq != Tk both ways (Tq > Tk leaves the
+  // first rows without keys); Tk = 1 (a decoder cross-attending to one sentence vector).
+  const cases: [number, number, number, number, number][] = [
+    [2, 1, 1, 1, 8], [1, 2, 7, 7, 16], [2, 2, 33, 33, 64], [1, 2, 7, 33, 16], [2, 1, 33, 7, 8], [2, 2, 9, 1, 16], [3, 1, 1, 13, 6],
+  ];
+  // Every case on the adapter's own variant; the forced ones (each compiles its kernels) on fewer.
+  const forcedCases = [cases[1], cases[3], cases[4], cases[5]];
+  for (const variant of [null, 'v2', 'v1'] as const) {
+    const name = variant ?? 'default variant';
+    for (const [B, H, Tq, Tk, D] of variant ? forcedCases : cases) {
+      it(`${name}: forward and gradients match float64 for B=${B} H=${H} Tq=${Tq} Tk=${Tk} d=${D}, with and without padding`, async () => {
+        setAttentionVariant(variant);
+        await compare({ B, H, Tq, Tk, D, causal: true });
+        await compare({ B, H, Tq, Tk, D, causal: true, mask: padMask(B, Tk, Math.max(1, Tk >> 2), 1) });
+      });
+    }
+    it(`${name}: causal with dropout matches the reference with the regenerated mask`, async () => {
+      setAttentionVariant(variant);
+      for (const [B, H, Tq, Tk, D] of [[2, 2, 9, 13, 16], [2, 1, 13, 9, 8], [1, 2, 7, 7, 16]]) {
+        const p = 0.3, mask = padMask(B, Tk, 3, 1);
+        const qa = randArray(B * H * Tq * D, 31), ka = randArray(B * H * Tk * D, 32), va = randArray(B * H * Tk * D, 33);
+        const ga = randArray(B * H * Tq * D, 34);
+        T.manualSeed(99);
+        const d: Dims = { B, H, Tq, Tk, D, mask, causal: true, drop: dropFn(T.getGeneratorState(), p, Tq, Tk) };
+        await T.tidyAsync(async () => {
+          const q = T.tensor(qa, [B, H, Tq, D]).requireGrad(), k = T.tensor(ka, [B, H, Tk, D]).requireGrad(), v = T.tensor(va, [B, H, Tk, D]).requireGrad();
+          const out = T.attention(q, k, v, { keyMask: T.tensor(mask, [B, Tk]), dropout: p, causal: true });
+          expectClose(await out.toArray(), cpuAttention(qa, ka, va, d), 2e-4, 2e-4, 'forward');
+          out.backward(T.tensor(ga, [B, H, Tq, D]));
+          const want = cpuAttentionGrads(qa, ka, va, ga, d);
+          expectClose(await q.grad!.toArray(), want.dq, 1e-3, 1e-3, 'dq');
+          expectClose(await k.grad!.toArray(), want.dk, 1e-3, 1e-3, 'dk');
+          expectClose(await v.grad!.toArray(), want.dv, 1e-3, 1e-3, 'dv');
+          for (const t of [q, k, v]) t.zeroGrad();
+        });
+      }
+    });
+  }
+
+  it('reads head-split views in place', async () => {
+    await compare({ B: 2, H: 3, Tq: 9, Tk: 9, D: 16, causal: true, mask: padMask(2, 9, 4, 1) }, { strided: true });
+  });
+
+  it('passes VJP checks (self-attention, Tq < Tk, with dropout replayed)', async () => {
+    await vjpCheck((q, k, v) => T.attention(q, k, v, { causal: true }), [[2, 2, 7, 16], [2, 2, 7, 16], [2, 2, 7, 16]]);
+    await vjpCheck((q, k, v) => T.attention(q, k, v, { causal: true }), [[1, 2, 5, 64], [1, 2, 33, 64], [1, 2, 33, 64]]);
+    const s0 = T.getGeneratorState();
+    await vjpCheck((q, k, v) => {
+      T.setGeneratorState(s0);
+      return T.attention(q, k, v, { causal: true, dropout: 0.2 });
+    }, [[2, 1, 10, 8], [2, 1, 10, 8], [2, 1, 10, 8]]);
+  });
+});
+
+describe('attention (cross)', () => {
+  /** [B, T, H*D] -> [B, H, T, D] in float64 (the CPU twin of reshape + permute). */
+  function heads(x: ArrayLike<number>, B: number, Tn: number, H: number, D: number): Float64Array {
+    const out = new Float64Array(B * H * Tn * D);
+    for (let b = 0; b < B; b++) for (let t = 0; t < Tn; t++) for (let h = 0; h < H; h++) for (let c = 0; c < D; c++) {
+      out[((b * H + h) * Tn + t) * D + c] = x[(b * Tn + t) * H * D + h * D + c];
+    }
+    return out;
+  }
+  const split = (x: T.Tensor, H: number, D: number) => x.reshape([x.shape[0], x.shape[1], H, D]).permute([0, 2, 1, 3]);
+
+  // Decoder states x [B, Tq, H*D] attend over a memory m [B, Tk, H*D] that gives both keys and
+  // values (k = m, v = 2m): the gradient of m sums its key and value parts.
+  for (const [Tq, Tk] of [[5, 1], [3, 7], [8, 2]]) {
+    it(`queries from one tensor, keys and values from another: Tq=${Tq} Tk=${Tk} (checkOp)`, async () => {
+      const B = 2, H = 2, D = 4;
+      await checkOp({
+        shapes: [[B, Tq, H * D], [B, Tk, H * D], [B, Tk]],
+        data: [undefined, undefined, padMask(B, Tk, 1, 1)],
+        constant: [2],
+        gpu: (x, m, km) => T.attention(split(x, H, D), split(m, H, D), split(m.mul(2), H, D), { keyMask: km }),
+        cpu: ([x, m, km]) => cpuAttention(heads(x, B, Tq, H, D), heads(m, B, Tk, H, D), heads(m.map((e) => 2 * e), B, Tk, H, D),
+          { B, H, Tq, Tk, D, mask: km }),
+      });
+    });
+  }
+
+  it('passes a VJP check on the GPU (Tq=9, Tk=4, d=16)', async () => {
+    await vjpCheck((x, m) => T.attention(split(x, 2, 16), split(m, 2, 16), split(m, 2, 16)), [[2, 9, 32], [2, 4, 32]]);
+  });
+});

@@ -7,7 +7,10 @@
 // Views: q/k/v/o/dO/dq/dk/dv are [B, H, T, D] with a contiguous last dim and any (b, h, t) element
 // strides, so head-split projections ([B, T, H, D] memory) are read and written in place.
 // keyMask is [B, Tk] f32 (nonzero keep, 0 pad). A query row whose keys are all padded outputs 0
-// and gets zero gradients. Optional dropout on the probabilities uses Philox counters
+// and gets zero gradients. `causal` lets query i see keys j <= i + (Tk - Tq): bottom-right aligned,
+// so the last query sees every key (PyTorch's is_causal for Tq == Tk; its is_causal is top-left
+// aligned when Tq != Tk, flash-attn's and our choice is bottom-right); with Tq > Tk the first
+// Tq - Tk rows see no key and behave like all-padded rows. Optional dropout on the probabilities uses Philox counters
 // (offset + row * ceil(Tk/4) + j/4, word j%4; stream 0) and is regenerated in backward.
 //
 // Variants (fwd + bwd unless noted):
@@ -46,6 +49,8 @@ export interface AttnDims {
   /** [B, Tk] f32, 1 keep / 0 pad. */
   mask?: GPUBuffer;
   dropout?: { p: number; seed: number; offset: number };
+  /** Query i sees keys j <= i + Tk - Tq only. */
+  causal?: boolean;
 }
 
 export type AttentionVariant = 'v1' | 'v2' | 'v3' | 'v4';
@@ -96,7 +101,7 @@ export function attentionRngCount(B: number, H: number, Tq: number, Tk: number):
 function config(d: AttnDims, views: AttnView[]): AttnCfg {
   if (d.D > ATTN_MAX_D || d.D < 1) throw new Error(`attention: head dim ${d.D} is outside 1..${ATTN_MAX_D}`);
   const vec = d.D % 4 === 0 && views.every((v) => v.offset % 4 === 0 && v.strides.every((s) => s % 4 === 0));
-  return { D: d.D, vec, mask: !!d.mask, drop: !!d.dropout && d.dropout.p > 0 };
+  return { D: d.D, vec, mask: !!d.mask, drop: !!d.dropout && d.dropout.p > 0, causal: !!d.causal };
 }
 
 function params(d: AttnDims, cfg: AttnCfg, views: Partial<Record<number, AttnView>>, rowsPerSubgroup = 0): Params {

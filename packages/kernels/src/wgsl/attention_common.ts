@@ -19,6 +19,8 @@ export interface AttnCfg {
   vec: boolean;
   mask: boolean;
   drop: boolean;
+  /** Query i sees keys j <= i + Tk - Tq (bottom-right aligned). */
+  causal: boolean;
 }
 
 export const PARAMS_WGSL = `
@@ -27,8 +29,18 @@ struct P { B: u32, H: u32, Tq: u32, Tk: u32, scale: f32, dropP: f32, dropScale: 
 // pad: rows per subgroup in v3 (a runtime trip count, so the row loops stay rolled).`;
 
 export function cfgKey(c: AttnCfg): string {
-  return `D${c.D}|${c.vec ? 'v4' : 's'}|${c.mask ? 'm' : 'nm'}|${c.drop ? 'd' : 'nd'}`;
+  return `D${c.D}|${c.vec ? 'v4' : 's'}|${c.mask ? 'm' : 'nm'}|${c.drop ? 'd' : 'nd'}${c.causal ? '|c' : ''}`;
 }
+
+// Causal masking, bottom-right aligned: query i sees keys j <= i + (Tk - Tq), so the last query
+// sees every key (for Tq == Tk this is the usual lower triangle). Signed: Tk - Tq may be negative.
+const OFF = '(i32(p.Tk) - i32(p.Tq))';
+/** Keys visible to query row `i` end before this (u32, in 0..Tk). */
+export const causalKeyEnd = (i: string): string => `u32(clamp(i32(${i}) + ${OFF} + 1, 0, i32(p.Tk)))`;
+/** Query rows that see key `j` start here (u32, in 0..Tq). */
+export const causalQueryStart = (j: string): string => `u32(clamp(i32(${j}) - ${OFF}, 0, i32(p.Tq)))`;
+/** Whether query row `i` sees key `j`. */
+export const causalSees = (i: string, j: string): string => `(i32(${j}) <= i32(${i}) + ${OFF})`;
 
 /** Codegen over one head-dim row: `n` registers of type `T`. */
 export class Row {

@@ -4,7 +4,9 @@
 // and broadcasts to its SIMD lanes, which makes this the fastest design there.
 import type { Kernel } from '../runtime.ts';
 import { PHILOX_WGSL } from './random.ts';
-import { BIG, NEG, PARAMS_WGSL, Row, attnMain, cfgKey, keepExpr, rowAt, type AttnCfg } from './attention_common.ts';
+import {
+  BIG, NEG, PARAMS_WGSL, Row, attnMain, causalKeyEnd, causalQueryStart, cfgKey, keepExpr, rowAt, type AttnCfg,
+} from './attention_common.ts';
 
 const cache = new Map<string, Kernel>();
 function cached(key: string, make: () => Kernel): Kernel {
@@ -22,9 +24,9 @@ const buf = (i: number, name: string, T: string, rw = false) =>
  * no step tests bounds. (Bounds tests inside an unrolled block let LLVM thread the implied
  * conditions into 2^blk paths: llvmpipe then spent minutes compiling the kernel.)
  */
-function keyLoop(count: string, blk: number, step: (n: number) => string): string {
-  return `  let nfull = ${count} - ${count} % ${blk}u;
-  for (var j0 = 0u; j0 < nfull; j0 += ${blk}u) {
+function keyLoop(count: string, blk: number, step: (n: number) => string, start = '0u'): string {
+  return `  let nfull = ${count} - (${count} - ${start}) % ${blk}u;
+  for (var j0 = ${start}; j0 < nfull; j0 += ${blk}u) {
 ${step(blk)}  }
   for (var j0 = nfull; j0 < ${count}; j0++) {
 ${step(1)}  }`;
@@ -104,7 +106,8 @@ ${r.each((i) => `var a${i} = ${T}(0.0);`)}
   let vb0 = ${rowAt('v', '0u')};
   let mb = b * p.Tk;
   let rrow = p.rngOff + (bh * p.Tq + i) * p.Tk4;
-${keyLoop('p.Tk', KB, step)}
+  let kend = ${c.causal ? causalKeyEnd('i') : 'p.Tk'};
+${keyLoop('kend', KB, step)}
   // A row whose keys are all padded has l == 0: its output is 0 (and its gradients are 0).
   let inv = select(0.0, 1.0 / l, l > 0.0);
   let orow = ${rowAt('o', 'i')};
@@ -168,7 +171,8 @@ ${r.each((i) => `var acc${i} = ${T}(0.0);`)}
   let vb0 = ${rowAt('v', '0u')};
   let mb = b * p.Tk;
   let rrow = p.rngOff + srow * p.Tk4;
-${keyLoop('p.Tk', KB, step)}
+  let kend = ${c.causal ? causalKeyEnd('i') : 'p.Tk'};
+${keyLoop('kend', KB, step)}
   let dqr = ${rowAt('dq', 'i')};
 ${r.each((i) => `dQ[dqr + ${i}u] = acc${i} * p.scale;`)}
 }`;
@@ -232,7 +236,8 @@ ${r.each((i) => `  let vv${i} = V[vr + ${i}u];`)}
     let gb0 = ${rowAt('dout', '0u')};
     let sb = bh * p.Tq;
     let db = p.B * p.H * p.Tq + sb;
-${keyLoop('p.Tq', QB, step)}
+    let qstart = ${c.causal ? causalQueryStart('j') : '0u'};
+${keyLoop('p.Tq', QB, step, 'qstart')}
   }
   let dkr = ${rowAt('dk', 'j')};
   let dvr = ${rowAt('dv', 'j')};

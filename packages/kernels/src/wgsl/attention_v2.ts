@@ -4,7 +4,7 @@
 // more than they save (v1 is faster there); see attention.ts for the choice.
 import type { Kernel } from '../runtime.ts';
 import { PHILOX_WGSL } from './random.ts';
-import { BIG, NEG, PARAMS_WGSL, Row, cfgKey, rowAt, type AttnCfg } from './attention_common.ts';
+import { BIG, NEG, PARAMS_WGSL, Row, causalKeyEnd, causalSees, cfgKey, rowAt, type AttnCfg } from './attention_common.ts';
 
 const cache = new Map<string, { kernel: Kernel; wg: number }>();
 const WG = 64;
@@ -23,7 +23,7 @@ export function forwardV2(c: AttnCfg): { kernel: Kernel; wg: number } {
   let step = '';
   for (const t of ts) {
     step += `      let u${t} = tt + ${t}u;
-      let ok${t} = Ms[u${t}] != 0.0;
+      let ok${t} = Ms[u${t}] != 0.0${c.causal ? ` && ${causalSees('i', `j0 + u${t}`)}` : ''};
       let s${t} = select(${NEG}, ${r.dot((i) => `q${i}`, (i) => `Ks[u${t} * ${r.n}u + ${i}u]`)}, ok${t});
 `;
   }
@@ -68,7 +68,9 @@ ${r.each((i) => `var a${i} = ${T}(0.0);`)}
   let kb0 = ${rowAt('k', '0u')};
   let vb0 = ${rowAt('v', '0u')};
   let rrow = p.rngOff + (bh * p.Tq + i) * p.Tk4;
-  for (var j0 = 0u; j0 < p.Tk; j0 += ${BK}u) {
+  // Causal: the workgroup walks the keys its last row sees (a uniform bound for the barriers).
+  let kend = ${c.causal ? causalKeyEnd(`wid.x * ${WG}u + ${WG - 1}u`) : 'p.Tk'};
+  for (var j0 = 0u; j0 < kend; j0 += ${BK}u) {
     for (var e = lid.x; e < ${BK * r.n}u; e += ${WG}u) {
       let j = min(j0 + e / ${r.n}u, p.Tk - 1u);
       Ks[e] = K[kb0 + j * p.v[1].w + e % ${r.n}u];

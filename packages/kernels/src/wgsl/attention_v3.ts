@@ -36,14 +36,14 @@ export function sgKernel(name: string, key: string, bufs: readonly SgBuffer[], c
 /**
  * The dK/dV kernels' walk over query rows i: every S rows the lanes load S rows' logsumexp and
  * D = rowsum(dO∘O) at once, then row i's pair is shuffled out to all lanes as `lse` and `dd`.
- * Opens the loop (the caller closes it).
+ * Opens the loop (the caller closes it); `start` must be a multiple of S.
  */
-export function queryRowStatsLoop(S: number): string {
+export function queryRowStatsLoop(S: number, start = '0u'): string {
   return `  let sb = bh * p.Tq;
   let db = p.B * p.H * p.Tq + sb;
   var lsev = 0.0;
   var ddv = 0.0;
-  for (var i = 0u; i < p.Tq; i++) {
+  for (var i = ${start}; i < p.Tq; i++) {
     if (i % ${S}u == 0u) {
       let il = min(i + lane, p.Tq - 1u);
       lsev = stats[sb + il];
@@ -154,7 +154,13 @@ const dropStep = () => `    if ((j & 3u) == 0u) { rnd = rand_at(vec2<u32>(p.seed
 const dropKeep = (r: number) => `(u01(subgroupShuffle(w, ${r}u)) >= p.dropP)`;
 
 /** Forward: per query row, an online softmax over all keys; O and the logsumexp. */
+/** The replicated softmax has no causal path: the chooser never picks v3 for a causal call. */
+function noCausal(c: AttnCfg): void {
+  if (c.causal) throw new Error('attention v3: causal masking is not implemented, got causal: true');
+}
+
 export function forwardV3(c: AttnCfg, sh: SgShape): Kernel {
+  noCausal(c);
   const key = `attn_v3_fwd|${cfgKey(c)}|S${sh.S}|R${sh.R}|NB${sh.NB}`;
   const L = new Lane(c, sh.S);
   const rs = seq(sh.R);
@@ -206,6 +212,7 @@ ${L.gs.map((g) => `      ${L.store('O', 'orow', g, `a0_${g} * inv`)}`).join('\n'
 
 /** dQ over query rows (and D = rowsum(dO ∘ O) into the second half of stats). */
 export function backwardDqV3(c: AttnCfg, sh: SgShape): Kernel {
+  noCausal(c);
   const key = `attn_v3_dq|${cfgKey(c)}|S${sh.S}|R${sh.R}|NB${sh.NB}`;
   const L = new Lane(c, sh.S);
   const rs = seq(sh.R);
@@ -254,6 +261,7 @@ ${L.gs.map((g) => `      ${L.store('dQ', 'dqr', g, `a0_${g} * p.scale`)}`).join(
 
 /** dK and dV over key rows, walking all query rows. */
 export function backwardDkvV3(c: AttnCfg, sh: SgShape): Kernel {
+  noCausal(c);
   const key = `attn_v3_dkv|${cfgKey(c)}|S${sh.S}|R${sh.R}|NB${sh.NB}`;
   if (c.drop && sh.R % 4 !== 0) throw new Error('attention v3: dropout needs R % 4 == 0');
   const L = new Lane(c, sh.S);

@@ -4,7 +4,7 @@
 // (or dS) arithmetic then runs once per row instead of being replicated on every lane (S times
 // fewer exp), and subgroupBroadcast hands each row's weight back for the FMAs. Needs R == S.
 import type { Kernel } from '../runtime.ts';
-import { BIG, NEG, cfgKey, rowAt, type AttnCfg } from './attention_common.ts';
+import { BIG, NEG, causalKeyEnd, causalQueryStart, causalSees, cfgKey, rowAt, type AttnCfg } from './attention_common.ts';
 import {
   Lane, entry, header, maskStep, queryRowStatsLoop, rolledLoad, rolledStore, seq, sgKernel, type SgBuffer, type SgShape,
 } from './attention_v3.ts';
@@ -40,6 +40,18 @@ const pdot = (L: Lane, a: (g: number) => string, b: (g: number) => string) =>
 const dropOwn = `    if ((j & 3u) == 0u) { rnd = rand_at(vec2<u32>(p.seedLo, p.seedHi), rctr + (j >> 2u), 0u); }
     let kp = u01(rnd[j & 3u]) >= p.dropP;`;
 
+/** `ok`: this lane's row sees key j (padding mask and causal order); '' when every key counts. */
+function okLine(c: AttnCfg, row: string, key: string): string {
+  const parts = [...(c.mask ? ['keep'] : []), ...(c.causal ? [causalSees(row, key)] : [])];
+  return parts.length ? `    let ok = ${parts.join(' && ')};` : '';
+}
+
+/** Causal: the key (or query) walk a workgroup needs, a uniform bound (subgroup ops inside). */
+const firstRow = (sh: SgShape) => `wid.x * ${sh.NB * sh.R}u`;
+const keyEnd = (c: AttnCfg, sh: SgShape) => (c.causal ? causalKeyEnd(`${firstRow(sh)} + ${sh.NB * sh.R - 1}u`) : 'p.Tk');
+const queryStart = (c: AttnCfg, sh: SgShape) =>
+  c.causal ? `${causalQueryStart(firstRow(sh))} / ${sh.S}u * ${sh.S}u` : '0u';
+
 function check(sh: SgShape): void {
   if (sh.R !== sh.S || (sh.S & (sh.S - 1)) !== 0) throw new Error(`attention v4: needs R == S, a power of two (got R ${sh.R}, S ${sh.S})`);
 }
@@ -66,17 +78,19 @@ ${rolledLoad(sh.R, ['q'], [], L.gs, 'p.Tq', `    let qr = ${rowAt('q', 'row')};\
   var mk = 0.0;
   let rctr = p.rngOff + (bh * p.Tq + min(r0 + lane, p.Tq - 1u)) * p.Tk4;
   var rnd = vec4<u32>(0u);
-  for (var j = 0u; j < p.Tk; j++) {
+  let kend = ${keyEnd(c, sh)};
+  for (var j = 0u; j < kend; j++) {
 ${c.mask ? maskStep(sh.S) : ''}
+${okLine(c, 'r0 + lane', 'j')}
 ${c.drop ? dropOwn : ''}
     let kr = kb0 + j * p.v[1].w;
     let vr = vb0 + j * p.v[2].w;
 ${L.gs.map((g) => `    let k${g} = ${L.load('K', 'kr', g)};`).join('\n')}
 ${rs.map((r) => `    let x${r} = ${pdot(L, (g) => `q${r}_${g}`, (g) => `k${g}`)};`).join('\n')}
 ${transposeReduce(sh.S, (r) => `x${r}`, 's', 't')}
-    let mn = ${c.mask ? 'select(m, max(m, s), keep)' : 'max(m, s)'};
+    let mn = ${c.mask || c.causal ? 'select(m, max(m, s), ok)' : 'max(m, s)'};
     let corr = exp(m - mn);
-    let pe = ${c.mask ? 'select(0.0, exp(s - mn), keep)' : 'exp(s - mn)'};
+    let pe = ${c.mask || c.causal ? 'select(0.0, exp(s - mn), ok)' : 'exp(s - mn)'};
     l = l * corr + pe;
     m = mn;
     let pd = ${c.drop ? 'select(0.0, pe * p.dropScale, kp)' : 'pe'};
@@ -118,8 +132,10 @@ ${transposeReduce(sh.S, (r) => `y${r}`, 'dd', 'u')}
   var mk = 0.0;
   let rctr = p.rngOff + (bh * p.Tq + min(r0 + lane, p.Tq - 1u)) * p.Tk4;
   var rnd = vec4<u32>(0u);
-  for (var j = 0u; j < p.Tk; j++) {
+  let kend = ${keyEnd(c, sh)};
+  for (var j = 0u; j < kend; j++) {
 ${c.mask ? maskStep(sh.S) : ''}
+${okLine(c, 'r0 + lane', 'j')}
 ${c.drop ? dropOwn : ''}
     let kr = kb0 + j * p.v[1].w;
     let vr = vb0 + j * p.v[2].w;
@@ -127,7 +143,7 @@ ${L.gs.map((g) => `    let k${g} = ${L.load('K', 'kr', g)};\n    let v${g} = ${L
 ${rs.map((r) => `    let xs${r} = ${pdot(L, (g) => `q${r}_${g}`, (g) => `k${g}`)};\n    let xd${r} = ${pdot(L, (g) => `g${r}_${g}`, (g) => `v${g}`)};`).join('\n')}
 ${transposeReduce(sh.S, (r) => `xs${r}`, 's', 't')}
 ${transposeReduce(sh.S, (r) => `xd${r}`, 'dp0', 'w')}
-    let pe = ${c.mask ? 'select(0.0, exp(s - lse), keep)' : 'exp(s - lse)'};
+    let pe = ${c.mask || c.causal ? 'select(0.0, exp(s - lse), ok)' : 'exp(s - lse)'};
     let dp = ${c.drop ? 'select(0.0, dp0 * p.dropScale, kp)' : 'dp0'};
     let ds = pe * (dp - dd);
 ${rs.map((r) => `    let ds${r} = subgroupBroadcast(ds, ${r}u);\n${L.gs.map((g) => `    a${r}_${g} += ds${r} * k${g};`).join('\n')}`).join('\n')}
@@ -160,14 +176,15 @@ ${L.gs.map((g) => `    k${sh.R - 1}_${g} = ${L.load('K', 'kr', g)} * p.scale;\n 
   let keep = ${c.mask ? 'M[b * p.Tk + jo] != 0.0' : 'true'};
   let qb0 = ${rowAt('q', '0u')};
   let gb0 = ${rowAt('dout', '0u')};
-${queryRowStatsLoop(S)}
+${queryRowStatsLoop(S, queryStart(c, sh))}
+${okLine(c, 'i', 'jo')}
     let qr = qb0 + i * p.v[0].w;
     let gr = gb0 + i * p.v[4].w;
 ${L.gs.map((g) => `    let q${g} = ${L.load('Q', 'qr', g)};\n    let g${g} = ${L.load('dO', 'gr', g)};`).join('\n')}
 ${rs.map((r) => `    let xs${r} = ${pdot(L, (g) => `q${g}`, (g) => `k${r}_${g}`)};\n    let xd${r} = ${pdot(L, (g) => `g${g}`, (g) => `v${r}_${g}`)};`).join('\n')}
 ${transposeReduce(S, (r) => `xs${r}`, 's', 't')}
 ${transposeReduce(S, (r) => `xd${r}`, 'dp0', 'w')}
-    let pe = ${c.mask ? 'select(0.0, exp(s - lse), keep)' : 'exp(s - lse)'};
+    let pe = ${c.mask || c.causal ? 'select(0.0, exp(s - lse), ok)' : 'exp(s - lse)'};
 ${c.drop ? `    let kp = u01(rand_at(vec2<u32>(p.seedLo, p.seedHi), p.rngOff + (sb + i) * p.Tk4 + (jo >> 2u), 0u)[jo & 3u]) >= p.dropP;
     let pv = select(0.0, pe * p.dropScale, kp);
     let dp = select(0.0, dp0 * p.dropScale, kp);` : '    let pv = pe;\n    let dp = dp0;'}

@@ -16,6 +16,12 @@ export interface AttentionOptions {
   scale?: number;
   /** Dropout probability on the attention probabilities (0 = off; pass 0 in eval). */
   dropout?: number;
+  /**
+   * Query i sees keys j <= i + (Tk - Tq) only: bottom-right aligned, so the last query sees every
+   * key (PyTorch's is_causal when Tq == Tk). With Tq > Tk the first Tq - Tk rows see no key and,
+   * like rows whose keys are all padded, output 0.
+   */
+  causal?: boolean;
 }
 
 /** A [B, H, T, d] tensor as a kernel view: last dim contiguous (copied otherwise). */
@@ -75,7 +81,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   const out = emptyLike(q, [B, H, Tq, D], 'attention output');
   const stats = Tensor.empty([2 * B * H * Tq], 'f32', 'attention logsumexp');
   const dropout = p > 0 ? { p, ...takeOffset(attentionRngCount(B, H, Tq, Tk)) } : undefined;
-  const dims = { B, H, Tq, Tk, D, scale, mask: mask?.buffer, dropout };
+  const dims = { B, H, Tq, Tk, D, scale, mask: mask?.buffer, dropout, causal: !!opts.causal };
   const ov = asView(out).view;
   attentionForward({ ...dims, q: vq.view, k: vk.view, v: vv.view, out: ov, stats: stats.buffer });
 
