@@ -4,6 +4,7 @@
 #     node.xz                      this machine's Node binary, xz-compressed
 #     app/bench.mjs                benchmarks/src/main.ts bundled into one file (esbuild from tsx)
 #     app/node_modules/webgpu/     the `webgpu` package's loader + dist/linux-x64/dawn.node (kept external)
+#     app/torch/step.py            the PyTorch peer (run with the machine's python3 + torch, CUDA when present)
 #     libvulkan1_*.deb             Debian's Vulkan loader (apt-get download libvulkan1)
 #     run.sh                       the one command to run there
 # Copy the folder over and run `bash out/run.sh [--quick]`; with $OUT set, the JSON lands in $OUT.
@@ -45,6 +46,7 @@ if [ -z "$WEBGPU" ] || [ ! -f "$WEBGPU/index.js" ]; then
 fi
 cp "$WEBGPU/index.js" "$WEBGPU/package.json" "$OUTDIR/app/node_modules/webgpu/"
 cp "$WEBGPU/dist/linux-x64/dawn.node" "$OUTDIR/app/node_modules/webgpu/dist/linux-x64/"
+mkdir -p "$OUTDIR/app/torch" && cp benchmarks/torch/step.py "$OUTDIR/app/torch/"
 
 # 3. The Vulkan loader
 ( cd "$OUTDIR" && { apt-get download libvulkan1 2>/dev/null || { apt-get update -qq && apt-get download libvulkan1; }; } )
@@ -90,6 +92,14 @@ if [ -z "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ] && ! ls /usr/share/vulkan/
   fi
 fi
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
+# The PyTorch peer: the first python that imports torch (GPU machines often have it outside /usr/bin).
+if [ -z "${JEPA_TORCH_PYTHON:-}" ]; then
+  for py in python3 /usr/bin/python3 python; do
+    if command -v "$py" >/dev/null 2>&1 && "$py" -c 'import torch' >/dev/null 2>&1; then
+      JEPA_TORCH_PYTHON=$(command -v "$py"); export JEPA_TORCH_PYTHON; break
+    fi
+  done
+fi
 ARGS=("$@")
 if [ -n "${OUT:-}" ]; then mkdir -p "$OUT"; ARGS+=(--out "$OUT"); fi
 cd "$HERE/app"

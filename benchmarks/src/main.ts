@@ -1,7 +1,10 @@
-// pnpm bench [--quick] [--filter REGEX] [--no-peer] [--peer-device shared|own] [--out DIR] [--variants]
-// Kernel/op micro-benchmarks on the default adapter, side by side with @tensorflow/tfjs-backend-webgpu
-// on the same Dawn adapter in this process. Each timing: one warm-up run, then the median of >= 5
-// runs, each waited for on the queue (onSubmittedWorkDone; no readback on either side).
+// pnpm bench [--quick] [--filter REGEX] [--no-peer] [--peer-device shared|own] [--no-torch]
+//            [--torch-device auto|cpu|cuda] [--out DIR] [--variants]
+// Kernel/op micro-benchmarks and training steps on the default adapter, side by side with
+// @tensorflow/tfjs-backend-webgpu on the same Dawn adapter in this process, and with PyTorch in a
+// python3 subprocess (torch-peer.ts; CPU when our adapter is a CPU rasterizer, else CUDA if it has
+// one). Each timing: one warm-up run, then the median of >= 5 runs, each waited for on the queue
+// (onSubmittedWorkDone; no readback on either side).
 // Prints a table and writes benchmarks/results/<adapter-slug>.json (or $OUT/<slug>.json).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -10,6 +13,7 @@ import { init, runtime, shutdown } from '@jepa/kernels';
 import { isCpuAdapter } from './kernels-internal.ts';
 import { PEER_NAME, setupPeer, type Peer, type TfTensor } from './peer.ts';
 import { benchRows, type BenchRow } from './rows.ts';
+import { setupTorchPeer, type TorchDevice, type TorchPeer } from './torch-peer.ts';
 import { fmtNum, gbps, gflops, median, table } from './timing.ts';
 
 export interface BenchRecord {
@@ -23,6 +27,14 @@ export interface BenchRecord {
   ratio: number | null;
   /** our median GPU time (sum of compute-pass timestamps), where the adapter offers timestamp queries */
   gpu_ms?: number | null;
+  /** PyTorch on the same work (rows without a tfjs peer also name it as `peer`) */
+  torch?: string;
+  torch_ms?: number | null;
+  /** torch_ms / ms: > 1 means we are faster */
+  torch_ratio?: number | null;
+  /** training-step rows: tokens per second, ours and PyTorch's */
+  tokens_per_s?: number | null;
+  torch_tokens_per_s?: number | null;
   adapter: string;
   date: string;
   note?: string;
@@ -35,6 +47,8 @@ interface Args {
   peerDevice: 'shared' | 'own';
   out: string | null;
   variants: boolean;
+  torch: boolean;
+  torchDevice: TorchDevice | null;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -49,6 +63,8 @@ function parseArgs(argv: string[]): Args {
     peerDevice: val('--peer-device') === 'own' ? 'own' : 'shared',
     out: val('--out') ?? process.env.OUT ?? null,
     variants: argv.includes('--variants'),
+    torch: !argv.includes('--no-torch'),
+    torchDevice: (val('--torch-device') as TorchDevice | undefined) ?? null,
   };
 }
 
@@ -96,28 +112,40 @@ function disposeOurs(o: unknown): void {
   for (const t of Array.isArray(o) ? o : [o]) (t as { dispose?: () => void } | undefined)?.dispose?.();
 }
 
-async function runRow(row: BenchRow, peer: Peer | null, adapter: string, date: string): Promise<BenchRecord> {
-  const rec: BenchRecord = { op: row.op, shape: row.shape, ms: null, peer: peer ? PEER_NAME : null, peer_ms: null, ratio: null, adapter, date };
+async function runRow(row: BenchRow, peer: Peer | null, torch: TorchPeer | null, adapter: string, date: string): Promise<BenchRecord> {
+  const tfjs = peer && row.peer ? peer : null;
+  const rec: BenchRecord = { op: row.op, shape: row.shape, ms: null, peer: tfjs ? PEER_NAME : null, peer_ms: null, ratio: null, adapter, date };
   const rt = runtime();
   const ours = row.ours();
   try {
     rec.ms = await timeRuns(() => ours.run(), () => rt.sync(), disposeOurs, row.reps);
-    rec.gpu_ms = await gpuTime(() => ours.run(), disposeOurs, row.reps);
+    if (row.gpuTime !== false) rec.gpu_ms = await gpuTime(() => ours.run(), disposeOurs, row.reps);
   } finally {
     ours.dispose();
   }
   if (row.flops) rec.gflops = gflops(row.flops, rec.ms);
   if (row.bytes) rec.gbps = gbps(row.bytes, rec.ms);
+  if (row.tokens) rec.tokens_per_s = (row.tokens * 1000) / rec.ms;
+  if (torch && row.torch) {
+    // After ours, in the same run: the two never compete for the cores.
+    const t = torch.time(row.torch, row.reps);
+    rec.torch = torch.name;
+    rec.torch_ms = t.ms ?? null;
+    rec.torch_ratio = t.ms !== undefined ? t.ms / rec.ms : null;
+    if (row.tokens && t.ms !== undefined) rec.torch_tokens_per_s = (row.tokens * 1000) / t.ms;
+    if (t.error) rec.note = `torch failed: ${t.error.split('\n')[0]}`;
+    if (!row.peer) Object.assign(rec, { peer: torch.name, peer_ms: rec.torch_ms, ratio: rec.torch_ratio });
+  }
   const peerSkip = row.peerSkip?.();
-  if (peerSkip) rec.note = `peer skipped: ${peerSkip}`;
-  if (peer && row.peer && !peerSkip) {
-    const { tf } = peer;
+  if (peerSkip) rec.note = [rec.note, `peer skipped: ${peerSkip}`].filter(Boolean).join('; ');
+  if (tfjs && row.peer && !peerSkip) {
+    const { tf } = tfjs;
     try {
       const pc = row.peer(tf);
       try {
         rec.peer_ms = await timeRuns(
           () => tf.tidy(() => pc.run()) as TfTensor | TfTensor[],
-          () => peer.finish(),
+          () => tfjs.finish(),
           (o) => tf.dispose(o),
         );
       } finally {
@@ -134,13 +162,15 @@ async function runRow(row: BenchRow, peer: Peer | null, adapter: string, date: s
 
 export function renderTable(recs: BenchRecord[]): string {
   const notes: string[] = [];
+  const x = (v: number | null | undefined) => (v != null ? `${fmtNum(v)}×` : '-');
   const body = table(
-    ['op', 'shape', 'ours ms', 'GPU ms', 'GFLOP/s | GB/s', 'peer ms', 'peer/ours'],
+    ['op', 'shape', 'ours ms', 'GPU ms', 'rate', 'tfjs ms', 'tfjs/ours', 'torch ms', 'torch/ours'],
     recs.map((r) => {
-      const rate = r.gflops != null ? `${fmtNum(r.gflops)} GFLOP/s` : r.gbps != null ? `${fmtNum(r.gbps)} GB/s` : '-';
+      const rate = r.gflops != null ? `${fmtNum(r.gflops)} GFLOP/s` : r.gbps != null ? `${fmtNum(r.gbps)} GB/s` : r.tokens_per_s != null ? `${fmtNum(r.tokens_per_s)} tok/s` : '-';
       if (r.note) notes.push(`[${notes.length + 1}] ${r.op} ${r.shape}: ${r.note}`);
       const mark = r.note ? ` [${notes.length}]` : '';
-      return [r.op, r.shape, fmtNum(r.ms), fmtNum(r.gpu_ms), rate, fmtNum(r.peer_ms) + mark, r.ratio != null ? `${fmtNum(r.ratio)}×` : '-'];
+      const tfjs = r.peer === PEER_NAME;
+      return [r.op, r.shape + mark, fmtNum(r.ms), fmtNum(r.gpu_ms), rate, tfjs ? fmtNum(r.peer_ms) : '-', tfjs ? x(r.ratio) : '-', fmtNum(r.torch_ms), x(r.torch_ratio)];
     }),
   );
   return notes.length ? `${body}\n\n${notes.join('\n')}` : body;
@@ -155,6 +185,7 @@ async function main(): Promise<void> {
   const cpu = isCpuAdapter(adapter);
   console.log(`adapter: ${adapter} (${rt.gpu.info.backend}${cpu ? ', CPU rasterizer' : ''}); mode: ${args.quick ? 'quick' : 'full'}`);
   let peer: Peer | null = null;
+  let torch: TorchPeer | null = null;
   const recs: BenchRecord[] = [];
   try {
     if (args.peer) {
@@ -163,6 +194,14 @@ async function main(): Promise<void> {
         console.log(`peer: ${PEER_NAME} (${args.peerDevice === 'shared' ? 'on our GPUDevice' : 'own Dawn instance'})`);
       } catch (e) {
         console.log(`peer unavailable: ${(e as Error).message}`);
+      }
+    }
+    if (args.torch) {
+      try {
+        torch = setupTorchPeer(args.torchDevice ?? (cpu ? 'cpu' : 'auto'));
+        console.log(`peer: ${torch.name} (python3 subprocess)`);
+      } catch (e) {
+        console.log(`torch peer unavailable: ${(e as Error).message}`);
       }
     }
     if (args.variants) {
@@ -175,10 +214,12 @@ async function main(): Promise<void> {
     const rows = benchRows({ quick: args.quick, cpu }).filter((r) => !args.filter || args.filter.test(`${r.op} ${r.shape}`));
     for (const row of rows) {
       const r0 = performance.now();
-      const rec = await runRow(row, peer, adapter, date);
+      const rec = await runRow(row, peer, torch, adapter, date);
       recs.push(rec);
       const spent = ((performance.now() - r0) / 1000).toFixed(1);
-      const timing = rec.ms != null ? `${fmtNum(rec.ms)} ms${rec.peer_ms != null ? `, peer ${fmtNum(rec.peer_ms)} ms` : ''}` : '';
+      const timing = rec.ms != null
+        ? `${fmtNum(rec.ms)} ms${rec.peer === PEER_NAME && rec.peer_ms != null ? `, tfjs ${fmtNum(rec.peer_ms)} ms` : ''}${rec.torch_ms != null ? `, torch ${fmtNum(rec.torch_ms)} ms` : ''}`
+        : '';
       console.log(`  ${rec.op} ${rec.shape}: ${[timing, rec.note].filter(Boolean).join('; ')} (${spent} s with warm-up)`);
     }
   } finally {

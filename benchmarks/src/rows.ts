@@ -2,10 +2,12 @@
 // or @jepa/kernels) and for the peer (tfjs, computing the same math — for our fused ops, tfjs's
 // composition of it), and says how much work one run is (FLOPs or bytes moved).
 import * as K from '@jepa/kernels';
-import { AdamW, BertModel, pool, type BertPreset } from '@jepa/nn';
+import { vicregLoss } from '@jepa/jepa';
+import { AdamW, BertModel, Expander, bertConfig, pool, type BertPreset } from '@jepa/nn';
 import * as T from '@jepa/tensor';
 import { randData } from './data.ts';
 import type { Tf, TfTensor } from './peer.ts';
+import type { TorchSpec } from './torch-peer.ts';
 
 export interface RowContext {
   quick: boolean;
@@ -38,6 +40,12 @@ export interface BenchRow {
   reps?: number;
   /** a reason the peer cannot run this row (recorded as the row's note), or null */
   peerSkip?: () => string | null;
+  /** the same work for the PyTorch peer (benchmarks/torch/step.py) */
+  torch?: TorchSpec;
+  /** tokens one run processes (training-step rows: tokens/s) */
+  tokens?: number;
+  /** also time our GPU ms with timestamp queries (default true; off for minute-long CPU rows) */
+  gpuTime?: boolean;
 }
 
 // ---- data ------------------------------------------------------------------------------------
@@ -84,7 +92,7 @@ function tfGelu(tf: Tf, x: TfTensor): TfTensor {
 function matmulRow(M: number, K: number, N: number): BenchRow {
   const inp = new Inputs([[M, K], [K, N]]);
   return {
-    op: 'matmul', shape: `${M}×${K}×${N}`, flops: 2 * M * N * K,
+    op: 'matmul', shape: `${M}×${K}×${N}`, flops: 2 * M * N * K, torch: { kind: 'matmul', M, K, N },
     ours: oursCase(inp, ([a, b]) => T.matmul(a, b)),
     peer: peerCase(inp, (tf, [a, b]) => tf.matMul(a as never, b as never)),
   };
@@ -95,7 +103,7 @@ function linearRow(tokens: number, inF: number, outF: number, gelu: boolean): Be
   const inp = new Inputs([[tokens, inF], [outF, inF], [outF]], 0.5);
   return {
     op: gelu ? 'linear+bias+gelu' : 'linear+bias', shape: `${tokens}×${inF}→${outF}`,
-    flops: 2 * tokens * inF * outF,
+    flops: 2 * tokens * inF * outF, torch: { kind: 'linear', tokens, in: inF, out: outF, gelu },
     ours: oursCase(inp, ([x, w, b]) => (gelu ? T.linearGelu(x, w, b) : T.linear(x, w, b))),
     peer: peerCase(inp, (tf, [x, w, b]) => {
       const y = tf.fused.matMul({ a: x as never, b: w as never, transposeB: true, bias: b });
@@ -249,20 +257,35 @@ function attentionUnfusedTrainRow(B: number, H: number, Tn: number, d: number): 
   };
 }
 
+/** Token ids shared with the PyTorch twin: (i · 7919) mod vocab. */
+function stepIds(batch: number, tokens: number, vocab: number): T.Tensor {
+  return T.tensor(Int32Array.from({ length: batch * tokens }, (_, i) => (i * 7919) % vocab), [batch, tokens]);
+}
+
+/** A BERT as the trainer builds it: hidden dropout 0.1, attention dropout 0, no pooler, training mode. */
+function stepModel(preset: BertPreset): BertModel {
+  T.manualSeed(1);
+  return new BertModel(bertConfig(preset, { attention_probs_dropout_prob: 0 }), { pooler: false });
+}
+
+function disposeModule(m: { parameters(): T.Tensor[]; zeroGrad(): void }): void {
+  m.zeroGrad();
+  for (const p of m.parameters()) p.dispose();
+}
+
 /**
- * One BERT training step's forward and backward at batch × tokens (CLS-free mean pooling of the last
- * hidden state, a random projection as the loss), with or without the AdamW update. No peer: tfjs
- * has no BERT; the row is here for the nn package's step time.
+ * One BERT training step's forward and backward at batch × tokens (mean pooling of the last hidden
+ * state, a random projection as the loss), with or without the AdamW update. Peer: the same model
+ * and step in PyTorch (benchmarks/torch/step.py).
  */
-function bertRow(preset: BertPreset, batch: number, tokens: number, withOptimizer: boolean, reps?: number): BenchRow {
+export function bertRow(preset: BertPreset, batch: number, tokens: number, withOptimizer: boolean, reps?: number, gpuTime?: boolean): BenchRow {
   return {
-    reps,
+    reps, gpuTime, tokens: batch * tokens,
     op: withOptimizer ? `bert-${preset} step+AdamW` : `bert-${preset} fwd+bwd`, shape: `${batch}×${tokens} tokens`,
+    torch: { kind: 'bert', preset, batch, tokens, optimizer: withOptimizer },
     ours: () => {
-      T.manualSeed(1);
-      const model = new BertModel(preset, { pooler: false });
-      const V = model.config.vocab_size;
-      const ids = T.tensor(Int32Array.from({ length: batch * tokens }, (_, i) => (i * 7919) % V), [batch, tokens]);
+      const model = stepModel(preset);
+      const ids = stepIds(batch, tokens, model.config.vocab_size);
       const mask = T.ones([batch, tokens]);
       const w = T.tensor(randData(model.config.hidden_size, 3), [model.config.hidden_size]);
       const opt = withOptimizer ? new AdamW(model.parameters(), { lr: 1e-4 }) : null;
@@ -277,9 +300,50 @@ function bertRow(preset: BertPreset, batch: number, tokens: number, withOptimize
         },
         dispose: () => {
           opt?.dispose();
-          model.zeroGrad();
-          for (const p of model.parameters()) p.dispose();
+          disposeModule(model);
           [ids, mask, w].forEach((x) => x.dispose());
+        },
+      };
+    },
+  };
+}
+
+/**
+ * The trainer's whole JEPA step on fixed tokens: a batch and its crop (half the tokens) through the
+ * encoder, mean pooling, the expander (BatchNorm in training mode), official VICReg, clipping to 1.0
+ * and AdamW over encoder + expander.
+ */
+export function jepaRow(preset: BertPreset, batch: number, tokens: number, reps?: number): BenchRow {
+  const crop = tokens >> 1;
+  const H = bertConfig(preset).hidden_size;
+  const dims = [H, 4 * H, 4 * H, 4 * H];
+  return {
+    reps, tokens: batch * (tokens + crop),
+    op: `jepa-${preset} step`, shape: `${batch}×(${tokens}+${crop}) tokens`,
+    torch: { kind: 'jepa', preset, batch, tokens, cropTokens: crop, expander: dims.slice(1) },
+    ours: () => {
+      const model = stepModel(preset);
+      const expander = new Expander(dims);
+      const V = model.config.vocab_size;
+      const [idsA, idsB] = [stepIds(batch, tokens, V), stepIds(batch, crop, V)];
+      const [maskA, maskB] = [T.ones([batch, tokens]), T.ones([batch, crop])];
+      const opt = new AdamW([model, expander], { lr: 5e-4, maxGradNorm: 1 });
+      return {
+        run: () => {
+          model.zeroGrad();
+          expander.zeroGrad();
+          T.tidy(() => {
+            const za = expander.forward(pool(model.forward(idsA, maskA).lastHidden, maskA, 'mean'));
+            const zb = expander.forward(pool(model.forward(idsB, maskB).lastHidden, maskB, 'mean'));
+            vicregLoss(za, zb).loss.backward();
+          });
+          opt.step();
+        },
+        dispose: () => {
+          opt.dispose();
+          disposeModule(model);
+          expander.dispose();
+          [idsA, idsB, maskA, maskB].forEach((x) => x.dispose());
         },
       };
     },
@@ -364,9 +428,16 @@ export function benchRows(ctx: RowContext): BenchRow[] {
   rows.push(vicregRow(256, 1536), vicregRow(256, 8192));
   // AdamW over BERT-base's 110M parameters on a GPU; 4M (one 16 MiB chunk's worth) on llvmpipe.
   rows.push(adamwRow(ctx.cpu ? 1 << 22 : 110_000_000));
-  rows.push(bertRow('tiny', 32, 32, false), bertRow('tiny', 32, 32, true));
-  // BERT-base takes about a minute per step on llvmpipe: full runs only, and 3 timed runs there.
-  const baseReps = ctx.cpu ? 3 : undefined;
-  if (!ctx.quick || !ctx.cpu) rows.push(bertRow('base', 32, 32, false, baseReps), bertRow('base', 32, 32, true, baseReps));
+  // Training steps at 32 × 32 and 8 × 128 tokens. BERT-base takes ~20 s a step on llvmpipe: full
+  // runs only there, 3 timed runs and no GPU-ms pass.
+  const presets: BertPreset[] = ctx.quick && ctx.cpu ? ['tiny', 'mini'] : ['tiny', 'mini', 'base'];
+  for (const preset of presets) {
+    const slow = ctx.cpu && preset === 'base';
+    for (const [b, t] of [[32, 32], [8, 128]]) {
+      for (const opt of [false, true]) rows.push(bertRow(preset, b, t, opt, slow ? 3 : undefined, slow ? false : undefined));
+    }
+  }
+  rows.push(jepaRow('tiny', 32, 32));
+  if (!ctx.cpu) rows.push(jepaRow('base', 32, 32));
   return rows;
 }

@@ -24,3 +24,4 @@ export { crossEntropyForward, crossEntropyBackward, type CrossEntropyForwardArgs
 export { adamw, gradNormInto, type AdamWArgs } from './wgsl/adamw.ts';
 export { setCrossEntropyVariant, type CrossEntropyVariant } from './wgsl/cross_entropy.ts';
 export { setVicregVariant, type VicregVariant } from './wgsl/vicreg.ts';
+export type { PassTime } from './pass-timer.ts';

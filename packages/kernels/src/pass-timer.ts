@@ -1,37 +1,57 @@
 // GPU time of compute passes from timestamp queries (the `timestamp-query` feature): each pass
 // writes a timestamp at its start and end; the total is the sum of (end - start) over passes, so
-// host gaps between submits are left out. Used by `pnpm bench` beside the wall-clock median.
-const MAX_PASSES = 512;
+// host gaps between submits are left out. Used by `pnpm bench` beside the wall-clock median, and,
+// with one pass per dispatch, by the per-kernel profile (`pnpm bench:profile`).
+const PASSES_PER_SET = 2048; // a query set holds at most 4096 queries
+const MAX_SETS = 16;
+
+export interface PassTime {
+  /** the kernel dispatched (per-dispatch profiles), else '' */
+  label: string;
+  ms: number;
+}
 
 export class PassTimer {
-  private readonly querySet: GPUQuerySet;
-  private passes = 0;
+  private readonly sets: GPUQuerySet[] = [];
+  private readonly labels: string[] = [];
   private overflow = false;
 
-  constructor(private readonly device: GPUDevice) {
-    this.querySet = device.createQuerySet({ type: 'timestamp', count: 2 * MAX_PASSES, label: 'pass timer' });
-  }
+  constructor(private readonly device: GPUDevice) {}
 
-  /** The descriptor field for the next pass, or undefined once the query set is full. */
-  nextWrites(): GPUComputePassTimestampWrites | undefined {
-    if (this.passes >= MAX_PASSES) {
+  /** The descriptor field for the next pass, or undefined once the query sets are full. */
+  nextWrites(label = ''): GPUComputePassTimestampWrites | undefined {
+    const i = this.labels.length;
+    const s = Math.floor(i / PASSES_PER_SET);
+    if (s >= MAX_SETS) {
       this.overflow = true;
       return undefined;
     }
-    const i = this.passes++;
-    return { querySet: this.querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 };
+    if (s === this.sets.length) this.sets.push(this.device.createQuerySet({ type: 'timestamp', count: 2 * PASSES_PER_SET, label: 'pass timer' }));
+    this.labels.push(label);
+    const j = i % PASSES_PER_SET;
+    return { querySet: this.sets[s], beginningOfPassWriteIndex: 2 * j, endOfPassWriteIndex: 2 * j + 1 };
   }
 
-  /** Total pass time in ms (null when more passes ran than the set holds); frees the queries. */
+  /** Total pass time in ms (null when more passes ran than the sets hold); frees the queries. */
   async read(): Promise<number | null> {
+    const passes = await this.readPasses();
+    return passes && passes.reduce((a, p) => a + p.ms, 0);
+  }
+
+  /** Each pass's time in order (null on overflow); frees the queries. */
+  async readPasses(): Promise<PassTime[] | null> {
     try {
       if (this.overflow) return null;
-      if (this.passes === 0) return 0;
-      const bytes = 16 * this.passes;
+      const n = this.labels.length;
+      if (n === 0) return [];
+      const bytes = 16 * n;
       const resolve = this.device.createBuffer({ size: bytes, usage: 0x200 /* QUERY_RESOLVE */ | 0x4 /* COPY_SRC */ });
       const read = this.device.createBuffer({ size: bytes, usage: 0x1 /* MAP_READ */ | 0x8 /* COPY_DST */ });
       const enc = this.device.createCommandEncoder();
-      enc.resolveQuerySet(this.querySet, 0, 2 * this.passes, resolve, 0);
+      this.sets.forEach((q, s) => {
+        const count = Math.min(PASSES_PER_SET, n - s * PASSES_PER_SET);
+        enc.resolveQuerySet(q, 0, 2 * count, resolve, 16 * s * PASSES_PER_SET);
+      });
       enc.copyBufferToBuffer(resolve, 0, read, 0, bytes);
       this.device.queue.submit([enc.finish()]);
       await read.mapAsync(1 /* READ */);
@@ -39,11 +59,9 @@ export class PassTimer {
       read.unmap();
       resolve.destroy();
       read.destroy();
-      let ns = 0n;
-      for (let i = 0; i < this.passes; i++) if (t[2 * i + 1] > t[2 * i]) ns += t[2 * i + 1] - t[2 * i];
-      return Number(ns) / 1e6;
+      return this.labels.map((label, i) => ({ label, ms: t[2 * i + 1] > t[2 * i] ? Number(t[2 * i + 1] - t[2 * i]) / 1e6 : 0 }));
     } finally {
-      this.querySet.destroy();
+      for (const q of this.sets) q.destroy();
     }
   }
 }

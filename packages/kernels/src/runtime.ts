@@ -3,7 +3,7 @@
 // batched async readback, and errors that name the kernel that was dispatched.
 import { env } from './env.ts';
 import { currentGpu, destroyGpu, getGpu, onDeviceLost, type Gpu } from './gpu.ts';
-import { PassTimer } from './pass-timer.ts';
+import { PassTimer, type PassTime } from './pass-timer.ts';
 import { BufferPool, type PoolStats } from './pool.ts';
 
 export type Access = 'read' | 'rw';
@@ -88,6 +88,8 @@ export class Runtime {
   private flushScheduled: Promise<void> | null = null;
   private destroyed = false;
   private timer: PassTimer | null = null;
+  /** per-dispatch profile: each dispatch in its own timed pass */
+  private profiling = false;
   /** Counters for tests and benchmarks. */
   readonly counters = { dispatches: 0, submits: 0, pipelinesCreated: 0, bindGroupsCreated: 0, reads: 0 };
 
@@ -290,7 +292,7 @@ export class Runtime {
     if (kernel.uniform && this.arenaUsed + UNIFORM_SLOT > this.arenaData.byteLength) this.flush();
     const pipeline = this.pipeline(kernel);
     const bg = this.bindGroup(kernel, buffers);
-    const pass = this.computePass();
+    const pass = this.computePass(kernel.name);
     pass.setPipeline(pipeline);
     if (kernel.uniform) {
       const off = this.arenaUsed;
@@ -301,6 +303,7 @@ export class Runtime {
       pass.setBindGroup(0, bg);
     }
     pass.dispatchWorkgroups(x, y, z);
+    if (this.profiling) this.endPass();
     this.batchKernels.push(kernel.name);
     this.counters.dispatches++;
     if (this.batchKernels.length >= MAX_DISPATCHES_PER_SUBMIT) this.flush();
@@ -311,9 +314,9 @@ export class Runtime {
     return this.encoder;
   }
 
-  private computePass(): GPUComputePassEncoder {
+  private computePass(label: string): GPUComputePassEncoder {
     if (!this.pass) {
-      const timestampWrites = this.timer?.nextWrites();
+      const timestampWrites = this.timer?.nextWrites(this.profiling ? label : '');
       this.pass = this.commandEncoder().beginComputePass(timestampWrites ? { timestampWrites } : undefined);
     }
     return this.pass;
@@ -330,12 +333,33 @@ export class Runtime {
     return true;
   }
 
+  /**
+   * Like startTiming, but each dispatch gets its own pass, labelled with its kernel's name (a
+   * profile: the passes' barriers make the total a little larger than startTiming's).
+   */
+  startProfile(): boolean {
+    if (!this.startTiming()) return false;
+    this.profiling = true;
+    return true;
+  }
+
+  /** Each dispatch's GPU ms since startProfile(), in order; null if profiling was off or overflowed. */
+  async stopProfile(): Promise<PassTime[] | null> {
+    const t = this.timer;
+    if (!t || !this.profiling) return null;
+    this.flush();
+    this.timer = null;
+    this.profiling = false;
+    return t.readPasses();
+  }
+
   /** GPU ms of the passes since startTiming() (waits for them); null if timing was off or overflowed. */
   async stopTiming(): Promise<number | null> {
     const t = this.timer;
     if (!t) return null;
     this.flush();
     this.timer = null;
+    this.profiling = false;
     return t.read();
   }
 
