@@ -42,6 +42,31 @@ describe('runtime', () => {
     rt.free(out);
   });
 
+  it('profiles each dispatch in its own pass, labelled with its kernel, past one query set', async () => {
+    const rt = runtime();
+    const n = 1 << 12;
+    const x = upload(new Float32Array(n).fill(1));
+    const out = rt.alloc(n * 4);
+    const ew = (name: string, expr: string) => elementwise({ name, expr, inputs: [{ buffer: x, dtype: 'f32', strides: [1], offset: 0 }], out, outDtype: 'f32', shape: [n] });
+    ew('exp', 'exp(a)');
+    ew('neg', '-a');
+    expect(rt.startProfile()).toBe(true);
+    // 2100 dispatches: more passes than one query set holds (2048).
+    for (let i = 0; i < 1050; i++) {
+      ew('exp', 'exp(a)');
+      ew('neg', '-a');
+    }
+    const passes = (await rt.stopProfile())!;
+    expect(passes).toHaveLength(2100);
+    expect(passes[0].label).toMatch(/exp/);
+    expect(passes[2099].label).toMatch(/neg/);
+    expect(passes.every((p) => p.ms >= 0)).toBe(true);
+    expect(passes.reduce((a, p) => a + p.ms, 0)).toBeGreaterThan(0);
+    expect(await rt.stopProfile()).toBeNull(); // not started
+    rt.free(x);
+    rt.free(out);
+  });
+
   it('size classes cover the request with bounded slack', () => {
     for (const n of [1, 255, 256, 257, 1000, 4096, 1e6 + 3, 5e7]) {
       const c = sizeClass(n);
