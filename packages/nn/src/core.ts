@@ -4,7 +4,7 @@ export * from './tokenizer/index.ts';
 export * from './safetensors/index.ts';
 /** Model-file reads: the file system in Node, fetch in a browser (see io/files.ts). */
 export { joinPath, readBytes, readText, fileExists } from '#files';
-export { Module, type Layer, type LoadStateDictOptions, type LoadStateDictResult } from './module.ts';
+export { Module, describeLoad, type Layer, type LoadStateDictOptions, type LoadStateDictResult } from './module.ts';
 export { copyInto, toHost, type HostTensor, type TensorLike } from './state.ts';
 export { BERT_INIT_STD } from './init.ts';
 export * from './layers/index.ts';

@@ -12,11 +12,31 @@ export interface LoadStateDictOptions {
 export interface LoadStateDictResult {
   missing: string[];
   unexpected: string[];
-  /** "name: expected [a, b], got [c, d]" */
+  /** "name: expected [a, b], got [c, d]" or "name: expected a float tensor, got I32" */
   mismatched: string[];
 }
 
 const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
+
+function kindOf(t: TensorLike): 'int' | 'float' {
+  return (isTensor(t) ? t.dtype === 'i32' : t.data instanceof Int32Array) ? 'int' : 'float';
+}
+
+function dtypeName(t: TensorLike): string {
+  return isTensor(t) ? t.dtype : ((t as { sourceDtype?: string }).sourceDtype ?? (t.data instanceof Int32Array ? 'I32' : 'F32'));
+}
+
+/** A load result as one line naming each problem (the first few of each kind, then a count). */
+export function describeLoad(res: LoadStateDictResult, show = 6): string {
+  const kind = (items: string[], what: string) =>
+    items.length > show ? [...items.slice(0, show), `… (+${items.length - show} more ${what})`] : items;
+  const parts = [
+    ...kind(res.missing.map((n) => `missing "${n}"`), 'missing'),
+    ...kind(res.unexpected.map((n) => `unexpected "${n}"`), 'unexpected'),
+    ...kind(res.mismatched.map((m) => `${m.includes(': expected [') ? 'shape' : 'dtype'} mismatch for ${m}`), 'mismatched'),
+  ];
+  return parts.length ? parts.join('; ') : 'everything matched';
+}
 
 export class Module {
   /** True in training mode (dropout active, BatchNorm uses batch statistics). */
@@ -118,32 +138,35 @@ export class Module {
 
   /**
    * Copy values into the existing parameter/buffer storage. `state` holds GPU tensors or host arrays
-   * ({ shape, data }, e.g. a safetensors file's tensors). Strict mode throws naming the first
-   * missing, unexpected or mis-shaped entry; otherwise the lists are returned.
+   * ({ shape, data }, e.g. a safetensors file's tensors). An entry matches when its name, shape and
+   * kind (float or integer) do. Strict mode (the default) throws listing every missing, unexpected
+   * and mismatched entry and loads nothing; otherwise the matching entries load and the lists are
+   * returned (see describeLoad).
    */
   loadStateDict(state: ReadonlyMap<string, TensorLike>, opts: LoadStateDictOptions = {}): LoadStateDictResult {
     const strict = opts.strict ?? true;
     const own = this.stateDict();
     state = splitShardedWeights(state, own);
     const res: LoadStateDictResult = { missing: [], unexpected: [], mismatched: [] };
+    const bad = new Set<string>();
     for (const name of own.keys()) if (!state.has(name)) res.missing.push(name);
     for (const [name, src] of state) {
       const dst = own.get(name);
-      if (!dst) res.unexpected.push(name);
-      else if (fmt(dst.shape) !== fmt(src.shape)) res.mismatched.push(`${name}: expected ${fmt(dst.shape)}, got ${fmt(src.shape)}`);
-    }
-    if (strict) {
-      const problems = [
-        ...res.missing.map((n) => `missing "${n}"`),
-        ...res.unexpected.map((n) => `unexpected "${n}"`),
-        ...res.mismatched.map((n) => `shape mismatch for ${n}`),
-      ];
-      if (problems.length) {
-        const more = problems.length > 8 ? ` (+${problems.length - 8} more)` : '';
-        throw new Error(`loadStateDict(${this.constructor.name}): ${problems.slice(0, 8).join('; ')}${more}`);
+      if (!dst) {
+        res.unexpected.push(name);
+        continue;
+      }
+      const why = fmt(dst.shape) !== fmt(src.shape)
+        ? `expected ${fmt(dst.shape)}, got ${fmt(src.shape)}`
+        : kindOf(src) !== (dst.dtype === 'i32' ? 'int' : 'float') ? `expected ${dst.dtype === 'i32' ? 'an integer' : 'a float'} tensor, got ${dtypeName(src)}` : null;
+      if (why) {
+        res.mismatched.push(`${name}: ${why}`);
+        bad.add(name);
       }
     }
-    const bad = new Set(res.mismatched.map((m) => m.slice(0, m.indexOf(':'))));
+    if (strict && (res.missing.length || res.unexpected.length || res.mismatched.length)) {
+      throw new Error(`loadStateDict(${this.constructor.name}): ${describeLoad(res)}`);
+    }
     for (const [name, src] of state) {
       const dst = own.get(name);
       if (dst && !bad.has(name)) copyInto(dst, src, name);

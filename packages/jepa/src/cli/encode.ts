@@ -20,7 +20,7 @@ await runCli(async () => {
   }
   const pooling = flags.pooling as Pooling | undefined;
   if (pooling && !['cls', 'mean', 'max', 'sif'].includes(pooling)) throw new Error(`--pooling: expected cls|mean|max|sif, got ${pooling}`);
-  const enc = await loadEncoder(flags.model, { pooling });
+  const enc = await loadEncoder(flags.model, { pooling, lenient: flags.lenientLoad === 'true' });
   const lines = (await readStdin()).split('\n');
   if (lines.at(-1) === '') lines.pop();
   const embs = await enc.embed(lines, Number(flags.batch ?? 64));

@@ -31,7 +31,7 @@ await runCli(async () => {
   if (!lexical) {
     enc = model === 'random-init'
       ? await randomEncoder((flags.preset ?? 'tiny') as 'tiny', { pooling, seed: Number(flags.seed ?? 1), trainFile: flags.pool })
-      : await loadEncoder(model, { pooling });
+      : await loadEncoder(model, { pooling, lenient: flags.lenientLoad === 'true' });
   }
   const embed = (t: string[]) => enc!.embed(t);
   const t0 = Date.now();

@@ -9,6 +9,8 @@ export interface TrainConfig {
   preset: 'tiny' | 'mini' | 'small' | 'base';
   /** A Hugging Face BERT dir (config.json, model.safetensors, vocab.txt) to start from. */
   init: string | null;
+  /** With `init`: load the weights that match, print what was skipped (default: a mismatch is an error). */
+  lenientLoad: boolean;
   objective: Objective;
   loss: 'official' | 'seed';
   steps: number;
@@ -48,6 +50,7 @@ export interface TrainConfig {
 export const DEFAULTS: TrainConfig = {
   preset: 'tiny',
   init: null,
+  lenientLoad: false,
   objective: 'jepa',
   loss: 'official',
   steps: 300,
@@ -106,6 +109,7 @@ type Kind = 'int' | 'pos' | 'num' | 'bool' | 'str' | 'str?' | 'ints' | 'num?';
 const FIELDS: Record<keyof TrainConfig, Kind | readonly string[]> = {
   preset: ['tiny', 'mini', 'small', 'base'],
   init: 'str?',
+  lenientLoad: 'bool',
   objective: ['jepa', 'mlm', 'simcse'],
   loss: ['official', 'seed'],
   steps: 'pos',

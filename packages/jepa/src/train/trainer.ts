@@ -10,6 +10,7 @@ import { loadRerankJsonl } from '../data/rerank.ts';
 import { loadTrainPool } from '../data/train.ts';
 import { ASKUBUNTU_DEV_PATH } from '../data/paths.ts';
 import { SentenceEncoder } from '../model/encoder.ts';
+import { reportLenient } from '../model/pretrained.ts';
 import { sifWeights } from '../model/sif.ts';
 import { jepaObjective } from '../objectives/jepa.ts';
 import { mlmObjective } from '../objectives/mlm.ts';
@@ -60,7 +61,8 @@ export async function buildModel(cfg: TrainConfig, pool?: readonly string[]): Pr
   let bert: BertModel;
   let tokenizer: BertTokenizer;
   if (cfg.init) {
-    const loaded = await BertModel.fromPretrained(cfg.init, { strict: false });
+    const loaded = await BertModel.fromPretrained(cfg.init, { strict: !cfg.lenientLoad });
+    if (cfg.lenientLoad) reportLenient(cfg.init, loaded.load);
     bert = loaded.model;
     tokenizer = loaded.tokenizer;
   } else {

@@ -85,8 +85,10 @@ export class BertModel extends Module {
 
   /**
    * Load a Hugging Face BERT directory (a URL in a browser): config.json, model.safetensors
-   * (F32/F16/BF16) and vocab.txt. Pass `strict: false` to accept files that lack some weights
-   * (e.g. no pooler).
+   * (F32/F16/BF16) and vocab.txt. Strict by default: every weight the config implies must be in the
+   * file with its shape and a float dtype, and nothing else but known HF extras (see
+   * loadStateDict); a file without pooler weights builds a model without a pooler. `strict: false`
+   * loads what matches and reports the rest in `load` (describeLoad).
    */
   static async fromPretrained(
     dir: string,
@@ -119,13 +121,15 @@ export class BertModel extends Module {
     if (tokenizer.vocabSize > config.vocab_size) {
       throw new Error(`BertModel.fromPretrained: vocab.txt has ${tokenizer.vocabSize} tokens > vocab_size ${config.vocab_size}`);
     }
-    const model = new BertModel(config, opts);
+    // BertForMaskedLM and add_pooling_layer=False checkpoints have no pooler: neither will the model.
+    const pooler = opts.pooler ?? [...file.tensors.keys()].some((k) => /^(bert\.)?pooler\./.test(k));
+    const model = new BertModel(config, { ...opts, pooler });
     try {
       const load = model.loadStateDict(file.tensors, { strict: opts.strict });
       return { model, tokenizer, load };
     } catch (e) {
       model.dispose();
-      throw e;
+      throw new Error(`BertModel.fromPretrained: ${names.weights} does not match ${names.config}: ${(e as Error).message.replace(/^loadStateDict\(\w+\): /, '')}`);
     }
   }
 }
