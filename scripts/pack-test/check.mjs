@@ -1,8 +1,9 @@
 // Checks the four tarballs as a user gets them, from inside a fresh npm project (argv[2]) where
-// run.sh installed them: manifests, resolution to dist/, the shipped .d.ts under tsc, the README's
-// three examples and the jepa-* CLIs, all under plain `node` (no pnpm, tsx or TypeScript at run time).
+// run.sh installed them: manifests, resolution to dist/, a browser bundle, the shipped .d.ts under
+// tsc, then kernel.mjs, the README's three examples and the jepa-* CLIs under plain `node` (no pnpm,
+// tsx or TypeScript at run time).
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -11,9 +12,9 @@ const exampleSources = process.argv.slice(4); // the repository's examples/*.ts,
 const PACKAGES = ['kernels', 'tensor', 'nn', 'jepa'];
 const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
 
-function step(name, fn) {
+async function step(name, fn) {
   const t0 = Date.now();
-  fn();
+  await fn();
   console.log(`ok  ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 }
 
@@ -32,7 +33,7 @@ function targets(v) {
   return [];
 }
 
-step('manifests: versions, licence, no workspace: ranges, every target shipped', () => {
+await step('manifests: versions, licence, no workspace: ranges, every target shipped', () => {
   for (const p of PACKAGES) {
     const dir = join(app, 'node_modules', '@jepa', p);
     const m = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
@@ -54,7 +55,7 @@ step('manifests: versions, licence, no workspace: ranges, every target shipped',
   assert.ok(existsSync(join(app, 'node_modules/@jepa/jepa/data/askubuntu-rerank/dev.jsonl')), '@jepa/jepa: data/ missing');
 });
 
-step('each package resolves to its compiled dist/index.js and imports under plain node', () => {
+await step('each package resolves to its compiled dist/index.js and imports under plain node', () => {
   const code = `for (const p of ${JSON.stringify(PACKAGES)}) { const m = await import('@jepa/' + p);
     console.log(import.meta.resolve('@jepa/' + p), Object.keys(m).length); }`;
   const lines = run('node', ['--input-type=module', '-e', code]).trim().split('\n');
@@ -67,12 +68,12 @@ step('each package resolves to its compiled dist/index.js and imports under plai
 });
 
 // A user's bundler (here the repository's esbuild) follows the tarballs' `browser` conditions.
-const { build } = await import(join(repo, 'node_modules/esbuild/lib/main.js'));
-const bundle = await build({
-  stdin: { contents: PACKAGES.map((p) => `export * as ${p} from '@jepa/${p}';`).join('\n'), resolveDir: app },
-  bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent',
-});
-step('browser bundle of the installed packages: dist/ browser entries, no Node built-ins, no Dawn', () => {
+await step('browser bundle of the installed packages: dist/ browser entries, no Node built-ins, no Dawn', async () => {
+  const { build } = await import(join(repo, 'node_modules/esbuild/lib/main.js'));
+  const bundle = await build({
+    stdin: { contents: PACKAGES.map((p) => `export * as ${p} from '@jepa/${p}';`).join('\n'), resolveDir: app },
+    bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent',
+  });
   const inputs = Object.keys(bundle.metafile.inputs);
   assert.deepEqual(inputs.filter((p) => p.startsWith('node:') || /node_modules\/webgpu\//.test(p) || p.endsWith('.ts')), []);
   for (const f of ['kernels/dist/dawn.browser.js', 'nn/dist/io/files.browser.js', 'nn/dist/core.js', 'jepa/dist/core.js']) {
@@ -80,13 +81,13 @@ step('browser bundle of the installed packages: dist/ browser entries, no Node b
   }
 });
 
-step('tsc --noEmit: the examples and consumer.ts against the shipped .d.ts (no skipLibCheck)', () => {
+await step('tsc --noEmit: the examples and consumer.ts against the shipped .d.ts (no skipLibCheck)', () => {
   run(join(app, 'node_modules/.bin/tsc'), ['--noEmit', '-p', 'tsconfig.json']);
 });
 
 // The examples are TypeScript; a user's build turns them into JS (types only stripped, no checks:
 // tsc just checked them) and node runs the JS.
-step('examples compiled to plain JS', () => {
+await step('examples compiled to plain JS', () => {
   mkdirSync(join(app, 'out'), { recursive: true });
   const names = exampleSources.map((f) => f.split('/').pop());
   const code = `import ts from 'typescript'; import { readFileSync, writeFileSync } from 'node:fs';
@@ -95,7 +96,14 @@ step('examples compiled to plain JS', () => {
   run('node', ['--input-type=module', '-e', code]);
 });
 
-step('README example 1 (tensor MLP): loss and dL/dw2', () => {
+await step('@jepa/kernels alone (kernel.mjs): fill, then a user WGSL kernel, read back', () => {
+  const out = run('node', ['kernel.mjs']);
+  const [x0, x999] = (/^x\[0\] (\S+) x\[999\] (\S+)$/m.exec(out) ?? []).slice(1).map(Number);
+  assert.equal(x0, 1, out);
+  assert.equal(x999, (1 + 0.5 * 999) ** 2, out);
+});
+
+await step('README example 1 (tensor MLP): loss and dL/dw2', () => {
   const out = run('node', ['out/mlp.js']);
   assert.ok(Number.isFinite(Number(/^loss (\S+)/m.exec(out)?.[1])), out);
   const grads = /^dL\/dw2 (.*)$/m.exec(out)?.[1].split(' ').map(Number) ?? [];
@@ -103,7 +111,7 @@ step('README example 1 (tensor MLP): loss and dL/dw2', () => {
   assert.ok(grads.every(Number.isFinite) && grads.some((g) => g !== 0), out);
 });
 
-step('README example 2 (BERT encode): tiny BERT, shipped vocab', () => {
+await step('README example 2 (BERT encode): tiny BERT, shipped vocab', () => {
   const out = run('node', ['out/encode.js']);
   assert.match(out, /tokens per sentence: 9, 12/);
   assert.match(out, /pooled embeddings: \[2, 128\]/);
@@ -112,7 +120,7 @@ step('README example 2 (BERT encode): tiny BERT, shipped vocab', () => {
 // os.tmpdir() follows TMPDIR: the example's model dir lands where the CLI checks below find it.
 const tmp = join(app, 'tmp');
 let cosUsb = NaN;
-step('README example 3 (train 3 steps, reload, embed)', () => {
+await step('README example 3 (train 3 steps, reload, embed)', () => {
   mkdirSync(tmp, { recursive: true });
   const out = run('node', ['out/train-and-embed.js', '3'], { env: { ...env, TMPDIR: tmp } });
   const map = Number(/trained 3 steps in \d+ s; dev MAP ([\d.]+)/.exec(out)?.[1]);
@@ -133,13 +141,13 @@ const modelDir = () => {
 };
 
 const bin = (name) => join(app, 'node_modules/.bin', name);
-step('CLIs: jepa-train, jepa-eval, jepa-encode --help', () => {
+await step('CLIs: jepa-train, jepa-eval, jepa-encode --help', () => {
   assert.match(run(bin('jepa-train'), ['--help']), /--steps 300/);
   assert.match(run(bin('jepa-eval'), ['--help']), /--model DIR\|tfidf\|random\|random-init/);
   assert.match(run(bin('jepa-encode'), ['--help']), /--model DIR/);
 });
 
-step('jepa-encode: the trained model embeds stdin lines, as the library did', () => {
+await step('jepa-encode: the trained model embeds stdin lines, as the library did', () => {
   const out = run(bin('jepa-encode'), ['--model', modelDir()], { input: 'how do i mount a usb drive\nusb stick not mounting\n' });
   const [a, b] = out.trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(a.length, 128);
@@ -149,7 +157,7 @@ step('jepa-encode: the trained model embeds stdin lines, as the library did', ()
   assert.ok(Math.abs(d / Math.sqrt(na * nb) - cosUsb) < 0.006, `CLI cosine ${d / Math.sqrt(na * nb)} vs the example's ${cosUsb}`);
 });
 
-step('jepa-eval: TF-IDF on the shipped dev set; the trained model on a --file subset', () => {
+await step('jepa-eval: TF-IDF on the shipped dev set; the trained model on a --file subset', () => {
   const tfidf = JSON.parse(run(bin('jepa-eval'), ['--model', 'tfidf', '--task', 'askubuntu']).trim().split('\n').pop());
   assert.equal(tfidf.queries, 710);
   assert.ok(tfidf.map > 25 && tfidf.map < 40, JSON.stringify(tfidf)); // README: 30.67

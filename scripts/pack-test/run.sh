@@ -17,7 +17,7 @@ echo '{ "name": "jepa-pack-test", "private": true, "type": "module" }' > package
 # The type check uses the TypeScript the repository pins; @types/node for the examples' node: imports.
 ts="$(node -p "require('$repo/node_modules/typescript/package.json').version")"
 npm install --no-audit --no-fund --loglevel=error "$work"/tarballs/jepa-*.tgz "typescript@$ts" "@types/node@20"
-cp "$repo/scripts/pack-test/consumer.ts" "$repo/scripts/pack-test/tsconfig.json" .
+cp "$repo/scripts/pack-test/"{consumer.ts,tsconfig.json,kernel.mjs} .
 examples=("$repo/packages/tensor/examples/mlp.ts" "$repo/packages/nn/examples/encode.ts" "$repo/packages/jepa/examples/train-and-embed.ts")
 cp "${examples[@]}" .
 node "$repo/scripts/pack-test/check.mjs" "$PWD" "$repo" "${examples[@]}"
