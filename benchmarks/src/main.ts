@@ -1,5 +1,6 @@
 // pnpm bench [--quick] [--filter REGEX] [--no-peer] [--peer-device shared|own] [--no-torch]
 //            [--torch-device auto|cpu|cuda] [--out DIR] [--variants]
+// (--variants: the matmul variant table first; every op's variants: pnpm bench:variants)
 // Kernel/op micro-benchmarks and training steps on the default adapter, side by side with
 // @tensorflow/tfjs-backend-webgpu on the same Dawn adapter in this process, and with PyTorch in a
 // python3 subprocess (torch-peer.ts; CPU when our adapter is a CPU rasterizer, else CUDA if it has
@@ -10,7 +11,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { init, runtime, shutdown } from '@jepa/kernels';
-import { isCpuAdapter } from './kernels-internal.ts';
 import { PEER_NAME, setupPeer, type Peer, type TfTensor } from './peer.ts';
 import { benchRows, type BenchRow } from './rows.ts';
 import { setupTorchPeer, type TorchDevice, type TorchPeer } from './torch-peer.ts';
@@ -182,7 +182,7 @@ async function main(): Promise<void> {
   await init();
   const rt = runtime();
   const adapter = rt.gpu.info.adapter;
-  const cpu = isCpuAdapter(adapter);
+  const cpu = rt.gpu.info.isCpu;
   console.log(`adapter: ${adapter} (${rt.gpu.info.backend}${cpu ? ', CPU rasterizer' : ''}); mode: ${args.quick ? 'quick' : 'full'}`);
   let peer: Peer | null = null;
   let torch: TorchPeer | null = null;
@@ -205,10 +205,9 @@ async function main(): Promise<void> {
       }
     }
     if (args.variants) {
-      const { VARIANT_CASES, variantTable } = await import('./matmul-variants.ts');
-      const { MATMUL_VARIANTS } = await import('./kernels-internal.ts');
+      const { VARIANT_CASES, variantTable } = await import('../variants/matmul.ts');
       const cases = VARIANT_CASES.filter((c) => !args.quick || c.M * c.N * c.K <= 512 ** 3);
-      console.log(await variantTable(cases, MATMUL_VARIANTS, args.quick));
+      console.log(await variantTable(cases, undefined, args.quick));
     }
     const date = new Date().toISOString();
     const rows = benchRows({ quick: args.quick, cpu }).filter((r) => !args.filter || args.filter.test(`${r.op} ${r.shape}`));

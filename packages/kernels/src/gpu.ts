@@ -10,6 +10,11 @@ export interface GpuInfo {
   backend: string;
   features: string[];
   limits: Record<string, number>;
+  /** A CPU rasterizer (llvmpipe/lavapipe, SwiftShader, softpipe): invocations are SIMD lanes of a
+   *  CPU thread, barriers are expensive, and every op picks its barrier-free variant. */
+  isCpu: boolean;
+  /** Subgroup size when subgroups are enabled and of one fixed size (llvmpipe: 8 on AVX2), else null. */
+  subgroupSize: number | null;
 }
 
 export interface Gpu {
@@ -103,6 +108,8 @@ async function acquire(): Promise<Gpu> {
     backend: (ai as unknown as { backendType?: string }).backendType ?? env('JEPA_WEBGPU_BACKEND') ?? (browserGpu() ? 'browser' : 'default'),
     features: [...device.features].map(String).sort(),
     limits,
+    isCpu: /llvmpipe|lavapipe|swiftshader|softpipe/i.test(ai.description || ai.device || ''),
+    subgroupSize: device.features.has('subgroups') && ai.subgroupMinSize === ai.subgroupMaxSize ? ai.subgroupMinSize ?? null : null,
   };
   device.lost.then((l) => {
     if (current?.device === device) current = null;

@@ -3,6 +3,7 @@
 export { getGpu, currentGpu, NoAdapterError, SETUP_COMMAND, type Gpu, type GpuInfo } from './gpu.ts';
 export { env } from './env.ts';
 export { BufferPool, sizeClass, type PoolStats } from './pool.ts';
+export { forceVariant, forcedVariant, resetVariants, type VariantOp } from './variants.ts';
 export {
   Runtime, Params, GpuError, init, runtime, hasRuntime, shutdown,
   type Kernel, type Access, type DispatchArgs, type Workgroups,
@@ -10,18 +11,18 @@ export {
 export { WG, grid, gridMain, ERF_WGSL, type WgslType } from './wgsl/common.ts';
 export { elementwise, MAX_RANK, type EwArgs, type EwInput } from './wgsl/elementwise.ts';
 export { reduce, type ReduceArgs, type ReduceOp } from './wgsl/reduce.ts';
-export { matmul, chooseMatmul, isCpuAdapter, hasSubgroups8, MATMUL_VARIANTS, REG_CONFIG, SG_CONFIG, SMALL_MATMUL, type MatmulArgs, type MatmulVariant, type MatmulShape } from './wgsl/matmul.ts';
+export { matmul, chooseMatmul, MATMUL_VARIANTS, SMALL_MATMUL, type MatmulArgs, type MatmulVariant, type MatmulShape } from './wgsl/matmul.ts';
 export { random, philoxCpu, PHILOX_WGSL, type RandomArgs, type RandomDist } from './wgsl/random.ts';
 export { fill } from './wgsl/fill.ts';
-export { layerNormForward, layerNormBackward, layerNormChunkRows, setLayerNormVariant, type LayerNormVariant, type LayerNormFwdArgs, type LayerNormBwdArgs } from './wgsl/layernorm.ts';
+export { layerNormForward, layerNormBackward, layerNormChunkRows, LAYER_NORM_VARIANTS, type LayerNormVariant, type LayerNormFwdArgs, type LayerNormBwdArgs } from './wgsl/layernorm.ts';
 export { softmaxForward, softmaxBackward, type SoftmaxArgs, type SoftmaxBackwardArgs, type SoftmaxMode, type RowOperand } from './wgsl/softmax.ts';
 export { vicregForward, vicregStdGrad, vicregCovGrad, vicregPlan, type VicregMethod, type VicregPlan } from './wgsl/vicreg.ts';
-export { setSoftmaxVariant, type SoftmaxVariant } from './wgsl/softmax.ts';
-export { attentionForward, attentionBackward, attentionRngCount, attentionVariant, setAttentionVariant, ATTN_MAX_D, type AttnView, type AttnDims, type AttnBwdArgs, type AttentionVariant } from './wgsl/attention.ts';
+export { SOFTMAX_VARIANTS, type SoftmaxVariant } from './wgsl/softmax.ts';
+export { attentionForward, attentionBackward, attentionRngCount, attentionVariant, ATTN_MAX_D, type AttnView, type AttnDims, type AttnBwdArgs, type AttentionVariant } from './wgsl/attention.ts';
 export * from './wgsl/indexing.ts';
 export { dropout, type DropoutArgs } from './wgsl/dropout.ts';
 export { crossEntropyForward, crossEntropyBackward, type CrossEntropyForwardArgs, type CrossEntropyBackwardArgs } from './wgsl/cross_entropy.ts';
 export { adamw, gradNormInto, type AdamWArgs } from './wgsl/adamw.ts';
-export { setCrossEntropyVariant, type CrossEntropyVariant } from './wgsl/cross_entropy.ts';
-export { setVicregVariant, type VicregVariant } from './wgsl/vicreg.ts';
+export { CROSS_ENTROPY_VARIANTS, type CrossEntropyVariant } from './wgsl/cross_entropy.ts';
+export { VICREG_VARIANTS, type VicregBlocks } from './wgsl/vicreg.ts';
 export type { PassTime } from './pass-timer.ts';

@@ -1,5 +1,5 @@
 import '../../../test/gpu.ts';
-import { setCrossEntropyVariant } from '@jepa/kernels';
+import { forceVariant } from '@jepa/kernels';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as T from '../src/index.ts';
 import { checkOp, expectClose, randArray, vjpCheck } from './helpers.ts';
@@ -36,7 +36,7 @@ function targetsFor(N: number, C: number, seed: number, ignoreEvery = 0, ignore 
 const scoped = (fn: () => Promise<void>) => () => T.tidyAsync(fn);
 
 describe('crossEntropy', () => {
-  afterEach(() => setCrossEntropyVariant(null));
+  afterEach(() => forceVariant('crossEntropy', null));
   for (const [N, C, every] of [[7, 3, 0], [9, 3, 3], [5, 37, 2], [3, 300, 0], [1, 1, 0]] as const) {
     it(`[${N}, ${C}]${every ? ' with ignored rows' : ''}: forward and finite differences`, scoped(async () => {
       const t = targetsFor(N, C, 4, every);
@@ -51,7 +51,7 @@ describe('crossEntropy', () => {
 
   it('every forward variant (thread per row, 32 or 256 threads per row) on short and long rows', scoped(async () => {
     for (const variant of ['row', 'wg32', 'wg256'] as const) {
-      setCrossEntropyVariant(variant);
+      forceVariant('crossEntropy', variant);
       for (const [N, C] of [[70, 3], [5, 1000]] as const) {
         const t = targetsFor(N, C, 3, 4);
         const x = randArray(N * C, 2, 5);

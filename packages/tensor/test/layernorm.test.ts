@@ -1,5 +1,5 @@
 import '../../../test/gpu.ts';
-import { setLayerNormVariant } from '@jepa/kernels';
+import { forceVariant } from '@jepa/kernels';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as T from '../src/index.ts';
 import { checkOp, expectClose, randArray, vjpCheck } from './helpers.ts';
@@ -20,14 +20,14 @@ function cpuLayerNorm(x: Float64Array, w: Float64Array, b: Float64Array, D: numb
   return y;
 }
 
-afterEach(() => setLayerNormVariant(null));
+afterEach(() => forceVariant('layernorm', null));
 
 describe('layerNorm', () => {
   // Widths: 1 (output is exactly the bias), odd, multiples of 4 (vec4 path) and wider than a workgroup.
   for (const variant of ['row', 'wg'] as const) {
     for (const shape of [[1, 8], [5, 37], [3, 1], [2, 3, 12], [4, 130]]) {
       it(`${variant}: matches float64 reference and gradients for ${JSON.stringify(shape)}`, async () => {
-        setLayerNormVariant(variant);
+        forceVariant('layernorm', variant);
         const D = shape[shape.length - 1];
         const eps = 1e-5;
         await checkOp({

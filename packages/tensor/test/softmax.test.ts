@@ -1,6 +1,6 @@
 import '../../../test/gpu.ts';
 import { afterAll, beforeAll, describe, expect, it as vit } from 'vitest';
-import { setSoftmaxVariant } from '@jepa/kernels';
+import { forceVariant } from '@jepa/kernels';
 import * as T from '../src/index.ts';
 import { checkOp, expectClose, numelOf, randArray, vjpCheck } from './helpers.ts';
 
@@ -44,8 +44,8 @@ function ref(x: ArrayLike<number>, shape: number[], axis: number, opts: { log?: 
 for (const variant of [null, 'wg'] as const) {
 const tag = variant ? ` [${variant}]` : '';
 const pin = () => {
-  beforeAll(() => setSoftmaxVariant(variant));
-  afterAll(() => setSoftmaxVariant(null));
+  beforeAll(() => forceVariant('softmax', variant));
+  afterAll(() => forceVariant('softmax', null));
 };
 
 describe(`softmax forward and gradients${tag}`, () => {

@@ -1,5 +1,5 @@
 import '../../../test/gpu.ts';
-import { setVicregVariant, vicregCovGrad, vicregForward } from '@jepa/kernels';
+import { forceVariant, vicregCovGrad, vicregForward } from '@jepa/kernels';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as T from '../src/index.ts';
 import { checkOp, expectClose, randArray, vjpCheck } from './helpers.ts';
@@ -93,7 +93,7 @@ const methods = ['gram', 'cov', 'auto'] as const;
 const scoped = (fn: () => Promise<void>) => () => T.tidyAsync(fn);
 
 describe('vicregStats: forward and gradients against float64 references', () => {
-  afterEach(() => setVicregVariant(null));
+  afterEach(() => forceVariant('vicreg', null));
 
   // N = 2, N < D, N > D, D not a multiple of the 64-wide tile, D > one tile.
   const shapes: [number, number][] = [[2, 5], [13, 37], [37, 13], [5, 70], [70, 6]];
@@ -131,7 +131,7 @@ describe('vicregStats: forward and gradients against float64 references', () => 
   it('VJP on the GPU path, both methods and both block shapes, shapes beyond one tile', scoped(async () => {
     for (const [N, D] of [[96, 150], [130, 67]] as const) {
       for (const method of methods) {
-        setVicregVariant(method === 'gram' ? 'gpu' : method === 'cov' ? 'cpu' : null);
+        forceVariant('vicreg', method === 'gram' ? 'gpuBlocks' : method === 'cov' ? 'cpuBlocks' : null);
         await vjpCheck((z) => {
           const { std, cov } = vicregStats(z, { method });
           return std.mul(3).add(cov.mul(0.01));
@@ -148,8 +148,8 @@ describe('vicregStats: forward and gradients against float64 references', () => 
     T.tidy(() => c.std.mul(2).add(c.cov.mul(0.5)).backward());
     const want = { std: await c.std.item(), cov: await c.cov.item(), grad: await z0.grad!.toArray() };
     z0.zeroGrad();
-    for (const [method, variant] of [['gram', 'cpu'], ['gram', 'gpu'], ['cov', 'cpu'], ['cov', 'gpu'], ['auto', null]] as const) {
-      setVicregVariant(variant);
+    for (const [method, variant] of [['gram', 'cpuBlocks'], ['gram', 'gpuBlocks'], ['cov', 'cpuBlocks'], ['cov', 'gpuBlocks'], ['auto', null]] as const) {
+      forceVariant('vicreg', variant);
       const z = tensor(data, [N, D]).requireGrad();
       const { std, cov } = vicregStats(z, { method });
       expect(await std.item()).toBeCloseTo(want.std, 5);

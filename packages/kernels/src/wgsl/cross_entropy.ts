@@ -7,22 +7,20 @@
 // A target outside [0, C) that is not ignoreIndex makes its row's loss and gradient NaN (torch raises;
 // a GPU kernel cannot, and NaN keeps the mistake visible).
 import { Params, runtime, type Kernel } from '../runtime.ts';
+import { forcedVariant } from '../variants.ts';
 import { grid, gridMain } from './common.ts';
 
 const NAN_BITS = 0x7fc00000;
 
 export type CrossEntropyVariant = 'row' | 'wg32' | 'wg256';
-let forced: CrossEntropyVariant | null = null;
-/** Force a variant (tests, benchmarks); null restores the choice by adapter and row length. */
-export function setCrossEntropyVariant(v: CrossEntropyVariant | null): void {
-  forced = v;
-}
+export const CROSS_ENTROPY_VARIANTS: readonly CrossEntropyVariant[] = ['row', 'wg32', 'wg256'];
 
 /** 'row': a thread per row, no barriers; 'wgK': K threads share a row and combine through workgroup memory. */
 function chooseVariant(C: number): CrossEntropyVariant {
+  const forced = forcedVariant('crossEntropy', CROSS_ENTROPY_VARIANTS);
   if (forced) return forced;
   // CPU rasterizers: barriers cost more than walking the row (measured on llvmpipe, C = 3 … 30522).
-  if (/llvmpipe|lavapipe|swiftshader|softpipe/i.test(runtime().gpu.info.adapter)) return 'row';
+  if (runtime().gpu.info.isCpu) return 'row';
   return C >= 2048 ? 'wg256' : C >= 64 ? 'wg32' : 'row';
 }
 

@@ -9,6 +9,7 @@
 // llvmpipe, 4096 x 768: fwd 6.4 ms, dx 9 ms, dweight+dbias 4.6 ms ('wg' fwd ~31 ms; the composed
 // mean/sub/square/rsqrt ops: fwd 122 ms, fwd+bwd 296 ms vs 24 ms fused).
 import { Params, runtime, type Kernel } from '../runtime.ts';
+import { forcedVariant } from '../variants.ts';
 import { grid, gridMain } from './common.ts';
 
 export type LayerNormVariant = 'row' | 'wg';
@@ -261,15 +262,10 @@ ${gridMain(64)}
 }`,
 };
 
-let forced: LayerNormVariant | null = null;
-/** Force a row strategy (benchmarks/tests); null restores the per-adapter choice. */
-export function setLayerNormVariant(v: LayerNormVariant | null): void {
-  forced = v;
-}
+export const LAYER_NORM_VARIANTS: readonly LayerNormVariant[] = ['row', 'wg'];
 
 function variant(): LayerNormVariant {
-  if (forced) return forced;
-  return runtime().gpu.info.adapter.startsWith('llvmpipe') ? 'row' : 'wg';
+  return forcedVariant('layernorm', LAYER_NORM_VARIANTS) ?? (runtime().gpu.info.isCpu ? 'row' : 'wg');
 }
 
 function rowGroups(v: LayerNormVariant, N: number): [number, number, number] {

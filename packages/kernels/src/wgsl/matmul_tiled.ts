@@ -2,21 +2,24 @@
 // staging 64×BK panels of A and B in workgroup memory (zero-filled past the edges) so each global
 // element is read once per tile; each thread accumulates 4×4 outputs at rows ty + 16r and columns
 // tx + 16c (conflict-free shared reads, coalesced stores). Fully strided operands and output.
-// On llvmpipe the barriers make this slow (coroutine switches per barrier); the chooser keeps it for GPUs.
+// On llvmpipe the barriers make this slow (2.5 GFLOP/s: coroutine switches per barrier); the chooser
+// keeps it for GPUs.
 import type { Kernel } from '../runtime.ts';
-import { STRIDED_PARAMS, epilogueKey, epilogueStore, matmulAccess, matmulBindings, type EpilogueSpec } from './matmul_reg.ts';
+import {
+  STRIDED_PARAMS, epilogueKey, epilogueStore, matmulAccess, matmulBindings, type EpilogueSpec, type Launch, type MatmulPlan,
+} from './matmul_common.ts';
 
 const TILE = 64;
 const BK = 16;
 const TPB = 16; // threads per side
 
-export function tiledTile(): number {
-  return TILE;
+export function tiledSharedPlan(L: Launch, e: EpilogueSpec): MatmulPlan {
+  return { kernel: tiledKernel(e), L, groups: [Math.ceil(L.N / TILE), Math.ceil(L.M / TILE)] };
 }
 
-export function tiledKernel(e: EpilogueSpec, tag: string): Kernel {
+function tiledKernel(e: EpilogueSpec): Kernel {
   return {
-    name: `matmul_${tag}_tiled${TILE}${e.bias || e.gelu ? '_' + epilogueKey(e) : ''}`,
+    name: `matmul_tiled${TILE}${e.bias || e.gelu ? '_' + epilogueKey(e) : ''}`,
     key: `matmul|tiled|${TILE}|${BK}|${epilogueKey(e)}`,
     access: matmulAccess(e),
     uniform: true,

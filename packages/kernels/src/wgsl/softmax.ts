@@ -7,6 +7,7 @@
 // Entries whose shifted value is below -87 (exp underflows; -inf / -1e9 masks) get exactly 0;
 // a row that is -inf everywhere gives softmax 0 and log-softmax -inf, never NaN.
 import { Params, runtime, type Kernel } from '../runtime.ts';
+import { forcedVariant } from '../variants.ts';
 import { grid, gridMain } from './common.ts';
 
 export type SoftmaxMode = 'softmax' | 'log';
@@ -46,16 +47,13 @@ const WGR = 128; // invocations per row in 'wg'
 const WG_ROWS = 64; // rows per workgroup in 'row'
 const NEG_MAX = '-3.4028234e38';
 
-let forced: SoftmaxVariant | null = null;
-/** Force a variant (tests, benchmarks); null restores the per-adapter choice. */
-export function setSoftmaxVariant(v: SoftmaxVariant | null): void {
-  forced = v;
-}
+export const SOFTMAX_VARIANTS: readonly SoftmaxVariant[] = ['row', 'wg'];
 
 function chooseVariant(N: number): SoftmaxVariant {
+  const forced = forcedVariant('softmax', SOFTMAX_VARIANTS);
   if (forced) return forced;
   // CPU rasterizers: barriers cost more than the whole row (measured on llvmpipe).
-  if (/llvmpipe|lavapipe|swiftshader|softpipe/i.test(runtime().gpu.info.adapter)) return 'row';
+  if (runtime().gpu.info.isCpu) return 'row';
   return N >= 256 ? 'wg' : 'row';
 }
 

@@ -20,6 +20,7 @@
 // matrix is min(N,D)² <= N·D floats either way. Backward of std: d/dz[n,j] = -[gamma > s_j] zc[n,j] / (D (N-1) s_j),
 // s_j = sqrt(var_j + eps) (relu'(0) = 0, as relu).
 import { Params, runtime, type Kernel } from '../runtime.ts';
+import { forcedVariant } from '../variants.ts';
 import { grid, gridMain } from './common.ts';
 
 export type VicregMethod = 'auto' | 'gram' | 'cov';
@@ -85,19 +86,16 @@ ${gridMain()}
 
 type Epi = 'sumsq' | 'sumsqStore' | 'store' | 'grad' | 'gradY';
 
-export type VicregVariant = 'cpu' | 'gpu';
-let forced: VicregVariant | null = null;
-/** Force a block shape (tests, benchmarks); null restores the per-adapter choice. */
-export function setVicregVariant(v: VicregVariant | null): void {
-  forced = v;
-}
+/** Register-block shapes of the gram/covariance kernels: 'cpuBlocks' 16×16 per thread, 'gpuBlocks' 8×8. */
+export type VicregBlocks = 'cpuBlocks' | 'gpuBlocks';
+export const VICREG_VARIANTS: readonly VicregBlocks[] = ['cpuBlocks', 'gpuBlocks'];
 
 /** Per-thread block side S and workgroup side W (S·W = TILE). On CPU adapters (lavapipe) a 16×16 register
  *  block measured ~2.5× faster than 4×4 and ~1.3× faster than 8×8 (loads and loop overhead dominate);
  *  GPUs get 8×8 blocks in 8×8 workgroups, which keeps the accumulators in registers. */
 function blockShape(): { S: number; W: number } {
-  const v = forced ?? (/llvmpipe|lavapipe|swiftshader|softpipe/i.test(runtime().gpu.info.adapter) ? 'cpu' : 'gpu');
-  return v === 'cpu' ? { S: 16, W: 4 } : { S: 8, W: 8 };
+  const v = forcedVariant('vicreg', VICREG_VARIANTS) ?? (runtime().gpu.info.isCpu ? 'cpuBlocks' : 'gpuBlocks');
+  return v === 'cpuBlocks' ? { S: 16, W: 4 } : { S: 8, W: 8 };
 }
 
 /** S[a, b] = Σ_{m < L} A[m, a] B[m, b] over S×S blocks, A and B row-major with vec4 rows (a and b are

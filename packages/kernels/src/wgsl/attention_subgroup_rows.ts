@@ -1,13 +1,23 @@
-// Attention v4: v3's layout (a subgroup of S lanes shares S rows, lanes split the head dim) with a
-// transposing reduction: the S lane-partial dot products of the S rows are summed by a butterfly of
+// Attention 'subgroupRows', the choice on CPU rasterizers with fixed subgroups of <= 16 lanes
+// (llvmpipe). A subgroup of S lanes shares a block of S rows (query rows for the forward and dQ, key
+// rows for dK/dV); each lane owns every S-th element of the head dim, with a transposing reduction: the S lane-partial dot products of the S rows are summed by a butterfly of
 // S - 1 subgroupShuffleXor steps that leaves lane t holding the full score of row t. The softmax
 // (or dS) arithmetic then runs once per row instead of being replicated on every lane (S times
 // fewer exp), and subgroupBroadcast hands each row's weight back for the FMAs. Needs R == S.
+//
+// Why (llvmpipe, where a subgroup is the SIMD lanes of one CPU thread): every storage load whose
+// address is not provably uniform is a per-lane loop, and so is every access to a dynamically
+// indexed private array, while FMAs and subgroup operations are cheap. Here each loaded K/V (or
+// Q/dO) element feeds S rows, lanes read consecutive elements, per-row state lives in named
+// registers, and the loop body holds a handful of loads, so LLVM compiles it in seconds. Padding
+// mask values and backward row statistics are loaded S at a time and passed around with
+// subgroupShuffle. The harness (`pnpm bench:variants attention`) compares it with the others.
 import type { Kernel } from '../runtime.ts';
-import { BIG, NEG, causalKeyEnd, causalQueryStart, causalSees, cfgKey, rowAt, type AttnCfg } from './attention_common.ts';
 import {
-  Lane, entry, header, maskStep, queryRowStatsLoop, rolledLoad, rolledStore, seq, sgKernel, type SgBuffer, type SgShape,
-} from './attention_v3.ts';
+  BIG, Lane, NEG, causalKeyEnd, causalQueryStart, causalSees, cfgKey, entry, header, maskStep, queryRowStatsLoop,
+  rolledLoad, rolledStore, rowAt, seq, sgKernel, sgShape, type AttentionKernels, type AttnCfg, type AttnLaunch,
+  type SgBuffer, type SgShape,
+} from './attention_common.ts';
 
 
 /**
@@ -53,12 +63,12 @@ const queryStart = (c: AttnCfg, sh: SgShape) =>
   c.causal ? `${causalQueryStart(firstRow(sh))} / ${sh.S}u * ${sh.S}u` : '0u';
 
 function check(sh: SgShape): void {
-  if (sh.R !== sh.S || (sh.S & (sh.S - 1)) !== 0) throw new Error(`attention v4: needs R == S, a power of two (got R ${sh.R}, S ${sh.S})`);
+  if (sh.R !== sh.S || (sh.S & (sh.S - 1)) !== 0) throw new Error(`attention subgroupRows: needs R == S, a power of two (got R ${sh.R}, S ${sh.S})`);
 }
 
-export function forwardV4(c: AttnCfg, sh: SgShape): Kernel {
+function forward(c: AttnCfg, sh: SgShape): Kernel {
   check(sh);
-  const key = `attn_v4_fwd|${cfgKey(c)}|S${sh.S}|NB${sh.NB}`;
+  const key = `attn_sgrows_fwd|${cfgKey(c)}|S${sh.S}|NB${sh.NB}`;
   const L = new Lane(c, sh.S);
   const rs = seq(sh.R);
   const bufs: SgBuffer[] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false]];
@@ -103,12 +113,12 @@ ${rs.map((r) => `    let c${r} = subgroupBroadcast(corr, ${r}u);\n    let p${r} 
 ${rolledStore(sh.R, ['a'], [], L.gs, 'p.Tq', `      let orow = ${rowAt('o', 'row')};
 ${L.gs.map((g) => `      ${L.store('O', 'orow', g, `a0_${g} * ir`)}`).join('\n')}`, '    let ir = subgroupShuffle(inv, rr); // outside the branch: subgroup ops need uniform control flow')}
 }`;
-  return sgKernel(`attention_v4_fwd_d${c.D}`, key, bufs, code);
+  return sgKernel(`attention_sgrows_fwd_d${c.D}`, key, bufs, code);
 }
 
-export function backwardDqV4(c: AttnCfg, sh: SgShape): Kernel {
+function backwardDq(c: AttnCfg, sh: SgShape): Kernel {
   check(sh);
-  const key = `attn_v4_dq|${cfgKey(c)}|S${sh.S}|NB${sh.NB}`;
+  const key = `attn_sgrows_dq|${cfgKey(c)}|S${sh.S}|NB${sh.NB}`;
   const L = new Lane(c, sh.S);
   const rs = seq(sh.R);
   const bufs: SgBuffer[] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false], ['O', 'T', false], ['dO', 'T', false]];
@@ -152,12 +162,12 @@ ${rs.map((r) => `    let ds${r} = subgroupBroadcast(ds, ${r}u);\n${L.gs.map((g) 
 ${rolledStore(sh.R, ['a'], [], L.gs, 'p.Tq', `      let dqr = ${rowAt('dq', 'row')};
 ${L.gs.map((g) => `      ${L.store('dQ', 'dqr', g, `a0_${g} * p.scale`)}`).join('\n')}`)}
 }`;
-  return sgKernel(`attention_v4_dq_d${c.D}`, key, bufs, code);
+  return sgKernel(`attention_sgrows_dq_d${c.D}`, key, bufs, code);
 }
 
-export function backwardDkvV4(c: AttnCfg, sh: SgShape): Kernel {
+function backwardDkv(c: AttnCfg, sh: SgShape): Kernel {
   check(sh);
-  const key = `attn_v4_dkv|${cfgKey(c)}|S${sh.S}|NB${sh.NB}`;
+  const key = `attn_sgrows_dkv|${cfgKey(c)}|S${sh.S}|NB${sh.NB}`;
   const L = new Lane(c, sh.S);
   const rs = seq(sh.R);
   const S = sh.S;
@@ -195,5 +205,23 @@ ${rolledStore(sh.R, ['dk', 'dv'], [], L.gs, 'p.Tk', `      let dkr = ${rowAt('dk
       let dvr = ${rowAt('dv', 'row')};
 ${L.gs.map((g) => `      ${L.store('dK', 'dkr', g, `dk0_${g} * p.scale`)}\n      ${L.store('dV', 'dvr', g, `dv0_${g}`)}`).join('\n')}`)}
 }`;
-  return sgKernel(`attention_v4_dkv_d${c.D}`, key, bufs, code);
+  return sgKernel(`attention_sgrows_dkv_d${c.D}`, key, bufs, code);
+}
+
+/** The device's fixed subgroup size, which this variant needs. */
+export function subgroupRowsSize(info: { subgroupSize: number | null }): number | null {
+  const S = info.subgroupSize;
+  return S && S >= 4 && S <= 16 && (S & (S - 1)) === 0 ? S : null;
+}
+
+function launch(make: (c: AttnCfg, sh: SgShape) => Kernel, S: number) {
+  return (c: AttnCfg, rows: number): AttnLaunch => {
+    const sh = sgShape(rows, S, S);
+    return { kernel: make(c, sh), rowsPerGroup: sh.NB * sh.R, pad: sh.R };
+  };
+}
+
+/** The variant for subgroups of S lanes (R = S rows per subgroup). */
+export function subgroupRows(S: number): AttentionKernels {
+  return { forward: launch(forward, S), dq: launch(backwardDq, S), dkv: launch(backwardDkv, S) };
 }

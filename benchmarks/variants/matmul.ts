@@ -1,10 +1,13 @@
-// Matmul variant selection harness: times every variant (and, with --sweep, every register tile of
-// v2) over a set of shapes on the default adapter and prints the table that justified the choice
-// in chooseMatmul / REG_CONFIG.   tsx benchmarks/src/matmul-variants.ts [--quick] [--sweep] [--variants v1,v2]
-import { init, runtime, shutdown } from '@jepa/kernels';
-import { MATMUL_VARIANTS, REG_CONFIG, SG_CONFIG, chooseMatmul, hasSubgroups8, matmul, type MatmulVariant, type RegConfig, type SgConfig } from './kernels-internal.ts';
-import { fmtNum, gflops, table, timeAsync } from './timing.ts';
-import { randData } from './data.ts';
+// Matmul variants on one adapter: every variant (production and benchmarks/variants/) over a set of
+// shapes, and with --sweep every block of subgroupShared or registerVec4: the tables that justify
+// chooseMatmul, SG_CONFIG and REG_CONFIG.
+import { chooseMatmul, forceVariant, matmul, runtime } from '@jepa/kernels';
+import { addMatmulVariant } from '../../packages/kernels/src/wgsl/matmul.ts';
+import { SG_CONFIG, type SgConfig } from '../../packages/kernels/src/wgsl/matmul_subgroup.ts';
+import { randData } from '../src/data.ts';
+import { fmtNum, gflops, table, timeAsync } from '../src/timing.ts';
+import { REG_CONFIG, registerPlan, type RegConfig } from './matmul_register.ts';
+import { MATMUL_ALL } from './register.ts';
 
 export interface MmCase {
   name: string;
@@ -47,13 +50,19 @@ export function mmBuffers(c: MmCase): MmBuffers {
   return { a, b, out, bias, free: () => [a, b, out, bias].forEach((x) => rt.free(x)) };
 }
 
-export function runCase(c: MmCase, bufs: MmBuffers, variant?: MatmulVariant, regConfig?: RegConfig, sgConfig?: SgConfig): void {
+/** One matmul of case `c` on `variant` (the adapter's choice when omitted). */
+export function runCase(c: MmCase, bufs: MmBuffers, variant?: string, sgConfig?: SgConfig): void {
   const s = caseStrides(c);
-  matmul({
-    a: bufs.a, b: bufs.b, out: bufs.out, batch: c.batch, M: c.M, N: c.N, K: c.K,
-    aStrides: s.a, bStrides: s.b,
-    bias: c.bias ? bufs.bias : undefined, gelu: c.gelu, variant, regConfig, sgConfig,
-  });
+  forceVariant('matmul', variant ?? null);
+  try {
+    matmul({
+      a: bufs.a, b: bufs.b, out: bufs.out, batch: c.batch, M: c.M, N: c.N, K: c.K,
+      aStrides: s.a, bStrides: s.b,
+      bias: c.bias ? bufs.bias : undefined, gelu: c.gelu, sgConfig,
+    });
+  } finally {
+    forceVariant('matmul', null);
+  }
 }
 
 export const flopsOf = (c: MmCase) => 2 * c.batch * c.M * c.N * c.K;
@@ -108,13 +117,13 @@ export interface CaseTiming {
 /** GFLOP/s on an idle machine, from CPU time: the machine is shared, wall time is not reliable. */
 export const cpuGflops = (flops: number, t: CaseTiming, threads: number) => flops / (t.cpuMs / threads) / 1e6;
 
-export async function timeCase(c: MmCase, bufs: MmBuffers, variant: MatmulVariant, cfg?: RegConfig, sg?: SgConfig, quick = false): Promise<CaseTiming> {
+export async function timeCase(c: MmCase, bufs: MmBuffers, variant: string, sg?: SgConfig, quick = false): Promise<CaseTiming> {
   const rt = runtime();
   const t0 = performance.now();
-  runCase(c, bufs, variant, cfg, sg);
+  runCase(c, bufs, variant, sg);
   await rt.sync();
   const firstMs = performance.now() - t0;
-  const t = await timeAsync(async () => { runCase(c, bufs, variant, cfg, sg); await rt.sync(); },
+  const t = await timeAsync(async () => { runCase(c, bufs, variant, sg); await rt.sync(); },
     { warmup: 0, reps: quick ? 3 : 5, minReps: quick ? 1 : 3, budgetMs: quick ? 1500 : 4000 });
   return { ms: t.median, cpuMs: t.cpuMin, firstMs };
 }
@@ -122,9 +131,9 @@ export async function timeCase(c: MmCase, bufs: MmBuffers, variant: MatmulVarian
 /** llvmpipe's worker threads (LP_NUM_THREADS, else one per core). */
 export const lpThreads = () => Number(process.env.LP_NUM_THREADS) || (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency || 2;
 
-export async function variantTable(cases: MmCase[], variants: readonly MatmulVariant[], quick = false): Promise<string> {
+export async function variantTable(cases: MmCase[], variants: readonly string[] = MATMUL_ALL, quick = false): Promise<string> {
   const rt = runtime();
-  const sg8 = hasSubgroups8();
+  const sg8 = rt.gpu.info.subgroupSize === 8;
   const th = lpThreads();
   const rows: (string | number)[][] = [];
   for (const c of cases) {
@@ -132,13 +141,13 @@ export async function variantTable(cases: MmCase[], variants: readonly MatmulVar
     const row: (string | number)[] = [shapeLabel(c)];
     let best = '', bestG = 0;
     for (const v of variants) {
-      if (v === 'v5' && !sg8) { row.push('n/a'); continue; }
-      const t = await timeCase(c, bufs, v, undefined, undefined, quick);
+      if (v === 'subgroupShared' && !sg8) { row.push('n/a'); continue; }
+      const t = await timeCase(c, bufs, v, undefined, quick);
       const g = cpuGflops(flopsOf(c), t, th);
       if (g > bestG) { bestG = g; best = v; }
       row.push(`${fmtNum(gflops(flopsOf(c), t.ms))} / ${fmtNum(g)} (${fmtNum(t.firstMs, 0)}ms)`);
     }
-    row.push(best, chooseMatmul(c, rt.gpu.info.adapter, sg8));
+    row.push(best, chooseMatmul(c, rt.gpu.info));
     rows.push(row);
     bufs.free();
     process.stdout.write('.');
@@ -148,21 +157,24 @@ export async function variantTable(cases: MmCase[], variants: readonly MatmulVar
     table(['shape (batch×M×K×N)', ...variants, 'best', 'chosen'], rows);
 }
 
-export async function sweepTable(cases: MmCase[], variant: 'v3' | 'v5', pick?: number[]): Promise<string> {
+export async function sweepTable(cases: MmCase[], variant: 'registerVec4' | 'subgroupShared', pick?: number[]): Promise<string> {
   const th = lpThreads();
   const rows: (string | number)[][] = [];
-  const list: (RegConfig | SgConfig)[] = variant === 'v5' ? SG_SWEEP : SWEEP;
+  const list: (RegConfig | SgConfig)[] = variant === 'subgroupShared' ? SG_SWEEP : SWEEP;
   for (const [n, cfg] of list.entries()) {
     if (pick && !pick.includes(n)) continue;
-    const reg = variant === 'v3' ? (cfg as RegConfig) : undefined;
-    const sg = variant === 'v5' ? (cfg as SgConfig) : undefined;
-    const cur = variant === 'v5' ? SG_CONFIG : REG_CONFIG.v3;
+    const reg = variant === 'registerVec4' ? (cfg as RegConfig) : undefined;
+    const sg = variant === 'subgroupShared' ? (cfg as SgConfig) : undefined;
+    const cur = variant === 'subgroupShared' ? SG_CONFIG : REG_CONFIG.registerVec4;
+    // A register block runs as its own variant name.
+    const name = reg ? `registerVec4:${reg.R}x${reg.C}x${reg.LX}x${reg.LY}` : variant;
+    if (reg) addMatmulVariant(name, registerPlan('registerVec4', reg));
     const isCur = JSON.stringify(cur) === JSON.stringify(cfg);
     const label = reg ? `R${reg.R} C${reg.C} lanes ${reg.LX}×${reg.LY}` : `R${sg!.R} C${sg!.C}`;
     const row: (string | number)[] = [`${n}: ${label}${isCur ? ' *' : ''}`];
     for (const c of cases) {
       const bufs = mmBuffers(c);
-      const t = await timeCase(c, bufs, variant, reg, sg);
+      const t = await timeCase(c, bufs, name, sg);
       row.push(`${fmtNum(gflops(flopsOf(c), t.ms))} / ${fmtNum(cpuGflops(flopsOf(c), t, th))} (${fmtNum(t.firstMs, 0)})`);
       bufs.free();
     }
@@ -173,34 +185,20 @@ export async function sweepTable(cases: MmCase[], variant: 'v3' | 'v5', pick?: n
   return `${variant} block sweep, GFLOP/s wall / CPU-time based (first run ms)\n` + table([`${variant} block`, ...cases.map(shapeLabel)], rows);
 }
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
+/** `pnpm bench:variants matmul [--quick] [--sweep [--configs 0,2]] [--variants a,b] [--cases sq512,...]` */
+export async function matmulHarness(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
   const vi = args.indexOf('--variants');
-  const variants = (vi >= 0 ? args[vi + 1].split(',') : MATMUL_VARIANTS) as MatmulVariant[];
+  const variants = vi >= 0 ? args[vi + 1].split(',') : MATMUL_ALL;
   const ci = args.indexOf('--cases');
   const names = ci >= 0 ? args[ci + 1].split(',') : null;
-  await init();
-  const rt = runtime();
-  console.log(`adapter: ${rt.gpu.info.adapter} (${rt.gpu.info.backend})`);
-  try {
-    if (args.includes('--sweep')) {
-      const sc = VARIANT_CASES.filter((c) => (names ?? ['sq512', 'sq1024', 'bert-up', 'attn-qk']).includes(c.name));
-      const ri = args.indexOf('--configs');
-      const pick = ri >= 0 ? args[ri + 1].split(',').map(Number) : undefined;
-      console.log(await sweepTable(sc, variants.includes('v3') ? 'v3' : 'v5', pick));
-    } else {
-      const cases = VARIANT_CASES.filter((c) => (names ? names.includes(c.name) : !quick || c.M * c.N * c.K <= 1024 ** 3));
-      console.log(await variantTable(cases, variants, quick));
-    }
-  } finally {
-    await shutdown();
+  if (args.includes('--sweep')) {
+    const sc = VARIANT_CASES.filter((c) => (names ?? ['sq512', 'sq1024', 'bert-up', 'attn-qk']).includes(c.name));
+    const ri = args.indexOf('--configs');
+    const pick = ri >= 0 ? args[ri + 1].split(',').map(Number) : undefined;
+    console.log(await sweepTable(sc, variants.includes('registerVec4') ? 'registerVec4' : 'subgroupShared', pick));
+  } else {
+    const cases = VARIANT_CASES.filter((c) => (names ? names.includes(c.name) : !quick || c.M * c.N * c.K <= 1024 ** 3));
+    console.log(await variantTable(cases, variants, quick));
   }
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((e) => {
-    console.error(e);
-    process.exitCode = 1;
-  });
 }

@@ -1,7 +1,7 @@
 // Subgroup-cooperative register-blocked matmul for CPU rasterizers (llvmpipe), where a
 // workgroup of 8 invocations is exactly one subgroup = the 8 SIMD lanes of one AVX2 register.
 //
-// On llvmpipe every storage-buffer load runs a per-lane loop (see matmul_reg.ts), so the kernel
+// On llvmpipe every storage-buffer load runs a per-lane loop, so the kernel
 // minimises loads: the workgroup computes R rows × 8·C columns; the R rows are shared by all lanes,
 // so the lanes load A *cooperatively* — each lane loads a different vec4 (R/8 loads per 4 steps of
 // k instead of R) — and hand the values round with subgroupBroadcast (a constant lane index: one
@@ -11,10 +11,15 @@
 // columns from the cache: for a row-major B that slab is K short rows 4·N bytes apart, and
 // sweeping N first instead re-read all of B (and its pages) for every row block.
 //
-// Modes as in matmul_reg.ts ('k4' vec4 along k, 'f4' vec4 along the free dim, 's' scalar).
-// Requires subgroup size == 8 == workgroup size (the host checks adapterInfo.subgroupMin/MaxSize).
+// (llvmpipe: 27-37 GFLOP/s on 256³..1024³ and the BERT shapes against 7-11 for the register-blocked
+// designs in benchmarks/variants/; a storage load there is a per-lane loop: what costs what is in
+// benchmarks/variants/matmul_register.ts.) Load modes as in matmul_common.ts.
+// Requires subgroup size == 8 == workgroup size (the host checks gpu.info.subgroupSize).
 import type { Kernel } from '../runtime.ts';
-import { STRIDED_PARAMS, epilogueKey, epilogueRolled, kLoop, matmulAccess, matmulBindings, type EpilogueSpec, type LoadMode } from './matmul_reg.ts';
+import {
+  STRIDED_PARAMS, epilogueKey, epilogueRolled, kLoop, loadMode, matmulAccess, matmulBindings, transposed,
+  type EpilogueSpec, type Launch, type LoadMode, type MatmulPlan,
+} from './matmul_common.ts';
 
 export const SG_LANES = 8;
 
@@ -27,10 +32,23 @@ export interface SgConfig {
 
 const COMP = ['x', 'y', 'z', 'w'];
 
-export function sgKernel(cfg: SgConfig, mA: LoadMode, mB: LoadMode, e: EpilogueSpec, tag: string): Kernel {
+/** The block: rows per workgroup, columns per lane (from the sweep, `pnpm bench:variants matmul --sweep`). */
+export const SG_CONFIG: SgConfig = { R: 32, C: 4 };
+
+export function subgroupSharedPlan(L0: Launch, e: EpilogueSpec, batch: number, block?: SgConfig): MatmulPlan {
+  let cfg = block ?? SG_CONFIG;
+  const L = L0.N < cfg.C * 2 && L0.M > L0.N ? transposed(L0) : L0;
+  // Few rows (matrix-vector-like): a shorter block wastes fewer FMAs on rows past M.
+  if (!block && L.M < cfg.R) cfg = { ...cfg, R: L.M <= 8 ? 8 : L.M <= 16 ? 16 : cfg.R };
+  const mA = loadMode(L.sA, L.offA, L.K, batch);
+  const mB = loadMode([L.sB[0], L.sB[2], L.sB[1]], L.offB, L.K, batch);
+  return { kernel: sgKernel(cfg, mA, mB, e), L, groups: [Math.ceil(L.M / cfg.R), Math.ceil(L.N / (SG_LANES * cfg.C))] };
+}
+
+function sgKernel(cfg: SgConfig, mA: LoadMode, mB: LoadMode, e: EpilogueSpec): Kernel {
   const ek = epilogueKey(e);
   return {
-    name: `matmul_${tag}_sg${cfg.R}x${cfg.C}_${mA}${mB}${ek ? '_' + ek : ''}`,
+    name: `matmul_subgroup${cfg.R}x${cfg.C}_${mA}${mB}${ek ? '_' + ek : ''}`,
     key: `matmul|sg|${cfg.R}|${cfg.C}|${mA}|${mB}|${ek}`,
     access: matmulAccess(e),
     uniform: true,

@@ -11,15 +11,15 @@
 // by LLVM when they outnumber the registers — an L1 load/store is still far cheaper than a load
 // from a storage buffer) and reads R + C floats per k.
 //
-// Each operand is read in one of three modes, chosen by the host from its strides:
-//   'k4'  vec4 along k (the operand's k stride is 1): one vec4 covers 4 steps of k.
-//   'f4'  vec4 along the free dim (A: i, B: j stride 1): one vec4 covers 4 rows/columns.
-//   's'   scalar, any strides (also when offsets/strides are not multiples of 4).
-// The output is strided, so the host can run it with A and B swapped (Cᵀ = Bᵀ Aᵀ).
-import type { Kernel } from '../runtime.ts';
-import { ERF_WGSL } from './common.ts';
-
-export type LoadMode = 's' | 'k4' | 'f4';
+// Two variants: 'registerBlocked' reads every operand with scalar loads; 'registerVec4' reads each
+// in the vec4 mode its strides allow (matmul_common.ts) and runs transposed (Cᵀ = Bᵀ Aᵀ) when N is
+// narrower than a lane block. Both lost to 'subgroupShared' on llvmpipe with subgroups of 8 (see
+// the harness); 'registerVec4' was the CPU choice without subgroups, where 'direct' is as fast.
+import type { Kernel } from '../../packages/kernels/src/runtime.ts';
+import {
+  epilogueKey, epilogueRolled, kLoop, loadMode, matmulAccess, matmulBindings, STRIDED_PARAMS, transposed,
+  type EpilogueSpec, type LoadMode, type MatmulPlan, type Launch,
+} from '../../packages/kernels/src/wgsl/matmul_common.ts';
 
 export interface RegConfig {
   /** rows per lane (multiple of 4) */
@@ -31,70 +31,25 @@ export interface RegConfig {
   LY: number;
 }
 
-export interface EpilogueSpec {
-  bias: boolean;
-  gelu: boolean;
-}
+/** Per-lane register blocks, from the sweep (`pnpm bench:variants matmul --sweep`). */
+export const REG_CONFIG: Record<'registerBlocked' | 'registerVec4', RegConfig> = {
+  registerBlocked: { R: 4, C: 4, LX: 4, LY: 2 },
+  registerVec4: { R: 8, C: 8, LX: 4, LY: 2 },
+};
 
-/** The uniform struct shared by the strided kernels (v1, v2/v3 and the tiled one). */
-export const STRIDED_PARAMS = `struct P { M: u32, N: u32, K: u32, offA: u32, sAb: u32, sAi: u32, sAk: u32,
-  offB: u32, sBb: u32, sBk: u32, sBj: u32, offC: u32, sCb: u32, sCi: u32, sCj: u32, bI: u32, bJ: u32, offBias: u32 };`;
-
-/** Storage bindings of a matmul kernel: A, B, C, then the bias when the epilogue adds one. */
-export function matmulAccess(e: EpilogueSpec): ('read' | 'rw')[] {
-  return e.bias ? ['read', 'read', 'rw', 'read'] : ['read', 'read', 'rw'];
-}
-
-export function matmulBindings(e: EpilogueSpec, aType = 'f32', bType = 'f32'): string {
-  return `@group(0) @binding(0) var<storage, read> A: array<${aType}>;
-@group(0) @binding(1) var<storage, read> B: array<${bType}>;
-@group(0) @binding(2) var<storage, read_write> C: array<f32>;
-${e.bias ? '@group(0) @binding(3) var<storage, read> bias: array<f32>;\n' : ''}@group(0) @binding(${e.bias ? 4 : 3}) var<uniform> p: P;
-${e.gelu ? ERF_WGSL : ''}`;
-}
-
-/** WGSL for the epilogue of one output value `v` at (i, j), batch `bat`, guarded by the caller. */
-export function epilogueStore(e: EpilogueSpec, v: string, i: string, j: string, bat: string): string {
-  let s = `var o = ${v};`;
-  if (e.bias) s += ` o += bias[p.offBias + ${i} * p.bI + ${j} * p.bJ];`;
-  if (e.gelu) s += ` o = gelu_f(o);`;
-  s += ` C[p.offC + ${bat} * p.sCb + ${i} * p.sCi + ${j} * p.sCj] = o;`;
-  return s;
-}
-
-/**
- * Stores the R × 4·CG accumulators acc{r}_{g} (vec4 over 4 columns) of a lane whose block starts at
- * row `i0`, column `j0`, as two rolled loops that shift the accumulators down instead of unrolling
- * R·C guarded stores: on llvmpipe each store is a per-lane loop, and unrolled they dominated the
- * shader's size and its (LLVM) compile time.
- */
-export function epilogueRolled(e: EpilogueSpec, R: number, CG: number, i0: string, j0: string, bat: string): string[] {
-  // Runtime trip counts, so that NIR does not unroll the loops again.
-  const L: string[] = [];
-  L.push(`  let rEnd = min(${R}u, p.M - min(p.M, ${i0}));
-  let gEnd = min(${CG}u, (p.N - min(p.N, ${j0}) + 3u) / 4u);
-  for (var r = 0u; r < rEnd; r++) {
-    let i = ${i0} + r;`);
-  if (CG > 1) L.push(`    var v = acc0_0;`);
-  L.push(`    for (var g = 0u; g < gEnd; g++) {`);
-  const v = CG > 1 ? 'v' : 'acc0_0';
-  for (let t = 0; t < 4; t++) {
-    const j = `${j0} + 4u * g + ${t}u`;
-    L.push(`      if (${j} < p.N) { ${epilogueStore(e, `${v}.${['x', 'y', 'z', 'w'][t]}`, 'i', `(${j})`, bat)} }`);
-  }
-  if (CG > 1) {
-    L.push(`      switch g {`);
-    for (let g = 0; g + 1 < CG; g++) L.push(`        case ${g}u: { v = acc0_${g + 1}; }`);
-    L.push(`        default: {}`, `      }`);
-  }
-  L.push(`    }`);
-  for (let r = 0; r + 1 < R; r++) for (let g = 0; g < CG; g++) L.push(`    acc${r}_${g} = acc${r + 1}_${g};`);
-  L.push(`  }`);
-  return L;
-}
-
-export function epilogueKey(e: EpilogueSpec): string {
-  return (e.bias ? 'b' : '') + (e.gelu ? 'g' : '');
+/** A launch plan for `variant` with register block `cfg` (the sweep passes its own). */
+export function registerPlan(variant: 'registerBlocked' | 'registerVec4', cfg = REG_CONFIG[variant]) {
+  return (L0: Launch, e: EpilogueSpec, batch: number): MatmulPlan => {
+    // Thin outputs (fewer columns than a lane block, more rows): Cᵀ = Bᵀ Aᵀ puts the lanes along M.
+    const L = variant === 'registerVec4' && L0.N < cfg.C && L0.M > L0.N ? transposed(L0) : L0;
+    const mA: LoadMode = variant === 'registerBlocked' ? 's' : loadMode(L.sA, L.offA, L.K, batch);
+    const mB: LoadMode = variant === 'registerBlocked' ? 's' : loadMode([L.sB[0], L.sB[2], L.sB[1]], L.offB, L.K, batch);
+    return {
+      kernel: regKernel(cfg, mA, mB, e, variant),
+      L,
+      groups: [Math.ceil(L.M / (cfg.LY * cfg.R)), Math.ceil(L.N / (cfg.LX * cfg.C))],
+    };
+  };
 }
 
 export function regKernel(cfg: RegConfig, modeA: LoadMode, modeB: LoadMode, e: EpilogueSpec, tag: string): Kernel {
@@ -124,7 +79,7 @@ function regCode({ R, C, LX, LY }: RegConfig, mA: LoadMode, mB: LoadMode, e: Epi
   L.push(`@compute @workgroup_size(${LX}, ${LY}, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let bat = wid.z;
-  let iL = (wid.x * ${LY}u + lid.y) * ${R}u; // workgroups walk M fastest (see matmul_sg.ts)
+  let iL = (wid.x * ${LY}u + lid.y) * ${R}u; // workgroups walk M fastest (see matmul_subgroup.ts)
   let jL = (wid.y * ${LX}u + lid.x) * ${C}u;
   let mLast = p.M - 1u;
   let nLast = p.N - 1u;
@@ -203,38 +158,3 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   return L.join('\n');
 }
 
-/**
- * The k loop shared by the register-blocked variants: vec4 steps of 4 along k, then (without k4
- * operands) a scalar tail. kq counts vec4s along k (k4 modes); k4sAk/k4sBk are k·stride in vec4
- * units (f4 modes); ksAk/ksBk are k·stride in elements (scalar modes). The host guarantees
- * K % 4 == 0 with k4 operands and stride % 4 == 0 in the f4 modes.
- */
-export function kLoop(step: (n: number) => string[], hasK4: boolean): string[] {
-  const L: string[] = [];
-  L.push(`  let kMain = p.K & ~3u;
-  var kq = 0u;
-  var k4sAk = 0u;
-  var k4sBk = 0u;
-  var ksAk = 0u;
-  var ksBk = 0u;
-  for (var k = 0u; k < kMain; k += 4u) {`);
-  L.push(...step(4));
-  L.push(`    kq += 1u;
-    k4sAk += sAk;
-    k4sBk += sBk;
-    ksAk += 4u * sAk;
-    ksBk += 4u * sBk;
-  }`);
-  if (!hasK4) {
-    L.push(`  k4sAk = kMain * sAk4;
-  k4sBk = kMain * sBk4;
-  for (var k = kMain; k < p.K; k++) {`);
-    L.push(...step(1));
-    L.push(`    k4sAk += sAk4;
-    k4sBk += sBk4;
-    ksAk += sAk;
-    ksBk += sBk;
-  }`);
-  }
-  return L;
-}
