@@ -215,13 +215,24 @@ function attentionGradCase(inp: Inputs, forward: (q: T.Tensor, k: T.Tensor, v: T
   };
 }
 
-/** Forward and backward (dQ, dK, dV for a fixed dO): the fused kernels vs the same math in tfjs ops. */
-function attentionTrainRow(B: number, H: number, Tn: number, d: number): BenchRow {
+/**
+ * Forward and backward (dQ, dK, dV for a fixed dO): the fused kernels vs the same math in tfjs ops;
+ * `unfused`, the same through our matmul, softmax and autograd instead (no peer): the baseline the
+ * fused kernels are measured against (issue target on a GPU: fused ≥ 3× this).
+ */
+function attentionTrainRow(B: number, H: number, Tn: number, d: number, unfused = false): BenchRow {
   const s = [B, H, Tn, d];
   const inp = new Inputs([s, s, s, s]);
   const scale = 1 / Math.sqrt(d);
+  const row = { shape: `${B}×${H}×${Tn}×${d}`, flops: 10 * B * H * Tn * Tn * d };
+  if (unfused) {
+    return {
+      ...row, op: 'attention fwd+bwd unfused (ours)',
+      ours: attentionGradCase(inp, (q, k, v) => T.matmul(T.softmax(T.mul(T.matmul(q, T.transpose(k, -1, -2)), scale), -1), v)),
+    };
+  }
   return {
-    op: 'attention fwd+bwd', shape: `${B}×${H}×${Tn}×${d}`, flops: 10 * B * H * Tn * Tn * d,
+    ...row, op: 'attention fwd+bwd',
     ours: attentionGradCase(inp, (q, k, v) => T.attention(q, k, v, { scale })),
     peer: (tf) => {
       // The composition's forward and its backward written out in tfjs ops (tfjs-core's Node build
@@ -242,18 +253,6 @@ function attentionTrainRow(B: number, H: number, Tn: number, d: number): BenchRo
         dispose: () => [q, k, v, dO].forEach((x) => x.dispose()),
       };
     },
-  };
-}
-
-/** The same forward+backward through our unfused ops (matmul, softmax, autograd): the baseline the
- * fused kernels are measured against (issue target on a GPU: fused ≥ 3× this). */
-function attentionUnfusedTrainRow(B: number, H: number, Tn: number, d: number): BenchRow {
-  const s = [B, H, Tn, d];
-  const inp = new Inputs([s, s, s, s]);
-  const scale = 1 / Math.sqrt(d);
-  return {
-    op: 'attention fwd+bwd unfused (ours)', shape: `${B}×${H}×${Tn}×${d}`, flops: 10 * B * H * Tn * Tn * d,
-    ours: attentionGradCase(inp, (q, k, v) => T.matmul(T.softmax(T.mul(T.matmul(q, T.transpose(k, -1, -2)), scale), -1), v)),
   };
 }
 
@@ -423,7 +422,7 @@ export function benchRows(ctx: RowContext): BenchRow[] {
   rows.push(layerNormRow(tokensList[0], 768));
   rows.push(softmaxRow(8 * 12 * 128, 128));
   for (const Tn of ctx.cpu ? [128] : [128, 512]) {
-    rows.push(attentionRow(8, 12, Tn, 64), attentionTrainRow(8, 12, Tn, 64), attentionUnfusedTrainRow(8, 12, Tn, 64));
+    rows.push(attentionRow(8, 12, Tn, 64), attentionTrainRow(8, 12, Tn, 64), attentionTrainRow(8, 12, Tn, 64, true));
   }
   rows.push(vicregRow(256, 1536), vicregRow(256, 8192));
   // AdamW over BERT-base's 110M parameters on a GPU; 4M (one 16 MiB chunk's worth) on llvmpipe.

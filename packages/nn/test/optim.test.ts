@@ -6,13 +6,8 @@ import { adamwRef, clipFactor } from '../../../test/ref/adamw.ts';
 import { AdamW, LayerNorm, Linear, Module, SGD, clipGradNorm, gradNorm, linearSchedule, type OptimizerState } from '../src/index.ts';
 
 class Net extends Module {
-  readonly fc: Linear;
-  readonly ln: LayerNorm;
-  constructor() {
-    super();
-    this.fc = this.registerModule('fc', new Linear(5, 3));
-    this.ln = this.registerModule('ln', new LayerNorm(3));
-  }
+  readonly fc = this.registerModule('fc', new Linear(5, 3));
+  readonly ln = this.registerModule('ln', new LayerNorm(3));
 }
 
 /** Deterministic gradients per step and parameter. */

@@ -185,34 +185,7 @@ export class Tensor {
     return `Tensor(${this.dtype}${fmt(this.shape)}${this.requiresGrad ? ', requiresGrad' : ''}${this.name ? `, "${this.name}"` : ''})`;
   }
 
-  // ---- fluent API: thin wrappers over the op functions ----
-  add(o: Tensor | number): Tensor { return ops.add(this, o); }
-  sub(o: Tensor | number): Tensor { return ops.sub(this, o); }
-  mul(o: Tensor | number): Tensor { return ops.mul(this, o); }
-  div(o: Tensor | number): Tensor { return ops.div(this, o); }
-  pow(o: Tensor | number): Tensor { return ops.pow(this, o); }
-  maximum(o: Tensor | number): Tensor { return ops.maximum(this, o); }
-  minimum(o: Tensor | number): Tensor { return ops.minimum(this, o); }
-  eq(o: Tensor | number): Tensor { return ops.eq(this, o); }
-  ne(o: Tensor | number): Tensor { return ops.ne(this, o); }
-  lt(o: Tensor | number): Tensor { return ops.lt(this, o); }
-  le(o: Tensor | number): Tensor { return ops.le(this, o); }
-  gt(o: Tensor | number): Tensor { return ops.gt(this, o); }
-  ge(o: Tensor | number): Tensor { return ops.ge(this, o); }
-  neg(): Tensor { return ops.neg(this); }
-  exp(): Tensor { return ops.exp(this); }
-  log(): Tensor { return ops.log(this); }
-  sqrt(): Tensor { return ops.sqrt(this); }
-  rsqrt(): Tensor { return ops.rsqrt(this); }
-  abs(): Tensor { return ops.abs(this); }
-  square(): Tensor { return ops.square(this); }
-  reciprocal(): Tensor { return ops.reciprocal(this); }
-  relu(): Tensor { return ops.relu(this); }
-  gelu(): Tensor { return ops.gelu(this); }
-  sigmoid(): Tensor { return ops.sigmoid(this); }
-  tanh(): Tensor { return ops.tanh(this); }
-  sin(): Tensor { return ops.sin(this); }
-  cos(): Tensor { return ops.cos(this); }
+  // ---- fluent API: thin wrappers over the op functions (binary and unary ones below the class) ----
   clamp(lo: number, hi: number): Tensor { return ops.clamp(this, lo, hi); }
   sum(axes?: number | number[], keepdim = false): Tensor { return ops.sum(this, axes, keepdim); }
   mean(axes?: number | number[], keepdim = false): Tensor { return ops.mean(this, axes, keepdim); }
@@ -237,3 +210,12 @@ export class Tensor {
   zeroInPlace(what?: string): this { ops.zeroInPlace(this, what); return this; }
   zerosLike(): Tensor { return ops.full(this.shape, 0, this.dtype); }
 }
+
+// The elementwise methods, from two tables: x.add(y) is add(x, y), x.exp() is exp(x).
+const BINARY_METHODS = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
+const UNARY_METHODS = ['neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'square', 'reciprocal', 'relu', 'gelu', 'sigmoid', 'tanh', 'sin', 'cos'] as const;
+export interface Tensor
+  extends Record<(typeof BINARY_METHODS)[number], (o: Tensor | number) => Tensor>,
+    Record<(typeof UNARY_METHODS)[number], () => Tensor> {}
+for (const name of BINARY_METHODS) Tensor.prototype[name] = function (this: Tensor, o: Tensor | number) { return ops[name](this, o); };
+for (const name of UNARY_METHODS) Tensor.prototype[name] = function (this: Tensor) { return ops[name](this); };
