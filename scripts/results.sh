@@ -1,43 +1,60 @@
 #!/usr/bin/env bash
-# Reproduce the README results table: every objective at the same preset, steps and batch, then
-# AskUbuntu dev MAP/MRR@10 and STS-B dev Spearman for each, plus the baselines.
-# Usage: [POOLING=sif|mean|cls|max] bash scripts/results.sh [STEPS] [extra pnpm train flags...]
-# Pooling defaults to sif (frequency-weighted mean): from scratch, CLS and plain mean pooling stay near
-# chance on AskUbuntu (see README, Results).
+# The results table over seeds: every system at the same preset, steps and batch, each trained once
+# per seed; final AskUbuntu dev MAP/MRR@10 (whole dev set), STS-B dev Spearman, train wall time and,
+# with EVAL_EVERY > 0, the dev-MAP learning curve. Then the baselines, a mean ± sd table
+# (results/TAG.md) and the curves (results/TAG-steps.svg, TAG-time.svg).
+# Usage: [SEEDS="1 2 3"] [SYSTEMS="jepa mlm ..."] [POOLING=sif] [EVAL_EVERY=0] [TAG=...] \
+#        bash scripts/results.sh [STEPS] [extra pnpm train flags...]
+# EXTRA_SYSTEMS adds systems, one "NAME=FLAGS" per line (scripts/experiments/claims.sh uses it).
+# Pooling defaults to sif (see README, Results).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+[ -n "${SKIP_SETUP:-}" ] || bash scripts/setup.sh
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 STEPS="${1:-300}"; shift || true
 POOLING="${POOLING:-sif}"
-OUT="runs/results-$POOLING"
-mkdir -p "$OUT"
-LOG="$OUT/results.jsonl"
+SEEDS="${SEEDS:-1 2 3}"
+SYSTEMS="${SYSTEMS:-jepa jepa-seed mlm simcse tsdae jepa-aux-mlm jepa-aux-tsdae jepa-ema}"
+EVAL_EVERY="${EVAL_EVERY:-0}"
+TAG="${TAG:-askubuntu-tiny-$STEPS-$POOLING-seeds}"
+RUNS="runs/$TAG"
+LOG="results/$TAG.jsonl"
+mkdir -p "$RUNS" results
 : > "$LOG"
-common=(--steps "$STEPS" --batch-size 32 --max-tokens 32 --preset tiny --seed 1 --eval-every 0 --baselines false --pooling "$POOLING" --overwrite "$@")
-run() { # name, flags...
-  local name=$1; shift
-  local t0=$SECONDS
-  pnpm --silent train "${common[@]}" --out "$OUT/$name" "$@" | tail -n 1 > "$OUT/$name.train.json"
+common=(--steps "$STEPS" --batch-size 32 --max-tokens 32 --preset tiny --eval-every "$EVAL_EVERY" --eval-queries 0 --baselines false --pooling "$POOLING" --overwrite "$@")
+
+declare -A FLAGS=(
+  [jepa]='--objective jepa --loss official'
+  [jepa-seed]='--objective jepa --loss seed'
+  [mlm]='--objective mlm'
+  [simcse]='--objective simcse'
+  [tsdae]='--objective tsdae'
+  [jepa-aux-mlm]='--objective jepa --aux mlm'
+  [jepa-aux-tsdae]='--objective jepa --aux tsdae'
+  [jepa-ema]='--objective jepa-ema'
+)
+while IFS= read -r s; do [ -z "$s" ] || FLAGS[${s%%=*}]="${s#*=}"; done <<< "${EXTRA_SYSTEMS:-}"
+
+run() { # name seed flags...
+  local name=$1 seed=$2; shift 2
+  local out="$RUNS/$name-s$seed" t0=$SECONDS
+  pnpm --silent train "${common[@]}" --seed "$seed" --out "$out" "$@" > "$out.train.json"
   local wall=$((SECONDS - t0))
-  local au st
-  au=$(pnpm --silent eval --model "$OUT/$name" --task askubuntu | tail -n 1)
-  st=$(pnpm --silent eval --model "$OUT/$name" --task stsb | tail -n 1)
-  echo "{\"name\":\"$name\",\"wall_s\":$wall,\"askubuntu\":$au,\"stsb\":$st}" >> "$LOG"
+  pnpm --silent eval --model "$out" --task stsb > "$out.stsb.json"
+  npx tsx scripts/results-record.ts "$name" "$seed" "$wall" "$out" "$*" "$out.stsb.json" >> "$LOG"
 }
-run jepa-official --objective jepa --loss official
-run jepa-seed --objective jepa --loss seed
-run mlm --objective mlm
-run simcse --objective simcse
-au=$(pnpm --silent eval --model random-init --preset tiny --pooling "$POOLING" --task askubuntu | tail -n 1)
-st=$(pnpm --silent eval --model random-init --preset tiny --pooling "$POOLING" --task stsb | tail -n 1)
-echo "{\"name\":\"random-init\",\"askubuntu\":$au,\"stsb\":$st}" >> "$LOG"
+for name in $SYSTEMS; do
+  [ -n "${FLAGS[$name]:-}" ] || { echo "results.sh: unknown system \"$name\" (known: ${!FLAGS[*]})" >&2; exit 1; }
+  # shellcheck disable=SC2086 # the flags are words
+  for seed in $SEEDS; do run "$name" "$seed" ${FLAGS[$name]}; done
+done
+for seed in $SEEDS; do
+  au=$(pnpm --silent eval --model random-init --preset tiny --seed "$seed" --pooling "$POOLING" --task askubuntu | tail -n 1)
+  st=$(pnpm --silent eval --model random-init --preset tiny --seed "$seed" --pooling "$POOLING" --task stsb | tail -n 1)
+  echo "{\"name\":\"random-init\",\"seed\":$seed,\"askubuntu\":$au,\"stsb\":$st}" >> "$LOG"
+done
 echo "{\"name\":\"tfidf\",\"askubuntu\":$(pnpm --silent eval --model tfidf --task askubuntu | tail -n 1)}" >> "$LOG"
-echo "{\"name\":\"random\",\"askubuntu\":$(pnpm --silent eval --model random --task askubuntu | tail -n 1)}" >> "$LOG"
-node -e '
-const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
-const f = (v) => (v === undefined ? "—" : v.toFixed(2));
-console.log("| system | AskUbuntu dev MAP | MRR@10 | STS-B dev Spearman | train wall time |");
-console.log("|---|---|---|---|---|");
-for (const r of rows) console.log(`| ${r.name} | ${f(r.askubuntu.map)} | ${f(r.askubuntu.mrr10)} | ${f(r.stsb?.spearman)} | ${r.wall_s ? r.wall_s + " s" : "—"} |`);
-' "$LOG" | tee "$OUT/results.md"
+for seed in $SEEDS; do
+  echo "{\"name\":\"random order\",\"seed\":$seed,\"askubuntu\":$(pnpm --silent eval --model random --seed "$seed" --task askubuntu | tail -n 1)}" >> "$LOG"
+done
+npx tsx scripts/results-report.ts "$LOG" "AskUbuntu dev, tiny, $POOLING"

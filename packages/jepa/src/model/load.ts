@@ -6,6 +6,7 @@ import { loadTrainPool } from '../data/train.ts';
 import { SentenceEncoder } from './encoder.ts';
 import type { LoadOptions } from './pretrained.ts';
 import { sifWeights } from './sif.ts';
+import { applyEmbeddingInit, type EmbeddingInit } from './init.ts';
 
 export { loadEncoder, encoderFromFiles, type LoadOptions, type EncoderFiles } from './pretrained.ts';
 
@@ -13,12 +14,15 @@ export interface RandomEncoderOptions extends LoadOptions {
   seed?: number;
   /** Training pool for `sif` weights (default: the shipped AskUbuntu titles). */
   trainFile?: string;
+  /** Input-embedding init, as the trainer's `embeddingInit` (default `bert`). */
+  embeddingInit?: EmbeddingInit;
 }
 
 export async function randomEncoder(preset: BertPreset, opts: RandomEncoderOptions = {}): Promise<SentenceEncoder> {
   await init();
   manualSeed(opts.seed ?? 1);
   const bert = new BertModel(bertConfig(preset)).eval();
+  await applyEmbeddingInit(bert, opts.embeddingInit ?? 'bert');
   const tokenizer = BertTokenizer.default();
   const pooling = opts.pooling ?? 'cls';
   const maxTokens = opts.maxTokens ?? 128;

@@ -11,6 +11,8 @@ export interface TrainConfig {
   init: string | null;
   /** With `init`: load the weights that match, print what was skipped (default: a mismatch is an error). */
   lenientLoad: boolean;
+  /** Input-embedding init from scratch: `bert` (HF) or `words` (see model/init.ts). */
+  embeddingInit: 'bert' | 'words';
   objective: Objective;
   loss: 'official' | 'seed';
   steps: number;
@@ -20,6 +22,8 @@ export interface TrainConfig {
   schedule: Schedule;
   warmup: number;
   weightDecay: number;
+  /** Multiplies the learning rate of the word-embedding table (0 freezes it). */
+  embLrScale: number;
   clip: number;
   /** Expander hidden/output dims after the encoder width; [] = derive (4× hidden, three layers). */
   expander: number[];
@@ -51,6 +55,7 @@ export const DEFAULTS: TrainConfig = {
   preset: 'tiny',
   init: null,
   lenientLoad: false,
+  embeddingInit: 'bert',
   objective: 'jepa',
   loss: 'official',
   steps: 300,
@@ -60,6 +65,7 @@ export const DEFAULTS: TrainConfig = {
   schedule: 'linear',
   warmup: 40, // 10% of steps unless set
   weightDecay: 0.01,
+  embLrScale: 1,
   clip: 1.0,
   expander: [],
   expanderFinalBias: true,
@@ -110,6 +116,7 @@ const FIELDS: Record<keyof TrainConfig, Kind | readonly string[]> = {
   preset: ['tiny', 'mini', 'small', 'base'],
   init: 'str?',
   lenientLoad: 'bool',
+  embeddingInit: ['bert', 'words'],
   objective: ['jepa', 'mlm', 'simcse'],
   loss: ['official', 'seed'],
   steps: 'pos',
@@ -119,6 +126,7 @@ const FIELDS: Record<keyof TrainConfig, Kind | readonly string[]> = {
   schedule: ['constant', 'linear', 'cosine'],
   warmup: 'int',
   weightDecay: 'num',
+  embLrScale: 'num',
   clip: 'num',
   expander: 'ints',
   expanderFinalBias: 'bool',
@@ -205,6 +213,7 @@ export function resolveConfig(...layers: Record<string, unknown>[]): TrainConfig
   const c = out as unknown as TrainConfig;
   // Unless set explicitly, warmup is 10% of the run.
   if (!layers.some((l) => l.warmup !== undefined)) c.warmup = Math.floor(c.steps / 10);
+  if (c.embLrScale < 0) throw new ConfigError(`config "embLrScale": must be >= 0, got ${c.embLrScale}`);
   if (c.lr <= 0) throw new ConfigError(`config "lr": must be > 0, got ${c.lr}`);
   if (c.warmup > c.steps) throw new ConfigError(`config "warmup": ${c.warmup} exceeds steps ${c.steps}`);
   if (c.objective === 'jepa' && c.batchSize < 2) throw new ConfigError('config "batchSize": VICReg needs at least 2');

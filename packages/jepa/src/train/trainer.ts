@@ -11,6 +11,7 @@ import { loadTrainPool } from '../data/train.ts';
 import { ASKUBUNTU_DEV_PATH } from '../data/paths.ts';
 import { SentenceEncoder } from '../model/encoder.ts';
 import { reportLenient } from '../model/pretrained.ts';
+import { applyEmbeddingInit } from '../model/init.ts';
 import { sifWeights } from '../model/sif.ts';
 import { jepaObjective } from '../objectives/jepa.ts';
 import { mlmObjective } from '../objectives/mlm.ts';
@@ -23,6 +24,7 @@ import {
 import { runConflicts, type TrainConfig } from './config.ts';
 import { BatchStream } from './data.ts';
 import { evaluateEncoder, type EncoderEval } from './evaluate.ts';
+import { trainParamGroups } from './groups.ts';
 import { Progress } from './progress.ts';
 import { prepareRunDir } from './rundir.ts';
 
@@ -68,6 +70,7 @@ export async function buildModel(cfg: TrainConfig, pool?: readonly string[]): Pr
   } else {
     const over = cfg.dropout === null ? {} : { hidden_dropout_prob: cfg.dropout, attention_probs_dropout_prob: 0 };
     bert = new BertModel(bertConfig(cfg.preset, { attention_probs_dropout_prob: 0, ...over }));
+    await applyEmbeddingInit(bert, cfg.embeddingInit);
     tokenizer = BertTokenizer.default();
   }
   const weights = cfg.pooling === 'sif' ? sifWeights(tokenizer, pool ?? loadTrainPool(cfg.trainFile ?? undefined), cfg.maxTokens) : null;
@@ -96,7 +99,7 @@ export async function train(cfg: TrainConfig, hooks: TrainHooks = {}): Promise<T
   const pool = loadTrainPool(cfg.trainFile ?? undefined);
   const { encoder, objective, modules } = await buildModel(cfg, pool);
   const schedule = makeSchedule(cfg.schedule, { lr: cfg.lr, warmup: cfg.warmup, total: cfg.steps });
-  const optimizer = new AdamW(modules, { lr: cfg.lr, schedule, weightDecay: cfg.weightDecay, maxGradNorm: cfg.clip > 0 ? cfg.clip : undefined });
+  const optimizer = new AdamW(trainParamGroups(encoder.bert, modules, cfg), { lr: cfg.lr, schedule, weightDecay: cfg.weightDecay, maxGradNorm: cfg.clip > 0 ? cfg.clip : undefined });
 
   const dev = loadRerankJsonl(cfg.evalFile ?? ASKUBUNTU_DEV_PATH);
   const devPeriodic = cfg.evalQueries > 0 ? dev.slice(0, cfg.evalQueries) : dev;

@@ -1,0 +1,119 @@
+// Seeds harness reporting: one line per (system, seed) run in, a mean ± sd table and learning
+// curves out. A difference smaller than the seed-to-seed spread is reported as a tie.
+import type { MetricRecord } from './html.ts';
+import { lineChart, type Series } from './svg.ts';
+
+export interface RunResult {
+  name: string;
+  seed?: number;
+  /** The pnpm train flags of the run (empty for baselines). */
+  flags?: string;
+  wall_s?: number;
+  askubuntu: { map: number; mrr10: number };
+  stsb?: { spearman: number };
+  /** Periodic dev evaluations: [step, MAP, training seconds so far (evaluations excluded)]. */
+  curve?: [number, number, number][];
+}
+
+export interface Stat {
+  mean: number;
+  sd: number;
+  n: number;
+}
+
+/** Mean and sample standard deviation (n - 1; 0 for a single value). */
+export function meanSd(xs: readonly number[]): Stat {
+  const n = xs.length;
+  if (n === 0) throw new Error('meanSd: no values');
+  const mean = xs.reduce((a, b) => a + b, 0) / n;
+  const sd = n > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, sd, n };
+}
+
+export interface SystemRow {
+  name: string;
+  flags: string;
+  map: Stat;
+  mrr10: Stat;
+  stsb: Stat | null;
+  wall: Stat | null;
+}
+
+/** Group runs by name (first-seen order) and summarise each metric over its seeds. */
+export function aggregate(runs: readonly RunResult[]): SystemRow[] {
+  const by = new Map<string, RunResult[]>();
+  for (const r of runs) by.set(r.name, [...(by.get(r.name) ?? []), r]);
+  return [...by].map(([name, rs]) => {
+    const pick = (f: (r: RunResult) => number | undefined) => {
+      const v = rs.map(f).filter((x): x is number => typeof x === 'number');
+      return v.length ? meanSd(v) : null;
+    };
+    return {
+      name,
+      flags: rs[0].flags ?? '',
+      map: pick((r) => r.askubuntu.map)!,
+      mrr10: pick((r) => r.askubuntu.mrr10)!,
+      stsb: pick((r) => r.stsb?.spearman),
+      wall: pick((r) => r.wall_s),
+    };
+  });
+}
+
+/** Two systems tie when their means differ by less than the larger of their seed spreads. */
+export function tied(a: Stat, b: Stat): boolean {
+  return Math.abs(a.mean - b.mean) < Math.max(a.sd, b.sd);
+}
+
+const fmt = (s: Stat | null, digits = 2) => (s === null ? '—' : s.n > 1 ? `${s.mean.toFixed(digits)} ± ${s.sd.toFixed(digits)}` : s.mean.toFixed(digits));
+
+/** Markdown table: mean ± sd over seeds; the best MAP bold, and every row tied with it marked. */
+export function resultsTable(rows: readonly SystemRow[]): string {
+  const best = rows.reduce<SystemRow | null>((b, r) => (r.flags && (!b || r.map.mean > b.map.mean) ? r : b), null);
+  const lines = ['| system | seeds | AskUbuntu dev MAP | MRR@10 | STS-B dev Spearman | train wall time (s) |', '|---|---|---|---|---|---|'];
+  for (const r of rows) {
+    const isBest = r === best;
+    const tie = !isBest && best && r.flags && tied(r.map, best.map) ? ' (tie)' : '';
+    const map = isBest ? `**${fmt(r.map)}**` : fmt(r.map) + tie;
+    lines.push(`| ${r.name} | ${r.map.n} | ${map} | ${fmt(r.mrr10)} | ${fmt(r.stsb)} | ${fmt(r.wall, 0)} |`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Dev-MAP curve of one run from its metrics.jsonl records: [step, MAP, training seconds], where the
+ * seconds are the run's elapsed time at that step less the evaluations before it.
+ */
+export function curveOf(records: readonly MetricRecord[]): [number, number, number][] {
+  const out: [number, number, number][] = [];
+  let evalSeconds = 0;
+  for (const r of records) {
+    if (r.kind !== 'eval' || typeof r.map !== 'number') continue;
+    const tr = records.find((t) => t.kind === 'train' && t.step === r.step && typeof t.elapsed === 'number');
+    if (tr) out.push([r.step, r.map, (tr.elapsed as number) - evalSeconds]);
+    evalSeconds += typeof r.seconds === 'number' ? r.seconds : 0;
+  }
+  return out;
+}
+
+/** The mean curve of a system over its seeds, at the steps every seed evaluated. */
+export function meanCurve(curves: readonly (readonly [number, number, number][])[]): [number, number, number][] {
+  if (!curves.length) return [];
+  const steps = curves[0].map((p) => p[0]).filter((s) => curves.every((c) => c.some((p) => p[0] === s)));
+  return steps.map((s) => {
+    const pts = curves.map((c) => c.find((p) => p[0] === s)!);
+    return [s, meanSd(pts.map((p) => p[1])).mean, meanSd(pts.map((p) => p[2])).mean];
+  });
+}
+
+/** Two SVG charts: mean dev MAP against steps and against training seconds, one line per system. */
+export function curveCharts(runs: readonly RunResult[], title: string): { steps: string; time: string } {
+  const by = new Map<string, [number, number, number][][]>();
+  for (const r of runs) if (r.curve?.length) by.set(r.name, [...(by.get(r.name) ?? []), r.curve]);
+  const curves = [...by].map(([name, cs]) => ({ name, c: meanCurve(cs) }));
+  const steps: Series[] = curves.map(({ name, c }) => ({ name, points: c.map((p) => [p[0], p[1]] as [number, number]) }));
+  const time: Series[] = curves.map(({ name, c }) => ({ name, points: c.map((p) => [p[2], p[1]] as [number, number]) }));
+  return {
+    steps: lineChart(`${title}: dev MAP vs steps`, steps, { xLabel: 'step', yLabel: 'dev MAP' }),
+    time: lineChart(`${title}: dev MAP vs training time`, time, { xLabel: 'training seconds (evals excluded)', yLabel: 'dev MAP' }),
+  };
+}
