@@ -38,23 +38,32 @@ function expectNear(got: Float32Array, want: Float64Array, tol: number, what: st
 }
 
 /** Run `steps` steps on one chunk on the GPU and in float64; compare param, m, v. */
-async function run(n: number, h: Hyper, steps: number, clip: boolean): Promise<void> {
+async function run(n: number, h: Hyper, steps: number, clip: boolean, offsets: [number, number, number, number] = [0, 0, 0, 0]): Promise<void> {
   const rt = runtime();
   const p0 = rand(n, 1);
-  const [p, m, v] = [upload(p0), upload(new Float32Array(n)), upload(new Float32Array(n))];
+  // Each range sits at its offset in a larger buffer (what optimizer chunks hand the kernel).
+  const at = (x: Float32Array, o: number) => {
+    const y = new Float32Array(o + x.length).fill(NaN);
+    y.set(x, o);
+    return y;
+  };
+  const [p, m, v] = [upload(at(p0, offsets[0])), upload(at(new Float32Array(n), offsets[2])), upload(at(new Float32Array(n), offsets[3]))];
   const [pc, mc, vc] = [Float64Array.from(p0), new Float64Array(n), new Float64Array(n)];
   const norm = rt.alloc(4);
   for (let t = 1; t <= steps; t++) {
     const g = rand(n, 100 + t, 0.05 * t); // growing grads, so clipping switches on partway
-    const gb = upload(g);
-    if (clip) gradNormInto([{ buffer: gb, n }], norm);
-    adamw({ param: p, grad: gb, m, v, n, step: t, ...h, normBuf: clip ? norm : undefined, maxNorm: clip ? h.maxNorm : undefined });
+    const gb = upload(at(g, offsets[1]));
+    const flat = clip ? upload(g) : null;
+    if (flat) gradNormInto([{ buffer: flat, n }], norm);
+    adamw({ param: p, grad: gb, m, v, n, step: t, ...h, offsets, normBuf: clip ? norm : undefined, maxNorm: clip ? h.maxNorm : undefined });
     adamwCpu(pc, mc, vc, g, clip ? h : { ...h, maxNorm: undefined }, t);
     rt.free(gb);
+    if (flat) rt.free(flat);
   }
-  expectNear(await read(p, n), pc, 2e-6, 'param');
-  expectNear(await read(m, n), mc, 1e-5, 'm');
-  expectNear(await read(v, n), vc, 1e-5, 'v');
+  const region = async (b: GPUBuffer, o: number) => (await read(b, o + n)).subarray(o);
+  expectNear(await region(p, offsets[0]), pc, 2e-6, 'param');
+  expectNear(await region(m, offsets[2]), mc, 1e-5, 'm');
+  expectNear(await region(v, offsets[3]), vc, 1e-5, 'v');
   for (const b of [p, m, v, norm]) rt.free(b);
 }
 
@@ -63,6 +72,11 @@ const H: Hyper = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0
 describe('adamw kernel vs float64 torch.optim.AdamW', () => {
   it('odd sizes, several steps, weight decay and gradScale', async () => {
     for (const n of [1, 255, 257, 1000]) await run(n, H, 5, false);
+  });
+  it('ranges at offsets: vec4 bulk + scalar tail when 16-byte aligned, scalar otherwise', async () => {
+    await run(1003, H, 3, false, [4, 8, 0, 12]);
+    await run(1003, H, 3, false, [4, 9, 0, 12]);
+    await run(3, H, 2, false, [4, 8, 0, 12]);
     await run(999, { ...H, gradScale: 0.25, weightDecay: 0.1, beta1: 0.8, beta2: 0.95, eps: 1e-6 }, 4, false);
   });
 
