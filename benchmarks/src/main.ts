@@ -32,6 +32,12 @@ export interface BenchRecord {
   torch_ms?: number | null;
   /** torch_ms / ms: > 1 means we are faster */
   torch_ratio?: number | null;
+  /**
+   * Median process CPU ms per run, ours and PyTorch's: on a loaded machine the wall-time ratio
+   * mostly measures the scheduler (OpenBLAS threads spin while they wait for each other).
+   */
+  cpu_ms?: number | null;
+  torch_cpu_ms?: number | null;
   /** training-step rows: tokens per second, ours and PyTorch's */
   tokens_per_s?: number | null;
   torch_tokens_per_s?: number | null;
@@ -74,19 +80,28 @@ export function adapterSlug(adapter: string): string {
 
 const REPS = 5;
 
-/** Median ms of `run` (warm-up first); `finish` waits for the device, `cleanup` frees outputs. */
-async function timeRuns<O>(run: () => O, finish: () => Promise<void>, cleanup: (o: O) => void, reps = REPS): Promise<number> {
+/**
+ * Median ms of `run` (warm-up first); `finish` waits for the device, `cleanup` frees outputs.
+ * `cpu` receives the median process CPU ms per run (all threads: llvmpipe's workers included).
+ */
+async function timeRuns<O>(run: () => O, finish: () => Promise<void>, cleanup: (o: O) => void, reps = REPS, cpu?: (ms: number) => void): Promise<number> {
+  const cpuRuns: number[] = [];
   const once = async () => {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const o = run();
     await finish();
     const dt = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    cpuRuns.push((c.user + c.system) / 1000);
     cleanup(o);
     return dt;
   };
   await once();
+  cpuRuns.length = 0;
   const runs: number[] = [];
   for (let i = 0; i < reps; i++) runs.push(await once());
+  cpu?.(median(cpuRuns));
   return median(runs);
 }
 
@@ -118,7 +133,7 @@ async function runRow(row: BenchRow, peer: Peer | null, torch: TorchPeer | null,
   const rt = runtime();
   const ours = row.ours();
   try {
-    rec.ms = await timeRuns(() => ours.run(), () => rt.sync(), disposeOurs, row.reps);
+    rec.ms = await timeRuns(() => ours.run(), () => rt.sync(), disposeOurs, row.reps, (c) => (rec.cpu_ms = c));
     if (row.gpuTime !== false) rec.gpu_ms = await gpuTime(() => ours.run(), disposeOurs, row.reps);
   } finally {
     ours.dispose();
@@ -131,6 +146,7 @@ async function runRow(row: BenchRow, peer: Peer | null, torch: TorchPeer | null,
     const t = torch.time(row.torch, row.reps);
     rec.torch = torch.name;
     rec.torch_ms = t.ms ?? null;
+    rec.torch_cpu_ms = t.cpuMs ?? null;
     rec.torch_ratio = t.ms !== undefined ? t.ms / rec.ms : null;
     if (row.tokens && t.ms !== undefined) rec.torch_tokens_per_s = (row.tokens * 1000) / t.ms;
     if (t.error) rec.note = `torch failed: ${t.error.split('\n')[0]}`;
@@ -164,13 +180,13 @@ export function renderTable(recs: BenchRecord[]): string {
   const notes: string[] = [];
   const x = (v: number | null | undefined) => (v != null ? `${fmtNum(v)}×` : '-');
   const body = table(
-    ['op', 'shape', 'ours ms', 'GPU ms', 'rate', 'tfjs ms', 'tfjs/ours', 'torch ms', 'torch/ours'],
+    ['op', 'shape', 'ours ms', 'GPU ms', 'rate', 'tfjs ms', 'tfjs/ours', 'torch ms', 'torch/ours', 'CPU-time torch/ours'],
     recs.map((r) => {
       const rate = r.gflops != null ? `${fmtNum(r.gflops)} GFLOP/s` : r.gbps != null ? `${fmtNum(r.gbps)} GB/s` : r.tokens_per_s != null ? `${fmtNum(r.tokens_per_s)} tok/s` : '-';
       if (r.note) notes.push(`[${notes.length + 1}] ${r.op} ${r.shape}: ${r.note}`);
       const mark = r.note ? ` [${notes.length}]` : '';
       const tfjs = r.peer === PEER_NAME;
-      return [r.op, r.shape + mark, fmtNum(r.ms), fmtNum(r.gpu_ms), rate, tfjs ? fmtNum(r.peer_ms) : '-', tfjs ? x(r.ratio) : '-', fmtNum(r.torch_ms), x(r.torch_ratio)];
+      return [r.op, r.shape + mark, fmtNum(r.ms), fmtNum(r.gpu_ms), rate, tfjs ? fmtNum(r.peer_ms) : '-', tfjs ? x(r.ratio) : '-', fmtNum(r.torch_ms), x(r.torch_ratio), x(r.torch_cpu_ms != null && r.cpu_ms ? r.torch_cpu_ms / r.cpu_ms : null)];
     }),
   );
   return notes.length ? `${body}\n\n${notes.join('\n')}` : body;

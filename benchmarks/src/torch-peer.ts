@@ -17,6 +17,8 @@ export type TorchDevice = 'auto' | 'cpu' | 'cuda';
 
 export interface TorchResult {
   ms?: number;
+  /** median process CPU ms per run (all threads) */
+  cpuMs?: number;
   error?: string;
 }
 
@@ -62,7 +64,7 @@ export function setupTorchPeer(device: TorchDevice): TorchPeer {
     name,
     time(spec, reps) {
       const res = call([{ ...spec, key: 'row', reps }], device).results[0];
-      return res.error ? { error: res.error } : { ms: res.ms };
+      return res.error ? { error: res.error } : { ms: res.ms, cpuMs: res.cpuMs };
     },
   };
 }

@@ -1,7 +1,7 @@
 """The PyTorch peer of `pnpm bench`'s training-step rows (and of the matmul / linear rows on a GPU).
 
 python3 step.py SPECS.json [--device auto|cpu|cuda] -> one JSON line on stdout:
-  {"torch": "1.13.1", "device": "cpu", "threads": 2, "results": [{"key": ..., "ms": median, "runs": [...]}, ...]}
+  {"torch": "1.13.1", "device": "cpu", "threads": 2, "results": [{"key": ..., "ms": median, "cpuMs": median process CPU ms, "runs": [...]}, ...]}
 Each spec is one row (see benchmarks/src/torch-peer.ts): a BERT training step (fwd+bwd, or with the
 AdamW update), the JEPA step (two views, expander with BatchNorm, VICReg, clipping, AdamW), or a
 matmul / linear. The models are written here in plain PyTorch, the way a user would: HF BertModel's
@@ -175,13 +175,14 @@ def main():
                 for _ in range(s.get("warmup", 2)):
                     run()
                 sync()
-                runs = []
+                runs, cpu = [], []
                 for _ in range(max(5, s.get("reps", 5))):
-                    t0 = time.perf_counter()
+                    c0, t0 = time.process_time(), time.perf_counter()
                     run()
                     sync()
                     runs.append((time.perf_counter() - t0) * 1000)
-            results.append({"key": s["key"], "ms": statistics.median(runs), "runs": runs})
+                    cpu.append((time.process_time() - c0) * 1000)
+            results.append({"key": s["key"], "ms": statistics.median(runs), "cpuMs": statistics.median(cpu), "runs": runs})
         except Exception as e:  # a failed row is a finding, not a reason to lose the others
             results.append({"key": s["key"], "error": f"{type(e).__name__}: {e}"})
         if dev == "cuda":
