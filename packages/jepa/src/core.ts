@@ -12,3 +12,4 @@ export * from './objectives/objective.ts';
 export * from './objectives/mlm.ts';
 export * from './objectives/jepa.ts';
 export * from './objectives/simcse.ts';
+export * from './train/data.ts';

@@ -3,7 +3,6 @@ export * from './core.ts';
 export * from './data/index.ts';
 export * from './model/load.ts';
 export * from './model/sif-save.ts';
-export * from './train/data.ts';
 export * from './train/evaluate.ts';
 export * from './train/trainer.ts';
 export * from './train/checkpoint.ts';
