@@ -11,3 +11,4 @@ pnpm typecheck
 export JEPA_REQUIRE_TORCH=1
 pnpm test
 pnpm test:pack
+pnpm test:browser
