@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { exportModel, loadEncoder, randomEncoder } from '@jepa/jepa';
 import { shutdown } from '@jepa/tensor';
-import { BROWSER_SUITES, HERE, ROOT, buildPage, buildTests, testBundle } from '../build.ts';
+import { BROWSER_SUITES, HERE, NODE_ONLY_SUITES, ROOT, buildPage, buildTests, testBundle } from '../build.ts';
 import { serve } from '../serve.ts';
 import { kernelChoices } from '../src/kernel-choices.ts';
 import type { TestResult } from './vitest-shim.ts';
@@ -136,7 +136,8 @@ async function main(): Promise<void> {
   const version = await browser.version();
   let passed = 0, failed = 0, skipped = 0;
   try {
-    console.log(`browser suites in ${version} (${url})`);
+    console.log(`browser suites in Chromium (${CHROMIUM}, ${version}) at ${url}`);
+    for (const [suite, why] of Object.entries(NODE_ONLY_SUITES)) console.log(`  - ${suite}: Node only (${why})`);
     for (const suite of BROWSER_SUITES) {
       const s0 = Date.now();
       const results = await runSuite(browser, url, suite);
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
     passed += outcomes.filter((o) => o.ok).length;
     failed += outcomes.filter((o) => !o.ok).length;
     console.log(`screenshot: ${join(OUT, 'page.png')}`);
-    console.log(`ran in ${version} on WebGPU adapter "${e2e.adapter}" in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    console.log(`ran in Chromium (${CHROMIUM}, ${version}) on its WebGPU adapter "${e2e.adapter}" in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   } finally {
     await browser.close();
     server.close();
