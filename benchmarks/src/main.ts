@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { init, runtime, shutdown } from '@jepa/kernels';
+import { ConfigError, parseOptions } from '@jepa/jepa';
 import { PEER_NAME, setupPeer, type Peer, type TfTensor } from './peer.ts';
 import { benchRows, type BenchRow } from './rows.ts';
 import { setupTorchPeer, type TorchDevice, type TorchPeer } from './torch-peer.ts';
@@ -57,20 +58,21 @@ interface Args {
   torchDevice: TorchDevice | null;
 }
 
+// Every flag is checked: an unknown one or a stray word is an error with a "did you mean".
 function parseArgs(argv: string[]): Args {
-  const val = (k: string) => {
-    const i = argv.indexOf(k);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
+  const o = parseOptions('pnpm bench', argv, {
+    quick: 'bool', filter: 'str', noPeer: 'bool', peerDevice: ['shared', 'own'], out: 'str', variants: 'bool',
+    noTorch: 'bool', torchDevice: ['auto', 'cpu', 'cuda'],
+  });
   return {
-    quick: argv.includes('--quick'),
-    filter: val('--filter') ? new RegExp(val('--filter')!, 'i') : null,
-    peer: !argv.includes('--no-peer'),
-    peerDevice: val('--peer-device') === 'own' ? 'own' : 'shared',
-    out: val('--out') ?? process.env.OUT ?? null,
-    variants: argv.includes('--variants'),
-    torch: !argv.includes('--no-torch'),
-    torchDevice: (val('--torch-device') as TorchDevice | undefined) ?? null,
+    quick: o.quick === true,
+    filter: o.filter ? new RegExp(o.filter as string, 'i') : null,
+    peer: o.noPeer !== true,
+    peerDevice: o.peerDevice === 'own' ? 'own' : 'shared',
+    out: (o.out as string | undefined) ?? process.env.OUT ?? null,
+    variants: o.variants === true,
+    torch: o.noTorch !== true,
+    torchDevice: (o.torchDevice as TorchDevice | undefined) ?? null,
   };
 }
 
@@ -261,6 +263,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  console.error(e);
+  console.error(e instanceof ConfigError ? `error: ${e.message}` : e); // a bad flag needs no stack
   process.exitCode = 1;
 });

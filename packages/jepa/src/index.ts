@@ -9,3 +9,4 @@ export * from './train/checkpoint.ts';
 export * from './report/html.ts';
 export * from './report/spectrum.ts';
 export * from './util/npy.ts';
+export { parseOptions, UsageError, type OptionSpec } from './cli/args.ts';

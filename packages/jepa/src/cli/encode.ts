@@ -2,9 +2,13 @@
 // One embedding per input line: a JSON array per line on stdout, or a .npy matrix with --out.
 import { writeFileSync } from 'node:fs';
 import { loadEncoder } from '../model/load.ts';
-import { parseArgs, type Pooling } from '../train/config.ts';
+import { CONFIG_FIELDS, type Pooling } from '../train/config.ts';
 import { npyBytes } from '../util/npy.ts';
+import { parseOptions, type OptionSpec } from './args.ts';
 import { runCli } from './common.ts';
+
+const USAGE = 'usage: pnpm encode --model DIR [--pooling cls|mean|max|sif] [--batch 64] [--out FILE.npy] [--lenient-load] < sentences.txt';
+const OPTIONS: OptionSpec = { model: 'str', pooling: CONFIG_FIELDS.pooling, batch: 'pos', out: 'str', lenientLoad: 'bool', help: 'bool' };
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -13,21 +17,27 @@ async function readStdin(): Promise<string> {
 }
 
 await runCli(async () => {
-  const { flags } = parseArgs(process.argv.slice(2));
-  if (flags.help || !flags.model) {
-    console.log('usage: pnpm encode --model DIR [--pooling cls|mean|max|sif] [--batch 64] [--out FILE.npy] < sentences.txt');
-    return flags.help ? 0 : 1;
+  const o = parseOptions('pnpm encode', process.argv.slice(2), OPTIONS) as {
+    model?: string; pooling?: Pooling; batch?: number; out?: string; lenientLoad?: boolean; help?: boolean;
+  };
+  if (o.help || !o.model) {
+    (o.help ? process.stdout : process.stderr).write(USAGE + '\n');
+    return o.help ? 0 : 1;
   }
-  const pooling = flags.pooling as Pooling | undefined;
-  if (pooling && !['cls', 'mean', 'max', 'sif'].includes(pooling)) throw new Error(`--pooling: expected cls|mean|max|sif, got ${pooling}`);
-  const enc = await loadEncoder(flags.model, { pooling, lenient: flags.lenientLoad === 'true' });
+  const enc = await loadEncoder(o.model, { pooling: o.pooling, lenient: o.lenientLoad });
   const lines = (await readStdin()).split('\n');
   if (lines.at(-1) === '') lines.pop();
-  const embs = await enc.embed(lines, Number(flags.batch ?? 64));
+  const embs = await enc.embed(lines, o.batch ?? 64).catch((e: Error) => {
+    throw new Error(`--model ${o.model}: ${e.message}`);
+  });
   enc.bert.dispose();
-  if (flags.out) {
-    writeFileSync(flags.out, npyBytes(embs));
-    process.stderr.write(`wrote ${embs.length} × ${embs[0]?.length ?? 0} embeddings to ${flags.out}\n`);
+  if (o.out) {
+    try {
+      writeFileSync(o.out, npyBytes(embs));
+    } catch (e) {
+      throw new Error(`--out ${o.out}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    process.stderr.write(`wrote ${embs.length} × ${embs[0]?.length ?? 0} embeddings to ${o.out}\n`);
   } else {
     process.stdout.write(embs.map((e) => JSON.stringify(Array.from(e, (v) => +v.toPrecision(7)))).join('\n') + (embs.length ? '\n' : ''));
   }

@@ -10,28 +10,30 @@ import { evaluateRerank } from '../eval/rerank.ts';
 import { TfIdf } from '../eval/tfidf.ts';
 import { randomEncoder } from '../model/load.ts';
 import { checkpointDir, readTrainerState } from '../train/checkpoint.ts';
-import { DEFAULTS, RECIPES, parseArgs, resolveConfig, resumeConfig, type TrainConfig } from '../train/config.ts';
+import { CONFIG_FIELDS, ConfigError, DEFAULTS, RECIPES, closest, coerceOption, flagName, resolveConfig, resumeConfig, type TrainConfig } from '../train/config.ts';
 import { evaluateEncoder } from '../train/evaluate.ts';
 import { train } from '../train/trainer.ts';
-import { fmtMetric, runCli } from './common.ts';
+import { parseOptions, type OptionSpec } from './args.ts';
+import { fmtMetric, readJsonFile, runCli } from './common.ts';
 import { installInterrupt, leaveTsxRelay, stopExitCode } from './interrupt.ts';
 
 const HELP = `usage: pnpm train [--recipe default|seed] [--config FILE.json] [--baselines true|false] [--<option> VALUE]...
 options (defaults):
-${Object.entries(DEFAULTS).map(([k, v]) => `  --${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} ${JSON.stringify(v)}`).join('\n')}`;
+${Object.entries(DEFAULTS).map(([k, v]) => `  ${flagName(k)} ${JSON.stringify(v)}`).join('\n')}`;
+
+/** Every training config field, plus the CLI's own options. */
+const OPTIONS: OptionSpec = { ...CONFIG_FIELDS, recipe: Object.keys(RECIPES), config: 'str', baselines: 'bool', help: 'bool' };
 
 if (!(await leaveTsxRelay())) await runCli(main);
 
 async function main(): Promise<number> {
-  const { flags } = parseArgs(process.argv.slice(2));
-  if (flags.help) {
+  const { help, recipe, config, baselines = true, ...rest } = parseOptions('pnpm train', process.argv.slice(2), OPTIONS);
+  if (help) {
     console.log(HELP);
     return 0;
   }
-  const { recipe = 'default', config, baselines = 'true', ...rest } = flags;
-  if (!(recipe in RECIPES)) throw new Error(`--recipe: unknown "${recipe}" (${Object.keys(RECIPES).join(', ')})`);
-  const fileCfg = config ? (JSON.parse(readFileSync(config, 'utf8')) as Record<string, unknown>) : {};
-  const cfg = await runConfig(flags.recipe ? RECIPES[recipe] : {}, fileCfg, rest);
+  const fileCfg = config ? configFile(config as string) : {};
+  const cfg = await runConfig(recipe ? RECIPES[recipe as string] : {}, fileCfg, rest);
   if (recipe === 'seed' && !cfg.init) {
     throw new Error('--recipe seed needs a bert-base-uncased checkpoint: --init DIR (config.json, model.safetensors, vocab.txt)');
   }
@@ -51,7 +53,7 @@ async function main(): Promise<number> {
     task: 'askubuntu', objective: cfg.objective, loss: cfg.objective === 'jepa' ? cfg.loss : undefined, preset: cfg.preset,
     steps: summary.steps, map: summary.lastEval?.map, mrr10: summary.lastEval?.mrr10, bestMap: summary.bestMap, seconds: Math.round(summary.seconds),
   };
-  if (baselines !== 'false') {
+  if (baselines) {
     const dev = loadRerankJsonl(cfg.evalFile ?? ASKUBUNTU_DEV_PATH);
     const tfidf = await evaluateRerank(dev, new TfIdf(loadTrainPool(cfg.trainFile ?? undefined)).scorer());
     const rand = await evaluateRerank(dev, randomScorer(cfg.seed));
@@ -71,6 +73,20 @@ async function main(): Promise<number> {
   }
   console.log(JSON.stringify(result));
   return 0;
+}
+
+/** A --config file: a JSON object of config fields (camelCase), each checked, errors naming the file. */
+function configFile(path: string): Record<string, unknown> {
+  const o = readJsonFile(path, '--config');
+  for (const [k, v] of Object.entries(o)) {
+    const kind = CONFIG_FIELDS[k as keyof TrainConfig];
+    if (!kind) {
+      const near = closest(k, Object.keys(CONFIG_FIELDS));
+      throw new ConfigError(`--config ${path}: unknown field "${k}"${near ? ` (did you mean "${near}"?)` : ''}`);
+    }
+    coerceOption(`--config ${path}: "${k}"`, kind, v);
+  }
+  return o;
 }
 
 /** The run's config: from flags, --config and a recipe; when resuming, from the run itself. */

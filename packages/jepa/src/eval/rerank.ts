@@ -29,6 +29,13 @@ export interface ScoredQuery {
 
 const evaluable = (q: RerankQuery): boolean => q.positive.length > 0 && q.negative.length > 0;
 
+/** Throw unless some query can be scored (a MAP over no queries is no result); `source` names the file. */
+export function requireEvaluable(queries: readonly RerankQuery[], source: string): void {
+  if (!queries.some(evaluable)) {
+    throw new Error(`${source}: no usable queries (each needs at least one positive and one negative candidate; ${queries.length} read)`);
+  }
+}
+
 /** Candidates in a fixed order: positives then negatives, with their labels. */
 export function candidatesOf(q: RerankQuery): { texts: string[]; labels: Label[] } {
   return {

@@ -63,6 +63,7 @@ export class SentenceEncoder {
 
   /** Host embeddings for many texts, in eval mode and batches; restores the previous mode. */
   async embed(texts: readonly string[], batchSize = 128): Promise<Float32Array[]> {
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`embed: batchSize must be a positive integer, got ${batchSize}`);
     const wasTraining = this.bert.training;
     this.bert.eval();
     const out: Float32Array[] = [];
@@ -77,6 +78,11 @@ export class SentenceEncoder {
           return e.toArray();
         });
         const H = flat.length / idx.length;
+        const bad = flat.findIndex((v) => !Number.isFinite(v));
+        if (bad >= 0) {
+          const text = texts[idx[Math.floor(bad / H)]];
+          throw new NonFiniteError(`embed: the embedding of "${text.length > 40 ? text.slice(0, 40) + '…' : text}" holds ${flat[bad]} (the model's weights are not finite, or overflow)`);
+        }
         idx.forEach((k, j) => (tmp[k] = flat.slice(j * H, (j + 1) * H)));
       }
       out.push(...tmp);
@@ -84,5 +90,13 @@ export class SentenceEncoder {
       if (wasTraining) this.bert.train();
     }
     return out;
+  }
+}
+
+/** Embeddings with NaN or infinite values: never a usable result. */
+export class NonFiniteError extends Error {
+  constructor(msg: string) {
+    super(msg);
+    this.name = 'NonFiniteError';
   }
 }

@@ -32,7 +32,7 @@ export async function loadEncoder(dir: string, opts: LoadOptions = {}): Promise<
   await init();
   const tw = joinPath(dir, TOKEN_WEIGHTS_FILE);
   const [config, weights, vocab, tokenWeights] = await Promise.all([
-    readText(joinPath(dir, 'config.json')).then((t) => JSON.parse(t) as unknown),
+    readText(joinPath(dir, 'config.json')).then((t) => parseJson(t, joinPath(dir, 'config.json'))),
     readBytes(joinPath(dir, 'model.safetensors')),
     readText(joinPath(dir, 'vocab.txt')),
     fileExists(tw).then((has) => (has ? readBytes(tw) : null)),
@@ -65,5 +65,13 @@ export function reportLenient(
 ): void {
   if (load.missing.length || load.unexpected.length || load.mismatched.length) {
     warn(`warning: lenient load of ${dir} skipped: ${describeLoad(load)} (skipped weights keep their random initialisation)`);
+  }
+}
+
+function parseJson(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`--model: ${path}: invalid JSON (${(e as Error).message})`);
   }
 }

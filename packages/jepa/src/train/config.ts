@@ -112,7 +112,9 @@ export const RECIPES: Record<string, Partial<TrainConfig>> = {
 };
 
 type Kind = 'int' | 'pos' | 'num' | 'bool' | 'str' | 'str?' | 'ints' | 'num?';
-const FIELDS: Record<keyof TrainConfig, Kind | readonly string[]> = {
+/** What an option accepts: a value kind, or a list of the allowed words. */
+export type OptionKind = Kind | readonly string[];
+const FIELDS: Record<keyof TrainConfig, OptionKind> = {
   preset: ['tiny', 'mini', 'small', 'base'],
   init: 'str?',
   lenientLoad: 'bool',
@@ -157,8 +159,16 @@ export class ConfigError extends Error {
   }
 }
 
-function coerce(key: string, kind: Kind | readonly string[], v: unknown): unknown {
-  const bad = (what: string) => new ConfigError(`config "${key}": expected ${what}, got ${JSON.stringify(v)}`);
+/** Every config field with what it accepts (the `pnpm train` options are these). */
+export const CONFIG_FIELDS: Readonly<Record<keyof TrainConfig, OptionKind>> = FIELDS;
+
+function coerce(key: string, kind: OptionKind, v: unknown): unknown {
+  return coerceOption(`config "${key}"`, kind, v);
+}
+
+/** `v` (a string from the command line, or a JSON value) as `kind`; errors start with `label`. */
+export function coerceOption(label: string, kind: OptionKind, v: unknown): unknown {
+  const bad = (what: string) => new ConfigError(`${label}: expected ${what}, got ${JSON.stringify(v)}`);
   if (Array.isArray(kind)) {
     if (typeof v !== 'string' || !kind.includes(v)) throw bad(`one of ${kind.join('|')}`);
     return v;
@@ -204,7 +214,7 @@ export function resolveConfig(...layers: Record<string, unknown>[]): TrainConfig
     for (const [k, v] of Object.entries(layer)) {
       if (v === undefined) continue;
       if (!(k in FIELDS)) {
-        const near = Object.keys(FIELDS).find((f) => f.toLowerCase() === k.toLowerCase().replace(/-/g, ''));
+        const near = closest(k, Object.keys(FIELDS));
         throw new ConfigError(`unknown config "${k}"${near ? ` (did you mean "${near}"?)` : ''}; known: ${Object.keys(FIELDS).join(', ')}`);
       }
       out[k] = coerce(k, FIELDS[k as keyof TrainConfig], v);
@@ -220,6 +230,29 @@ export function resolveConfig(...layers: Record<string, unknown>[]): TrainConfig
   if (c.maskRate <= 0 || c.maskRate >= 1) throw new ConfigError(`config "maskRate": must be in (0, 1), got ${c.maskRate}`);
   if (c.maxTokens < 3) throw new ConfigError(`config "maxTokens": must be at least 3 ([CLS] x [SEP]), got ${c.maxTokens}`);
   return c;
+}
+
+/** The candidate nearest to `word` (case, '-' and '_' aside; edit distance ≤ 2, or ≤ 1/3 of its length), or null. */
+export function closest(word: string, candidates: readonly string[]): string | null {
+  const norm = (w: string) => w.toLowerCase().replace(/[-_]/g, '');
+  const w = norm(word);
+  let best: string | null = null;
+  let bestD = Math.max(2, Math.floor(w.length / 3)) + 1;
+  for (const c of candidates) {
+    const d = editDistance(w, norm(c));
+    if (d < bestD) [best, bestD] = [c, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
 }
 
 /** A config field as a command-line flag: batchSize -> --batch-size. */

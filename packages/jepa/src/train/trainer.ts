@@ -5,11 +5,12 @@ import { existsSync } from 'node:fs';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdamW, BertModel, BertTokenizer, bertConfig, makeSchedule, type Module } from '@jepa/nn';
-import { init, manualSeed, setGeneratorState, tidy, type Tensor } from '@jepa/tensor';
+import { add, globalNorm, init, manualSeed, setGeneratorState, tidy, type Tensor } from '@jepa/tensor';
 import { loadRerankJsonl } from '../data/rerank.ts';
 import { loadTrainPool } from '../data/train.ts';
 import { ASKUBUNTU_DEV_PATH } from '../data/paths.ts';
-import { SentenceEncoder } from '../model/encoder.ts';
+import { requireEvaluable } from '../eval/rerank.ts';
+import { NonFiniteError, SentenceEncoder } from '../model/encoder.ts';
 import { reportLenient } from '../model/pretrained.ts';
 import { applyEmbeddingInit } from '../model/init.ts';
 import { sifWeights } from '../model/sif.ts';
@@ -39,6 +40,8 @@ export interface TrainSummary {
   bestStep: number | null;
   seconds: number;
   tokensPerSec: number;
+  /** Why a run stopped early (a non-finite value: which, at which step, and what was kept). */
+  stopMessage: string | null;
 }
 
 export interface TrainHooks {
@@ -84,6 +87,9 @@ function finite(v: number): boolean {
   return Number.isFinite(v);
 }
 
+/** An evaluation met non-finite embeddings: the run stops as on a non-finite loss. */
+class NonFiniteStop extends Error {}
+
 export async function train(cfg: TrainConfig, hooks: TrainHooks = {}): Promise<TrainSummary> {
   const t0 = Date.now();
   await init();
@@ -102,6 +108,7 @@ export async function train(cfg: TrainConfig, hooks: TrainHooks = {}): Promise<T
   const optimizer = new AdamW(trainParamGroups(encoder.bert, modules, cfg), { lr: cfg.lr, schedule, weightDecay: cfg.weightDecay, maxGradNorm: cfg.clip > 0 ? cfg.clip : undefined });
 
   const dev = loadRerankJsonl(cfg.evalFile ?? ASKUBUNTU_DEV_PATH);
+  requireEvaluable(dev, cfg.evalFile ?? ASKUBUNTU_DEV_PATH);
   const devPeriodic = cfg.evalQueries > 0 ? dev.slice(0, cfg.evalQueries) : dev;
   const stream = new BatchStream(pool, cfg.batchSize, cfg.seed);
   const metricsPath = join(out, 'metrics.jsonl');
@@ -136,7 +143,10 @@ export async function train(cfg: TrainConfig, hooks: TrainHooks = {}): Promise<T
     await saveTrainerCheckpoint(out, { model: encoder.bert, heads: objective.heads, optimizer }, state);
   };
   const runEval = async (step: number, full: boolean) => {
-    const ev = await evaluateEncoder(encoder, full ? dev : devPeriodic);
+    const ev = await evaluateEncoder(encoder, full ? dev : devPeriodic).catch((e: unknown) => {
+      if (e instanceof NonFiniteError) throw new NonFiniteStop(`non-finite embeddings in the evaluation at step ${step}`);
+      throw e;
+    });
     lastEval = ev;
     await writeRecord({ kind: 'eval', step, queries: ev.queries, map: ev.map, mrr10: ev.mrr10, meanStd: ev.meanStd, seconds: ev.seconds });
     if (ev.meanStd < cfg.collapseStd) {
@@ -150,8 +160,28 @@ export async function train(cfg: TrainConfig, hooks: TrainHooks = {}): Promise<T
     return ev;
   };
 
-  // Lagged readback: step s's terms are read while step s+1 runs.
+  // Lagged readback: step s's terms (and gradient norm, when clipping computes it) are read while step s+1 runs.
   type Pending = { step: number; values: Promise<number[]>; names: string[]; tensors: Tensor[]; tokens: number; time: number };
+  let stopMessage: string | null = null;
+  // What a stop on a non-finite value leaves: said only when there is something.
+  const stopNonFinite = async (what: string) => {
+    const st = await readTrainerState(out).catch(() => null);
+    const kept = st ? `the checkpoint of step ${st.step} in ${join(out, 'checkpoint')} is kept` : 'no checkpoint had been saved yet';
+    stopMessage = `stopping: ${what}; ${kept} (a lower --lr or --clip may help)`;
+    if (!hooks.quiet) progress.log(stopMessage);
+  };
+  const nonFiniteStop = async (e: unknown) => {
+    if (!(e instanceof NonFiniteStop)) throw e;
+    await stopNonFinite(e.message);
+    return false;
+  };
+  /** Every parameter finite? Checked before anything is saved, so no checkpoint holds NaN or inf. */
+  const paramsFinite = async () => {
+    const n = tidy(() => globalNorm(modules.flatMap((m) => m.parameters())));
+    const v = await n.item();
+    n.dispose();
+    return Number.isFinite(v);
+  };
   let pending: Pending | null = null;
   let acc: Record<string, number> = {};
   let accN = 0;
@@ -161,11 +191,17 @@ export async function train(cfg: TrainConfig, hooks: TrainHooks = {}): Promise<T
   let stopped: StopReason = 'done';
 
   const settle = async (p: Pending): Promise<boolean> => {
-    const vals = await p.values;
+    const all = await p.values;
     for (const t of p.tensors) t.dispose();
-    const bad = p.names.find((_, i) => !finite(vals[i]));
-    if (bad) {
-      log(`stopping: non-finite ${bad} (${vals[p.names.indexOf(bad)]}) at step ${p.step + 1}; the last good checkpoint in ${out}/checkpoint is kept`);
+    const vals = all.slice(0, p.names.length);
+    // Name the term at fault before the total it feeds, and the gradient norm last.
+    const order = [...p.names.keys()].slice(1).concat(0);
+    const bad = order.find((i) => !finite(vals[i]));
+    const norm = all[p.names.length];
+    if (bad !== undefined || (norm !== undefined && !finite(norm))) {
+      await stopNonFinite(bad !== undefined
+        ? `non-finite ${p.names[bad]} (${vals[bad]}) at step ${p.step + 1}`
+        : `non-finite gradient norm (${norm}) at step ${p.step + 1}`);
       return false;
     }
     p.names.forEach((n, i) => (acc[n] = (acc[n] ?? 0) + vals[i]));
@@ -198,7 +234,8 @@ export async function train(cfg: TrainConfig, hooks: TrainHooks = {}): Promise<T
       o.loss.backward();
       optimizer.step();
       optimizer.zeroGrad();
-      return { tensors: [o.loss, ...Object.values(o.terms)], names: ['loss', ...Object.keys(o.terms)], tokens: o.tokens };
+      const norm = optimizer.lastGradNorm ? [add(optimizer.lastGradNorm, 0)] : []; // a copy: the next step overwrites it
+      return { tensors: [o.loss, ...Object.values(o.terms), ...norm], names: ['loss', ...Object.keys(o.terms)], tokens: o.tokens };
     });
     tokensSince += res.tokens;
     tokensTotal += res.tokens;
@@ -209,6 +246,7 @@ export async function train(cfg: TrainConfig, hooks: TrainHooks = {}): Promise<T
     if (pending && !(await settle(pending))) {
       stopped = 'nan';
       pending = null;
+      await cur.values.catch(() => undefined); // no read left in flight when the device goes
       for (const t of cur.tensors) t.dispose();
       break;
     }
@@ -223,7 +261,15 @@ export async function train(cfg: TrainConfig, hooks: TrainHooks = {}): Promise<T
         break;
       }
       pending = null;
-      if (atEval) await runEval(done, false);
+      if (!(await paramsFinite())) {
+        await stopNonFinite(`non-finite parameters after step ${done}`);
+        stopped = 'nan';
+        break;
+      }
+      if (atEval && !(await runEval(done, false).then(() => true, nonFiniteStop))) {
+        stopped = 'nan';
+        break;
+      }
       await checkpoint(done);
       if (stopRequested || hooks.stopAfter === done) {
         stopped = stopRequested ?? 'requested';
@@ -238,9 +284,15 @@ export async function train(cfg: TrainConfig, hooks: TrainHooks = {}): Promise<T
   }
   if (!hooks.quiet) progress.done();
   const stepsDone = stopped === 'done' ? cfg.steps : step;
+  if (stopped === 'done' && !(await paramsFinite())) {
+    await stopNonFinite(`non-finite parameters after step ${stepsDone}`);
+    stopped = 'nan';
+  }
   if (stopped === 'done') {
     await checkpoint(stepsDone);
-    await runEval(stepsDone, true);
+    if (!(await runEval(stepsDone, true).then(() => true, nonFiniteStop))) stopped = 'nan';
+  }
+  if (stopped === 'done') {
     await updateTrainerState(out, { bestMap, bestStep }); // the final evaluation may have set them
     await exportModel(out, encoder.bert, encoder.tokenizer, { pooling: cfg.pooling, maxTokens: cfg.maxTokens, objective: cfg.objective, step: stepsDone }, encoder.tokenWeights);
   }
@@ -256,5 +308,5 @@ export async function train(cfg: TrainConfig, hooks: TrainHooks = {}): Promise<T
   }));
   optimizer.dispose();
   for (const m of modules) m.dispose();
-  return { out, steps: stepsDone, stopped, lastEval: ev, bestMap, bestStep, seconds, tokensPerSec: tokensTotal / seconds };
+  return { out, steps: stepsDone, stopped, lastEval: ev, bestMap, bestStep, seconds, tokensPerSec: tokensTotal / seconds, stopMessage };
 }

@@ -121,6 +121,10 @@ export class BertModel extends Module {
     if (tokenizer.vocabSize > config.vocab_size) {
       throw new Error(`BertModel.fromPretrained: vocab.txt has ${tokenizer.vocabSize} tokens > vocab_size ${config.vocab_size}`);
     }
+    for (const [name, t] of file.tensors) {
+      const bad = t.dtype === 'F32' ? t.data.findIndex((v) => !Number.isFinite(v)) : -1;
+      if (bad >= 0) throw new Error(`BertModel.fromPretrained: ${names.weights} tensor "${name}" holds ${t.data[bad]} at index ${bad}`);
+    }
     // BertForMaskedLM and add_pooling_layer=False checkpoints have no pooler: neither will the model.
     const pooler = opts.pooler ?? [...file.tensors.keys()].some((k) => /^(bert\.)?pooler\./.test(k));
     const model = new BertModel(config, { ...opts, pooler });
