@@ -48,9 +48,11 @@ for name in $SYSTEMS; do
   # shellcheck disable=SC2086 # the flags are words
   for seed in $SEEDS; do run "$name" "$seed" ${FLAGS[$name]}; done
 done
+# The untrained encoder gets the runs' input-embedding init.
+init=(); prev=''; for a in "$@"; do [ "$prev" = --embedding-init ] && init=(--embedding-init "$a"); prev=$a; done
 for seed in $SEEDS; do
-  au=$(pnpm --silent eval --model random-init --preset tiny --seed "$seed" --pooling "$POOLING" --task askubuntu | tail -n 1)
-  st=$(pnpm --silent eval --model random-init --preset tiny --seed "$seed" --pooling "$POOLING" --task stsb | tail -n 1)
+  au=$(pnpm --silent eval --model random-init --preset tiny --seed "$seed" --pooling "$POOLING" "${init[@]}" --task askubuntu | tail -n 1)
+  st=$(pnpm --silent eval --model random-init --preset tiny --seed "$seed" --pooling "$POOLING" "${init[@]}" --task stsb | tail -n 1)
   echo "{\"name\":\"random-init\",\"seed\":$seed,\"askubuntu\":$au,\"stsb\":$st}" >> "$LOG"
 done
 echo "{\"name\":\"tfidf\",\"askubuntu\":$(pnpm --silent eval --model tfidf --task askubuntu | tail -n 1)}" >> "$LOG"

@@ -10,22 +10,23 @@ import { evaluateRerank, requireEvaluable } from '../eval/rerank.ts';
 import { evaluateStsb } from '../eval/stsb.ts';
 import { TfIdf } from '../eval/tfidf.ts';
 import type { SentenceEncoder } from '../model/encoder.ts';
+import type { EmbeddingInit } from '../model/init.ts';
 import { loadEncoder, randomEncoder } from '../model/load.ts';
 import { CONFIG_FIELDS, type Pooling } from '../train/config.ts';
 import { parseOptions, type OptionSpec } from './args.ts';
 import { runCli } from './common.ts';
 
-const USAGE = 'usage: pnpm eval --model DIR|tfidf|random|random-init [--preset tiny] [--task askubuntu|askubuntu-lei|stsb] [--file PATH] [--pooling cls|mean|max|sif] [--split dev|test] [--seed 1] [--pool FILE] [--lenient-load]';
+const USAGE = 'usage: pnpm eval --model DIR|tfidf|random|random-init [--preset tiny] [--task askubuntu|askubuntu-lei|stsb] [--file PATH] [--pooling cls|mean|max|sif] [--split dev|test] [--seed 1] [--pool FILE] [--lenient-load] [--embedding-init bert|words (random-init)]';
 const TASKS = ['askubuntu', 'askubuntu-lei', 'stsb'] as const;
 const OPTIONS: OptionSpec = {
   model: 'str', preset: CONFIG_FIELDS.preset, task: TASKS, file: 'str', pooling: CONFIG_FIELDS.pooling, split: ['dev', 'test'],
-  seed: 'int', pool: 'str', lenientLoad: 'bool', help: 'bool',
+  seed: 'int', pool: 'str', lenientLoad: 'bool', embeddingInit: CONFIG_FIELDS.embeddingInit, help: 'bool',
 };
 
 await runCli(async () => {
   const flags = parseOptions('pnpm eval', process.argv.slice(2), OPTIONS) as {
     model?: string; preset?: 'tiny'; task?: (typeof TASKS)[number]; file?: string; pooling?: Pooling; split?: 'dev' | 'test';
-    seed?: number; pool?: string; lenientLoad?: boolean; help?: boolean;
+    seed?: number; pool?: string; lenientLoad?: boolean; embeddingInit?: EmbeddingInit; help?: boolean;
   };
   if (flags.help || !flags.model) {
     (flags.help ? process.stdout : process.stderr).write(USAGE + '\n');
@@ -38,7 +39,7 @@ await runCli(async () => {
   let enc: SentenceEncoder | null = null;
   if (!lexical) {
     enc = model === 'random-init'
-      ? await randomEncoder(flags.preset ?? 'tiny', { pooling, seed: flags.seed ?? 1, trainFile: flags.pool })
+      ? await randomEncoder(flags.preset ?? 'tiny', { pooling, seed: flags.seed ?? 1, trainFile: flags.pool, embeddingInit: flags.embeddingInit })
       : await loadEncoder(model, { pooling, lenient: flags.lenientLoad });
   }
   const embed = (t: string[]) => enc!.embed(t).catch((e: Error) => {

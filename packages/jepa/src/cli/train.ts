@@ -57,7 +57,7 @@ async function main(): Promise<number> {
     const dev = loadRerankJsonl(cfg.evalFile ?? ASKUBUNTU_DEV_PATH);
     const tfidf = await evaluateRerank(dev, new TfIdf(loadTrainPool(cfg.trainFile ?? undefined)).scorer());
     const rand = await evaluateRerank(dev, randomScorer(cfg.seed));
-    const enc = await randomEncoder(cfg.preset, { pooling: cfg.pooling, maxTokens: cfg.maxTokens, seed: cfg.seed, trainFile: cfg.trainFile ?? undefined });
+    const enc = await randomEncoder(cfg.preset, { pooling: cfg.pooling, maxTokens: cfg.maxTokens, seed: cfg.seed, trainFile: cfg.trainFile ?? undefined, embeddingInit: cfg.embeddingInit });
     const ri = await evaluateEncoder(enc, dev);
     enc.bert.dispose();
     const rows: [string, number | undefined, number | undefined][] = [
