@@ -1,5 +1,5 @@
 // A tensor is a strided view (shape, strides, element offset) over ref-counted GPU storage.
-import { runtime, type Runtime } from '@jepa/kernels';
+import { hasRuntime, runtime, type Runtime } from '@jepa/kernels';
 import { backward as runBackward, type GradNode } from './autograd.ts';
 import * as ops from './ops/index.ts';
 import { leakRegistry, track, untrack } from './scope.ts';
@@ -12,7 +12,7 @@ export class Storage {
   refs = 0;
   released = false;
   /** The runtime that owns the buffer: after shutdown() (or a new init()) nothing goes back to a pool. */
-  private readonly owner: Runtime = runtime();
+  readonly owner: Runtime = runtime();
   constructor(
     readonly buffer: GPUBuffer,
     readonly bytes: number,
@@ -106,8 +106,12 @@ export class Tensor {
   }
 
   assertAlive(op: string): void {
-    if (this._disposed) {
-      throw new Error(`${op}: tensor${this.name ? ` "${this.name}"` : ''} ${this.dtype}${fmt(this.shape)} (id ${this.id}) was disposed`);
+    const what = () => `tensor${this.name ? ` "${this.name}"` : ''} ${this.dtype}${fmt(this.shape)} (id ${this.id})`;
+    if (this._disposed) throw new Error(`${op}: ${what()} was disposed`);
+    // Its buffer belongs to a device that shutdown() destroyed: Dawn would only say "invalid buffer".
+    const owner = this.storage.owner;
+    if (!owner.alive || (hasRuntime() && runtime() !== owner)) {
+      throw new Error(`${op}: ${what()} was created before shutdown(); tensors do not outlive their GPU runtime, create it again after init()`);
     }
   }
 

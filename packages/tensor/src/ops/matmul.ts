@@ -54,6 +54,11 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   b.assertAlive('matmul');
   if (a.dtype !== 'f32' || b.dtype !== 'f32') throw new Error(`matmul: expects f32 operands, got ${a.dtype} and ${b.dtype}`);
   if (a.rank === 0 || b.rank === 0) throw new Error(`matmul: scalar operand (${fmt(a.shape)} @ ${fmt(b.shape)})`);
+  if (a.rank === 1 && b.rank === 1) {
+    // As torch.matmul: the dot product, a 0-d tensor.
+    if (a.shape[0] !== b.shape[0]) throw new Error(`matmul: 1-D operands differ in length: ${fmt(a.shape)} @ ${fmt(b.shape)}`);
+    return reshape(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), []);
+  }
   if (a.rank === 1) {
     const r = matmul(unsqueeze(a, 0), b);
     return squeeze(r, -2);
