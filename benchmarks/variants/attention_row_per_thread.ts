@@ -8,7 +8,8 @@ import { PHILOX_WGSL } from '../../packages/kernels/src/wgsl/random.ts';
 import {
   BIG, NEG, PARAMS_WGSL, Row, attnMain, causalKeyEnd, cfgKey, rowAt, type AttentionKernels, type AttnCfg,
 } from '../../packages/kernels/src/wgsl/attention_common.ts';
-import { buf, dropWeights, keyLoop, maskSel, seq, tiledShared, wgFor } from '../../packages/kernels/src/wgsl/attention_tiled_shared.ts';
+import { kernel, type Binding } from '../../packages/kernels/src/wgsl/common.ts';
+import { dropWeights, keyLoop, maskSel, seq, tiledShared, wgFor } from '../../packages/kernels/src/wgsl/attention_tiled_shared.ts';
 
 /**
  * Forward: online softmax over blocks of KB keys (one rescale of the accumulator per block).
@@ -18,8 +19,7 @@ function forward(c: AttnCfg, wg: number, KB = 4): Kernel {
   const key = `attn_rows_fwd|${cfgKey(c)}|wg${wg}|kb${KB}`;
   const r = new Row(c);
   const T = r.T;
-  const names = ['Q', 'K', 'V', ...(c.mask ? ['M'] : [])];
-  const access = [...names.map(() => 'read' as const), 'rw' as const, 'rw' as const];
+  const bindings: Binding[] = [['Q', T], ['K', T], ['V', T], c.mask && ['M', 'f32'], ['O', T, 'rw'], ['stats', 'f32', 'rw']];
   // One online-softmax step over keys j0 .. j0+n-1 (all < Tk: no bounds tests, see keyLoop).
   const step = (cnt: number) => {
     const ts = seq(cnt);
@@ -44,13 +44,6 @@ function forward(c: AttnCfg, wg: number, KB = 4): Kernel {
   const code = () => {
     return `${c.drop ? PHILOX_WGSL : ''}
 ${PARAMS_WGSL}
-${buf(0, 'Q', T)}
-${buf(1, 'K', T)}
-${buf(2, 'V', T)}
-${c.mask ? buf(3, 'M', 'f32') : ''}
-${buf(names.length, 'O', T, true)}
-${buf(names.length + 1, 'stats', 'f32', true)}
-@group(0) @binding(${names.length + 2}) var<uniform> p: P;
 ${attnMain(wg, 'i', 'p.Tq')}
 let qr = ${rowAt('q', 'i')};
 ${r.each((i) => `let q${i} = Q[qr + ${i}u] * p.scale;`)}
@@ -70,7 +63,7 @@ ${r.each((i) => `O[orow + ${i}u] = a${i} * inv;`)}
 stats[bh * p.Tq + i] = select(${BIG}, m + log(l), l > 0.0);
 }`;
   };
-  return { name: `attention_rows_fwd_d${c.D}`, key, access, uniform: true, code };
+  return kernel({ name: `attention_rows_fwd_d${c.D}`, key, bindings, code });
 }
 
 

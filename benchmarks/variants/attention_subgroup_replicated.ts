@@ -29,7 +29,7 @@ function forward(c: AttnCfg, sh: SgShape): Kernel {
   const bufs: SgBuffer[] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false]];
   if (c.mask) bufs.push(['M', 'f32', false]);
   bufs.push(['O', 'T', true], ['stats', 'f32', true]);
-  const code = () => `${header(c, bufs, L.T)}
+  const code = () => `${header(c)}
 ${entry(sh)}
 ${L.prelude()}
 ${rs.map((r) => L.gs.map((g) => `  var q${r}_${g} = ${L.T}(0.0);\n  var a${r}_${g} = ${L.T}(0.0);`).join('\n')).join('\n')}
@@ -69,7 +69,7 @@ ${rolledStore(sh.R, ['a'], ['m', 'l'], L.gs, 'p.Tq', `      let inv = select(0.0
 ${L.gs.map((g) => `      ${L.store('O', 'orow', g, `a0_${g} * inv`)}`).join('\n')}
       if (lane == 0u) { stats[bh * p.Tq + row] = select(${BIG}, m0 + log(l0), l0 > 0.0); }`)}
 }`;
-  return sgKernel(`attention_sgrep_fwd_d${c.D}`, key, bufs, code);
+  return sgKernel(`attention_sgrep_fwd_d${c.D}`, key, bufs, L.T, code);
 }
 
 /** dQ over query rows (and D = rowsum(dO ∘ O) into the second half of stats). */
@@ -81,7 +81,7 @@ function backwardDq(c: AttnCfg, sh: SgShape): Kernel {
   const bufs: SgBuffer[] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false], ['O', 'T', false], ['dO', 'T', false]];
   if (c.mask) bufs.push(['M', 'f32', false]);
   bufs.push(['dQ', 'T', true], ['stats', 'f32', true]);
-  const code = () => `${header(c, bufs, L.T)}
+  const code = () => `${header(c)}
 ${entry(sh)}
 ${L.prelude()}
 ${rs.map((r) => L.gs.map((g) => `  var q${r}_${g} = ${L.T}(0.0);\n  var g${r}_${g} = ${L.T}(0.0);\n  var a${r}_${g} = ${L.T}(0.0);`).join('\n') + `\n  var dd${r} = 0.0;\n  var lse${r} = 0.0;`).join('\n')}
@@ -118,7 +118,7 @@ ${rolledStore(sh.R, ['a'], ['dd'], L.gs, 'p.Tq', `      let dqr = ${rowAt('dq', 
 ${L.gs.map((g) => `      ${L.store('dQ', 'dqr', g, `a0_${g} * p.scale`)}`).join('\n')}
       if (lane == 0u) { stats[p.B * p.H * p.Tq + bh * p.Tq + row] = dd0; }`)}
 }`;
-  return sgKernel(`attention_sgrep_dq_d${c.D}`, key, bufs, code);
+  return sgKernel(`attention_sgrep_dq_d${c.D}`, key, bufs, L.T, code);
 }
 
 /** dK and dV over key rows, walking all query rows. */
@@ -133,7 +133,7 @@ function backwardDkv(c: AttnCfg, sh: SgShape): Kernel {
   if (c.mask) bufs.push(['M', 'f32', false]);
   bufs.push(['stats', 'f32', false], ['dK', 'T', true], ['dV', 'T', true]);
   const NC = Math.ceil(sh.R / 4); // Philox counters covering the block's keys for one query row
-  const code = () => `${header(c, bufs, L.T)}
+  const code = () => `${header(c)}
 ${entry(sh)}
 ${L.prelude()}
 ${rs.map((r) => L.gs.map((g) => `  var k${r}_${g} = ${L.T}(0.0);\n  var v${r}_${g} = ${L.T}(0.0);\n  var dk${r}_${g} = ${L.T}(0.0);\n  var dv${r}_${g} = ${L.T}(0.0);`).join('\n') + `\n  var keep${r} = true;`).join('\n')}
@@ -167,7 +167,7 @@ ${rolledStore(sh.R, ['dk', 'dv'], [], L.gs, 'p.Tk', `      let dkr = ${rowAt('dk
       let dvr = ${rowAt('dv', 'row')};
 ${L.gs.map((g) => `      ${L.store('dK', 'dkr', g, `dk0_${g} * p.scale`)}\n      ${L.store('dV', 'dvr', g, `dv0_${g}`)}`).join('\n')}`)}
 }`;
-  return sgKernel(`attention_sgrep_dkv_d${c.D}`, key, bufs, code);
+  return sgKernel(`attention_sgrep_dkv_d${c.D}`, key, bufs, L.T, code);
 }
 
 function launch(make: (c: AttnCfg, sh: SgShape) => Kernel, S: number) {

@@ -17,7 +17,7 @@
 // the harness); 'registerVec4' was the CPU choice without subgroups, where 'direct' is as fast.
 import type { Kernel } from '../../packages/kernels/src/runtime.ts';
 import {
-  epilogueKey, epilogueRolled, kLoop, loadMode, matmulAccess, matmulBindings, STRIDED_PARAMS, transposed,
+  epilogueKey, epilogueRolled, kLoop, loadMode, matmulKernel, transposed,
   type EpilogueSpec, type LoadMode, type MatmulPlan, type Launch,
 } from '../../packages/kernels/src/wgsl/matmul_common.ts';
 
@@ -55,13 +55,13 @@ export function registerPlan(variant: 'registerBlocked' | 'registerVec4', cfg = 
 export function regKernel(cfg: RegConfig, modeA: LoadMode, modeB: LoadMode, e: EpilogueSpec, tag: string): Kernel {
   const { R, C, LX, LY } = cfg;
   const ek = epilogueKey(e);
-  return {
+  const v4 = (m: LoadMode) => (m === 's' ? 'f32' : 'vec4<f32>');
+  return matmulKernel({
     name: `matmul_${tag}_reg${R}x${C}_${modeA}${modeB}${ek ? '_' + ek : ''}`,
     key: `matmul|reg|${R}|${C}|${LX}|${LY}|${modeA}|${modeB}|${ek}`,
-    access: matmulAccess(e),
-    uniform: true,
+    e, aType: v4(modeA), bType: v4(modeB),
     code: () => regCode(cfg, modeA, modeB, e),
-  };
+  });
 }
 
 const COMP = ['x', 'y', 'z', 'w'];
@@ -73,9 +73,7 @@ function regCode({ R, C, LX, LY }: RegConfig, mA: LoadMode, mB: LoadMode, e: Epi
   const groupsR = [...Array(R / 4).keys()];
   const groupsC = [...Array(CG).keys()];
   const cols = [...Array(C).keys()];
-  const v4 = (m: LoadMode) => (m === 's' ? 'f32' : 'vec4<f32>');
   const L: string[] = [];
-  L.push(STRIDED_PARAMS, matmulBindings(e, v4(mA), v4(mB)));
   L.push(`@compute @workgroup_size(${LX}, ${LY}, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let bat = wid.z;

@@ -6,7 +6,7 @@
 // kernel — i.e. torch's clip_grad_norm_ applied to the scaled gradient gradScale·grad.
 // Bias corrections are folded on the host in float64 and passed as f32 constants.
 import { Params, runtime, type Kernel } from '../runtime.ts';
-import { grid, gridMain, WG } from './common.ts';
+import { kernel, grid, gridMain, WG } from './common.ts';
 
 // Each thread updates PER_THREAD elements, strided by the grid size (coalesced): on llvmpipe this measured
 // ~2× faster than a thread per element (per-invocation overhead dominates there). Where the four ranges
@@ -17,19 +17,12 @@ const PER_THREAD4 = 4;
 
 function adamwKernel(clip: boolean, vec4: boolean): Kernel {
   const T = vec4 ? 'vec4<f32>' : 'f32';
-  return {
+  return kernel({
     name: `adamw${clip ? '_clip' : ''}${vec4 ? '4' : ''}`,
     key: `adamw|${clip}|${vec4}`,
-    access: clip ? ['rw', 'read', 'rw', 'rw', 'read'] : ['rw', 'read', 'rw', 'rw'],
-    uniform: true,
+    bindings: [['param', T, 'rw'], ['grad', T], ['m', T, 'rw'], ['v', T, 'rw'], clip && ['normBuf', 'f32']],
     code: () => `
 struct P { n: u32, decay: f32, stepSize: f32, b1: f32, b2: f32, invSqrtBc2: f32, eps: f32, gradScale: f32, maxNorm: f32, po: u32, go: u32, mo: u32, vo: u32 };
-@group(0) @binding(0) var<storage, read_write> param: array<${T}>;
-@group(0) @binding(1) var<storage, read> grad: array<${T}>;
-@group(0) @binding(2) var<storage, read_write> m: array<${T}>;
-@group(0) @binding(3) var<storage, read_write> v: array<${T}>;
-${clip ? '@group(0) @binding(4) var<storage, read> normBuf: array<f32>;' : ''}
-@group(0) @binding(${clip ? 5 : 4}) var<uniform> p: P;
 ${gridMain()}
   ${clip ? 'let gs = p.gradScale * min(1.0, p.maxNorm / (p.gradScale * normBuf[0] + 1e-6));' : 'let gs = p.gradScale;'}
   let T = nwg.x * nwg.y * ${WG}u; // threads launched
@@ -42,7 +35,7 @@ ${gridMain()}
     param[p.po + i] = param[p.po + i] * p.decay - p.stepSize * mi / (sqrt(vi) * p.invSqrtBc2 + p.eps);
   }
 }`,
-  };
+  });
 }
 
 export interface AdamWArgs {
@@ -101,34 +94,26 @@ export function adamw(a: AdamWArgs): void {
 
 const SUMSQ_THREADS = 4096;
 
-const partialKernel: Kernel = {
+const partialKernel: Kernel = kernel({
   name: 'sumsq_partials',
   key: 'adamw|sumsq',
-  access: ['read', 'rw'],
-  uniform: true,
+  bindings: [['x', 'f32'], ['part', 'f32', 'rw']],
   code: () => `
 struct P { n: u32, base: u32 };
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> part: array<f32>;
-@group(0) @binding(2) var<uniform> p: P;
 ${gridMain()}
   var s = 0.0;
   for (var i = idx; i < p.n; i += ${SUMSQ_THREADS}u) { let g = x[i]; s += g * g; }
   part[p.base + idx] = s;
 }`,
-};
+});
 
 const FWG = 256;
-const sqrtSumKernel: Kernel = {
+const sqrtSumKernel: Kernel = kernel({
   name: 'sqrt_sum',
   key: 'adamw|sqrtsum',
-  access: ['read', 'rw'],
-  uniform: true,
+  bindings: [['part', 'f32'], ['out', 'f32', 'rw']],
   code: () => `
 struct P { n: u32 };
-@group(0) @binding(0) var<storage, read> part: array<f32>;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;
-@group(0) @binding(2) var<uniform> p: P;
 var<workgroup> sh: array<f32, ${FWG}>;
 @compute @workgroup_size(${FWG})
 fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
@@ -142,7 +127,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   }
   if (lid.x == 0u) { out[0] = sqrt(sh[0]); }
 }`,
-};
+});
 
 /** out[0] = sqrt(Σ_chunks Σ_i x[i]²) over flat f32 chunks (each at offset 0): 1 + chunks.length dispatches. */
 export function gradNormInto(chunks: readonly { buffer: GPUBuffer; n: number }[], out: GPUBuffer): void {

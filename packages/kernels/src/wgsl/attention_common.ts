@@ -4,6 +4,7 @@
 // promoting private arrays to registers (llvmpipe keeps dynamically indexed arrays in memory).
 
 import type { Kernel } from '../runtime.ts';
+import { kernel } from './common.ts';
 import { PHILOX_WGSL } from './random.ts';
 
 /** Index of each tensor view in the uniform's `v` array: (offset, batch, head, row) strides. */
@@ -127,12 +128,16 @@ export interface SgShape {
 
 export const seq = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-/** Buffer list entry: [name, element type, written]. */
+/** Buffer list entry: [name, element type ('T': the head-dim row type), written]. */
 export type SgBuffer = [string, string, boolean];
 
-/** The kernel object for a generated shader (the runtime caches its pipeline by `key`). */
-export function sgKernel(name: string, key: string, bufs: readonly SgBuffer[], code: () => string): Kernel {
-  return { name, key, access: bufs.map(([, , rw]) => (rw ? 'rw' : 'read')), uniform: true, code };
+/** The kernel object for a generated subgroup shader (the runtime caches its pipeline by `key`). */
+export function sgKernel(name: string, key: string, bufs: readonly SgBuffer[], T: string, code: () => string): Kernel {
+  return kernel({
+    name, key, enable: 'subgroups',
+    bindings: bufs.map(([nm, type, rw]) => [nm, type === 'T' ? T : type, rw ? 'rw' : undefined] as const),
+    code,
+  });
 }
 
 /**
@@ -225,13 +230,9 @@ ${shift(R, vecs, scalars, gs)}
   }`;
 }
 
-export const header = (c: AttnCfg, bufs: readonly SgBuffer[], T: string) => `enable subgroups;
-${c.drop ? PHILOX_WGSL : ''}
-${PARAMS_WGSL}
-${bufs
-  .map(([name, type, rw], i) => `@group(0) @binding(${i}) var<storage, ${rw ? 'read_write' : 'read'}> ${name}: array<${type === 'T' ? T : type}>;`)
-  .join('\n')}
-@group(0) @binding(${bufs.length}) var<uniform> p: P;`;
+/** Declarations every subgroup kernel starts with (the bindings come from sgKernel). */
+export const header = (c: AttnCfg) => `${c.drop ? PHILOX_WGSL : ''}
+${PARAMS_WGSL}`;
 
 export const entry = (sh: SgShape) => `@compute @workgroup_size(${sh.S * sh.NB})
 fn main(@builtin(local_invocation_index) li: u32, @builtin(subgroup_invocation_id) lane: u32,

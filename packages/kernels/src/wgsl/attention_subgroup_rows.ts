@@ -74,7 +74,7 @@ function forward(c: AttnCfg, sh: SgShape): Kernel {
   const bufs: SgBuffer[] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false]];
   if (c.mask) bufs.push(['M', 'f32', false]);
   bufs.push(['O', 'T', true], ['stats', 'f32', true]);
-  const code = () => `${header(c, bufs, L.T)}
+  const code = () => `${header(c)}
 ${entry(sh)}
 ${L.prelude()}
 ${rs.map((r) => L.gs.map((g) => `  var q${r}_${g} = ${L.T}(0.0);\n  var a${r}_${g} = ${L.T}(0.0);`).join('\n')).join('\n')}
@@ -113,7 +113,7 @@ ${rs.map((r) => `    let c${r} = subgroupBroadcast(corr, ${r}u);\n    let p${r} 
 ${rolledStore(sh.R, ['a'], [], L.gs, 'p.Tq', `      let orow = ${rowAt('o', 'row')};
 ${L.gs.map((g) => `      ${L.store('O', 'orow', g, `a0_${g} * ir`)}`).join('\n')}`, '    let ir = subgroupShuffle(inv, rr); // outside the branch: subgroup ops need uniform control flow')}
 }`;
-  return sgKernel(`attention_sgrows_fwd_d${c.D}`, key, bufs, code);
+  return sgKernel(`attention_sgrows_fwd_d${c.D}`, key, bufs, L.T, code);
 }
 
 function backwardDq(c: AttnCfg, sh: SgShape): Kernel {
@@ -124,7 +124,7 @@ function backwardDq(c: AttnCfg, sh: SgShape): Kernel {
   const bufs: SgBuffer[] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false], ['O', 'T', false], ['dO', 'T', false]];
   if (c.mask) bufs.push(['M', 'f32', false]);
   bufs.push(['dQ', 'T', true], ['stats', 'f32', true]);
-  const code = () => `${header(c, bufs, L.T)}
+  const code = () => `${header(c)}
 ${entry(sh)}
 ${L.prelude()}
 ${rs.map((r) => L.gs.map((g) => `  var q${r}_${g} = ${L.T}(0.0);\n  var g${r}_${g} = ${L.T}(0.0);\n  var a${r}_${g} = ${L.T}(0.0);`).join('\n') + `\n  var y${r} = 0.0;`).join('\n')}
@@ -162,7 +162,7 @@ ${rs.map((r) => `    let ds${r} = subgroupBroadcast(ds, ${r}u);\n${L.gs.map((g) 
 ${rolledStore(sh.R, ['a'], [], L.gs, 'p.Tq', `      let dqr = ${rowAt('dq', 'row')};
 ${L.gs.map((g) => `      ${L.store('dQ', 'dqr', g, `a0_${g} * p.scale`)}`).join('\n')}`)}
 }`;
-  return sgKernel(`attention_sgrows_dq_d${c.D}`, key, bufs, code);
+  return sgKernel(`attention_sgrows_dq_d${c.D}`, key, bufs, L.T, code);
 }
 
 function backwardDkv(c: AttnCfg, sh: SgShape): Kernel {
@@ -174,7 +174,7 @@ function backwardDkv(c: AttnCfg, sh: SgShape): Kernel {
   const bufs: SgBuffer[] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false], ['dO', 'T', false]];
   if (c.mask) bufs.push(['M', 'f32', false]);
   bufs.push(['stats', 'f32', false], ['dK', 'T', true], ['dV', 'T', true]);
-  const code = () => `${header(c, bufs, L.T)}
+  const code = () => `${header(c)}
 ${entry(sh)}
 ${L.prelude()}
 ${rs.map((r) => L.gs.map((g) => `  var k${r}_${g} = ${L.T}(0.0);\n  var v${r}_${g} = ${L.T}(0.0);\n  var dk${r}_${g} = ${L.T}(0.0);\n  var dv${r}_${g} = ${L.T}(0.0);`).join('\n')).join('\n')}
@@ -205,7 +205,7 @@ ${rolledStore(sh.R, ['dk', 'dv'], [], L.gs, 'p.Tk', `      let dkr = ${rowAt('dk
       let dvr = ${rowAt('dv', 'row')};
 ${L.gs.map((g) => `      ${L.store('dK', 'dkr', g, `dk0_${g} * p.scale`)}\n      ${L.store('dV', 'dvr', g, `dv0_${g}`)}`).join('\n')}`)}
 }`;
-  return sgKernel(`attention_sgrows_dkv_d${c.D}`, key, bufs, code);
+  return sgKernel(`attention_sgrows_dkv_d${c.D}`, key, bufs, L.T, code);
 }
 
 /** The device's fixed subgroup size, which this variant needs. */

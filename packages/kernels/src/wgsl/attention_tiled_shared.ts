@@ -6,6 +6,7 @@
 // addresses are uniform across it. On llvmpipe the barriers cost more than they save; see
 // attention.ts for the choice and `pnpm bench:variants attention` for the comparison.
 import type { Kernel } from '../runtime.ts';
+import { kernel, type Binding } from './common.ts';
 import { PHILOX_WGSL } from './random.ts';
 import {
   BIG, NEG, PARAMS_WGSL, Row, attnMain, causalKeyEnd, causalQueryStart, causalSees, cfgKey, keepExpr, rowAt,
@@ -43,14 +44,8 @@ ${ts.map((t) => `      let pd${t} = select(0.0, p${t} * p.dropScale, u01(rnd[${t
   const pd = (t: number) => (c.drop ? `pd${t}` : `p${t}`);
   step += r.each((i) => `    a${i} = a${i} * corr + ${ts.map((t) => `${pd(t)} * Vs[u${t} * ${r.n}u + ${i}u]`).join(' + ')};`) + '\n';
   step += `      m = mn;\n`;
-  const names = ['Q', 'K', 'V', ...(c.mask ? ['M'] : [])];
-  const n = names.length;
   const code = () => `${c.drop ? PHILOX_WGSL : ''}
 ${PARAMS_WGSL}
-${names.map((nm, i) => `@group(0) @binding(${i}) var<storage, read> ${nm}: array<${nm === 'M' ? 'f32' : T}>;`).join('\n')}
-@group(0) @binding(${n}) var<storage, read_write> O: array<${T}>;
-@group(0) @binding(${n + 1}) var<storage, read_write> stats: array<f32>;
-@group(0) @binding(${n + 2}) var<uniform> p: P;
 var<workgroup> Ks: array<${T}, ${BK * r.n}>;
 var<workgroup> Vs: array<${T}, ${BK * r.n}>;
 var<workgroup> Ms: array<f32, ${BK}>;
@@ -94,12 +89,11 @@ ${step}    }
 ${r.each((i) => `O[orow + ${i}u] = a${i} * inv;`)}
   stats[bh * p.Tq + i] = select(${BIG}, m + log(l), l > 0.0);
 }`;
-  return { name: `attention_tiled_fwd_d${c.D}`, key, access: [...names.map(() => 'read' as const), 'rw', 'rw'], uniform: true, code };
+  const bindings: Binding[] = [['Q', T], ['K', T], ['V', T], c.mask && ['M', 'f32'], ['O', T, 'rw'], ['stats', 'f32', 'rw']];
+  return kernel({ name: `attention_tiled_fwd_d${c.D}`, key, bindings, code });
 }
 
 export const seq = (n: number) => Array.from({ length: n }, (_, i) => i);
-export const buf = (i: number, name: string, T: string, rw = false) =>
-  `@group(0) @binding(${i}) var<storage, ${rw ? 'read_write' : 'read'}> ${name}: array<${T}>;`;
 
 /**
  * Walk `count` keys (or queries) as full blocks of `blk`, then one at a time for the tail, so
@@ -144,9 +138,7 @@ function backwardDq(c: AttnCfg, wg: number, KB = 4): Kernel {
   const key = `attn_rows_dq|${cfgKey(c)}|wg${wg}|kb${KB}`;
   const r = new Row(c);
   const T = r.T;
-  const names = ['Q', 'K', 'V', 'O', 'dO', ...(c.mask ? ['M'] : [])];
-  const n = names.length;
-  const access = [...names.map(() => 'read' as const), 'rw' as const, 'rw' as const];
+  const bindings: Binding[] = [['Q', T], ['K', T], ['V', T], ['O', T], ['dO', T], c.mask && ['M', 'f32'], ['dQ', T, 'rw'], ['stats', 'f32', 'rw']];
   const step = (cnt: number) => {
     const ts = seq(cnt);
     let block = '';
@@ -168,10 +160,6 @@ function backwardDq(c: AttnCfg, wg: number, KB = 4): Kernel {
   const code = () => {
     return `${c.drop ? PHILOX_WGSL : ''}
 ${PARAMS_WGSL}
-${names.map((nm, i) => buf(i, nm, nm === 'M' ? 'f32' : T)).join('\n')}
-${buf(n, 'dQ', T, true)}
-${buf(n + 1, 'stats', 'f32', true)}
-@group(0) @binding(${n + 2}) var<uniform> p: P;
 ${attnMain(wg, 'i', 'p.Tq')}
 let qr = ${rowAt('q', 'i')};
 let orow = ${rowAt('o', 'i')};
@@ -193,7 +181,7 @@ let dqr = ${rowAt('dq', 'i')};
 ${r.each((i) => `dQ[dqr + ${i}u] = acc${i} * p.scale;`)}
 }`;
   };
-  return { name: `attention_rows_dq_d${c.D}`, key, access, uniform: true, code };
+  return kernel({ name: `attention_rows_dq_d${c.D}`, key, bindings, code });
 }
 
 /**
@@ -204,9 +192,7 @@ function backwardDkv(c: AttnCfg, wg: number, QB = 2): Kernel {
   const key = `attn_rows_dkv|${cfgKey(c)}|wg${wg}|qb${QB}`;
   const r = new Row(c);
   const T = r.T;
-  const names = ['Q', 'K', 'V', 'dO', ...(c.mask ? ['M'] : []), 'stats'];
-  const n = names.length;
-  const access = [...names.map(() => 'read' as const), 'rw' as const, 'rw' as const];
+  const bindings: Binding[] = [['Q', T], ['K', T], ['V', T], ['dO', T], c.mask && ['M', 'f32'], ['stats', 'f32'], ['dK', T, 'rw'], ['dV', T, 'rw']];
   const step = (cnt: number) => {
     const ts = seq(cnt);
     let block = '';
@@ -233,10 +219,6 @@ function backwardDkv(c: AttnCfg, wg: number, QB = 2): Kernel {
   const code = () => {
     return `${c.drop ? PHILOX_WGSL : ''}
 ${PARAMS_WGSL}
-${names.map((nm, i) => buf(i, nm, nm === 'M' || nm === 'stats' ? 'f32' : T)).join('\n')}
-${buf(n, 'dK', T, true)}
-${buf(n + 1, 'dV', T, true)}
-@group(0) @binding(${n + 2}) var<uniform> p: P;
 ${attnMain(wg, 'j', 'p.Tk')}
 ${r.each((i) => `var dk${i} = ${T}(0.0);`)}
 ${r.each((i) => `var dv${i} = ${T}(0.0);`)}
@@ -259,7 +241,7 @@ ${r.each((i) => `dK[dkr + ${i}u] = dk${i} * p.scale;`)}
 ${r.each((i) => `dV[dvr + ${i}u] = dv${i};`)}
 }`;
   };
-  return { name: `attention_rows_dkv_d${c.D}`, key, access, uniform: true, code };
+  return kernel({ name: `attention_rows_dkv_d${c.D}`, key, bindings, code });
 }
 
 /** Rows per workgroup of the row-per-invocation kernels. */

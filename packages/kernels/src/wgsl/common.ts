@@ -1,6 +1,41 @@
-// Shared WGSL pieces: the 1-D grid that spans more than 65535 workgroups, and math helpers.
+// Shared WGSL pieces: kernels declared from one binding list, the 1-D grid that spans more than
+// 65535 workgroups, and math helpers.
+import type { Access, Kernel } from '../runtime.ts';
 
 export const WG = 256;
+
+/** A storage binding: its WGSL name, element type, and 'rw' when the kernel writes it. Falsy
+ *  entries (a binding some configurations leave out) are skipped. */
+export type Binding = readonly [name: string, type: string, rw?: 'rw'] | false | null | undefined;
+
+export interface KernelSpec {
+  name: string;
+  /** The runtime compiles each key once: it must determine the code. */
+  key: string;
+  /** Storage buffers in dispatch order; the uniform `p: P` follows them. */
+  bindings: readonly Binding[];
+  /** A WGSL extension the code needs (`subgroups`), enabled before the declarations. */
+  enable?: string;
+  /** Everything but the binding declarations (struct P included). */
+  code: () => string;
+}
+
+/** A kernel whose `@binding` declarations and `access` list both come from `bindings` (as tfjs
+ *  derives them from variableNames), so the two cannot disagree. */
+export function kernel(s: KernelSpec): Kernel {
+  const list = s.bindings.filter((b): b is Exclude<Binding, false | null | undefined> => !!b);
+  const access: Access[] = list.map(([, , rw]) => (rw ? 'rw' : 'read'));
+  const decls = list.map(([name, type, rw], i) =>
+    `@group(0) @binding(${i}) var<storage, ${rw ? 'read_write' : 'read'}> ${name}: array<${type}>;`);
+  decls.push(`@group(0) @binding(${list.length}) var<uniform> p: P;`);
+  return {
+    name: s.name,
+    key: s.key,
+    access,
+    uniform: true,
+    code: () => `${s.enable ? `enable ${s.enable};\n` : ''}${decls.join('\n')}\n${s.code()}`,
+  };
+}
 
 /** Workgroup counts for n invocations of `wg` threads, folded into 2-D past the per-dimension limit. */
 export function grid(n: number, wg = WG, maxPerDim = 65535): [number, number, number] {

@@ -8,7 +8,7 @@
 // a GPU kernel cannot, and NaN keeps the mistake visible).
 import { Params, runtime, type Kernel } from '../runtime.ts';
 import { forcedVariant } from '../variants.ts';
-import { grid, gridMain } from './common.ts';
+import { kernel, grid, gridMain } from './common.ts';
 
 const NAN_BITS = 0x7fc00000;
 
@@ -59,18 +59,12 @@ function forwardKernel(variant: CrossEntropyVariant): Kernel {
   var m = -3.4028234e38;
   var s = 0.0;
   for (var c = 0u; c < p.C; c++) { let v = x[base + c]; ${LSE_STEP} }`;
-  return {
+  return kernel({
     name: `cross_entropy_rows_${variant}`,
     key: `ce|rows|${variant}`,
-    access: ['read', 'read', 'rw', 'rw'],
-    uniform: true,
+    bindings: [['x', 'f32'], ['t', 'i32'], ['lse', 'f32', 'rw'], ['loss', 'f32', 'rw']],
     code: () => `
 struct P { N: u32, C: u32, ignore: i32, nanBits: u32 };
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read> t: array<i32>;
-@group(0) @binding(2) var<storage, read_write> lse: array<f32>;
-@group(0) @binding(3) var<storage, read_write> loss: array<f32>;
-@group(0) @binding(4) var<uniform> p: P;
 ${shared ? `var<workgroup> shm: array<f32, ${wg}>;
 var<workgroup> shs: array<f32, ${wg}>;` : ''}
 @compute @workgroup_size(${wg})
@@ -86,22 +80,16 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   }
   loss[row] = r;
 }`,
-  };
+  });
 }
 
 const FWG = 256;
-const finalKernel: Kernel = {
+const finalKernel: Kernel = kernel({
   name: 'cross_entropy_mean',
   key: 'ce|mean',
-  access: ['read', 'read', 'rw', 'rw'],
-  uniform: true,
+  bindings: [['loss', 'f32'], ['t', 'i32'], ['out', 'f32', 'rw'], ['count', 'f32', 'rw']],
   code: () => `
 struct P { N: u32, ignore: i32 };
-@group(0) @binding(0) var<storage, read> loss: array<f32>;
-@group(0) @binding(1) var<storage, read> t: array<i32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
-@group(0) @binding(3) var<storage, read_write> count: array<f32>;
-@group(0) @binding(4) var<uniform> p: P;
 var<workgroup> sh: array<vec2<f32>, ${FWG}>;
 @compute @workgroup_size(${FWG})
 fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
@@ -121,26 +109,18 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
     count[0] = r.y;
   }
 }`,
-};
+});
 
 // A thread per (row, run of CHUNK columns) walks its run sequentially: on llvmpipe this measured ~2× faster
 // than a thread per element (per-invocation overhead dominates there), and the row's target, lse and
 // scale are loaded once per run.
 const CHUNK = 128;
-const backwardKernel: Kernel = {
+const backwardKernel: Kernel = kernel({
   name: 'cross_entropy_backward',
   key: 'ce|backward',
-  access: ['read', 'read', 'read', 'read', 'read', 'rw'],
-  uniform: true,
+  bindings: [['x', 'f32'], ['t', 'i32'], ['lse', 'f32'], ['g', 'f32'], ['count', 'f32'], ['out', 'f32', 'rw']],
   code: () => `
 struct P { N: u32, C: u32, ignore: i32, nanBits: u32, chunks: u32, chunk: u32 };
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read> t: array<i32>;
-@group(0) @binding(2) var<storage, read> lse: array<f32>;
-@group(0) @binding(3) var<storage, read> g: array<f32>;
-@group(0) @binding(4) var<storage, read> count: array<f32>;
-@group(0) @binding(5) var<storage, read_write> out: array<f32>;
-@group(0) @binding(6) var<uniform> p: P;
 ${gridMain()}
   let row = idx / p.chunks;
   if (row >= p.N) { return; }
@@ -161,7 +141,7 @@ ${gridMain()}
   for (var c = c0; c < c1; c++) { out[base + c] = scale * exp(x[base + c] - l); }
   if (u32(tt) >= c0 && u32(tt) < c1) { out[base + u32(tt)] -= scale; }
 }`,
-};
+});
 
 export interface CrossEntropyForwardArgs {
   /** Contiguous [N, C] f32 logits and [N] i32 targets. */

@@ -2,19 +2,15 @@
 // Philox(counter = offset + floor(i / 4), key = seed) component i % 4 — one Philox call per 4 elements.
 // The mask is a pure function of (seed, offset, i), so the backward regenerates it; nothing is stored.
 import { Params, runtime, type Kernel } from '../runtime.ts';
-import { grid, gridMain } from './common.ts';
+import { kernel, grid, gridMain } from './common.ts';
 import { PHILOX_WGSL } from './random.ts';
 
-const kernel: Kernel = {
+const dropoutKernel: Kernel = kernel({
   name: 'dropout',
   key: 'dropout',
-  access: ['read', 'rw'],
-  uniform: true,
+  bindings: [['x', 'f32'], ['out', 'f32', 'rw']],
   code: () => `${PHILOX_WGSL}
 struct P { n: u32, seedLo: u32, seedHi: u32, offset: u32, p: f32, scale: f32 };
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;
-@group(0) @binding(2) var<uniform> p: P;
 ${gridMain()}
   let i0 = idx * 4u;
   if (i0 >= p.n) { return; }
@@ -24,7 +20,7 @@ ${gridMain()}
     if (i < p.n) { out[i] = select(0.0, x[i] * p.scale, u01(r[k]) >= p.p); }
   }
 }`,
-};
+});
 
 export interface DropoutArgs {
   /** Contiguous input (the forward's x or the backward's upstream gradient). */
@@ -43,5 +39,5 @@ export function dropout(a: DropoutArgs): void {
   const params = new Params()
     .u32(a.n).u32(a.seed >>> 0).u32(Math.floor(a.seed / 2 ** 32) >>> 0).u32(a.offset >>> 0)
     .f32(a.p).f32(a.p >= 1 ? 0 : 1 / (1 - a.p));
-  runtime().dispatch({ kernel, buffers: [a.x, a.out], params, workgroups: grid(Math.ceil(a.n / 4)) });
+  runtime().dispatch({ kernel: dropoutKernel, buffers: [a.x, a.out], params, workgroups: grid(Math.ceil(a.n / 4)) });
 }

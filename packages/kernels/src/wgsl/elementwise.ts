@@ -2,7 +2,7 @@
 // Strides (0 for broadcast dims) and offsets travel in the uniform, so views and broadcasts
 // never need a copy. A fast path serves the common all-contiguous, same-shape case.
 import { Params, runtime, type Kernel } from '../runtime.ts';
-import { ERF_WGSL, grid, gridMain, type WgslType } from './common.ts';
+import { ERF_WGSL, grid, gridMain, kernel, type Binding, type WgslType } from './common.ts';
 
 export const MAX_RANK = 8;
 
@@ -71,15 +71,12 @@ function kernelFor(a: EwArgs, mode: 'vec4' | 'fast' | 'strided'): Kernel {
   const fast = mode !== 'strided';
   const vec = mode === 'vec4';
   const key = `ew|${a.expr}|${types}|${a.outDtype}|${fast ? mode : `r${rank}`}${ov ? '|ov' : ''}`;
-  return {
+  const T = (t: string) => (vec ? `vec4<${t}>` : t);
+  return kernel({
     name: `ew:${a.name}`,
     key,
-    access: [...a.inputs.map(() => 'read' as const), 'rw'],
-    uniform: true,
+    bindings: [...a.inputs.map((inp, i): Binding => [`in${i}`, T(inp.dtype)]), ['outb', T(a.outDtype), 'rw']],
     code: () => {
-      const decls = a.inputs
-        .map((inp, i) => `@group(0) @binding(${i}) var<storage, read> in${i}: array<${vec ? `vec4<${inp.dtype}>` : inp.dtype}>;`)
-        .join('\n');
       let body = '';
       if (fast) {
         body = a.inputs.map((_, i) => `  let ${NAMES[i]} = in${i}[idx];`).join('\n');
@@ -98,16 +95,13 @@ function kernelFor(a: EwArgs, mode: 'vec4' | 'fast' | 'strided'): Kernel {
       return `${ERF_WGSL}
 struct P { n: u32, s0: f32, s1: f32, s2: f32, off: vec4<u32>, shape: array<vec4<u32>, 2>,
   st0: array<vec4<u32>, 2>, st1: array<vec4<u32>, 2>, st2: array<vec4<u32>, 2>, sto: array<vec4<u32>, 2> };
-${decls}
-@group(0) @binding(${n}) var<storage, read_write> outb: array<${vec ? `vec4<${a.outDtype}>` : a.outDtype}>;
-@group(0) @binding(${n + 1}) var<uniform> p: P;
 ${gridMain()}
   if (idx >= p.n) { return; }
   let s0 = p.s0; let s1 = p.s1; let s2 = p.s2;
 ${vec ? vecBody(a) : `${body}\n  outb[${ov ? 'oo' : 'idx'}] = ${a.outDtype}(${a.expr});`}
 }`;
     },
-  };
+  });
 }
 
 export function elementwise(a: EwArgs): void {

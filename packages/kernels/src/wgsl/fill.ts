@@ -1,22 +1,19 @@
 // Constant fill and arange.
 import { Params, runtime, type Kernel } from '../runtime.ts';
-import { grid, gridMain, type WgslType } from './common.ts';
+import { kernel, grid, gridMain, type WgslType } from './common.ts';
 
 function fillKernel(dtype: WgslType): Kernel {
-  return {
+  return kernel({
     name: `fill_${dtype}`,
     key: `fill|${dtype}`,
-    access: ['rw'],
-    uniform: true,
+    bindings: [['out', dtype, 'rw']],
     code: () => `
 struct P { n: u32, start: f32, step: f32 };
-@group(0) @binding(0) var<storage, read_write> out: array<${dtype}>;
-@group(0) @binding(1) var<uniform> p: P;
 ${gridMain()}
   if (idx >= p.n) { return; }
   out[idx] = ${dtype}(p.start + p.step * f32(idx));
 }`,
-  };
+  });
 }
 
 /** out[i] = start + step * i (step 0: a constant fill). */

@@ -7,14 +7,7 @@
 // run's gradient rows in ascending position order into dx, which was zeroed by a buffer copy.
 import { Params, runtime, type Kernel, type Runtime } from '../runtime.ts';
 import { fill } from './fill.ts';
-import { grid, gridMain, type WgslType } from './common.ts';
-
-const cache = new Map<string, Kernel>();
-function cached(key: string, make: () => Kernel): Kernel {
-  let k = cache.get(key);
-  if (!k) cache.set(key, (k = make()));
-  return k;
-}
+import { kernel, grid, gridMain, type WgslType } from './common.ts';
 
 // ---- index select: out[a, j, b] = x[a, ids[j], b] over contiguous [A, N, B] ---------------
 
@@ -31,19 +24,13 @@ export interface IndexSelectArgs {
 }
 
 function selectKernel(dtype: WgslType, vw: 1 | 4): Kernel {
-  return cached(`index_select|${dtype}|${vw}`, () => {
-    const T = vw === 4 ? `vec4<${dtype}>` : dtype;
-    return {
-      name: `index_select_${dtype}${vw === 4 ? '4' : ''}`,
-      key: `index_select|${dtype}|${vw}`,
-      access: ['read', 'read', 'rw'],
-      uniform: true,
-      code: () => `
+  const T = vw === 4 ? `vec4<${dtype}>` : dtype;
+  return kernel({
+    name: `index_select_${dtype}${vw === 4 ? '4' : ''}`,
+    key: `index_select|${dtype}|${vw}`,
+    bindings: [['x', T], ['ids', 'i32'], ['out', T, 'rw']],
+    code: () => `
 struct P { total: u32, N: u32, Bv: u32, n: u32 };
-@group(0) @binding(0) var<storage, read> x: array<${T}>;
-@group(0) @binding(1) var<storage, read> ids: array<i32>;
-@group(0) @binding(2) var<storage, read_write> out: array<${T}>;
-@group(0) @binding(3) var<uniform> p: P;
 ${gridMain()}
   if (idx >= p.total) { return; }
   let b = idx % p.Bv;
@@ -52,7 +39,6 @@ ${gridMain()}
   let id = u32(ids[j]); // negative ids wrap to huge values: out of range
   if (id < p.N) { out[idx] = x[(a * p.N + id) * p.Bv + b]; } else { out[idx] = ${T}(0); }
 }`,
-    };
   });
 }
 
@@ -87,17 +73,12 @@ export interface IndexSelectBackwardArgs {
 // block ranks its positions per digit (no barriers; cheap on llvmpipe and on GPUs alike).
 const SORT_BLOCK = 256;
 
-const rankKernel: Kernel = {
+const rankKernel: Kernel = kernel({
   name: 'index_sort_rank',
   key: 'index_sort|rank',
-  access: ['read', 'rw', 'rw'],
-  uniform: true,
+  bindings: [['keys', 'u32'], ['rank', 'u32', 'rw'], ['hist', 'u32', 'rw']],
   code: () => `
 struct P { n: u32, shift: u32, nb: u32, N: u32 };
-@group(0) @binding(0) var<storage, read> keys: array<u32>;
-@group(0) @binding(1) var<storage, read_write> rank: array<u32>;
-@group(0) @binding(2) var<storage, read_write> hist: array<u32>;
-@group(0) @binding(3) var<uniform> p: P;
 ${gridMain(64)}
   if (idx >= p.nb) { return; }
   var cnt: array<u32, 256>;
@@ -109,18 +90,15 @@ ${gridMain(64)}
   }
   for (var dg = 0u; dg < 256u; dg++) { hist[dg * p.nb + idx] = cnt[dg]; }
 }`,
-};
+});
 
 // hist[digit * nb + block] -> exclusive prefix over (digit, block): one workgroup, a digit each.
-const scanKernel: Kernel = {
+const scanKernel: Kernel = kernel({
   name: 'index_sort_scan',
   key: 'index_sort|scan',
-  access: ['rw'],
-  uniform: true,
+  bindings: [['hist', 'u32', 'rw']],
   code: () => `
 struct P { n: u32, shift: u32, nb: u32, N: u32 };
-@group(0) @binding(0) var<storage, read_write> hist: array<u32>;
-@group(0) @binding(1) var<uniform> p: P;
 var<workgroup> tot: array<u32, 256>;
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_id) l: vec3<u32>) {
@@ -137,22 +115,14 @@ fn main(@builtin(local_invocation_id) l: vec3<u32>) {
     run += c;
   }
 }`,
-};
+});
 
-const sortScatterKernel: Kernel = {
+const sortScatterKernel: Kernel = kernel({
   name: 'index_sort_scatter',
   key: 'index_sort|scatter',
-  access: ['read', 'read', 'read', 'read', 'rw', 'rw'],
-  uniform: true,
+  bindings: [['keys', 'u32'], ['pos', 'u32'], ['rank', 'u32'], ['hist', 'u32'], ['keysOut', 'u32', 'rw'], ['posOut', 'u32', 'rw']],
   code: () => `
 struct P { n: u32, shift: u32, nb: u32, N: u32, first: u32 };
-@group(0) @binding(0) var<storage, read> keys: array<u32>;
-@group(0) @binding(1) var<storage, read> pos: array<u32>;
-@group(0) @binding(2) var<storage, read> rank: array<u32>;
-@group(0) @binding(3) var<storage, read> hist: array<u32>;
-@group(0) @binding(4) var<storage, read_write> keysOut: array<u32>;
-@group(0) @binding(5) var<storage, read_write> posOut: array<u32>;
-@group(0) @binding(6) var<uniform> p: P;
 ${gridMain()}
   if (idx >= p.n) { return; }
   let key = min(keys[idx], p.N);
@@ -160,25 +130,18 @@ ${gridMain()}
   keysOut[dst] = key;
   posOut[dst] = select(pos[idx], idx, p.first == 1u);
 }`,
-};
+});
 
 // One invocation per (a, sorted slot, b): the first slot of each id's run sums the run (ascending
 // positions, so the order is fixed) and writes that row of dx.
 function runSumKernel(vw: 1 | 4): Kernel {
-  return cached(`index_run_sum|${vw}`, () => {
-    const T = vw === 4 ? 'vec4<f32>' : 'f32';
-    return {
-      name: `index_select_backward${vw === 4 ? '4' : ''}`,
-      key: `index_run_sum|${vw}`,
-      access: ['read', 'read', 'read', 'rw'],
-      uniform: true,
-      code: () => `
+  const T = vw === 4 ? 'vec4<f32>' : 'f32';
+  return kernel({
+    name: `index_select_backward${vw === 4 ? '4' : ''}`,
+    key: `index_run_sum|${vw}`,
+    bindings: [['g', T], ['keys', 'u32'], ['pos', 'u32'], ['dx', T, 'rw']],
+    code: () => `
 struct P { total: u32, N: u32, Bv: u32, n: u32 };
-@group(0) @binding(0) var<storage, read> g: array<${T}>;
-@group(0) @binding(1) var<storage, read> keys: array<u32>;
-@group(0) @binding(2) var<storage, read> pos: array<u32>;
-@group(0) @binding(3) var<storage, read_write> dx: array<${T}>;
-@group(0) @binding(4) var<uniform> p: P;
 ${gridMain()}
   if (idx >= p.total) { return; }
   let b = idx % p.Bv;
@@ -191,7 +154,6 @@ ${gridMain()}
   for (var s = s0 + 1u; s < p.n && keys[s] == v; s++) { acc += g[base + pos[s] * p.Bv]; }
   dx[(a * p.N + v) * p.Bv + b] = acc;
 }`,
-    };
   });
 }
 
@@ -264,17 +226,12 @@ export interface GatherArgs {
 }
 
 function makeGather(dtype: WgslType): Kernel {
-  return cached(`gather|${dtype}`, () => ({
+  return kernel({
     name: `gather_${dtype}`,
     key: `gather|${dtype}`,
-    access: ['read', 'read', 'rw'],
-    uniform: true,
+    bindings: [['x', dtype], ['index', 'i32'], ['out', dtype, 'rw']],
     code: () => `
 struct P { n: u32, axis: u32, xoff: u32, size: u32, ${vec8('shape')}, ${vec8('xst')} };
-@group(0) @binding(0) var<storage, read> x: array<${dtype}>;
-@group(0) @binding(1) var<storage, read> index: array<i32>;
-@group(0) @binding(2) var<storage, read_write> out: array<${dtype}>;
-@group(0) @binding(3) var<uniform> p: P;
 ${gridMain()}
   if (idx >= p.n) { return; }
   let id = u32(index[idx]);
@@ -289,7 +246,7 @@ ${gridMain()}
   }
   out[idx] = select(${dtype}(0), x[o], id < p.size);
 }`,
-  }));
+  });
 }
 
 export function gatherAxis(a: GatherArgs): void {
@@ -319,18 +276,12 @@ export interface ScatterAddArgs {
 // One invocation per output element scans the index along the axis: deterministic, and
 // O(numel(out) * indexShape[axis]) — cheap for the usual few indices per line.
 function scatterKernel(hasX: boolean): Kernel {
-  return cached(`scatter_add|${hasX}`, () => ({
+  return kernel({
     name: `scatter_add${hasX ? '' : '_zero'}`,
     key: `scatter_add|${hasX}`,
-    access: hasX ? ['read', 'read', 'read', 'rw'] : ['read', 'read', 'rw'],
-    uniform: true,
+    bindings: [['index', 'i32'], ['src', 'f32'], hasX && ['x', 'f32'], ['out', 'f32', 'rw']],
     code: () => `
 struct P { n: u32, axis: u32, soff: u32, pad: u32, ${vec8('shape')}, ${vec8('ishape')}, ${vec8('ist')}, ${vec8('sst')} };
-@group(0) @binding(0) var<storage, read> index: array<i32>;
-@group(0) @binding(1) var<storage, read> src: array<f32>;
-${hasX ? '@group(0) @binding(2) var<storage, read> x: array<f32>;' : ''}
-@group(0) @binding(${hasX ? 3 : 2}) var<storage, read_write> out: array<f32>;
-@group(0) @binding(${hasX ? 4 : 3}) var<uniform> p: P;
 ${gridMain()}
   if (idx >= p.n) { return; }
   var rem = idx;
@@ -360,7 +311,7 @@ ${gridMain()}
   }
   out[idx] = acc;
 }`,
-  }));
+  });
 }
 
 export function scatterAddAxis(a: ScatterAddArgs): void {

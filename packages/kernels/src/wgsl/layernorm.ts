@@ -10,37 +10,26 @@
 // mean/sub/square/rsqrt ops: fwd 122 ms, fwd+bwd 296 ms vs 24 ms fused).
 import { Params, runtime, type Kernel } from '../runtime.ts';
 import { forcedVariant } from '../variants.ts';
-import { grid, gridMain } from './common.ts';
+import { kernel, grid, gridMain, type Binding } from './common.ts';
 
 export type LayerNormVariant = 'row' | 'wg';
 
 const WGR = 64; // invocations per row in the 'wg' variant
 
-const headFwd = (T: string) => `
-struct P { N: u32, D: u32, eps: f32 };
-@group(0) @binding(0) var<storage, read> x: array<${T}>;
-@group(0) @binding(1) var<storage, read> w: array<${T}>;
-@group(0) @binding(2) var<storage, read> b: array<${T}>;
-@group(0) @binding(3) var<storage, read_write> y: array<${T}>;
-@group(0) @binding(4) var<storage, read_write> mean: array<f32>;
-@group(0) @binding(5) var<storage, read_write> rstd: array<f32>;
-@group(0) @binding(6) var<uniform> p: P;`;
+const FWD_P = 'struct P { N: u32, D: u32, eps: f32 };';
+const fwdBindings = (T: string): Binding[] => [['x', T], ['w', T], ['b', T], ['y', T, 'rw'], ['mean', 'f32', 'rw'], ['rstd', 'f32', 'rw']];
 
 // Statistics in one pass over values shifted by the row's first element: sums of (x - x0) and
 // (x - x0)^2 do not cancel catastrophically when |mean| >> std, unlike raw sum/sumsq.
 // With D % 4 == 0 rows are read as vec4 (half the time of scalar loads on llvmpipe).
-const fwdRowK = new Map<number, Kernel>();
 function fwdRow(vw: 1 | 4): Kernel {
-  let k = fwdRowK.get(vw);
-  if (k) return k;
   const T = vw === 4 ? 'vec4<f32>' : 'f32';
   const hsum = vw === 4 ? (e: string) => `dot(${e}, vec4<f32>(1.0))` : (e: string) => e;
-  k = {
+  return kernel({
     name: `layernorm_fwd_row${vw}`,
     key: `layernorm|fwd|row|${vw}`,
-    access: ['read', 'read', 'read', 'rw', 'rw', 'rw'],
-    uniform: true,
-    code: () => `${headFwd(T)}
+    bindings: fwdBindings(T),
+    code: () => `${FWD_P}
 ${gridMain(64)}
   if (idx >= p.N) { return; }
   let Dv = p.D / ${vw}u;
@@ -63,9 +52,7 @@ ${gridMain(64)}
     y[base + c] = (x[base + c] - mu) * r * w[c] + b[c];
   }
 }`,
-  };
-  fwdRowK.set(vw, k);
-  return k;
+  });
 }
 
 /** Tree reduction of two values over a workgroup of WGR invocations. */
@@ -92,12 +79,11 @@ fn main(@builtin(local_invocation_id) l3: vec3<u32>, @builtin(workgroup_id) wid:
   if (row >= p.N) { return; } // uniform across the workgroup
   let base = row * p.D;`;
 
-const fwdWg: Kernel = {
+const fwdWg: Kernel = kernel({
   name: 'layernorm_fwd_wg',
   key: 'layernorm|fwd|wg',
-  access: ['read', 'read', 'read', 'rw', 'rw', 'rw'],
-  uniform: true,
-  code: () => `${headFwd('f32')}
+  bindings: fwdBindings('f32'),
+  code: () => `${FWD_P}
 ${WG_REDUCE2}
 ${WG_MAIN}
   let x0 = x[base];
@@ -116,32 +102,21 @@ ${WG_MAIN}
     y[base + c] = (x[base + c] - mu) * r * w[c] + b[c];
   }
 }`,
-};
+});
 
-const headBwd = (T: string) => `
-struct P { N: u32, D: u32 };
-@group(0) @binding(0) var<storage, read> g: array<${T}>;
-@group(0) @binding(1) var<storage, read> x: array<${T}>;
-@group(0) @binding(2) var<storage, read> w: array<${T}>;
-@group(0) @binding(3) var<storage, read> mean: array<f32>;
-@group(0) @binding(4) var<storage, read> rstd: array<f32>;
-@group(0) @binding(5) var<storage, read_write> dx: array<${T}>;
-@group(0) @binding(6) var<uniform> p: P;`;
+const BWD_P = 'struct P { N: u32, D: u32 };';
+const bwdBindings = (T: string): Binding[] => [['g', T], ['x', T], ['w', T], ['mean', 'f32'], ['rstd', 'f32'], ['dx', T, 'rw']];
 
 // dx = rstd * (g*w - mean(g*w) - xhat * mean(g*w*xhat)); with xhat = (x - mu) * r the last term
 // is (x - mu) * bb, bb = r^2 * sum(g*w*(x - mu)) / D.
-const bwdRowK = new Map<number, Kernel>();
 function bwdRow(vw: 1 | 4): Kernel {
-  let k = bwdRowK.get(vw);
-  if (k) return k;
   const T = vw === 4 ? 'vec4<f32>' : 'f32';
   const hsum = vw === 4 ? (e: string) => `dot(${e}, vec4<f32>(1.0))` : (e: string) => e;
-  k = {
+  return kernel({
     name: `layernorm_bwd_dx_row${vw}`,
     key: `layernorm|bwd|row|${vw}`,
-    access: ['read', 'read', 'read', 'read', 'read', 'rw'],
-    uniform: true,
-    code: () => `${headBwd(T)}
+    bindings: bwdBindings(T),
+    code: () => `${BWD_P}
 ${gridMain(64)}
   if (idx >= p.N) { return; }
   let Dv = p.D / ${vw}u;
@@ -162,17 +137,14 @@ ${gridMain(64)}
     dx[base + c] = r * (g[base + c] * w[c] - a - (x[base + c] - mu) * bb);
   }
 }`,
-  };
-  bwdRowK.set(vw, k);
-  return k;
+  });
 }
 
-const bwdWg: Kernel = {
+const bwdWg: Kernel = kernel({
   name: 'layernorm_bwd_dx_wg',
   key: 'layernorm|bwd|wg',
-  access: ['read', 'read', 'read', 'read', 'read', 'rw'],
-  uniform: true,
-  code: () => `${headBwd('f32')}
+  bindings: bwdBindings('f32'),
+  code: () => `${BWD_P}
 ${WG_REDUCE2}
 ${WG_MAIN}
   let mu = mean[row];
@@ -190,30 +162,19 @@ ${WG_MAIN}
     dx[base + c] = r * (g[base + c] * w[c] - a - (x[base + c] - mu) * bb);
   }
 }`,
-};
+});
 
 // Column partials: invocation (column group c, chunk k) sums g*xhat and g over rows
 // [k*R, (k+1)*R) for vw adjacent columns. Adjacent invocations read adjacent columns; the row's
 // mean/rstd are the same for all of them. The partials are written as [K, D] f32.
-const partialK = new Map<number, Kernel>();
 function paramPartial(vw: 1 | 4): Kernel {
-  let k = partialK.get(vw);
-  if (k) return k;
   const T = vw === 4 ? 'vec4<f32>' : 'f32';
-  k = {
+  return kernel({
     name: `layernorm_bwd_dwdb_partial${vw}`,
     key: `layernorm|bwd|dwdb|${vw}`,
-    access: ['read', 'read', 'read', 'read', 'rw', 'rw'],
-    uniform: true,
+    bindings: [['g', T], ['x', T], ['mean', 'f32'], ['rstd', 'f32'], ['pw', T, 'rw'], ['pb', T, 'rw']],
     code: () => `
 struct P { N: u32, D: u32, R: u32 };
-@group(0) @binding(0) var<storage, read> g: array<${T}>;
-@group(0) @binding(1) var<storage, read> x: array<${T}>;
-@group(0) @binding(2) var<storage, read> mean: array<f32>;
-@group(0) @binding(3) var<storage, read> rstd: array<f32>;
-@group(0) @binding(4) var<storage, read_write> pw: array<${T}>;
-@group(0) @binding(5) var<storage, read_write> pb: array<${T}>;
-@group(0) @binding(6) var<uniform> p: P;
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let Dv = p.D / ${vw}u;
@@ -232,23 +193,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   pw[k * Dv + c] = sw;
   pb[k * Dv + c] = sb;
 }`,
-  };
-  partialK.set(vw, k);
-  return k;
+  });
 }
 
-const paramFinal: Kernel = {
+const paramFinal: Kernel = kernel({
   name: 'layernorm_bwd_dwdb_final',
   key: 'layernorm|bwd|dwdb_final',
-  access: ['read', 'read', 'rw', 'rw'],
-  uniform: true,
+  bindings: [['pw', 'f32'], ['pb', 'f32'], ['dw', 'f32', 'rw'], ['db', 'f32', 'rw']],
   code: () => `
 struct P { K: u32, D: u32 };
-@group(0) @binding(0) var<storage, read> pw: array<f32>;
-@group(0) @binding(1) var<storage, read> pb: array<f32>;
-@group(0) @binding(2) var<storage, read_write> dw: array<f32>;
-@group(0) @binding(3) var<storage, read_write> db: array<f32>;
-@group(0) @binding(4) var<uniform> p: P;
 ${gridMain(64)}
   if (idx >= p.D) { return; }
   var sw = 0.0;
@@ -260,7 +213,7 @@ ${gridMain(64)}
   dw[idx] = sw;
   db[idx] = sb;
 }`,
-};
+});
 
 export const LAYER_NORM_VARIANTS: readonly LayerNormVariant[] = ['row', 'wg'];
 

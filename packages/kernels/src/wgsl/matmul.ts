@@ -9,7 +9,7 @@
 // Others, and the harness that times them all: benchmarks/variants/ (`pnpm bench:variants matmul`).
 import { Params, runtime, type Kernel } from '../runtime.ts';
 import { forcedVariant } from '../variants.ts';
-import { STRIDED_PARAMS, epilogueKey, epilogueStore, matmulAccess, matmulBindings, type EpilogueSpec, type Launch, type MatmulPlan } from './matmul_common.ts';
+import { epilogueKey, epilogueStore, matmulKernel, type EpilogueSpec, type Launch, type MatmulPlan } from './matmul_common.ts';
 import { SG_LANES, subgroupSharedPlan, type SgConfig } from './matmul_subgroup.ts';
 import { tiledSharedPlan } from './matmul_tiled.ts';
 
@@ -70,14 +70,11 @@ export const SMALL_MATMUL = 64 * 64 * 64;
 const T = 4; // direct: each thread computes a T×T block of C
 
 function directKernel(e: EpilogueSpec): Kernel {
-  return {
+  return matmulKernel({
     name: `matmul_direct${e.bias || e.gelu ? '_' + epilogueKey(e) : ''}`,
     key: `matmul|direct|${epilogueKey(e)}`,
-    access: matmulAccess(e),
-    uniform: true,
+    e,
     code: () => `
-${STRIDED_PARAMS}
-${matmulBindings(e)}
 @compute @workgroup_size(8, 8, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i0 = gid.y * ${T}u;
@@ -109,7 +106,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
   }
 }`,
-  };
+  });
 }
 
 /** The variant for a shape on an adapter; `subgroupSize` as in GpuInfo. */

@@ -7,7 +7,7 @@
 //   'f4'  vec4 along the free dim (A: i, B: j stride 1): one vec4 covers 4 rows/columns.
 //   's'   scalar, any strides (also when offsets/strides are not multiples of 4).
 import type { Kernel } from '../runtime.ts';
-import { ERF_WGSL } from './common.ts';
+import { ERF_WGSL, kernel } from './common.ts';
 
 export type LoadMode = 's' | 'k4' | 'f4';
 
@@ -20,17 +20,27 @@ export interface EpilogueSpec {
 export const STRIDED_PARAMS = `struct P { M: u32, N: u32, K: u32, offA: u32, sAb: u32, sAi: u32, sAk: u32,
   offB: u32, sBb: u32, sBk: u32, sBj: u32, offC: u32, sCb: u32, sCi: u32, sCj: u32, bI: u32, bJ: u32, offBias: u32 };`;
 
-/** Storage bindings of a matmul kernel: A, B, C, then the bias when the epilogue adds one. */
-export function matmulAccess(e: EpilogueSpec): ('read' | 'rw')[] {
-  return e.bias ? ['read', 'read', 'rw', 'read'] : ['read', 'read', 'rw'];
+export interface MatmulKernelSpec {
+  name: string;
+  key: string;
+  e: EpilogueSpec;
+  /** Element types of A and B as the kernel reads them (vec4 load modes). */
+  aType?: string;
+  bType?: string;
+  enable?: string;
+  code: () => string;
 }
 
-export function matmulBindings(e: EpilogueSpec, aType = 'f32', bType = 'f32'): string {
-  return `@group(0) @binding(0) var<storage, read> A: array<${aType}>;
-@group(0) @binding(1) var<storage, read> B: array<${bType}>;
-@group(0) @binding(2) var<storage, read_write> C: array<f32>;
-${e.bias ? '@group(0) @binding(3) var<storage, read> bias: array<f32>;\n' : ''}@group(0) @binding(${e.bias ? 4 : 3}) var<uniform> p: P;
-${e.gelu ? ERF_WGSL : ''}`;
+/** A matmul kernel: bindings A, B, C (and the bias when the epilogue adds one), then the strided
+ *  uniform block and the epilogue's helpers ahead of `code`. */
+export function matmulKernel(s: MatmulKernelSpec): Kernel {
+  return kernel({
+    name: s.name,
+    key: s.key,
+    enable: s.enable,
+    bindings: [['A', s.aType ?? 'f32'], ['B', s.bType ?? 'f32'], ['C', 'f32', 'rw'], s.e.bias && ['bias', 'f32']],
+    code: () => `${STRIDED_PARAMS}\n${s.e.gelu ? ERF_WGSL : ''}\n${s.code()}`,
+  });
 }
 
 /** WGSL for the epilogue of one output value `v` at (i, j), batch `bat`, guarded by the caller. */

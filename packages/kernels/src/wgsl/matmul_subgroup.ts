@@ -17,7 +17,7 @@
 // Requires subgroup size == 8 == workgroup size (the host checks gpu.info.subgroupSize).
 import type { Kernel } from '../runtime.ts';
 import {
-  STRIDED_PARAMS, epilogueKey, epilogueRolled, kLoop, loadMode, matmulAccess, matmulBindings, transposed,
+  epilogueKey, epilogueRolled, kLoop, loadMode, matmulKernel, transposed,
   type EpilogueSpec, type Launch, type LoadMode, type MatmulPlan,
 } from './matmul_common.ts';
 
@@ -47,13 +47,13 @@ export function subgroupSharedPlan(L0: Launch, e: EpilogueSpec, batch: number, b
 
 function sgKernel(cfg: SgConfig, mA: LoadMode, mB: LoadMode, e: EpilogueSpec): Kernel {
   const ek = epilogueKey(e);
-  return {
+  const v4 = (m: LoadMode) => (m === 's' ? 'f32' : 'vec4<f32>');
+  return matmulKernel({
     name: `matmul_subgroup${cfg.R}x${cfg.C}_${mA}${mB}${ek ? '_' + ek : ''}`,
     key: `matmul|sg|${cfg.R}|${cfg.C}|${mA}|${mB}|${ek}`,
-    access: matmulAccess(e),
-    uniform: true,
+    e, aType: v4(mA), bType: v4(mB), enable: 'subgroups',
     code: () => sgCode(cfg, mA, mB, e),
-  };
+  });
 }
 
 function sgCode({ R, C }: SgConfig, mA: LoadMode, mB: LoadMode, e: EpilogueSpec): string {
@@ -63,12 +63,10 @@ function sgCode({ R, C }: SgConfig, mA: LoadMode, mB: LoadMode, e: EpilogueSpec)
   const rows = [...Array(R).keys()];
   const groupsC = [...Array(CG).keys()];
   const cols = [...Array(C).keys()];
-  const v4 = (m: LoadMode) => (m === 's' ? 'f32' : 'vec4<f32>');
   // A items per 4 steps of k: R vec4s (k4: one per row; f4: R/4 per k) or 4R scalars.
   const itemsA = mA === 's' ? 4 * R : R;
   const T = itemsA / W; // cooperative loads per lane
   const L: string[] = [];
-  L.push('enable subgroups;', STRIDED_PARAMS, matmulBindings(e, v4(mA), v4(mB)));
   L.push(`@compute @workgroup_size(${W}, 1, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) ln: u32) {
   let bat = wid.z;

@@ -6,7 +6,7 @@
 // keeps it for GPUs.
 import type { Kernel } from '../runtime.ts';
 import {
-  STRIDED_PARAMS, epilogueKey, epilogueStore, matmulAccess, matmulBindings, type EpilogueSpec, type Launch, type MatmulPlan,
+  epilogueKey, epilogueStore, matmulKernel, type EpilogueSpec, type Launch, type MatmulPlan,
 } from './matmul_common.ts';
 
 const TILE = 64;
@@ -18,19 +18,17 @@ export function tiledSharedPlan(L: Launch, e: EpilogueSpec): MatmulPlan {
 }
 
 function tiledKernel(e: EpilogueSpec): Kernel {
-  return {
+  return matmulKernel({
     name: `matmul_tiled${TILE}${e.bias || e.gelu ? '_' + epilogueKey(e) : ''}`,
     key: `matmul|tiled|${TILE}|${BK}|${epilogueKey(e)}`,
-    access: matmulAccess(e),
-    uniform: true,
+    e,
     code: () => tiledCode(e),
-  };
+  });
 }
 
 function tiledCode(e: EpilogueSpec): string {
   const loads = (TILE * BK) / (TPB * TPB); // elements of each panel loaded per thread
   const L: string[] = [];
-  L.push(STRIDED_PARAMS, matmulBindings(e));
   L.push(`var<workgroup> As: array<f32, ${TILE * BK}>; // [k][i]
 var<workgroup> Bs: array<f32, ${TILE * BK}>; // [k][j]
 @compute @workgroup_size(${TPB}, ${TPB}, 1)

@@ -2,7 +2,7 @@
 // Reducing trailing axes is B = 1; leading axes A = 1. A thread per output walks r (coalesced
 // across b); when there are few outputs and long rows, a workgroup per output shares the work.
 import { Params, runtime, type Kernel } from '../runtime.ts';
-import { grid, gridMain } from './common.ts';
+import { kernel, grid, gridMain } from './common.ts';
 
 export type ReduceOp = 'sum' | 'max' | 'min' | 'sumsq';
 
@@ -33,16 +33,12 @@ export interface ReduceArgs {
 }
 
 function perThread(op: ReduceOp): Kernel {
-  return {
+  return kernel({
     name: `reduce_${op}_thread`,
     key: `reduce|${op}|thread`,
-    access: ['read', 'rw'],
-    uniform: true,
+    bindings: [['x', 'f32'], ['out', 'f32', 'rw']],
     code: () => `
 struct P { A: u32, R: u32, B: u32, scale: f32 };
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;
-@group(0) @binding(2) var<uniform> p: P;
 ${gridMain()}
   if (idx >= p.A * p.B) { return; }
   let a = idx / p.B;
@@ -56,21 +52,17 @@ ${gridMain()}
   }
   out[idx] = acc * p.scale;
 }`,
-  };
+  });
 }
 
 const WGR = 256;
 function perWorkgroup(op: ReduceOp): Kernel {
-  return {
+  return kernel({
     name: `reduce_${op}_wg`,
     key: `reduce|${op}|wg`,
-    access: ['read', 'rw'],
-    uniform: true,
+    bindings: [['x', 'f32'], ['out', 'f32', 'rw']],
     code: () => `
 struct P { A: u32, R: u32, B: u32, scale: f32 };
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;
-@group(0) @binding(2) var<uniform> p: P;
 var<workgroup> sh: array<f32, ${WGR}>;
 @compute @workgroup_size(${WGR})
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
@@ -95,7 +87,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   }
   if (lid.x == 0u && valid) { out[o] = sh[0] * p.scale; }
 }`,
-  };
+  });
 }
 
 /**
@@ -110,16 +102,12 @@ function rowPartials(op: ReduceOp, vec: boolean): Kernel {
     if (op === 'max' || op === 'min') return `${op}(${op}(${acc}.x, ${acc}.y), ${op}(${acc}.z, ${acc}.w))`;
     return `${acc}.x + ${acc}.y + ${acc}.z + ${acc}.w`;
   };
-  return {
+  return kernel({
     name: `reduce_${op}_rowpart`,
     key: `reduce|${op}|rowpart|${vec}`,
-    access: ['read', 'rw'],
-    uniform: true,
+    bindings: [['x', t], ['part', 'f32', 'rw']],
     code: () => `
 struct P { A: u32, R: u32, T: u32, pad: u32 };
-@group(0) @binding(0) var<storage, read> x: array<${t}>;
-@group(0) @binding(1) var<storage, read_write> part: array<f32>;
-@group(0) @binding(2) var<uniform> p: P;
 ${gridMain()}
   if (idx >= p.A * p.T) { return; }
   let a = idx / p.T;
@@ -132,7 +120,7 @@ ${gridMain()}
   }
   part[idx] = ${fold('acc')};
 }`,
-  };
+  });
 }
 
 /** Threads per row in the split path: enough lanes for every core, few enough partials. */

@@ -8,7 +8,7 @@
 // a row that is -inf everywhere gives softmax 0 and log-softmax -inf, never NaN.
 import { Params, runtime, type Kernel } from '../runtime.ts';
 import { forcedVariant } from '../variants.ts';
-import { grid, gridMain } from './common.ts';
+import { kernel, grid, gridMain } from './common.ts';
 
 export type SoftmaxMode = 'softmax' | 'log';
 export type SoftmaxVariant = 'row' | 'wg';
@@ -124,33 +124,20 @@ fn main(@builtin(local_invocation_id) l: vec3<u32>, @builtin(workgroup_id) w: ve
   if (row >= p.R) { return; }`;
 }
 
-const cache = new Map<string, Kernel>();
-function cached(key: string, make: () => Kernel): Kernel {
-  let k = cache.get(key);
-  if (!k) cache.set(key, (k = make()));
-  return k;
-}
-
 function forwardKernel(mode: SoftmaxMode, masked: boolean, v: SoftmaxVariant, vec: boolean): Kernel {
   const key = `softmax|${mode}|${masked}|${v}|${vec}`;
-  return cached(key, () => {
-    const L = loops(v);
-    const S = vec ? VEC4 : SCALAR;
-    const val = masked ? `x[${S.at(0)}] + m[${S.at(1)}]` : `x[${S.at(0)}]`;
-    const write =
-      mode === 'softmax'
-        ? `out[${S.at(2)}] = select(${S.zero}, exp(d), d > ${S.lim}) * inv;`
-        : `out[${S.at(2)}] = select(d - lse, v, smr == 0.0);`; // an all -inf row keeps -inf
-    return {
-      name: `${mode === 'log' ? 'log_' : ''}softmax${masked ? '_masked' : ''}_${v}${vec ? '4' : ''}`,
-      key,
-      access: masked ? ['read', 'read', 'rw'] : ['read', 'rw'],
-      uniform: true,
-      code: () => `${STRUCT}
-@group(0) @binding(0) var<storage, read> x: array<${S.T}>;
-${masked ? `@group(0) @binding(1) var<storage, read> m: array<${S.T}>;` : ''}
-@group(0) @binding(${masked ? 2 : 1}) var<storage, read_write> out: array<${S.T}>;
-@group(0) @binding(${masked ? 3 : 2}) var<uniform> p: P;
+  const L = loops(v);
+  const S = vec ? VEC4 : SCALAR;
+  const val = masked ? `x[${S.at(0)}] + m[${S.at(1)}]` : `x[${S.at(0)}]`;
+  const write =
+    mode === 'softmax'
+      ? `out[${S.at(2)}] = select(${S.zero}, exp(d), d > ${S.lim}) * inv;`
+      : `out[${S.at(2)}] = select(d - lse, v, smr == 0.0);`; // an all -inf row keeps -inf
+  return kernel({
+    name: `${mode === 'log' ? 'log_' : ''}softmax${masked ? '_masked' : ''}_${v}${vec ? '4' : ''}`,
+    key,
+    bindings: [['x', S.T], masked && ['m', S.T], ['out', S.T, 'rw']],
+    code: () => `${STRUCT}
 ${L.decl}
 ${entry(v)}
 ${rowBases(3, vec)}
@@ -173,28 +160,21 @@ ${rowBases(3, vec)}
     ${write}
   }
 }`,
-    };
   });
 }
 
 function backwardKernel(mode: SoftmaxMode, v: SoftmaxVariant, vec: boolean): Kernel {
   const key = `softmax_bwd|${mode}|${v}|${vec}`;
-  return cached(key, () => {
-    const L = loops(v);
-    const S = vec ? VEC4 : SCALAR;
-    // softmax: dx = y * (g - sum(g * y)); log-softmax: dx = g - exp(y) * sum(g).
-    const acc = mode === 'softmax' ? `gv * y[${S.at(1)}]` : 'gv';
-    const write = mode === 'softmax' ? `yv * (gv - gyr)` : `gv - exp(yv) * gyr`;
-    return {
-      name: `${mode === 'log' ? 'log_' : ''}softmax_backward_${v}${vec ? '4' : ''}`,
-      key,
-      access: ['read', 'read', 'rw'],
-      uniform: true,
-      code: () => `${STRUCT}
-@group(0) @binding(0) var<storage, read> g: array<${S.T}>;
-@group(0) @binding(1) var<storage, read> y: array<${S.T}>;
-@group(0) @binding(2) var<storage, read_write> dx: array<${S.T}>;
-@group(0) @binding(3) var<uniform> p: P;
+  const L = loops(v);
+  const S = vec ? VEC4 : SCALAR;
+  // softmax: dx = y * (g - sum(g * y)); log-softmax: dx = g - exp(y) * sum(g).
+  const acc = mode === 'softmax' ? `gv * y[${S.at(1)}]` : 'gv';
+  const write = mode === 'softmax' ? `yv * (gv - gyr)` : `gv - exp(yv) * gyr`;
+  return kernel({
+    name: `${mode === 'log' ? 'log_' : ''}softmax_backward_${v}${vec ? '4' : ''}`,
+    key,
+    bindings: [['g', S.T], ['y', S.T], ['dx', S.T, 'rw']],
+    code: () => `${STRUCT}
 ${L.decl}
 ${entry(v)}
 ${rowBases(2, vec)}
@@ -207,7 +187,6 @@ ${rowBases(2, vec)}
     dx[${S.at(1)}] = ${write};
   }
 }`,
-    };
   });
 }
 

@@ -21,7 +21,7 @@
 // s_j = sqrt(var_j + eps) (relu'(0) = 0, as relu).
 import { Params, runtime, type Kernel } from '../runtime.ts';
 import { forcedVariant } from '../variants.ts';
-import { grid, gridMain } from './common.ts';
+import { kernel, grid, gridMain, type Binding } from './common.ts';
 
 export type VicregMethod = 'auto' | 'gram' | 'cov';
 
@@ -49,18 +49,12 @@ export function vicregPlan(N: number, D: number, method: VicregMethod = 'auto'):
 function prepKernel(writeY: boolean, writeT: boolean): Kernel {
   const put = (n: string, v: string) =>
     (writeY ? `Y[${n} * p.Dp + j] = ${v}; ` : '') + (writeT ? `YT[j * p.Np + ${n}] = ${v};` : '');
-  return {
+  return kernel({
     name: 'vicreg_prep',
     key: `vicreg|prep|${writeY}|${writeT}`,
-    access: ['read', 'rw', 'rw', 'rw'],
-    uniform: true,
+    bindings: [['z', 'f32'], ['Y', 'f32', 'rw'], ['YT', 'f32', 'rw'], ['stats', 'f32', 'rw']],
     code: () => `
 struct P { N: u32, D: u32, Np: u32, Dp: u32 };
-@group(0) @binding(0) var<storage, read> z: array<f32>;
-@group(0) @binding(1) var<storage, read_write> Y: array<f32>;
-@group(0) @binding(2) var<storage, read_write> YT: array<f32>;
-@group(0) @binding(3) var<storage, read_write> stats: array<f32>;
-@group(0) @binding(4) var<uniform> p: P;
 ${gridMain()}
   let j = idx;
   if (j >= p.Dp) { return; }
@@ -81,7 +75,7 @@ ${gridMain()}
   stats[j] = mu;
   stats[p.D + j] = q / f32(p.N - 1u);
 }`,
-  };
+  });
 }
 
 type Epi = 'sumsq' | 'sumsqStore' | 'store' | 'grad' | 'gradY';
@@ -167,26 +161,16 @@ function blockKernel(epi: Epi, S: number, W: number): Kernel {
       for (var c = 0u; c < 4u; c++) { let b = b0 + ${4 * k}u + c; if (b < p.outB) { out[a * p.outB + b] = v[c]; } }
     } }`)}`;
   }
-  const decls = sym
-    ? `@group(0) @binding(0) var<storage, read> A: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;
-${epi === 'sumsqStore' ? '@group(0) @binding(2) var<storage, read_write> mat: array<f32>;' : ''}
-@group(0) @binding(${epi === 'sumsqStore' ? 3 : 2}) var<uniform> p: P;`
-    : `@group(0) @binding(0) var<storage, read> A: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> B: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> stats: array<f32>;
-@group(0) @binding(3) var<storage, read> gin: array<f32>;
-@group(0) @binding(4) var<storage, read_write> out: array<f32>;
-@group(0) @binding(5) var<uniform> p: P;`;
-  return {
+  const bindings: Binding[] = sym
+    ? [['A', 'vec4<f32>'], ['out', 'f32', 'rw'], epi === 'sumsqStore' && ['mat', 'f32', 'rw']]
+    : [['A', 'vec4<f32>'], ['B', 'vec4<f32>'], ['stats', 'f32'], ['gin', 'f32'], ['out', 'f32', 'rw']];
+  return kernel({
     name: `vicreg_${epi}`,
     key: `vicreg|${epi}|${S}|${W}`,
-    access: epi === 'sumsqStore' ? ['read', 'rw', 'rw'] : sym ? ['read', 'rw'] : ['read', 'read', 'read', 'read', 'rw'],
-    uniform: true,
+    bindings,
     code: () => `
 struct P { L: u32, aW4: u32, bW4: u32, E: u32, total: u32, outA: u32, outB: u32, D: u32,
   scale: f32, wdiag: f32, alpha: f32, beta: f32 };
-${decls}
 @compute @workgroup_size(${W}, ${W})
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {${head}
@@ -195,22 +179,16 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     ${loop}
   }${tail}
 }`,
-  };
+  });
 }
 
 const FWG = 256;
-const finalKernel: Kernel = {
+const finalKernel: Kernel = kernel({
   name: 'vicreg_final',
   key: 'vicreg|final',
-  access: ['read', 'read', 'rw', 'rw'],
-  uniform: true,
+  bindings: [['part', 'f32'], ['stats', 'f32'], ['stdOut', 'f32', 'rw'], ['covOut', 'f32', 'rw']],
   code: () => `
 struct P { n: u32, D: u32, gamma: f32, eps: f32, diagSub: f32 };
-@group(0) @binding(0) var<storage, read> part: array<f32>;
-@group(0) @binding(1) var<storage, read> stats: array<f32>;
-@group(0) @binding(2) var<storage, read_write> stdOut: array<f32>;
-@group(0) @binding(3) var<storage, read_write> covOut: array<f32>;
-@group(0) @binding(4) var<uniform> p: P;
 var<workgroup> sh: array<vec3<f32>, ${FWG}>;
 @compute @workgroup_size(${FWG})
 fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
@@ -232,23 +210,17 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
     covOut[0] = max(sh[0].x - p.diagSub * sh[0].z, 0.0);
   }
 }`,
-};
+});
 
 // A thread per (column, run of STD_ROWS rows): the column's coefficient is computed once and there is no
 // per-element index division (llvmpipe scalarizes vector division); lanes read consecutive columns.
 const STD_ROWS = 16;
-const stdGradKernel: Kernel = {
+const stdGradKernel: Kernel = kernel({
   name: 'vicreg_std_grad',
   key: 'vicreg|stdgrad',
-  access: ['read', 'read', 'read', 'rw'],
-  uniform: true,
+  bindings: [['z', 'f32'], ['stats', 'f32'], ['gin', 'f32'], ['out', 'f32', 'rw']],
   code: () => `
 struct P { N: u32, D: u32, gamma: f32, eps: f32 };
-@group(0) @binding(0) var<storage, read> z: array<f32>;
-@group(0) @binding(1) var<storage, read> stats: array<f32>;
-@group(0) @binding(2) var<storage, read> gin: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
-@group(0) @binding(4) var<uniform> p: P;
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -261,7 +233,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
   let n1 = min(n0 + ${STD_ROWS}u, p.N);
   for (var n = n0; n < n1; n++) { let i = n * p.D + j; out[i] = h * (z[i] - mu); }
 }`,
-};
+});
 
 function blockParams(o: {
   L: number; aW4: number; bW4: number; E?: number; total?: number; outA?: number; outB?: number; D?: number;
