@@ -6,9 +6,9 @@
 import type { Kernel } from '../../packages/kernels/src/runtime.ts';
 import { PHILOX_WGSL } from '../../packages/kernels/src/wgsl/random.ts';
 import {
-  BIG, NEG, PARAMS_WGSL, Row, attnMain, causalKeyEnd, cfgKey, rowAt, type AttentionKernels, type AttnCfg,
+  BIG, NEG, PARAMS_WGSL, Row, attnBindings, attnMain, causalKeyEnd, cfgKey, rowAt, type AttentionKernels, type AttnCfg,
 } from '../../packages/kernels/src/wgsl/attention_common.ts';
-import { kernel, type Binding } from '../../packages/kernels/src/wgsl/common.ts';
+import { kernel } from '../../packages/kernels/src/wgsl/common.ts';
 import { dropWeights, keyLoop, maskSel, seq, tiledShared, wgFor } from '../../packages/kernels/src/wgsl/attention_tiled_shared.ts';
 
 /**
@@ -19,19 +19,18 @@ function forward(c: AttnCfg, wg: number, KB = 4): Kernel {
   const key = `attn_rows_fwd|${cfgKey(c)}|wg${wg}|kb${KB}`;
   const r = new Row(c);
   const T = r.T;
-  const bindings: Binding[] = [['Q', T], ['K', T], ['V', T], c.mask && ['M', 'f32'], ['O', T, 'rw'], ['stats', 'f32', 'rw']];
   // One online-softmax step over keys j0 .. j0+n-1 (all < Tk: no bounds tests, see keyLoop).
   const step = (cnt: number) => {
     const ts = seq(cnt);
     let block = '';
     for (const t of ts) {
       block += `    let j${t} = j0 + ${t}u;
-  let kr${t} = kb0 + j${t} * p.v[1].w;
-  let s${t} = ${maskSel(c, t, r.dot((i) => `q${i}`, (i) => `K[kr${t} + ${i}u]`), NEG)};
+    let kr${t} = kb0 + j${t} * p.v[1].w;
+    let s${t} = ${maskSel(c, t, r.dot((i) => `q${i}`, (i) => `K[kr${t} + ${i}u]`), NEG)};
 `;
     }
     block += `    let mn = max(m, ${ts.map((t) => `s${t}`).reduce((a, s) => `max(${a}, ${s})`)});
-  let corr = exp(m - mn);
+    let corr = exp(m - mn);
 `;
     for (const t of ts) block += `    let p${t} = ${maskSel(c, t, `exp(s${t} - mn)`, '0.0')};\n`;
     block += `    l = l * corr + ${ts.map((t) => `p${t}`).join(' + ')};\n`;
@@ -45,25 +44,25 @@ function forward(c: AttnCfg, wg: number, KB = 4): Kernel {
     return `${c.drop ? PHILOX_WGSL : ''}
 ${PARAMS_WGSL}
 ${attnMain(wg, 'i', 'p.Tq')}
-let qr = ${rowAt('q', 'i')};
+  let qr = ${rowAt('q', 'i')};
 ${r.each((i) => `let q${i} = Q[qr + ${i}u] * p.scale;`)}
 ${r.each((i) => `var a${i} = ${T}(0.0);`)}
-var m = ${NEG};
-var l = 0.0;
-let kb0 = ${rowAt('k', '0u')};
-let vb0 = ${rowAt('v', '0u')};
-let mb = b * p.Tk;
-let rrow = p.rngOff + (bh * p.Tq + i) * p.Tk4;
-let kend = ${c.causal ? causalKeyEnd('i') : 'p.Tk'};
+  var m = ${NEG};
+  var l = 0.0;
+  let kb0 = ${rowAt('k', '0u')};
+  let vb0 = ${rowAt('v', '0u')};
+  let mb = b * p.Tk;
+  let rrow = p.rngOff + (bh * p.Tq + i) * p.Tk4;
+  let kend = ${c.causal ? causalKeyEnd('i') : 'p.Tk'};
 ${keyLoop('kend', KB, step)}
-// A row whose keys are all padded has l == 0: its output is 0 (and its gradients are 0).
-let inv = select(0.0, 1.0 / l, l > 0.0);
-let orow = ${rowAt('o', 'i')};
+  // A row whose keys are all padded has l == 0: its output is 0 (and its gradients are 0).
+  let inv = select(0.0, 1.0 / l, l > 0.0);
+  let orow = ${rowAt('o', 'i')};
 ${r.each((i) => `O[orow + ${i}u] = a${i} * inv;`)}
-stats[bh * p.Tq + i] = select(${BIG}, m + log(l), l > 0.0);
+  stats[bh * p.Tq + i] = select(${BIG}, m + log(l), l > 0.0);
 }`;
   };
-  return kernel({ name: `attention_rows_fwd_d${c.D}`, key, bindings, code });
+  return kernel({ name: `attention_rows_fwd_d${c.D}`, key, bindings: attnBindings.forward(c, T), code });
 }
 
 

@@ -6,8 +6,8 @@
 // best of 1/2/4/8. No causal path.
 import type { Kernel } from '../../packages/kernels/src/runtime.ts';
 import {
-  BIG, Lane, NEG, cfgKey, entry, header, maskStep, queryRowStatsLoop, rolledLoad, rolledStore, rowAt, seq, sgKernel,
-  sgShape, type AttentionKernels, type AttnCfg, type AttnLaunch, type SgBuffer, type SgShape,
+  BIG, attnBindings, Lane, NEG, cfgKey, prologue, maskStep, queryRowStatsLoop, rolledLoad, rolledStore, rowAt, seq, sgKernel, sgKeyLoop,
+  sgShape, type AttentionKernels, type AttnCfg, type AttnLaunch, type SgShape,
 } from '../../packages/kernels/src/wgsl/attention_common.ts';
 
 /** Dropout words for keys j..j+3 of this lane's row (lane % R), refreshed every 4 keys. */
@@ -26,26 +26,11 @@ function forward(c: AttnCfg, sh: SgShape): Kernel {
   const key = `attn_sgrep_fwd|${cfgKey(c)}|S${sh.S}|R${sh.R}|NB${sh.NB}`;
   const L = new Lane(c, sh.S);
   const rs = seq(sh.R);
-  const bufs: SgBuffer[] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false]];
-  if (c.mask) bufs.push(['M', 'f32', false]);
-  bufs.push(['O', 'T', true], ['stats', 'f32', true]);
-  const code = () => `${header(c)}
-${entry(sh)}
-${L.prelude()}
+  const code = () => `${prologue(c, sh, L)}
 ${rs.map((r) => L.gs.map((g) => `  var q${r}_${g} = ${L.T}(0.0);\n  var a${r}_${g} = ${L.T}(0.0);`).join('\n')).join('\n')}
 ${rs.map((r) => `  var m${r} = ${NEG};\n  var l${r} = 0.0;`).join('\n')}
 ${rolledLoad(sh.R, ['q'], [], L.gs, 'p.Tq', `    let qr = ${rowAt('q', 'row')};\n${L.gs.map((g) => `    q${sh.R - 1}_${g} = ${L.load('Q', 'qr', g)} * p.scale;`).join('\n')}`)}
-  let kb0 = ${rowAt('k', '0u')};
-  let vb0 = ${rowAt('v', '0u')};
-  let mb = b * p.Tk;
-  var mk = 0.0;
-  let rctr = p.rngOff + (bh * p.Tq + min(r0 + lane % ${sh.R}u, p.Tq - 1u)) * p.Tk4;
-  var rnd = vec4<u32>(0u);
-  for (var j = 0u; j < p.Tk; j++) {
-${c.mask ? maskStep(sh.S) : ''}
-${c.drop ? dropStep() : ''}
-    let kr = kb0 + j * p.v[1].w;
-    let vr = vb0 + j * p.v[2].w;
+${sgKeyLoop('p.Tk', `r0 + lane % ${sh.R}u`, `${c.mask ? maskStep(sh.S) : ''}\n${c.drop ? dropStep() : ''}`)}
 ${L.gs.map((g) => `    let k${g} = ${L.load('K', 'kr', g)};`).join('\n')}
 ${rs
   .map((r) => {
@@ -69,7 +54,7 @@ ${rolledStore(sh.R, ['a'], ['m', 'l'], L.gs, 'p.Tq', `      let inv = select(0.0
 ${L.gs.map((g) => `      ${L.store('O', 'orow', g, `a0_${g} * inv`)}`).join('\n')}
       if (lane == 0u) { stats[bh * p.Tq + row] = select(${BIG}, m0 + log(l0), l0 > 0.0); }`)}
 }`;
-  return sgKernel(`attention_sgrep_fwd_d${c.D}`, key, bufs, L.T, code);
+  return sgKernel(`attention_sgrep_fwd_d${c.D}`, key, attnBindings.forward(c, L.T), code);
 }
 
 /** dQ over query rows (and D = rowsum(dO ∘ O) into the second half of stats). */
@@ -78,12 +63,7 @@ function backwardDq(c: AttnCfg, sh: SgShape): Kernel {
   const key = `attn_sgrep_dq|${cfgKey(c)}|S${sh.S}|R${sh.R}|NB${sh.NB}`;
   const L = new Lane(c, sh.S);
   const rs = seq(sh.R);
-  const bufs: SgBuffer[] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false], ['O', 'T', false], ['dO', 'T', false]];
-  if (c.mask) bufs.push(['M', 'f32', false]);
-  bufs.push(['dQ', 'T', true], ['stats', 'f32', true]);
-  const code = () => `${header(c)}
-${entry(sh)}
-${L.prelude()}
+  const code = () => `${prologue(c, sh, L)}
 ${rs.map((r) => L.gs.map((g) => `  var q${r}_${g} = ${L.T}(0.0);\n  var g${r}_${g} = ${L.T}(0.0);\n  var a${r}_${g} = ${L.T}(0.0);`).join('\n') + `\n  var dd${r} = 0.0;\n  var lse${r} = 0.0;`).join('\n')}
 ${rolledLoad(sh.R, ['q', 'g'], ['dd', 'lse'], L.gs, 'p.Tq', `    let qr = ${rowAt('q', 'row')};
     let gr = ${rowAt('dout', 'row')};
@@ -91,17 +71,7 @@ ${rolledLoad(sh.R, ['q', 'g'], ['dd', 'lse'], L.gs, 'p.Tq', `    let qr = ${rowA
 ${L.gs.map((g) => `    q${sh.R - 1}_${g} = ${L.load('Q', 'qr', g)} * p.scale;\n    g${sh.R - 1}_${g} = ${L.load('dO', 'gr', g)};`).join('\n')}
     dd${sh.R - 1} = ${L.dot((g) => `g${sh.R - 1}_${g}`, (g) => L.load('O', 'orow', g))};
     lse${sh.R - 1} = stats[bh * p.Tq + row];`)}
-  let kb0 = ${rowAt('k', '0u')};
-  let vb0 = ${rowAt('v', '0u')};
-  let mb = b * p.Tk;
-  var mk = 0.0;
-  let rctr = p.rngOff + (bh * p.Tq + min(r0 + lane % ${sh.R}u, p.Tq - 1u)) * p.Tk4;
-  var rnd = vec4<u32>(0u);
-  for (var j = 0u; j < p.Tk; j++) {
-${c.mask ? maskStep(sh.S) : ''}
-${c.drop ? dropStep() : ''}
-    let kr = kb0 + j * p.v[1].w;
-    let vr = vb0 + j * p.v[2].w;
+${sgKeyLoop('p.Tk', `r0 + lane % ${sh.R}u`, `${c.mask ? maskStep(sh.S) : ''}\n${c.drop ? dropStep() : ''}`)}
 ${L.gs.map((g) => `    let k${g} = ${L.load('K', 'kr', g)};\n    let v${g} = ${L.load('V', 'vr', g)};`).join('\n')}
 ${rs
   .map((r) => {
@@ -118,7 +88,7 @@ ${rolledStore(sh.R, ['a'], ['dd'], L.gs, 'p.Tq', `      let dqr = ${rowAt('dq', 
 ${L.gs.map((g) => `      ${L.store('dQ', 'dqr', g, `a0_${g} * p.scale`)}`).join('\n')}
       if (lane == 0u) { stats[p.B * p.H * p.Tq + bh * p.Tq + row] = dd0; }`)}
 }`;
-  return sgKernel(`attention_sgrep_dq_d${c.D}`, key, bufs, L.T, code);
+  return sgKernel(`attention_sgrep_dq_d${c.D}`, key, attnBindings.dq(c, L.T), code);
 }
 
 /** dK and dV over key rows, walking all query rows. */
@@ -129,13 +99,8 @@ function backwardDkv(c: AttnCfg, sh: SgShape): Kernel {
   const L = new Lane(c, sh.S);
   const rs = seq(sh.R);
   const S = sh.S;
-  const bufs: SgBuffer[] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false], ['dO', 'T', false]];
-  if (c.mask) bufs.push(['M', 'f32', false]);
-  bufs.push(['stats', 'f32', false], ['dK', 'T', true], ['dV', 'T', true]);
   const NC = Math.ceil(sh.R / 4); // Philox counters covering the block's keys for one query row
-  const code = () => `${header(c)}
-${entry(sh)}
-${L.prelude()}
+  const code = () => `${prologue(c, sh, L)}
 ${rs.map((r) => L.gs.map((g) => `  var k${r}_${g} = ${L.T}(0.0);\n  var v${r}_${g} = ${L.T}(0.0);\n  var dk${r}_${g} = ${L.T}(0.0);\n  var dv${r}_${g} = ${L.T}(0.0);`).join('\n') + `\n  var keep${r} = true;`).join('\n')}
 ${rolledLoad(sh.R, ['k', 'v'], ['keep'], L.gs, 'p.Tk', `    let kr = ${rowAt('k', 'row')};
     let vr = ${rowAt('v', 'row')};
@@ -167,7 +132,7 @@ ${rolledStore(sh.R, ['dk', 'dv'], [], L.gs, 'p.Tk', `      let dkr = ${rowAt('dk
       let dvr = ${rowAt('dv', 'row')};
 ${L.gs.map((g) => `      ${L.store('dK', 'dkr', g, `dk0_${g} * p.scale`)}\n      ${L.store('dV', 'dvr', g, `dv0_${g}`)}`).join('\n')}`)}
 }`;
-  return sgKernel(`attention_sgrep_dkv_d${c.D}`, key, bufs, L.T, code);
+  return sgKernel(`attention_sgrep_dkv_d${c.D}`, key, attnBindings.dkv(c, L.T), code);
 }
 
 function launch(make: (c: AttnCfg, sh: SgShape) => Kernel, S: number) {

@@ -17,7 +17,7 @@
 // the harness); 'registerVec4' was the CPU choice without subgroups, where 'direct' is as fast.
 import type { Kernel } from '../../packages/kernels/src/runtime.ts';
 import {
-  epilogueKey, epilogueRolled, kLoop, loadMode, matmulKernel, transposed,
+  epilogueKey, epilogueRolled, kLoop, loadMode, loadOperand, matmulKernel, transposed,
   type EpilogueSpec, type LoadMode, type MatmulPlan, type Launch,
 } from '../../packages/kernels/src/wgsl/matmul_common.ts';
 
@@ -64,8 +64,6 @@ export function regKernel(cfg: RegConfig, modeA: LoadMode, modeB: LoadMode, e: E
   });
 }
 
-const COMP = ['x', 'y', 'z', 'w'];
-
 function regCode({ R, C, LX, LY }: RegConfig, mA: LoadMode, mB: LoadMode, e: EpilogueSpec): string {
   if (R % 4 || C % 4) throw new Error(`matmul reg kernel: R (${R}) and C (${C}) must be multiples of 4`);
   const CG = C / 4;
@@ -99,46 +97,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   // One step of `U` consecutive k (U = 4 in the main loop, 1 in the tail). `k` is the first one.
   const step = (U: number): string[] => {
     const s: string[] = [];
-    const ea: string[][] = rows.map(() => []); // ea[r][u]: A(i_r, k+u)
-    const eb: string[][] = cols.map(() => []); // eb[c][u]: B(k+u, j_c)
-    const kOff = (stride: string, u: number, vec: boolean) => {
-      const base = vec ? `k4${stride}` : `k${stride}`;
-      return u === 0 ? base : `${base} + ${u}u * ${vec ? stride + '4' : stride}`;
-    };
-    // A
-    if (mA === 'k4') {
-      for (const r of rows) {
-        s.push(`    let a${r} = A[ar${r} + kq];`);
-        for (let u = 0; u < U; u++) ea[r][u] = `a${r}.${COMP[u]}`;
-      }
-    } else if (mA === 'f4') {
-      for (let u = 0; u < U; u++) for (const g of groupsR) {
-        s.push(`    let a${g}_${u} = A[ag${g} + ${kOff('sAk', u, true)}];`);
-        for (let t = 0; t < 4; t++) ea[4 * g + t][u] = `a${g}_${u}.${COMP[t]}`;
-      }
-    } else {
-      for (let u = 0; u < U; u++) for (const r of rows) {
-        s.push(`    let a${r}_${u} = A[ar${r} + ${kOff('sAk', u, false)}];`);
-        ea[r][u] = `a${r}_${u}`;
-      }
-    }
-    // B
-    if (mB === 'k4') {
-      for (const c of cols) {
-        s.push(`    let b${c} = B[bc${c} + kq];`);
-        for (let u = 0; u < U; u++) eb[c][u] = `b${c}.${COMP[u]}`;
-      }
-    } else if (mB === 'f4') {
-      for (let u = 0; u < U; u++) for (const g of groupsC) {
-        s.push(`    let b${g}_${u} = B[bg${g} + ${kOff('sBk', u, true)}];`);
-        for (let t = 0; t < 4; t++) eb[4 * g + t][u] = `b${g}_${u}.${COMP[t]}`;
-      }
-    } else {
-      for (let u = 0; u < U; u++) for (const c of cols) {
-        s.push(`    let b${c}_${u} = B[bc${c} + ${kOff('sBk', u, false)}];`);
-        eb[c][u] = `b${c}_${u}`;
-      }
-    }
+    const ea = loadOperand(s, 'A', mA, R, U); // ea[r][u]: A(i_r, k+u)
+    const eb = loadOperand(s, 'B', mB, C, U); // eb[c][u]: B(k+u, j_c)
     for (let u = 0; u < U; u++) {
       const bv = groupsC.map((g) =>
         mB === 'f4' ? `b${g}_${u}` : `vec4<f32>(${[0, 1, 2, 3].map((t) => eb[4 * g + t][u]).join(', ')})`,

@@ -6,7 +6,7 @@
 // kernel — i.e. torch's clip_grad_norm_ applied to the scaled gradient gradScale·grad.
 // Bias corrections are folded on the host in float64 and passed as f32 constants.
 import { Params, runtime, type Kernel } from '../runtime.ts';
-import { kernel, grid, gridMain, WG } from './common.ts';
+import { gridKernel, kernel, grid, WG } from './common.ts';
 
 // Each thread updates PER_THREAD elements, strided by the grid size (coalesced): on llvmpipe this measured
 // ~2× faster than a thread per element (per-invocation overhead dominates there). Where the four ranges
@@ -17,14 +17,12 @@ const PER_THREAD4 = 4;
 
 function adamwKernel(clip: boolean, vec4: boolean): Kernel {
   const T = vec4 ? 'vec4<f32>' : 'f32';
-  return kernel({
+  return gridKernel({
     name: `adamw${clip ? '_clip' : ''}${vec4 ? '4' : ''}`,
     key: `adamw|${clip}|${vec4}`,
     bindings: [['param', T, 'rw'], ['grad', T], ['m', T, 'rw'], ['v', T, 'rw'], clip && ['normBuf', 'f32']],
-    code: () => `
-struct P { n: u32, decay: f32, stepSize: f32, b1: f32, b2: f32, invSqrtBc2: f32, eps: f32, gradScale: f32, maxNorm: f32, po: u32, go: u32, mo: u32, vo: u32 };
-${gridMain()}
-  ${clip ? 'let gs = p.gradScale * min(1.0, p.maxNorm / (p.gradScale * normBuf[0] + 1e-6));' : 'let gs = p.gradScale;'}
+    params: 'n: u32, decay: f32, stepSize: f32, b1: f32, b2: f32, invSqrtBc2: f32, eps: f32, gradScale: f32, maxNorm: f32, po: u32, go: u32, mo: u32, vo: u32',
+    body: () => `  ${clip ? 'let gs = p.gradScale * min(1.0, p.maxNorm / (p.gradScale * normBuf[0] + 1e-6));' : 'let gs = p.gradScale;'}
   let T = nwg.x * nwg.y * ${WG}u; // threads launched
   for (var i = idx; i < p.n; i += T) {
     let g = grad[p.go + i] * gs;
@@ -33,8 +31,7 @@ ${gridMain()}
     m[p.mo + i] = mi;
     v[p.vo + i] = vi;
     param[p.po + i] = param[p.po + i] * p.decay - p.stepSize * mi / (sqrt(vi) * p.invSqrtBc2 + p.eps);
-  }
-}`,
+  }`,
   });
 }
 
@@ -94,17 +91,14 @@ export function adamw(a: AdamWArgs): void {
 
 const SUMSQ_THREADS = 4096;
 
-const partialKernel: Kernel = kernel({
+const partialKernel: Kernel = gridKernel({
   name: 'sumsq_partials',
   key: 'adamw|sumsq',
   bindings: [['x', 'f32'], ['part', 'f32', 'rw']],
-  code: () => `
-struct P { n: u32, base: u32 };
-${gridMain()}
-  var s = 0.0;
+  params: 'n: u32, base: u32',
+  body: () => `  var s = 0.0;
   for (var i = idx; i < p.n; i += ${SUMSQ_THREADS}u) { let g = x[i]; s += g * g; }
-  part[p.base + idx] = s;
-}`,
+  part[p.base + idx] = s;`,
 });
 
 const FWG = 256;

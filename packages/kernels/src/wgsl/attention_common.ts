@@ -4,7 +4,7 @@
 // promoting private arrays to registers (llvmpipe keeps dynamically indexed arrays in memory).
 
 import type { Kernel } from '../runtime.ts';
-import { kernel } from './common.ts';
+import { kernel, type Binding } from './common.ts';
 import { PHILOX_WGSL } from './random.ts';
 
 /** Index of each tensor view in the uniform's `v` array: (offset, batch, head, row) strides. */
@@ -100,6 +100,16 @@ export function attnGrid(rows: number, wg: number, BH: number): [number, number,
   return [x, Math.ceil(BH / z), z];
 }
 
+/** Each kernel's storage buffers in dispatch order (T: the head-dim row type). */
+export const attnBindings = {
+  forward: (c: AttnCfg, T: string): Binding[] =>
+    [['Q', T], ['K', T], ['V', T], c.mask && ['M', 'f32'], ['O', T, 'rw'], ['stats', 'f32', 'rw']],
+  dq: (c: AttnCfg, T: string): Binding[] =>
+    [['Q', T], ['K', T], ['V', T], ['O', T], ['dO', T], c.mask && ['M', 'f32'], ['dQ', T, 'rw'], ['stats', 'f32', 'rw']],
+  dkv: (c: AttnCfg, T: string): Binding[] =>
+    [['Q', T], ['K', T], ['V', T], ['dO', T], c.mask && ['M', 'f32'], ['stats', 'f32'], ['dK', T, 'rw'], ['dV', T, 'rw']],
+};
+
 /** One launch of a variant's kernel: rows of the walked side per workgroup, and the uniform's `pad`. */
 export interface AttnLaunch {
   kernel: Kernel;
@@ -128,16 +138,9 @@ export interface SgShape {
 
 export const seq = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-/** Buffer list entry: [name, element type ('T': the head-dim row type), written]. */
-export type SgBuffer = [string, string, boolean];
-
 /** The kernel object for a generated subgroup shader (the runtime caches its pipeline by `key`). */
-export function sgKernel(name: string, key: string, bufs: readonly SgBuffer[], T: string, code: () => string): Kernel {
-  return kernel({
-    name, key, enable: 'subgroups',
-    bindings: bufs.map(([nm, type, rw]) => [nm, type === 'T' ? T : type, rw ? 'rw' : undefined] as const),
-    code,
-  });
+export function sgKernel(name: string, key: string, bindings: readonly Binding[], code: () => string): Kernel {
+  return kernel({ name, key, enable: 'subgroups', bindings, code });
 }
 
 /**
@@ -244,6 +247,11 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(subgroup_invocation_i
   // Subgroups are taken to be consecutive runs of S invocations (as on llvmpipe).
   let r0 = (wid.x * ${sh.NB}u + li / ${sh.S}u) * ${sh.R}u;`;
 
+/** A subgroup kernel's start: declarations, the entry point and this lane's head-dim offsets. */
+export const prologue = (c: AttnCfg, sh: SgShape, L: Lane) => `${header(c)}
+${entry(sh)}
+${L.prelude()}`;
+
 /** Padding mask for key j, loaded S keys at a time and shuffled (call at the top of the key loop). */
 export const maskStep = (S: number) => `    if (j % ${S}u == 0u) {
       let jm = j + lane;
@@ -251,6 +259,25 @@ export const maskStep = (S: number) => `    if (j % ${S}u == 0u) {
     }
     let keep = subgroupShuffle(mk, j % ${S}u) != 0.0;`;
 
+
+/**
+ * Opens the subgroup kernels' walk over keys j < `kend` (a subgroup-uniform bound) for a block of
+ * query rows: K/V row bases, the mask and Philox state (counters of row `rngRow`), then the
+ * `perKey` lines and the key's K/V row offsets kr, vr. The caller closes the loop.
+ */
+export function sgKeyLoop(kend: string, rngRow: string, perKey: string): string {
+  return `  let kb0 = ${rowAt('k', '0u')};
+  let vb0 = ${rowAt('v', '0u')};
+  let mb = b * p.Tk;
+  var mk = 0.0;
+  let rctr = p.rngOff + (bh * p.Tq + min(${rngRow}, p.Tq - 1u)) * p.Tk4;
+  var rnd = vec4<u32>(0u);
+  let kend = ${kend};
+  for (var j = 0u; j < kend; j++) {
+${perKey}
+    let kr = kb0 + j * p.v[1].w;
+    let vr = vb0 + j * p.v[2].w;`;
+}
 
 /** Launch shape for `rows` rows at R rows per subgroup: up to 8 subgroups per workgroup, fewer for
  *  short sequences (idle subgroups still run). Measured on llvmpipe: 8x12x128x64 fwd 54 ms with 8

@@ -14,9 +14,9 @@
 // subgroupShuffle. The harness (`pnpm bench:variants attention`) compares it with the others.
 import type { Kernel } from '../runtime.ts';
 import {
-  BIG, Lane, NEG, causalKeyEnd, causalQueryStart, causalSees, cfgKey, entry, header, maskStep, queryRowStatsLoop,
-  rolledLoad, rolledStore, rowAt, seq, sgKernel, sgShape, type AttentionKernels, type AttnCfg, type AttnLaunch,
-  type SgBuffer, type SgShape,
+  BIG, attnBindings, Lane, NEG, causalKeyEnd, causalQueryStart, causalSees, cfgKey, prologue, maskStep, queryRowStatsLoop,
+  rolledLoad, rolledStore, rowAt, seq, sgKernel, sgKeyLoop, sgShape, type AttentionKernels, type AttnCfg, type AttnLaunch,
+  type SgShape,
 } from './attention_common.ts';
 
 
@@ -62,6 +62,10 @@ const keyEnd = (c: AttnCfg, sh: SgShape) => (c.causal ? causalKeyEnd(`${firstRow
 const queryStart = (c: AttnCfg, sh: SgShape) =>
   c.causal ? `${causalQueryStart(firstRow(sh))} / ${sh.S}u * ${sh.S}u` : '0u';
 
+/** Per key: the padding mask, whether this lane's row sees the key, its dropout decision. */
+const perKey = (c: AttnCfg, sh: SgShape) =>
+  `${c.mask ? maskStep(sh.S) : ''}\n${okLine(c, 'r0 + lane', 'j')}\n${c.drop ? dropOwn : ''}`;
+
 function check(sh: SgShape): void {
   if (sh.R !== sh.S || (sh.S & (sh.S - 1)) !== 0) throw new Error(`attention subgroupRows: needs R == S, a power of two (got R ${sh.R}, S ${sh.S})`);
 }
@@ -71,30 +75,13 @@ function forward(c: AttnCfg, sh: SgShape): Kernel {
   const key = `attn_sgrows_fwd|${cfgKey(c)}|S${sh.S}|NB${sh.NB}`;
   const L = new Lane(c, sh.S);
   const rs = seq(sh.R);
-  const bufs: SgBuffer[] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false]];
-  if (c.mask) bufs.push(['M', 'f32', false]);
-  bufs.push(['O', 'T', true], ['stats', 'f32', true]);
-  const code = () => `${header(c)}
-${entry(sh)}
-${L.prelude()}
+  const code = () => `${prologue(c, sh, L)}
 ${rs.map((r) => L.gs.map((g) => `  var q${r}_${g} = ${L.T}(0.0);\n  var a${r}_${g} = ${L.T}(0.0);`).join('\n')).join('\n')}
 ${rolledLoad(sh.R, ['q'], [], L.gs, 'p.Tq', `    let qr = ${rowAt('q', 'row')};\n${L.gs.map((g) => `    q${sh.R - 1}_${g} = ${L.load('Q', 'qr', g)} * p.scale;`).join('\n')}`)}
   // Softmax state of this lane's own row r0 + lane.
   var m = ${NEG};
   var l = 0.0;
-  let kb0 = ${rowAt('k', '0u')};
-  let vb0 = ${rowAt('v', '0u')};
-  let mb = b * p.Tk;
-  var mk = 0.0;
-  let rctr = p.rngOff + (bh * p.Tq + min(r0 + lane, p.Tq - 1u)) * p.Tk4;
-  var rnd = vec4<u32>(0u);
-  let kend = ${keyEnd(c, sh)};
-  for (var j = 0u; j < kend; j++) {
-${c.mask ? maskStep(sh.S) : ''}
-${okLine(c, 'r0 + lane', 'j')}
-${c.drop ? dropOwn : ''}
-    let kr = kb0 + j * p.v[1].w;
-    let vr = vb0 + j * p.v[2].w;
+${sgKeyLoop(keyEnd(c, sh), 'r0 + lane', perKey(c, sh))}
 ${L.gs.map((g) => `    let k${g} = ${L.load('K', 'kr', g)};`).join('\n')}
 ${rs.map((r) => `    let x${r} = ${pdot(L, (g) => `q${r}_${g}`, (g) => `k${g}`)};`).join('\n')}
 ${transposeReduce(sh.S, (r) => `x${r}`, 's', 't')}
@@ -113,7 +100,7 @@ ${rs.map((r) => `    let c${r} = subgroupBroadcast(corr, ${r}u);\n    let p${r} 
 ${rolledStore(sh.R, ['a'], [], L.gs, 'p.Tq', `      let orow = ${rowAt('o', 'row')};
 ${L.gs.map((g) => `      ${L.store('O', 'orow', g, `a0_${g} * ir`)}`).join('\n')}`, '    let ir = subgroupShuffle(inv, rr); // outside the branch: subgroup ops need uniform control flow')}
 }`;
-  return sgKernel(`attention_sgrows_fwd_d${c.D}`, key, bufs, L.T, code);
+  return sgKernel(`attention_sgrows_fwd_d${c.D}`, key, attnBindings.forward(c, L.T), code);
 }
 
 function backwardDq(c: AttnCfg, sh: SgShape): Kernel {
@@ -121,12 +108,7 @@ function backwardDq(c: AttnCfg, sh: SgShape): Kernel {
   const key = `attn_sgrows_dq|${cfgKey(c)}|S${sh.S}|NB${sh.NB}`;
   const L = new Lane(c, sh.S);
   const rs = seq(sh.R);
-  const bufs: SgBuffer[] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false], ['O', 'T', false], ['dO', 'T', false]];
-  if (c.mask) bufs.push(['M', 'f32', false]);
-  bufs.push(['dQ', 'T', true], ['stats', 'f32', true]);
-  const code = () => `${header(c)}
-${entry(sh)}
-${L.prelude()}
+  const code = () => `${prologue(c, sh, L)}
 ${rs.map((r) => L.gs.map((g) => `  var q${r}_${g} = ${L.T}(0.0);\n  var g${r}_${g} = ${L.T}(0.0);\n  var a${r}_${g} = ${L.T}(0.0);`).join('\n') + `\n  var y${r} = 0.0;`).join('\n')}
 ${rolledLoad(sh.R, ['q', 'g'], ['y'], L.gs, 'p.Tq', `    let qr = ${rowAt('q', 'row')};
     let gr = ${rowAt('dout', 'row')};
@@ -136,19 +118,7 @@ ${L.gs.map((g) => `    q${sh.R - 1}_${g} = ${L.load('Q', 'qr', g)} * p.scale;\n 
   // This lane's own row: D = rowsum(dO ∘ O) and the logsumexp.
 ${transposeReduce(sh.S, (r) => `y${r}`, 'dd', 'u')}
   let lse = stats[bh * p.Tq + min(r0 + lane, p.Tq - 1u)];
-  let kb0 = ${rowAt('k', '0u')};
-  let vb0 = ${rowAt('v', '0u')};
-  let mb = b * p.Tk;
-  var mk = 0.0;
-  let rctr = p.rngOff + (bh * p.Tq + min(r0 + lane, p.Tq - 1u)) * p.Tk4;
-  var rnd = vec4<u32>(0u);
-  let kend = ${keyEnd(c, sh)};
-  for (var j = 0u; j < kend; j++) {
-${c.mask ? maskStep(sh.S) : ''}
-${okLine(c, 'r0 + lane', 'j')}
-${c.drop ? dropOwn : ''}
-    let kr = kb0 + j * p.v[1].w;
-    let vr = vb0 + j * p.v[2].w;
+${sgKeyLoop(keyEnd(c, sh), 'r0 + lane', perKey(c, sh))}
 ${L.gs.map((g) => `    let k${g} = ${L.load('K', 'kr', g)};\n    let v${g} = ${L.load('V', 'vr', g)};`).join('\n')}
 ${rs.map((r) => `    let xs${r} = ${pdot(L, (g) => `q${r}_${g}`, (g) => `k${g}`)};\n    let xd${r} = ${pdot(L, (g) => `g${r}_${g}`, (g) => `v${g}`)};`).join('\n')}
 ${transposeReduce(sh.S, (r) => `xs${r}`, 's', 't')}
@@ -162,7 +132,7 @@ ${rs.map((r) => `    let ds${r} = subgroupBroadcast(ds, ${r}u);\n${L.gs.map((g) 
 ${rolledStore(sh.R, ['a'], [], L.gs, 'p.Tq', `      let dqr = ${rowAt('dq', 'row')};
 ${L.gs.map((g) => `      ${L.store('dQ', 'dqr', g, `a0_${g} * p.scale`)}`).join('\n')}`)}
 }`;
-  return sgKernel(`attention_sgrows_dq_d${c.D}`, key, bufs, L.T, code);
+  return sgKernel(`attention_sgrows_dq_d${c.D}`, key, attnBindings.dq(c, L.T), code);
 }
 
 function backwardDkv(c: AttnCfg, sh: SgShape): Kernel {
@@ -171,12 +141,7 @@ function backwardDkv(c: AttnCfg, sh: SgShape): Kernel {
   const L = new Lane(c, sh.S);
   const rs = seq(sh.R);
   const S = sh.S;
-  const bufs: SgBuffer[] = [['Q', 'T', false], ['K', 'T', false], ['V', 'T', false], ['dO', 'T', false]];
-  if (c.mask) bufs.push(['M', 'f32', false]);
-  bufs.push(['stats', 'f32', false], ['dK', 'T', true], ['dV', 'T', true]);
-  const code = () => `${header(c)}
-${entry(sh)}
-${L.prelude()}
+  const code = () => `${prologue(c, sh, L)}
 ${rs.map((r) => L.gs.map((g) => `  var k${r}_${g} = ${L.T}(0.0);\n  var v${r}_${g} = ${L.T}(0.0);\n  var dk${r}_${g} = ${L.T}(0.0);\n  var dv${r}_${g} = ${L.T}(0.0);`).join('\n')).join('\n')}
 ${rolledLoad(sh.R, ['k', 'v'], [], L.gs, 'p.Tk', `    let kr = ${rowAt('k', 'row')};
     let vr = ${rowAt('v', 'row')};
@@ -205,7 +170,7 @@ ${rolledStore(sh.R, ['dk', 'dv'], [], L.gs, 'p.Tk', `      let dkr = ${rowAt('dk
       let dvr = ${rowAt('dv', 'row')};
 ${L.gs.map((g) => `      ${L.store('dK', 'dkr', g, `dk0_${g} * p.scale`)}\n      ${L.store('dV', 'dvr', g, `dv0_${g}`)}`).join('\n')}`)}
 }`;
-  return sgKernel(`attention_sgrows_dkv_d${c.D}`, key, bufs, L.T, code);
+  return sgKernel(`attention_sgrows_dkv_d${c.D}`, key, attnBindings.dkv(c, L.T), code);
 }
 
 /** The device's fixed subgroup size, which this variant needs. */

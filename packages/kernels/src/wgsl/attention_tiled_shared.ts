@@ -6,10 +6,10 @@
 // addresses are uniform across it. On llvmpipe the barriers cost more than they save; see
 // attention.ts for the choice and `pnpm bench:variants attention` for the comparison.
 import type { Kernel } from '../runtime.ts';
-import { kernel, type Binding } from './common.ts';
+import { kernel } from './common.ts';
 import { PHILOX_WGSL } from './random.ts';
 import {
-  BIG, NEG, PARAMS_WGSL, Row, attnMain, causalKeyEnd, causalQueryStart, causalSees, cfgKey, keepExpr, rowAt,
+  BIG, NEG, PARAMS_WGSL, Row, attnBindings, attnMain, causalKeyEnd, causalQueryStart, causalSees, cfgKey, keepExpr, rowAt,
   type AttentionKernels, type AttnCfg, type AttnLaunch,
 } from './attention_common.ts';
 
@@ -89,8 +89,7 @@ ${step}    }
 ${r.each((i) => `O[orow + ${i}u] = a${i} * inv;`)}
   stats[bh * p.Tq + i] = select(${BIG}, m + log(l), l > 0.0);
 }`;
-  const bindings: Binding[] = [['Q', T], ['K', T], ['V', T], c.mask && ['M', 'f32'], ['O', T, 'rw'], ['stats', 'f32', 'rw']];
-  return kernel({ name: `attention_tiled_fwd_d${c.D}`, key, bindings, code });
+  return kernel({ name: `attention_tiled_fwd_d${c.D}`, key, bindings: attnBindings.forward(c, T), code });
 }
 
 export const seq = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -138,16 +137,15 @@ function backwardDq(c: AttnCfg, wg: number, KB = 4): Kernel {
   const key = `attn_rows_dq|${cfgKey(c)}|wg${wg}|kb${KB}`;
   const r = new Row(c);
   const T = r.T;
-  const bindings: Binding[] = [['Q', T], ['K', T], ['V', T], ['O', T], ['dO', T], c.mask && ['M', 'f32'], ['dQ', T, 'rw'], ['stats', 'f32', 'rw']];
   const step = (cnt: number) => {
     const ts = seq(cnt);
     let block = '';
     for (const t of ts) {
       block += `    let j${t} = j0 + ${t}u;
-  let kr${t} = kb0 + j${t} * p.v[1].w;
-  let vr${t} = vb0 + j${t} * p.v[2].w;
-  let p${t} = ${maskSel(c, t, `exp(${r.dot((i) => `q${i}`, (i) => `K[kr${t} + ${i}u]`)} - lse)`, '0.0')};
-  let dp${t} = ${r.dot((i) => `g${i}`, (i) => `V[vr${t} + ${i}u]`)};
+    let kr${t} = kb0 + j${t} * p.v[1].w;
+    let vr${t} = vb0 + j${t} * p.v[2].w;
+    let p${t} = ${maskSel(c, t, `exp(${r.dot((i) => `q${i}`, (i) => `K[kr${t} + ${i}u]`)} - lse)`, '0.0')};
+    let dp${t} = ${r.dot((i) => `g${i}`, (i) => `V[vr${t} + ${i}u]`)};
 `;
     }
     // With dropout dP is taken through the mask: dP = dP̃ * keep / (1 - p).
@@ -161,27 +159,27 @@ function backwardDq(c: AttnCfg, wg: number, KB = 4): Kernel {
     return `${c.drop ? PHILOX_WGSL : ''}
 ${PARAMS_WGSL}
 ${attnMain(wg, 'i', 'p.Tq')}
-let qr = ${rowAt('q', 'i')};
-let orow = ${rowAt('o', 'i')};
-let gr = ${rowAt('dout', 'i')};
+  let qr = ${rowAt('q', 'i')};
+  let orow = ${rowAt('o', 'i')};
+  let gr = ${rowAt('dout', 'i')};
 ${r.each((i) => `let q${i} = Q[qr + ${i}u] * p.scale;`)}
 ${r.each((i) => `let g${i} = dO[gr + ${i}u];`)}
-let dd = ${r.dot((i) => `g${i}`, (i) => `O[orow + ${i}u]`)};
-let srow = bh * p.Tq + i;
-stats[p.B * p.H * p.Tq + srow] = dd;
-let lse = stats[srow];
+  let dd = ${r.dot((i) => `g${i}`, (i) => `O[orow + ${i}u]`)};
+  let srow = bh * p.Tq + i;
+  stats[p.B * p.H * p.Tq + srow] = dd;
+  let lse = stats[srow];
 ${r.each((i) => `var acc${i} = ${T}(0.0);`)}
-let kb0 = ${rowAt('k', '0u')};
-let vb0 = ${rowAt('v', '0u')};
-let mb = b * p.Tk;
-let rrow = p.rngOff + srow * p.Tk4;
-let kend = ${c.causal ? causalKeyEnd('i') : 'p.Tk'};
+  let kb0 = ${rowAt('k', '0u')};
+  let vb0 = ${rowAt('v', '0u')};
+  let mb = b * p.Tk;
+  let rrow = p.rngOff + srow * p.Tk4;
+  let kend = ${c.causal ? causalKeyEnd('i') : 'p.Tk'};
 ${keyLoop('kend', KB, step)}
-let dqr = ${rowAt('dq', 'i')};
+  let dqr = ${rowAt('dq', 'i')};
 ${r.each((i) => `dQ[dqr + ${i}u] = acc${i} * p.scale;`)}
 }`;
   };
-  return kernel({ name: `attention_rows_dq_d${c.D}`, key, bindings, code });
+  return kernel({ name: `attention_rows_dq_d${c.D}`, key, bindings: attnBindings.dq(c, T), code });
 }
 
 /**
@@ -192,21 +190,20 @@ function backwardDkv(c: AttnCfg, wg: number, QB = 2): Kernel {
   const key = `attn_rows_dkv|${cfgKey(c)}|wg${wg}|qb${QB}`;
   const r = new Row(c);
   const T = r.T;
-  const bindings: Binding[] = [['Q', T], ['K', T], ['V', T], ['dO', T], c.mask && ['M', 'f32'], ['stats', 'f32'], ['dK', T, 'rw'], ['dV', T, 'rw']];
   const step = (cnt: number) => {
     const ts = seq(cnt);
     let block = '';
     for (const t of ts) {
       block += `    let i${t} = j0 + ${t}u;
-  let qr${t} = qb0 + i${t} * p.v[0].w;
-  let gr${t} = gb0 + i${t} * p.v[4].w;
-  let p${t} = exp(${r.dot((i) => `Q[qr${t} + ${i}u]`, (i) => `ks${i}`)} - stats[sb + i${t}]);
-  var dp${t} = ${r.dot((i) => `dO[gr${t} + ${i}u]`, (i) => `vv${i}`)};
+    let qr${t} = qb0 + i${t} * p.v[0].w;
+    let gr${t} = gb0 + i${t} * p.v[4].w;
+    let p${t} = exp(${r.dot((i) => `Q[qr${t} + ${i}u]`, (i) => `ks${i}`)} - stats[sb + i${t}]);
+    var dp${t} = ${r.dot((i) => `dO[gr${t} + ${i}u]`, (i) => `vv${i}`)};
 `;
       if (c.drop) {
         block += `    let keep${t} = ${keepExpr(`(p.rngOff + (sb + i${t}) * p.Tk4)`, 'j')};
-  let pv${t} = select(0.0, p${t} * p.dropScale, keep${t});
-  dp${t} = select(0.0, dp${t} * p.dropScale, keep${t});
+    let pv${t} = select(0.0, p${t} * p.dropScale, keep${t});
+    dp${t} = select(0.0, dp${t} * p.dropScale, keep${t});
 `;
       }
       block += `    let ds${t} = p${t} * (dp${t} - stats[db + i${t}]);\n`;
@@ -222,26 +219,26 @@ ${PARAMS_WGSL}
 ${attnMain(wg, 'j', 'p.Tk')}
 ${r.each((i) => `var dk${i} = ${T}(0.0);`)}
 ${r.each((i) => `var dv${i} = ${T}(0.0);`)}
-// A padded key gets no probability from any query: its dK and dV are 0.
-if (${c.mask ? 'M[b * p.Tk + j] != 0.0' : 'true'}) {
-  let kr = ${rowAt('k', 'j')};
-  let vr = ${rowAt('v', 'j')};
+  // A padded key gets no probability from any query: its dK and dV are 0.
+  if (${c.mask ? 'M[b * p.Tk + j] != 0.0' : 'true'}) {
+    let kr = ${rowAt('k', 'j')};
+    let vr = ${rowAt('v', 'j')};
 ${r.each((i) => `  let ks${i} = K[kr + ${i}u] * p.scale;`)}
 ${r.each((i) => `  let vv${i} = V[vr + ${i}u];`)}
-  let qb0 = ${rowAt('q', '0u')};
-  let gb0 = ${rowAt('dout', '0u')};
-  let sb = bh * p.Tq;
-  let db = p.B * p.H * p.Tq + sb;
-  let qstart = ${c.causal ? causalQueryStart('j') : '0u'};
+    let qb0 = ${rowAt('q', '0u')};
+    let gb0 = ${rowAt('dout', '0u')};
+    let sb = bh * p.Tq;
+    let db = p.B * p.H * p.Tq + sb;
+    let qstart = ${c.causal ? causalQueryStart('j') : '0u'};
 ${keyLoop('p.Tq', QB, step, 'qstart')}
-}
-let dkr = ${rowAt('dk', 'j')};
-let dvr = ${rowAt('dv', 'j')};
+  }
+  let dkr = ${rowAt('dk', 'j')};
+  let dvr = ${rowAt('dv', 'j')};
 ${r.each((i) => `dK[dkr + ${i}u] = dk${i} * p.scale;`)}
 ${r.each((i) => `dV[dvr + ${i}u] = dv${i};`)}
 }`;
   };
-  return kernel({ name: `attention_rows_dkv_d${c.D}`, key, bindings, code });
+  return kernel({ name: `attention_rows_dkv_d${c.D}`, key, bindings: attnBindings.dkv(c, T), code });
 }
 
 /** Rows per workgroup of the row-per-invocation kernels. */

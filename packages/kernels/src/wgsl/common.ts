@@ -37,6 +37,31 @@ export function kernel(s: KernelSpec): Kernel {
   };
 }
 
+export interface GridKernelSpec extends Omit<KernelSpec, 'code'> {
+  /** Fields of the uniform struct P. */
+  params: string;
+  /** Invocations past this count return at once (omit when the body guards itself). */
+  count?: string;
+  /** Workgroup size of the 1-D grid. */
+  wg?: number;
+  /** WGSL ahead of the struct (helper functions). */
+  prelude?: string;
+  /** The body after the guard, with `idx` the invocation's linear id. */
+  body: () => string;
+}
+
+/** A kernel over a 1-D grid (see gridMain), declared from one binding list like kernel(). */
+export function gridKernel(s: GridKernelSpec): Kernel {
+  return kernel({
+    ...s,
+    code: () => `${s.prelude ?? ''}
+struct P { ${s.params} };
+${gridMain(s.wg)}
+${s.count ? `  if (idx >= ${s.count}) { return; }\n` : ''}${s.body()}
+}`,
+  });
+}
+
 /** Workgroup counts for n invocations of `wg` threads, folded into 2-D past the per-dimension limit. */
 export function grid(n: number, wg = WG, maxPerDim = 65535): [number, number, number] {
   const groups = Math.ceil(n / wg);
@@ -50,6 +75,38 @@ export function gridMain(wg = WG): string {
   return `@compute @workgroup_size(${wg})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let idx = gid.x + gid.y * nwg.x * ${wg}u;`;
+}
+
+/** `wgSum(v, lid)`: the sum of one `T` per invocation over a workgroup of `wg` (a power of two)
+ *  by tree reduction in workgroup memory; every invocation must call it (barriers). */
+export const wgSumWgsl = (T: string, wg: number): string => `
+var<workgroup> sh: array<${T}, ${wg}>;
+fn wgSum(v: ${T}, lid: u32) -> ${T} {
+  sh[lid] = v;
+  workgroupBarrier();
+  for (var s = ${wg / 2}u; s > 0u; s = s >> 1u) {
+    if (lid < s) { sh[lid] = sh[lid] + sh[lid + s]; }
+    workgroupBarrier();
+  }
+  let r = sh[0];
+  workgroupBarrier();
+  return r;
+}`;
+
+/** One workgroup of `wg` invocations (`lid`) that sums a `T` per invocation with wgSum and
+ *  writes scalars: the final step of a reduction. */
+export function sumKernel(s: Omit<KernelSpec, 'code'> & { params: string; T: string; wg: number; body: () => string }): Kernel {
+  return kernel({
+    ...s,
+    code: () => `
+struct P { ${s.params} };
+${wgSumWgsl(s.T, s.wg)}
+@compute @workgroup_size(${s.wg})
+fn main(@builtin(local_invocation_id) lid3: vec3<u32>) {
+  let lid = lid3.x;
+${s.body()}
+}`,
+  });
 }
 
 /** erf with |error| < 1.5e-7 (Abramowitz & Stegun 7.1.26); WGSL has no erf builtin. */

@@ -8,7 +8,7 @@
 // a GPU kernel cannot, and NaN keeps the mistake visible).
 import { Params, runtime, type Kernel } from '../runtime.ts';
 import { forcedVariant } from '../variants.ts';
-import { kernel, grid, gridMain } from './common.ts';
+import { sumKernel, gridKernel, kernel, grid } from './common.ts';
 
 const NAN_BITS = 0x7fc00000;
 
@@ -84,45 +84,34 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
 }
 
 const FWG = 256;
-const finalKernel: Kernel = kernel({
+const finalKernel: Kernel = sumKernel({
   name: 'cross_entropy_mean',
   key: 'ce|mean',
   bindings: [['loss', 'f32'], ['t', 'i32'], ['out', 'f32', 'rw'], ['count', 'f32', 'rw']],
-  code: () => `
-struct P { N: u32, ignore: i32 };
-var<workgroup> sh: array<vec2<f32>, ${FWG}>;
-@compute @workgroup_size(${FWG})
-fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
-  var acc = vec2<f32>(0.0);
-  for (var i = lid.x; i < p.N; i += ${FWG}u) {
+  params: 'N: u32, ignore: i32',
+  T: 'vec2<f32>',
+  wg: FWG,
+  body: () => `  var acc = vec2<f32>(0.0);
+  for (var i = lid; i < p.N; i += ${FWG}u) {
     if (t[i] != p.ignore) { acc += vec2<f32>(loss[i], 1.0); }
   }
-  sh[lid.x] = acc;
-  workgroupBarrier();
-  for (var st = ${FWG / 2}u; st > 0u; st = st >> 1u) {
-    if (lid.x < st) { sh[lid.x] += sh[lid.x + st]; }
-    workgroupBarrier();
-  }
-  if (lid.x == 0u) {
-    let r = sh[0];
+  let r = wgSum(acc, lid);
+  if (lid == 0u) {
     out[0] = select(0.0, r.x / max(r.y, 1.0), r.y > 0.0);
     count[0] = r.y;
-  }
-}`,
+  }`,
 });
 
 // A thread per (row, run of CHUNK columns) walks its run sequentially: on llvmpipe this measured ~2× faster
 // than a thread per element (per-invocation overhead dominates there), and the row's target, lse and
 // scale are loaded once per run.
 const CHUNK = 128;
-const backwardKernel: Kernel = kernel({
+const backwardKernel: Kernel = gridKernel({
   name: 'cross_entropy_backward',
   key: 'ce|backward',
   bindings: [['x', 'f32'], ['t', 'i32'], ['lse', 'f32'], ['g', 'f32'], ['count', 'f32'], ['out', 'f32', 'rw']],
-  code: () => `
-struct P { N: u32, C: u32, ignore: i32, nanBits: u32, chunks: u32, chunk: u32 };
-${gridMain()}
-  let row = idx / p.chunks;
+  params: 'N: u32, C: u32, ignore: i32, nanBits: u32, chunks: u32, chunk: u32',
+  body: () => `  let row = idx / p.chunks;
   if (row >= p.N) { return; }
   let c0 = (idx - row * p.chunks) * p.chunk;
   let c1 = min(c0 + p.chunk, p.C);
@@ -139,8 +128,7 @@ ${gridMain()}
   let scale = g[0] / count[0]; // count >= 1: this row counts
   let l = lse[row];
   for (var c = c0; c < c1; c++) { out[base + c] = scale * exp(x[base + c] - l); }
-  if (u32(tt) >= c0 && u32(tt) < c1) { out[base + u32(tt)] -= scale; }
-}`,
+  if (u32(tt) >= c0 && u32(tt) < c1) { out[base + u32(tt)] -= scale; }`,
 });
 
 export interface CrossEntropyForwardArgs {

@@ -2,24 +2,22 @@
 // Philox(counter = offset + floor(i / 4), key = seed) component i % 4 — one Philox call per 4 elements.
 // The mask is a pure function of (seed, offset, i), so the backward regenerates it; nothing is stored.
 import { Params, runtime, type Kernel } from '../runtime.ts';
-import { kernel, grid, gridMain } from './common.ts';
+import { gridKernel, grid } from './common.ts';
 import { PHILOX_WGSL } from './random.ts';
 
-const dropoutKernel: Kernel = kernel({
+const dropoutKernel: Kernel = gridKernel({
   name: 'dropout',
   key: 'dropout',
   bindings: [['x', 'f32'], ['out', 'f32', 'rw']],
-  code: () => `${PHILOX_WGSL}
-struct P { n: u32, seedLo: u32, seedHi: u32, offset: u32, p: f32, scale: f32 };
-${gridMain()}
-  let i0 = idx * 4u;
+  params: 'n: u32, seedLo: u32, seedHi: u32, offset: u32, p: f32, scale: f32',
+  prelude: PHILOX_WGSL,
+  body: () => `  let i0 = idx * 4u;
   if (i0 >= p.n) { return; }
   let r = rand_at(vec2<u32>(p.seedLo, p.seedHi), p.offset + idx, 0u);
   for (var k = 0u; k < 4u; k++) {
     let i = i0 + k;
     if (i < p.n) { out[i] = select(0.0, x[i] * p.scale, u01(r[k]) >= p.p); }
-  }
-}`,
+  }`,
 });
 
 export interface DropoutArgs {

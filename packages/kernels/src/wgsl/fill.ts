@@ -1,18 +1,15 @@
 // Constant fill and arange.
 import { Params, runtime, type Kernel } from '../runtime.ts';
-import { kernel, grid, gridMain, type WgslType } from './common.ts';
+import { gridKernel, grid, type WgslType } from './common.ts';
 
 function fillKernel(dtype: WgslType): Kernel {
-  return kernel({
+  return gridKernel({
     name: `fill_${dtype}`,
     key: `fill|${dtype}`,
     bindings: [['out', dtype, 'rw']],
-    code: () => `
-struct P { n: u32, start: f32, step: f32 };
-${gridMain()}
-  if (idx >= p.n) { return; }
-  out[idx] = ${dtype}(p.start + p.step * f32(idx));
-}`,
+    params: 'n: u32, start: f32, step: f32',
+    count: 'p.n',
+    body: () => `  out[idx] = ${dtype}(p.start + p.step * f32(idx));`,
   });
 }
 

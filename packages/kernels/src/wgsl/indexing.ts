@@ -7,7 +7,7 @@
 // run's gradient rows in ascending position order into dx, which was zeroed by a buffer copy.
 import { Params, runtime, type Kernel, type Runtime } from '../runtime.ts';
 import { fill } from './fill.ts';
-import { kernel, grid, gridMain, type WgslType } from './common.ts';
+import { gridKernel, kernel, grid, type WgslType } from './common.ts';
 
 // ---- index select: out[a, j, b] = x[a, ids[j], b] over contiguous [A, N, B] ---------------
 
@@ -25,20 +25,17 @@ export interface IndexSelectArgs {
 
 function selectKernel(dtype: WgslType, vw: 1 | 4): Kernel {
   const T = vw === 4 ? `vec4<${dtype}>` : dtype;
-  return kernel({
+  return gridKernel({
     name: `index_select_${dtype}${vw === 4 ? '4' : ''}`,
     key: `index_select|${dtype}|${vw}`,
     bindings: [['x', T], ['ids', 'i32'], ['out', T, 'rw']],
-    code: () => `
-struct P { total: u32, N: u32, Bv: u32, n: u32 };
-${gridMain()}
-  if (idx >= p.total) { return; }
-  let b = idx % p.Bv;
+    params: 'total: u32, N: u32, Bv: u32, n: u32',
+    count: 'p.total',
+    body: () => `  let b = idx % p.Bv;
   let j = (idx / p.Bv) % p.n;
   let a = idx / (p.Bv * p.n);
   let id = u32(ids[j]); // negative ids wrap to huge values: out of range
-  if (id < p.N) { out[idx] = x[(a * p.N + id) * p.Bv + b]; } else { out[idx] = ${T}(0); }
-}`,
+  if (id < p.N) { out[idx] = x[(a * p.N + id) * p.Bv + b]; } else { out[idx] = ${T}(0); }`,
   });
 }
 
@@ -73,23 +70,21 @@ export interface IndexSelectBackwardArgs {
 // block ranks its positions per digit (no barriers; cheap on llvmpipe and on GPUs alike).
 const SORT_BLOCK = 256;
 
-const rankKernel: Kernel = kernel({
+const rankKernel: Kernel = gridKernel({
   name: 'index_sort_rank',
   key: 'index_sort|rank',
   bindings: [['keys', 'u32'], ['rank', 'u32', 'rw'], ['hist', 'u32', 'rw']],
-  code: () => `
-struct P { n: u32, shift: u32, nb: u32, N: u32 };
-${gridMain(64)}
-  if (idx >= p.nb) { return; }
-  var cnt: array<u32, 256>;
+  params: 'n: u32, shift: u32, nb: u32, N: u32',
+  count: 'p.nb',
+  wg: 64,
+  body: () => `  var cnt: array<u32, 256>;
   let end = min(p.n, (idx + 1u) * ${SORT_BLOCK}u);
   for (var i = idx * ${SORT_BLOCK}u; i < end; i++) {
     let dg = (min(keys[i], p.N) >> p.shift) & 255u;
     rank[i] = cnt[dg];
     cnt[dg] += 1u;
   }
-  for (var dg = 0u; dg < 256u; dg++) { hist[dg * p.nb + idx] = cnt[dg]; }
-}`,
+  for (var dg = 0u; dg < 256u; dg++) { hist[dg * p.nb + idx] = cnt[dg]; }`,
 });
 
 // hist[digit * nb + block] -> exclusive prefix over (digit, block): one workgroup, a digit each.
@@ -117,34 +112,29 @@ fn main(@builtin(local_invocation_id) l: vec3<u32>) {
 }`,
 });
 
-const sortScatterKernel: Kernel = kernel({
+const sortScatterKernel: Kernel = gridKernel({
   name: 'index_sort_scatter',
   key: 'index_sort|scatter',
   bindings: [['keys', 'u32'], ['pos', 'u32'], ['rank', 'u32'], ['hist', 'u32'], ['keysOut', 'u32', 'rw'], ['posOut', 'u32', 'rw']],
-  code: () => `
-struct P { n: u32, shift: u32, nb: u32, N: u32, first: u32 };
-${gridMain()}
-  if (idx >= p.n) { return; }
-  let key = min(keys[idx], p.N);
+  params: 'n: u32, shift: u32, nb: u32, N: u32, first: u32',
+  count: 'p.n',
+  body: () => `  let key = min(keys[idx], p.N);
   let dst = hist[((key >> p.shift) & 255u) * p.nb + idx / ${SORT_BLOCK}u] + rank[idx];
   keysOut[dst] = key;
-  posOut[dst] = select(pos[idx], idx, p.first == 1u);
-}`,
+  posOut[dst] = select(pos[idx], idx, p.first == 1u);`,
 });
 
 // One invocation per (a, sorted slot, b): the first slot of each id's run sums the run (ascending
 // positions, so the order is fixed) and writes that row of dx.
 function runSumKernel(vw: 1 | 4): Kernel {
   const T = vw === 4 ? 'vec4<f32>' : 'f32';
-  return kernel({
+  return gridKernel({
     name: `index_select_backward${vw === 4 ? '4' : ''}`,
     key: `index_run_sum|${vw}`,
     bindings: [['g', T], ['keys', 'u32'], ['pos', 'u32'], ['dx', T, 'rw']],
-    code: () => `
-struct P { total: u32, N: u32, Bv: u32, n: u32 };
-${gridMain()}
-  if (idx >= p.total) { return; }
-  let b = idx % p.Bv;
+    params: 'total: u32, N: u32, Bv: u32, n: u32',
+    count: 'p.total',
+    body: () => `  let b = idx % p.Bv;
   let s0 = (idx / p.Bv) % p.n;
   let a = idx / (p.Bv * p.n);
   let v = keys[s0];
@@ -152,8 +142,7 @@ ${gridMain()}
   let base = a * p.n * p.Bv + b;
   var acc = g[base + pos[s0] * p.Bv];
   for (var s = s0 + 1u; s < p.n && keys[s] == v; s++) { acc += g[base + pos[s] * p.Bv]; }
-  dx[(a * p.N + v) * p.Bv + b] = acc;
-}`,
+  dx[(a * p.N + v) * p.Bv + b] = acc;`,
   });
 }
 
@@ -226,15 +215,13 @@ export interface GatherArgs {
 }
 
 function makeGather(dtype: WgslType): Kernel {
-  return kernel({
+  return gridKernel({
     name: `gather_${dtype}`,
     key: `gather|${dtype}`,
     bindings: [['x', dtype], ['index', 'i32'], ['out', dtype, 'rw']],
-    code: () => `
-struct P { n: u32, axis: u32, xoff: u32, size: u32, ${vec8('shape')}, ${vec8('xst')} };
-${gridMain()}
-  if (idx >= p.n) { return; }
-  let id = u32(index[idx]);
+    params: `n: u32, axis: u32, xoff: u32, size: u32, ${vec8('shape')}, ${vec8('xst')}`,
+    count: 'p.n',
+    body: () => `  let id = u32(index[idx]);
   var rem = idx;
   var o = p.xoff;
   for (var d = ${R8 - 1}i; d >= 0; d--) {
@@ -244,8 +231,7 @@ ${gridMain()}
     rem = rem / dim;
     o += select(c, id, du == p.axis) * ${at('xst', 'du')};
   }
-  out[idx] = select(${dtype}(0), x[o], id < p.size);
-}`,
+  out[idx] = select(${dtype}(0), x[o], id < p.size);`,
   });
 }
 
@@ -276,15 +262,13 @@ export interface ScatterAddArgs {
 // One invocation per output element scans the index along the axis: deterministic, and
 // O(numel(out) * indexShape[axis]) — cheap for the usual few indices per line.
 function scatterKernel(hasX: boolean): Kernel {
-  return kernel({
+  return gridKernel({
     name: `scatter_add${hasX ? '' : '_zero'}`,
     key: `scatter_add|${hasX}`,
     bindings: [['index', 'i32'], ['src', 'f32'], hasX && ['x', 'f32'], ['out', 'f32', 'rw']],
-    code: () => `
-struct P { n: u32, axis: u32, soff: u32, pad: u32, ${vec8('shape')}, ${vec8('ishape')}, ${vec8('ist')}, ${vec8('sst')} };
-${gridMain()}
-  if (idx >= p.n) { return; }
-  var rem = idx;
+    params: `n: u32, axis: u32, soff: u32, pad: u32, ${vec8('shape')}, ${vec8('ishape')}, ${vec8('ist')}, ${vec8('sst')}`,
+    count: 'p.n',
+    body: () => `  var rem = idx;
   var ib = 0u;
   var sb = p.soff;
   var v = 0u;
@@ -309,8 +293,7 @@ ${gridMain()}
       if (index[ib + j * si] == i32(v)) { acc += src[sb + j * ss]; }
     }
   }
-  out[idx] = acc;
-}`,
+  out[idx] = acc;`,
   });
 }
 

@@ -10,29 +10,31 @@
 // mean/sub/square/rsqrt ops: fwd 122 ms, fwd+bwd 296 ms vs 24 ms fused).
 import { Params, runtime, type Kernel } from '../runtime.ts';
 import { forcedVariant } from '../variants.ts';
-import { kernel, grid, gridMain, type Binding } from './common.ts';
+import { gridKernel, kernel, grid, type Binding, wgSumWgsl } from './common.ts';
 
 export type LayerNormVariant = 'row' | 'wg';
 
 const WGR = 64; // invocations per row in the 'wg' variant
 
-const FWD_P = 'struct P { N: u32, D: u32, eps: f32 };';
+const FWD_P = 'N: u32, D: u32, eps: f32';
 const fwdBindings = (T: string): Binding[] => [['x', T], ['w', T], ['b', T], ['y', T, 'rw'], ['mean', 'f32', 'rw'], ['rstd', 'f32', 'rw']];
+
+/** The row variant's element type (vec4 when D % 4 == 0) and horizontal sum. */
+const rowTypes = (vw: 1 | 4) => ({
+  T: vw === 4 ? 'vec4<f32>' : 'f32',
+  hsum: vw === 4 ? (e: string) => `dot(${e}, vec4<f32>(1.0))` : (e: string) => e,
+});
+
+/** A thread per row of D (64 rows per workgroup). */
+const rowKernel = (name: string, key: string, bindings: Binding[], params: string, body: () => string): Kernel =>
+  gridKernel({ name, key, bindings, params, count: 'p.N', wg: 64, body });
 
 // Statistics in one pass over values shifted by the row's first element: sums of (x - x0) and
 // (x - x0)^2 do not cancel catastrophically when |mean| >> std, unlike raw sum/sumsq.
 // With D % 4 == 0 rows are read as vec4 (half the time of scalar loads on llvmpipe).
 function fwdRow(vw: 1 | 4): Kernel {
-  const T = vw === 4 ? 'vec4<f32>' : 'f32';
-  const hsum = vw === 4 ? (e: string) => `dot(${e}, vec4<f32>(1.0))` : (e: string) => e;
-  return kernel({
-    name: `layernorm_fwd_row${vw}`,
-    key: `layernorm|fwd|row|${vw}`,
-    bindings: fwdBindings(T),
-    code: () => `${FWD_P}
-${gridMain(64)}
-  if (idx >= p.N) { return; }
-  let Dv = p.D / ${vw}u;
+  const { T, hsum } = rowTypes(vw);
+  return rowKernel(`layernorm_fwd_row${vw}`, `layernorm|fwd|row|${vw}`, fwdBindings(T), FWD_P, () => `  let Dv = p.D / ${vw}u;
   let base = idx * Dv;
   let x0 = ${vw === 4 ? 'x[base].x' : 'x[base]'};
   var s = ${T}(0.0);
@@ -50,25 +52,9 @@ ${gridMain(64)}
   rstd[idx] = r;
   for (var c = 0u; c < Dv; c++) {
     y[base + c] = (x[base + c] - mu) * r * w[c] + b[c];
-  }
-}`,
-  });
+  }`);
 }
 
-/** Tree reduction of two values over a workgroup of WGR invocations. */
-const WG_REDUCE2 = `
-var<workgroup> sh: array<vec2<f32>, ${WGR}>;
-fn wgSum2(v: vec2<f32>, lid: u32) -> vec2<f32> {
-  sh[lid] = v;
-  workgroupBarrier();
-  for (var s = ${WGR / 2}u; s > 0u; s = s >> 1u) {
-    if (lid < s) { sh[lid] = sh[lid] + sh[lid + s]; }
-    workgroupBarrier();
-  }
-  let r = sh[0];
-  workgroupBarrier();
-  return r;
-}`;
 
 const WG_MAIN = `
 @compute @workgroup_size(${WGR})
@@ -79,20 +65,26 @@ fn main(@builtin(local_invocation_id) l3: vec3<u32>, @builtin(workgroup_id) wid:
   if (row >= p.N) { return; } // uniform across the workgroup
   let base = row * p.D;`;
 
-const fwdWg: Kernel = kernel({
-  name: 'layernorm_fwd_wg',
-  key: 'layernorm|fwd|wg',
-  bindings: fwdBindings('f32'),
-  code: () => `${FWD_P}
-${WG_REDUCE2}
+/** A workgroup of WGR per row (the row in `row`, its offset in `base`, wgSum over vec2). */
+const wgRowKernel = (name: string, key: string, bindings: Binding[], params: string, body: () => string): Kernel =>
+  kernel({
+    name, key, bindings,
+    code: () => `
+struct P { ${params} };
+${wgSumWgsl('vec2<f32>', WGR)}
 ${WG_MAIN}
+${body()}
+}`,
+  });
+
+const fwdWg: Kernel = wgRowKernel('layernorm_fwd_wg', 'layernorm|fwd|wg', fwdBindings('f32'), FWD_P, () => `
   let x0 = x[base];
   var acc = vec2<f32>(0.0);
   for (var c = lid; c < p.D; c += ${WGR}u) {
     let v = x[base + c] - x0;
     acc += vec2<f32>(v, v * v);
   }
-  let t = wgSum2(acc, lid);
+  let t = wgSum(acc, lid);
   let inv = 1.0 / f32(p.D);
   let ms = t.x * inv;
   let mu = x0 + ms;
@@ -100,26 +92,16 @@ ${WG_MAIN}
   if (lid == 0u) { mean[row] = mu; rstd[row] = r; }
   for (var c = lid; c < p.D; c += ${WGR}u) {
     y[base + c] = (x[base + c] - mu) * r * w[c] + b[c];
-  }
-}`,
-});
+  }`);
 
-const BWD_P = 'struct P { N: u32, D: u32 };';
+const BWD_P = 'N: u32, D: u32';
 const bwdBindings = (T: string): Binding[] => [['g', T], ['x', T], ['w', T], ['mean', 'f32'], ['rstd', 'f32'], ['dx', T, 'rw']];
 
 // dx = rstd * (g*w - mean(g*w) - xhat * mean(g*w*xhat)); with xhat = (x - mu) * r the last term
 // is (x - mu) * bb, bb = r^2 * sum(g*w*(x - mu)) / D.
 function bwdRow(vw: 1 | 4): Kernel {
-  const T = vw === 4 ? 'vec4<f32>' : 'f32';
-  const hsum = vw === 4 ? (e: string) => `dot(${e}, vec4<f32>(1.0))` : (e: string) => e;
-  return kernel({
-    name: `layernorm_bwd_dx_row${vw}`,
-    key: `layernorm|bwd|row|${vw}`,
-    bindings: bwdBindings(T),
-    code: () => `${BWD_P}
-${gridMain(64)}
-  if (idx >= p.N) { return; }
-  let Dv = p.D / ${vw}u;
+  const { T, hsum } = rowTypes(vw);
+  return rowKernel(`layernorm_bwd_dx_row${vw}`, `layernorm|bwd|row|${vw}`, bwdBindings(T), BWD_P, () => `  let Dv = p.D / ${vw}u;
   let base = idx * Dv;
   let mu = mean[idx];
   let r = rstd[idx];
@@ -135,18 +117,10 @@ ${gridMain(64)}
   let bb = ${hsum('s2')} * r * r * inv;
   for (var c = 0u; c < Dv; c++) {
     dx[base + c] = r * (g[base + c] * w[c] - a - (x[base + c] - mu) * bb);
-  }
-}`,
-  });
+  }`);
 }
 
-const bwdWg: Kernel = kernel({
-  name: 'layernorm_bwd_dx_wg',
-  key: 'layernorm|bwd|wg',
-  bindings: bwdBindings('f32'),
-  code: () => `${BWD_P}
-${WG_REDUCE2}
-${WG_MAIN}
+const bwdWg: Kernel = wgRowKernel('layernorm_bwd_dx_wg', 'layernorm|bwd|wg', bwdBindings('f32'), BWD_P, () => `
   let mu = mean[row];
   let r = rstd[row];
   var acc = vec2<f32>(0.0);
@@ -154,15 +128,13 @@ ${WG_MAIN}
     let gw = g[base + c] * w[c];
     acc += vec2<f32>(gw, gw * (x[base + c] - mu));
   }
-  let t = wgSum2(acc, lid);
+  let t = wgSum(acc, lid);
   let inv = 1.0 / f32(p.D);
   let a = t.x * inv;
   let bb = t.y * r * r * inv;
   for (var c = lid; c < p.D; c += ${WGR}u) {
     dx[base + c] = r * (g[base + c] * w[c] - a - (x[base + c] - mu) * bb);
-  }
-}`,
-});
+  }`);
 
 // Column partials: invocation (column group c, chunk k) sums g*xhat and g over rows
 // [k*R, (k+1)*R) for vw adjacent columns. Adjacent invocations read adjacent columns; the row's
@@ -196,23 +168,21 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   });
 }
 
-const paramFinal: Kernel = kernel({
+const paramFinal: Kernel = gridKernel({
   name: 'layernorm_bwd_dwdb_final',
   key: 'layernorm|bwd|dwdb_final',
   bindings: [['pw', 'f32'], ['pb', 'f32'], ['dw', 'f32', 'rw'], ['db', 'f32', 'rw']],
-  code: () => `
-struct P { K: u32, D: u32 };
-${gridMain(64)}
-  if (idx >= p.D) { return; }
-  var sw = 0.0;
+  params: 'K: u32, D: u32',
+  count: 'p.D',
+  wg: 64,
+  body: () => `  var sw = 0.0;
   var sb = 0.0;
   for (var k = 0u; k < p.K; k++) {
     sw += pw[k * p.D + idx];
     sb += pb[k * p.D + idx];
   }
   dw[idx] = sw;
-  db[idx] = sb;
-}`,
+  db[idx] = sb;`,
 });
 
 export const LAYER_NORM_VARIANTS: readonly LayerNormVariant[] = ['row', 'wg'];

@@ -7,7 +7,7 @@
 //   'f4'  vec4 along the free dim (A: i, B: j stride 1): one vec4 covers 4 rows/columns.
 //   's'   scalar, any strides (also when offsets/strides are not multiples of 4).
 import type { Kernel } from '../runtime.ts';
-import { ERF_WGSL, kernel } from './common.ts';
+import { ERF_WGSL, kernel, type KernelSpec } from './common.ts';
 
 export type LoadMode = 's' | 'k4' | 'f4';
 
@@ -20,15 +20,11 @@ export interface EpilogueSpec {
 export const STRIDED_PARAMS = `struct P { M: u32, N: u32, K: u32, offA: u32, sAb: u32, sAi: u32, sAk: u32,
   offB: u32, sBb: u32, sBk: u32, sBj: u32, offC: u32, sCb: u32, sCi: u32, sCj: u32, bI: u32, bJ: u32, offBias: u32 };`;
 
-export interface MatmulKernelSpec {
-  name: string;
-  key: string;
+export interface MatmulKernelSpec extends Omit<KernelSpec, 'bindings'> {
   e: EpilogueSpec;
   /** Element types of A and B as the kernel reads them (vec4 load modes). */
   aType?: string;
   bType?: string;
-  enable?: string;
-  code: () => string;
 }
 
 /** A matmul kernel: bindings A, B, C (and the bias when the epilogue adds one), then the strided
@@ -121,6 +117,42 @@ export function kLoop(step: (n: number) => string[], hasK4: boolean): string[] {
   }`);
   }
   return L;
+}
+
+const COMP = ['x', 'y', 'z', 'w'];
+
+/**
+ * The register-blocked designs' loads of one operand for U consecutive k (k4: one vec4 covers them):
+ * pushes the WGSL to `s` and returns e[x][u], the value of element x (row x of A, column x of B)
+ * at step k + u. Bases: ar/bc{x} per element, ag/bg{g} per 4 elements (f4); the k offsets are the
+ * counters of kLoop.
+ */
+export function loadOperand(s: string[], X: 'A' | 'B', m: LoadMode, n: number, U: number): string[][] {
+  const x = X.toLowerCase();
+  const st = `s${X}k`;
+  const one = X === 'A' ? 'ar' : 'bc', four = X === 'A' ? 'ag' : 'bg';
+  const e: string[][] = Array.from({ length: n }, () => []);
+  const off = (u: number, vec: boolean) => {
+    const base = vec ? `k4${st}` : `k${st}`;
+    return u === 0 ? base : `${base} + ${u}u * ${vec ? st + '4' : st}`;
+  };
+  if (m === 'k4') {
+    for (let c = 0; c < n; c++) {
+      s.push(`    let ${x}${c} = ${X}[${one}${c} + kq];`);
+      for (let u = 0; u < U; u++) e[c][u] = `${x}${c}.${COMP[u]}`;
+    }
+  } else if (m === 'f4') {
+    for (let u = 0; u < U; u++) for (let g = 0; g < n / 4; g++) {
+      s.push(`    let ${x}${g}_${u} = ${X}[${four}${g} + ${off(u, true)}];`);
+      for (let t = 0; t < 4; t++) e[4 * g + t][u] = `${x}${g}_${u}.${COMP[t]}`;
+    }
+  } else {
+    for (let u = 0; u < U; u++) for (let c = 0; c < n; c++) {
+      s.push(`    let ${x}${c}_${u} = ${X}[${one}${c} + ${off(u, false)}];`);
+      e[c][u] = `${x}${c}_${u}`;
+    }
+  }
+  return e;
 }
 
 /** How a kernel reads an operand with [batch, free, k] strides: vec4 along k, along the free dim, or scalar. */

@@ -17,7 +17,7 @@
 // Requires subgroup size == 8 == workgroup size (the host checks gpu.info.subgroupSize).
 import type { Kernel } from '../runtime.ts';
 import {
-  epilogueKey, epilogueRolled, kLoop, loadMode, matmulKernel, transposed,
+  epilogueKey, epilogueRolled, kLoop, loadMode, loadOperand, matmulKernel, transposed,
   type EpilogueSpec, type Launch, type LoadMode, type MatmulPlan,
 } from './matmul_common.ts';
 
@@ -103,23 +103,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     const aOff = mA === 'k4' ? 'kq' : mA === 'f4' ? 'k4sAk' : 'ksAk';
     for (let t = 0; t < T; t++) s.push(`    let al${t} = A[at${t} + ${aOff}];`);
     // B: per lane
-    const eb: string[][] = cols.map(() => []);
-    if (mB === 'k4') {
-      for (const c of cols) {
-        s.push(`    let b${c} = B[bc${c} + kq];`);
-        for (let u = 0; u < U; u++) eb[c][u] = `b${c}.${COMP[u]}`;
-      }
-    } else if (mB === 'f4') {
-      for (let u = 0; u < U; u++) for (const g of groupsC) {
-        s.push(`    let b${g}_${u} = B[bg${g} + k4sBk${u ? ` + ${u}u * sBk4` : ''}];`);
-        for (let t = 0; t < 4; t++) eb[4 * g + t][u] = `b${g}_${u}.${COMP[t]}`;
-      }
-    } else {
-      for (let u = 0; u < U; u++) for (const c of cols) {
-        s.push(`    let b${c}_${u} = B[bc${c} + ksBk${u ? ` + ${u}u * sBk` : ''}];`);
-        eb[c][u] = `b${c}_${u}`;
-      }
-    }
+    const eb = loadOperand(s, 'B', mB, C, U);
     const bv = (u: number, g: number) =>
       mB === 'f4' ? `b${g}_${u}` : `vec4<f32>(${[0, 1, 2, 3].map((t) => eb[4 * g + t][u]).join(', ')})`;
     // A values are broadcast from the lane that loaded them just before the row that uses them;

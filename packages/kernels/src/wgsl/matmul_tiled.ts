@@ -26,6 +26,17 @@ function tiledKernel(e: EpilogueSpec): Kernel {
   });
 }
 
+/** Element e of this step's BK × TILE panel of operand X (free index f, extent F), zero past the edges. */
+const panel = (X: 'A' | 'B', f: 'i' | 'j', F: 'M' | 'N') => `      {
+        let k = select(e / ${TILE}u, e % ${BK}u, p.s${X}k == 1u);
+        let r = select(e % ${TILE}u, e / ${BK}u, p.s${X}k == 1u);
+        let g${f} = ${f}0 + r;
+        let gk = k0 + k;
+        var v = 0.0;
+        if (g${f} < p.${F} && gk < p.K) { v = ${X}[${X.toLowerCase()}B + g${f} * p.s${X}${f} + gk * p.s${X}k]; }
+        ${X}s[k * ${TILE}u + r] = v;
+      }`;
+
 function tiledCode(e: EpilogueSpec): string {
   const loads = (TILE * BK) / (TPB * TPB); // elements of each panel loaded per thread
   const L: string[] = [];
@@ -43,21 +54,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   for (var k0 = 0u; k0 < p.K; k0 += ${BK}u) {
     for (var t = 0u; t < ${loads}u; t++) {
       let e = li + t * ${TPB * TPB}u;
-      // A panel: consecutive threads walk k fastest when A is k-contiguous, else i.
-      let ak = select(e / ${TILE}u, e % ${BK}u, p.sAk == 1u);
-      let ai = select(e % ${TILE}u, e / ${BK}u, p.sAk == 1u);
-      let gi = i0 + ai;
-      let gk = k0 + ak;
-      var av = 0.0;
-      if (gi < p.M && gk < p.K) { av = A[aB + gi * p.sAi + gk * p.sAk]; }
-      As[ak * ${TILE}u + ai] = av;
-      let bk = select(e / ${TILE}u, e % ${BK}u, p.sBk == 1u);
-      let bj = select(e % ${TILE}u, e / ${BK}u, p.sBk == 1u);
-      let gj = j0 + bj;
-      let gk2 = k0 + bk;
-      var bv = 0.0;
-      if (gj < p.N && gk2 < p.K) { bv = B[bB + gk2 * p.sBk + gj * p.sBj]; }
-      Bs[bk * ${TILE}u + bj] = bv;
+      // Each panel: consecutive threads walk k fastest when the operand is k-contiguous, else i (j).
+${panel('A', 'i', 'M')}
+${panel('B', 'j', 'N')}
     }
     workgroupBarrier();
     for (var k = 0u; k < ${BK}u; k++) {

@@ -1,7 +1,7 @@
 // Counter-based random numbers (Philox4x32-10): value i of a stream depends only on (seed, offset + i),
 // so any kernel can regenerate the same numbers (dropout masks in backward) without storing them.
 import { Params, runtime, type Kernel } from '../runtime.ts';
-import { kernel, grid, gridMain } from './common.ts';
+import { gridKernel, grid } from './common.ts';
 
 /** WGSL: philox(counter, key) -> 4 uniform u32; `uniform01(c, k)` the first as a float in [0,1). */
 export const PHILOX_WGSL = `
@@ -36,17 +36,15 @@ function kernelFor(dist: RandomDist): Kernel {
     normal: 'p.a + p.b * sqrt(-2.0 * log(1.0 - u01(r.x))) * cos(6.283185307179586 * u01(r.y))',
     bernoulli: 'select(0.0, 1.0, u01(r.x) < p.a)',
   };
-  return kernel({
+  return gridKernel({
     name: `random_${dist}`,
     key: `random|${dist}`,
     bindings: [['out', 'f32', 'rw']],
-    code: () => `${PHILOX_WGSL}
-struct P { n: u32, seedLo: u32, seedHi: u32, offset: u32, stream: u32, a: f32, b: f32 };
-${gridMain()}
-  if (idx >= p.n) { return; }
-  let r = rand_at(vec2<u32>(p.seedLo, p.seedHi), p.offset + idx, p.stream);
-  out[idx] = ${value[dist]};
-}`,
+    params: 'n: u32, seedLo: u32, seedHi: u32, offset: u32, stream: u32, a: f32, b: f32',
+    count: 'p.n',
+    prelude: PHILOX_WGSL,
+    body: () => `  let r = rand_at(vec2<u32>(p.seedLo, p.seedHi), p.offset + idx, p.stream);
+  out[idx] = ${value[dist]};`,
   });
 }
 

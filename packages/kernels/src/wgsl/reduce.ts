@@ -2,7 +2,7 @@
 // Reducing trailing axes is B = 1; leading axes A = 1. A thread per output walks r (coalesced
 // across b); when there are few outputs and long rows, a workgroup per output shares the work.
 import { Params, runtime, type Kernel } from '../runtime.ts';
-import { kernel, grid, gridMain } from './common.ts';
+import { gridKernel, kernel, grid } from './common.ts';
 
 export type ReduceOp = 'sum' | 'max' | 'min' | 'sumsq';
 
@@ -33,15 +33,13 @@ export interface ReduceArgs {
 }
 
 function perThread(op: ReduceOp): Kernel {
-  return kernel({
+  return gridKernel({
     name: `reduce_${op}_thread`,
     key: `reduce|${op}|thread`,
     bindings: [['x', 'f32'], ['out', 'f32', 'rw']],
-    code: () => `
-struct P { A: u32, R: u32, B: u32, scale: f32 };
-${gridMain()}
-  if (idx >= p.A * p.B) { return; }
-  let a = idx / p.B;
+    params: 'A: u32, R: u32, B: u32, scale: f32',
+    count: 'p.A * p.B',
+    body: () => `  let a = idx / p.B;
   let b = idx % p.B;
   var acc: f32 = ${INIT[op]};
   var j = a * p.R * p.B + b;
@@ -50,8 +48,7 @@ ${gridMain()}
     acc = ${STEP[op]('acc', 'v')};
     j += p.B;
   }
-  out[idx] = acc * p.scale;
-}`,
+  out[idx] = acc * p.scale;`,
   });
 }
 
@@ -102,15 +99,13 @@ function rowPartials(op: ReduceOp, vec: boolean): Kernel {
     if (op === 'max' || op === 'min') return `${op}(${op}(${acc}.x, ${acc}.y), ${op}(${acc}.z, ${acc}.w))`;
     return `${acc}.x + ${acc}.y + ${acc}.z + ${acc}.w`;
   };
-  return kernel({
+  return gridKernel({
     name: `reduce_${op}_rowpart`,
     key: `reduce|${op}|rowpart|${vec}`,
     bindings: [['x', t], ['part', 'f32', 'rw']],
-    code: () => `
-struct P { A: u32, R: u32, T: u32, pad: u32 };
-${gridMain()}
-  if (idx >= p.A * p.T) { return; }
-  let a = idx / p.T;
+    params: 'A: u32, R: u32, T: u32, pad: u32',
+    count: 'p.A * p.T',
+    body: () => `  let a = idx / p.T;
   let j = idx % p.T;
   var acc = ${t}(${INIT[op]});
   let base = a * p.R;
@@ -118,8 +113,7 @@ ${gridMain()}
     let v = x[base + r];
     acc = ${STEP[op]('acc', 'v')};
   }
-  part[idx] = ${fold('acc')};
-}`,
+  part[idx] = ${fold('acc')};`,
   });
 }
 

@@ -19,9 +19,9 @@
 // extra write of the blocks it already has) so the backward is a single product. The square scratch
 // matrix is min(N,D)² <= N·D floats either way. Backward of std: d/dz[n,j] = -[gamma > s_j] zc[n,j] / (D (N-1) s_j),
 // s_j = sqrt(var_j + eps) (relu'(0) = 0, as relu).
-import { Params, runtime, type Kernel } from '../runtime.ts';
+import { Params, runtime, type Kernel, type Workgroups } from '../runtime.ts';
 import { forcedVariant } from '../variants.ts';
-import { kernel, grid, gridMain, type Binding } from './common.ts';
+import { sumKernel, gridKernel, kernel, grid, type Binding } from './common.ts';
 
 export type VicregMethod = 'auto' | 'gram' | 'cov';
 
@@ -49,14 +49,12 @@ export function vicregPlan(N: number, D: number, method: VicregMethod = 'auto'):
 function prepKernel(writeY: boolean, writeT: boolean): Kernel {
   const put = (n: string, v: string) =>
     (writeY ? `Y[${n} * p.Dp + j] = ${v}; ` : '') + (writeT ? `YT[j * p.Np + ${n}] = ${v};` : '');
-  return kernel({
+  return gridKernel({
     name: 'vicreg_prep',
     key: `vicreg|prep|${writeY}|${writeT}`,
     bindings: [['z', 'f32'], ['Y', 'f32', 'rw'], ['YT', 'f32', 'rw'], ['stats', 'f32', 'rw']],
-    code: () => `
-struct P { N: u32, D: u32, Np: u32, Dp: u32 };
-${gridMain()}
-  let j = idx;
+    params: 'N: u32, D: u32, Np: u32, Dp: u32',
+    body: () => `  let j = idx;
   if (j >= p.Dp) { return; }
   if (j >= p.D) {
     for (var n = 0u; n < p.Np; n++) { ${put('n', '0.0')} }
@@ -73,8 +71,7 @@ ${gridMain()}
   }
   for (var n = p.N; n < p.Np; n++) { ${put('n', '0.0')} }
   stats[j] = mu;
-  stats[p.D + j] = q / f32(p.N - 1u);
-}`,
+  stats[p.D + j] = q / f32(p.N - 1u);`,
   });
 }
 
@@ -183,33 +180,25 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
 }
 
 const FWG = 256;
-const finalKernel: Kernel = kernel({
+const finalKernel: Kernel = sumKernel({
   name: 'vicreg_final',
   key: 'vicreg|final',
   bindings: [['part', 'f32'], ['stats', 'f32'], ['stdOut', 'f32', 'rw'], ['covOut', 'f32', 'rw']],
-  code: () => `
-struct P { n: u32, D: u32, gamma: f32, eps: f32, diagSub: f32 };
-var<workgroup> sh: array<vec3<f32>, ${FWG}>;
-@compute @workgroup_size(${FWG})
-fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
-  var acc = vec3<f32>(0.0);
-  for (var i = lid.x; i < p.n; i += ${FWG}u) { acc.x += part[i]; }
-  for (var j = lid.x; j < p.D; j += ${FWG}u) {
+  params: 'n: u32, D: u32, gamma: f32, eps: f32, diagSub: f32',
+  T: 'vec3<f32>',
+  wg: FWG,
+  body: () => `  var acc = vec3<f32>(0.0);
+  for (var i = lid; i < p.n; i += ${FWG}u) { acc.x += part[i]; }
+  for (var j = lid; j < p.D; j += ${FWG}u) {
     let v = stats[p.D + j];
     acc.y += max(p.gamma - sqrt(v + p.eps), 0.0);
     acc.z += v * v;
   }
-  sh[lid.x] = acc;
-  workgroupBarrier();
-  for (var s = ${FWG / 2}u; s > 0u; s = s >> 1u) {
-    if (lid.x < s) { sh[lid.x] += sh[lid.x + s]; }
-    workgroupBarrier();
-  }
-  if (lid.x == 0u) {
-    stdOut[0] = sh[0].y / f32(p.D);
-    covOut[0] = max(sh[0].x - p.diagSub * sh[0].z, 0.0);
-  }
-}`,
+  let r = wgSum(acc, lid);
+  if (lid == 0u) {
+    stdOut[0] = r.y / f32(p.D);
+    covOut[0] = max(r.x - p.diagSub * r.z, 0.0);
+  }`,
 });
 
 // A thread per (column, run of STD_ROWS rows): the column's coefficient is computed once and there is no
@@ -235,10 +224,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
 }`,
 });
 
-function blockParams(o: {
+interface BlockParams {
   L: number; aW4: number; bW4: number; E?: number; total?: number; outA?: number; outB?: number; D?: number;
   scale?: number; wdiag?: number; alpha?: number; beta?: number;
-}): Params {
+}
+
+function blockParams(o: BlockParams): Params {
   return new Params()
     .u32(o.L).u32(o.aW4).u32(o.bW4).u32(o.E ?? 0).u32(o.total ?? 0).u32(o.outA ?? 0).u32(o.outB ?? 0).u32(o.D ?? 0)
     .f32(o.scale ?? 1).f32(o.wdiag ?? 0).f32(o.alpha ?? 0).f32(o.beta ?? 0);
@@ -342,32 +333,19 @@ export function vicregCovGrad(a: VicregGradArgs & { method?: VicregMethod; gram?
   const Sm = haveGram ? a.gram! : rt.alloc(pl.E * pl.E * 4, 'vicreg scratch matrix');
   const np4 = pl.Np / 4, dp4 = pl.Dp / 4;
   const outGrid: [number, number] = [Math.ceil(D / TILE), Math.ceil(N / TILE)];
+  const tiles = grid(pl.tiles, 1);
+  const run = (epi: Epi, buffers: GPUBuffer[], p: BlockParams, workgroups: Workgroups) =>
+    rt.dispatch({ kernel: blockKernel(epi, bs, W), buffers, params: blockParams(p), workgroups });
   if (pl.gram) {
     // K' = Y Yᵀ/(N-1) (with its diagonal); dz = g·4/(N-1)·(K'·Y - var_j Y); K' symmetric: K'[m, n] = K'[n, m].
-    if (!haveGram) {
-      rt.dispatch({
-        kernel: blockKernel('store', bs, W), buffers: [YT, Sm],
-        params: blockParams({ L: D, aW4: np4, bW4: np4, E: pl.E, total: pl.tiles, scale: 1 / (N - 1), wdiag: 1 }),
-        workgroups: grid(pl.tiles, 1),
-      });
-    }
-    rt.dispatch({
-      kernel: blockKernel('gradY', bs, W), buffers: [Sm, Y, a.stats, a.g, a.out],
-      params: blockParams({ L: N, aW4: np4, bW4: dp4, outA: N, outB: D, D, alpha: 4 / (N - 1), beta: -4 / (N - 1) }),
-      workgroups: outGrid,
-    });
+    const store = { L: D, aW4: np4, bW4: np4, E: pl.E, total: pl.tiles, scale: 1 / (N - 1), wdiag: 1 };
+    if (!haveGram) run('store', [YT, Sm], store, tiles);
+    const gradY = { L: N, aW4: np4, bW4: dp4, outA: N, outB: D, D, alpha: 4 / (N - 1), beta: -4 / (N - 1) };
+    run('gradY', [Sm, Y, a.stats, a.g, a.out], gradY, outGrid);
   } else {
     // O = offdiag(YᵀY)/(N-1); dz[n, j] = g·4/(N-1)·Σ_i Yᵀ[i, n] O[i, j].
-    rt.dispatch({
-      kernel: blockKernel('store', bs, W), buffers: [Y, Sm],
-      params: blockParams({ L: N, aW4: dp4, bW4: dp4, E: pl.E, total: pl.tiles, scale: 1 / (N - 1), wdiag: 0 }),
-      workgroups: grid(pl.tiles, 1),
-    });
-    rt.dispatch({
-      kernel: blockKernel('grad', bs, W), buffers: [YT, Sm, a.stats, a.g, a.out],
-      params: blockParams({ L: D, aW4: np4, bW4: dp4, outA: N, outB: D, D, alpha: 4 / (N - 1) }),
-      workgroups: outGrid,
-    });
+    run('store', [Y, Sm], { L: N, aW4: dp4, bW4: dp4, E: pl.E, total: pl.tiles, scale: 1 / (N - 1), wdiag: 0 }, tiles);
+    run('grad', [YT, Sm, a.stats, a.g, a.out], { L: D, aW4: np4, bW4: dp4, outA: N, outB: D, D, alpha: 4 / (N - 1) }, outGrid);
   }
   rt.free(Y);
   rt.free(YT);
