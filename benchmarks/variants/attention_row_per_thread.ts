@@ -9,7 +9,7 @@ import {
   BIG, NEG, PARAMS_WGSL, Row, attnBindings, attnMain, causalKeyEnd, cfgKey, rowAt, type AttentionKernels, type AttnCfg,
 } from '../../packages/kernels/src/wgsl/attention_common.ts';
 import { kernel } from '../../packages/kernels/src/wgsl/common.ts';
-import { dropWeights, keyLoop, maskSel, seq, tiledShared, wgFor } from '../../packages/kernels/src/wgsl/attention_tiled_shared.ts';
+import { dropWeights, keyLoop, maskSel, tiledShared, wgFor } from '../../packages/kernels/src/wgsl/attention_tiled_shared.ts';
 
 /**
  * Forward: online softmax over blocks of KB keys (one rescale of the accumulator per block).
@@ -20,21 +20,17 @@ function forward(c: AttnCfg, wg: number, KB = 4): Kernel {
   const r = new Row(c);
   const T = r.T;
   // One online-softmax step over keys j0 .. j0+n-1 (all < Tk: no bounds tests, see keyLoop).
-  const step = (cnt: number) => {
-    const ts = seq(cnt);
-    let block = '';
-    for (const t of ts) {
-      block += `    let j${t} = j0 + ${t}u;
+  const step = (ts: number[]) => {
+    let block = ts.map((t) => `    let j${t} = j0 + ${t}u;
     let kr${t} = kb0 + j${t} * p.v[1].w;
     let s${t} = ${maskSel(c, t, r.dot((i) => `q${i}`, (i) => `K[kr${t} + ${i}u]`), NEG)};
-`;
-    }
+`).join('');
     block += `    let mn = max(m, ${ts.map((t) => `s${t}`).reduce((a, s) => `max(${a}, ${s})`)});
     let corr = exp(m - mn);
 `;
     for (const t of ts) block += `    let p${t} = ${maskSel(c, t, `exp(s${t} - mn)`, '0.0')};\n`;
     block += `    l = l * corr + ${ts.map((t) => `p${t}`).join(' + ')};\n`;
-    if (c.drop) block += dropWeights(cnt, 'p', 'pd');
+    if (c.drop) block += dropWeights(ts.length, 'p', 'pd');
     const pd = (t: number) => (c.drop ? `pd${t}` : `p${t}`);
     for (const t of ts) block += `    let vr${t} = vb0 + j${t} * p.v[2].w;\n`;
     block += r.each((i) => `  a${i} = a${i} * corr + ${ts.map((t) => `${pd(t)} * V[vr${t} + ${i}u]`).join(' + ')};`) + '\n';

@@ -10,7 +10,7 @@ import { kernel } from './common.ts';
 import { PHILOX_WGSL } from './random.ts';
 import {
   BIG, NEG, PARAMS_WGSL, Row, attnBindings, attnMain, causalKeyEnd, causalQueryStart, causalSees, cfgKey, keepExpr, rowAt,
-  type AttentionKernels, type AttnCfg, type AttnLaunch,
+  seq, type AttentionKernels, type AttnCfg, type AttnLaunch,
 } from './attention_common.ts';
 
 const WG = 64;
@@ -92,19 +92,17 @@ ${r.each((i) => `O[orow + ${i}u] = a${i} * inv;`)}
   return kernel({ name: `attention_tiled_fwd_d${c.D}`, key, bindings: attnBindings.forward(c, T), code });
 }
 
-export const seq = (n: number) => Array.from({ length: n }, (_, i) => i);
-
 /**
  * Walk `count` keys (or queries) as full blocks of `blk`, then one at a time for the tail, so
  * no step tests bounds. (Bounds tests inside an unrolled block let LLVM thread the implied
  * conditions into 2^blk paths: llvmpipe then spent minutes compiling the kernel.)
  */
-export function keyLoop(count: string, blk: number, step: (n: number) => string, start = '0u'): string {
+export function keyLoop(count: string, blk: number, step: (ts: number[]) => string, start = '0u'): string {
   return `  let nfull = ${count} - (${count} - ${start}) % ${blk}u;
   for (var j0 = ${start}; j0 < nfull; j0 += ${blk}u) {
-${step(blk)}  }
+${step(seq(blk))}  }
   for (var j0 = nfull; j0 < ${count}; j0++) {
-${step(1)}  }`;
+${step([0])}  }`;
 }
 
 /** `e` where key t is kept by the padding mask, else `other` (just `e` without a mask). */
@@ -137,19 +135,15 @@ function backwardDq(c: AttnCfg, wg: number, KB = 4): Kernel {
   const key = `attn_rows_dq|${cfgKey(c)}|wg${wg}|kb${KB}`;
   const r = new Row(c);
   const T = r.T;
-  const step = (cnt: number) => {
-    const ts = seq(cnt);
-    let block = '';
-    for (const t of ts) {
-      block += `    let j${t} = j0 + ${t}u;
+  const step = (ts: number[]) => {
+    let block = ts.map((t) => `    let j${t} = j0 + ${t}u;
     let kr${t} = kb0 + j${t} * p.v[1].w;
     let vr${t} = vb0 + j${t} * p.v[2].w;
     let p${t} = ${maskSel(c, t, `exp(${r.dot((i) => `q${i}`, (i) => `K[kr${t} + ${i}u]`)} - lse)`, '0.0')};
     let dp${t} = ${r.dot((i) => `g${i}`, (i) => `V[vr${t} + ${i}u]`)};
-`;
-    }
+`).join('');
     // With dropout dP is taken through the mask: dP = dP̃ * keep / (1 - p).
-    if (c.drop) block += dropWeights(cnt, 'dp', 'dpd');
+    if (c.drop) block += dropWeights(ts.length, 'dp', 'dpd');
     const dp = (t: number) => (c.drop ? `dpd${t}` : `dp${t}`);
     for (const t of ts) block += `    let ds${t} = p${t} * (${dp(t)} - dd);\n`;
     block += r.each((i) => `  acc${i} += ${ts.map((t) => `ds${t} * K[kr${t} + ${i}u]`).join(' + ')};`) + '\n';
@@ -190,24 +184,19 @@ function backwardDkv(c: AttnCfg, wg: number, QB = 2): Kernel {
   const key = `attn_rows_dkv|${cfgKey(c)}|wg${wg}|qb${QB}`;
   const r = new Row(c);
   const T = r.T;
-  const step = (cnt: number) => {
-    const ts = seq(cnt);
-    let block = '';
-    for (const t of ts) {
-      block += `    let i${t} = j0 + ${t}u;
+  // With dropout, P̃ = P * keep / (1 - p) for dV and dP is taken through the same mask.
+  const drop = (t: number) => `    let keep${t} = ${keepExpr(`(p.rngOff + (sb + i${t}) * p.Tk4)`, 'j')};
+    let pv${t} = select(0.0, p${t} * p.dropScale, keep${t});
+    dp${t} = select(0.0, dp${t} * p.dropScale, keep${t});
+`;
+  const step = (ts: number[]) => {
+    let block = ts.map((t) => `    let i${t} = j0 + ${t}u;
     let qr${t} = qb0 + i${t} * p.v[0].w;
     let gr${t} = gb0 + i${t} * p.v[4].w;
     let p${t} = exp(${r.dot((i) => `Q[qr${t} + ${i}u]`, (i) => `ks${i}`)} - stats[sb + i${t}]);
     var dp${t} = ${r.dot((i) => `dO[gr${t} + ${i}u]`, (i) => `vv${i}`)};
-`;
-      if (c.drop) {
-        block += `    let keep${t} = ${keepExpr(`(p.rngOff + (sb + i${t}) * p.Tk4)`, 'j')};
-    let pv${t} = select(0.0, p${t} * p.dropScale, keep${t});
-    dp${t} = select(0.0, dp${t} * p.dropScale, keep${t});
-`;
-      }
-      block += `    let ds${t} = p${t} * (dp${t} - stats[db + i${t}]);\n`;
-    }
+${c.drop ? drop(t) : ''}    let ds${t} = p${t} * (dp${t} - stats[db + i${t}]);
+`).join('');
     const pv = (t: number) => (c.drop ? `pv${t}` : `p${t}`);
     block += r.each((i) => `  dv${i} += ${ts.map((t) => `${pv(t)} * dO[gr${t} + ${i}u]`).join(' + ')};`) + '\n';
     block += r.each((i) => `  dk${i} += ${ts.map((t) => `ds${t} * Q[qr${t} + ${i}u]`).join(' + ')};`) + '\n';
