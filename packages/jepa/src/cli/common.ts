@@ -1,6 +1,7 @@
 // Shared CLI plumbing: run main, print errors plainly (no stack for user errors), always shut the
 // GPU down so the process exits by itself.
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { shutdown } from '@jepa/tensor';
 
 export async function runCli(main: () => Promise<number | void>): Promise<void> {
@@ -16,6 +17,11 @@ export async function runCli(main: () => Promise<number | void>): Promise<void> 
     await shutdown().catch(() => undefined);
   }
   process.exitCode = code;
+}
+
+/** How the user runs this CLI: `jepa-train` from an installed package's bin, `pnpm train` in the repository. */
+export function commandName(name: 'train' | 'eval' | 'encode'): string {
+  return basename(process.argv[1] ?? '').startsWith('jepa-') ? `jepa-${name}` : `pnpm ${name}`;
 }
 
 export function fmtMetric(v: number | undefined | null): string {

@@ -5,9 +5,10 @@ import { loadEncoder } from '../model/load.ts';
 import { CONFIG_FIELDS, type Pooling } from '../train/config.ts';
 import { npyBytes } from '../util/npy.ts';
 import { parseOptions, type OptionSpec } from './args.ts';
-import { runCli } from './common.ts';
+import { commandName, runCli } from './common.ts';
 
-const USAGE = 'usage: pnpm encode --model DIR [--pooling cls|mean|max|sif] [--batch 64] [--out FILE.npy] [--lenient-load] < sentences.txt';
+const CMD = commandName('encode');
+const USAGE = `usage: ${CMD} --model DIR [--pooling cls|mean|max|sif] [--batch 64] [--out FILE.npy] [--lenient-load] < sentences.txt`;
 const OPTIONS: OptionSpec = { model: 'str', pooling: CONFIG_FIELDS.pooling, batch: 'pos', out: 'str', lenientLoad: 'bool', help: 'bool' };
 
 async function readStdin(): Promise<string> {
@@ -17,7 +18,7 @@ async function readStdin(): Promise<string> {
 }
 
 await runCli(async () => {
-  const o = parseOptions('pnpm encode', process.argv.slice(2), OPTIONS) as {
+  const o = parseOptions(CMD, process.argv.slice(2), OPTIONS) as {
     model?: string; pooling?: Pooling; batch?: number; out?: string; lenientLoad?: boolean; help?: boolean;
   };
   if (o.help || !o.model) {

@@ -14,9 +14,10 @@ import type { EmbeddingInit } from '../model/init.ts';
 import { loadEncoder, randomEncoder } from '../model/load.ts';
 import { CONFIG_FIELDS, type Pooling } from '../train/config.ts';
 import { parseOptions, type OptionSpec } from './args.ts';
-import { runCli } from './common.ts';
+import { commandName, runCli } from './common.ts';
 
-const USAGE = 'usage: pnpm eval --model DIR|tfidf|random|random-init [--preset tiny] [--task askubuntu|askubuntu-lei|stsb] [--file PATH] [--pooling cls|mean|max|sif] [--split dev|test] [--seed 1] [--pool FILE] [--lenient-load] [--embedding-init bert|words (random-init)]';
+const CMD = commandName('eval');
+const USAGE = `usage: ${CMD} --model DIR|tfidf|random|random-init [--preset tiny] [--task askubuntu|askubuntu-lei|stsb] [--file PATH] [--pooling cls|mean|max|sif] [--split dev|test] [--seed 1] [--pool FILE] [--lenient-load] [--embedding-init bert|words (random-init)]`;
 const TASKS = ['askubuntu', 'askubuntu-lei', 'stsb'] as const;
 const OPTIONS: OptionSpec = {
   model: 'str', preset: CONFIG_FIELDS.preset, task: TASKS, file: 'str', pooling: CONFIG_FIELDS.pooling, split: ['dev', 'test'],
@@ -24,7 +25,7 @@ const OPTIONS: OptionSpec = {
 };
 
 await runCli(async () => {
-  const flags = parseOptions('pnpm eval', process.argv.slice(2), OPTIONS) as {
+  const flags = parseOptions(CMD, process.argv.slice(2), OPTIONS) as {
     model?: string; preset?: 'tiny'; task?: (typeof TASKS)[number]; file?: string; pooling?: Pooling; split?: 'dev' | 'test';
     seed?: number; pool?: string; lenientLoad?: boolean; embeddingInit?: EmbeddingInit; help?: boolean;
   };

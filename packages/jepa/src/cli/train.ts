@@ -14,10 +14,11 @@ import { CONFIG_FIELDS, ConfigError, DEFAULTS, RECIPES, closest, coerceOption, f
 import { evaluateEncoder } from '../train/evaluate.ts';
 import { train } from '../train/trainer.ts';
 import { parseOptions, type OptionSpec } from './args.ts';
-import { fmtMetric, readJsonFile, runCli } from './common.ts';
+import { commandName, fmtMetric, readJsonFile, runCli } from './common.ts';
 import { installInterrupt, leaveTsxRelay, stopExitCode } from './interrupt.ts';
 
-const HELP = `usage: pnpm train [--recipe default|seed] [--config FILE.json] [--baselines true|false] [--<option> VALUE]...
+const CMD = commandName('train');
+const HELP = `usage: ${CMD} [--recipe default|seed] [--config FILE.json] [--baselines true|false] [--<option> VALUE]...
 options (defaults):
 ${Object.entries(DEFAULTS).map(([k, v]) => `  ${flagName(k)} ${JSON.stringify(v)}`).join('\n')}`;
 
@@ -27,7 +28,7 @@ const OPTIONS: OptionSpec = { ...CONFIG_FIELDS, recipe: Object.keys(RECIPES), co
 if (!(await leaveTsxRelay())) await runCli(main);
 
 async function main(): Promise<number> {
-  const { help, recipe, config, baselines = true, ...rest } = parseOptions('pnpm train', process.argv.slice(2), OPTIONS);
+  const { help, recipe, config, baselines = true, ...rest } = parseOptions(CMD, process.argv.slice(2), OPTIONS);
   if (help) {
     console.log(HELP);
     return 0;
@@ -43,7 +44,7 @@ async function main(): Promise<number> {
   const summary = await train(cfg, { signal: interrupt.signal });
   if (summary.stopped === 'nan') return 2;
   if (summary.stopped !== 'done') {
-    process.stderr.write(`stopped at step ${summary.steps}; checkpoint saved in ${join(out, 'checkpoint')}; resume with: pnpm train --resume ${out}\n`);
+    process.stderr.write(`stopped at step ${summary.steps}; checkpoint saved in ${join(out, 'checkpoint')}; resume with: ${CMD} --resume ${out}\n`);
     return stopExitCode(interrupt.signal.reason);
   }
   // A stop request from here on: the run is complete and saved, only the baselines are left.
