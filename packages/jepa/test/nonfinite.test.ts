@@ -3,31 +3,18 @@
 // errors naming the model, never vectors of null.
 import '../../../test/gpu.ts';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadSafetensorsFile, saveSafetensorsFile } from '@jepa/nn';
-import { ASKUBUNTU_DEV_PATH, TRAIN_TITLES_PATH } from '../src/data/paths.ts';
 import { randomEncoder } from '../src/model/load.ts';
 import { exportModel, readTrainerState } from '../src/train/checkpoint.ts';
-import { resolveConfig, type TrainConfig } from '../src/train/config.ts';
 import { train } from '../src/train/trainer.ts';
+import { tinyRun } from './tiny-run.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'jepa-nonfinite-'));
-const pool = join(dir, 'pool.txt');
-writeFileSync(pool, readFileSync(TRAIN_TITLES_PATH, 'utf8').split('\n').slice(0, 200).join('\n'));
-const devFile = join(dir, 'dev.jsonl');
-writeFileSync(devFile, readFileSync(ASKUBUNTU_DEV_PATH, 'utf8').split('\n').slice(0, 4).join('\n') + '\n');
-
-function cfg(over: Partial<Record<keyof TrainConfig, unknown>>): TrainConfig {
-  return resolveConfig({
-    steps: 12, batchSize: 8, maxTokens: 16, expander: '64,64', evalEvery: 0, evalQueries: 0, warmup: 0,
-    trainFile: pool, evalFile: devFile, ...over,
-  });
-}
+const { dir, pool, devFile, cfg } = tinyRun('nonfinite', 4, { steps: 12, warmup: 0 });
 
 function cli(args: string[], input = '') {
   const r = spawnSync(process.execPath, ['--import', 'tsx', ...args], {

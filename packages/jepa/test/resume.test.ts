@@ -1,27 +1,15 @@
 // Resuming restores the run itself: its settings, its step count and its best score. A resumed run
 // that would quietly become another run is an error naming the difference.
 import '../../../test/gpu.ts';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ASKUBUNTU_DEV_PATH, TRAIN_TITLES_PATH } from '../src/data/paths.ts';
 import { readTrainerState } from '../src/train/checkpoint.ts';
-import { resolveConfig, resumeConfig, type TrainConfig } from '../src/train/config.ts';
+import { resolveConfig, resumeConfig } from '../src/train/config.ts';
 import { train } from '../src/train/trainer.ts';
+import { tinyRun } from './tiny-run.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'jepa-resume-'));
-const pool = join(dir, 'pool.txt');
-writeFileSync(pool, readFileSync(TRAIN_TITLES_PATH, 'utf8').split('\n').slice(0, 200).join('\n'));
-const devFile = join(dir, 'dev.jsonl');
-writeFileSync(devFile, readFileSync(ASKUBUNTU_DEV_PATH, 'utf8').split('\n').slice(0, 6).join('\n') + '\n');
-
-function cfg(over: Partial<Record<keyof TrainConfig, unknown>>): TrainConfig {
-  return resolveConfig({
-    steps: 4, batchSize: 8, maxTokens: 16, expander: '64,64', evalEvery: 0, evalQueries: 0,
-    trainFile: pool, evalFile: devFile, logEvery: 1, ...over,
-  });
-}
+const { dir, cfg } = tinyRun('resume', 6, { steps: 4, logEvery: 1 });
 
 describe('resumeConfig (pnpm train --resume DIR [flags])', () => {
   // What a `pnpm train --steps 200 --pooling sif` run saves: warmup derived as 10% of its steps.

@@ -1,28 +1,15 @@
 // End-to-end trainer checks on a tiny budget: every objective runs and writes its outputs, a run
 // interrupted and resumed matches an uninterrupted one, and bad input fails by name.
 import '../../../test/gpu.ts';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSafetensorsFile } from '@jepa/nn';
-import { ASKUBUNTU_DEV_PATH, TRAIN_TITLES_PATH } from '../src/data/paths.ts';
-import { resolveConfig, type TrainConfig } from '../src/train/config.ts';
 import { train } from '../src/train/trainer.ts';
+import { tinyRun } from './tiny-run.ts';
 import { loadEncoder } from '../src/model/load.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'jepa-trainer-'));
-const pool = join(dir, 'pool.txt');
-writeFileSync(pool, readFileSync(TRAIN_TITLES_PATH, 'utf8').split('\n').slice(0, 200).join('\n'));
-const devFile = join(dir, 'dev.jsonl');
-writeFileSync(devFile, readFileSync(ASKUBUNTU_DEV_PATH, 'utf8').split('\n').slice(0, 6).join('\n') + '\n');
-
-function cfg(over: Partial<Record<keyof TrainConfig, unknown>>): TrainConfig {
-  return resolveConfig({
-    steps: 6, batchSize: 8, maxTokens: 16, expander: '64,64', evalEvery: 0, evalQueries: 0, warmup: 1,
-    trainFile: pool, evalFile: devFile, logEvery: 1, dropout: 0.1, ...over,
-  });
-}
+const { dir, cfg } = tinyRun('trainer', 6, { steps: 6, warmup: 1, logEvery: 1, dropout: 0.1 });
 
 async function weights(path: string): Promise<Map<string, Float32Array | Int32Array>> {
   const f = await loadSafetensorsFile(path);
