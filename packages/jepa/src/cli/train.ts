@@ -43,6 +43,7 @@ async function main(): Promise<number> {
   const interrupt = installInterrupt({ log: say, kept: () => keptCheckpoint(out) });
   const summary = await train(cfg, { signal: interrupt.signal });
   if (summary.stopped === 'nan') return 2;
+  if (summary.stopped === 'device-lost') return 3;
   if (summary.stopped !== 'done') {
     process.stderr.write(`stopped at step ${summary.steps}; checkpoint saved in ${join(out, 'checkpoint')}; resume with: ${CMD} --resume ${out}\n`);
     return stopExitCode(interrupt.signal.reason);

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdamW, BertModel, BertTokenizer, bertConfig, makeSchedule, type Module } from '@jepa/nn';
-import { add, globalNorm, init, manualSeed, setGeneratorState, tidy, type Tensor } from '@jepa/tensor';
+import { add, globalNorm, init, manualSeed, runtime, setGeneratorState, tidy, type Tensor } from '@jepa/tensor';
 import { loadRerankJsonl } from '../data/rerank.ts';
 import { loadTrainPool } from '../data/train.ts';
 import { ASKUBUNTU_DEV_PATH } from '../data/paths.ts';
@@ -29,7 +29,7 @@ import { trainParamGroups } from './groups.ts';
 import { Progress } from './progress.ts';
 import { prepareRunDir } from './rundir.ts';
 
-export type StopReason = 'done' | 'signal' | 'nan' | 'requested';
+export type StopReason = 'done' | 'signal' | 'nan' | 'requested' | 'device-lost';
 
 export interface TrainSummary {
   out: string;
@@ -40,13 +40,15 @@ export interface TrainSummary {
   bestStep: number | null;
   seconds: number;
   tokensPerSec: number;
-  /** Why a run stopped early (a non-finite value: which, at which step, and what was kept). */
+  /** Why a run stopped early (a non-finite value or a lost device: what, at which step, and what was kept). */
   stopMessage: string | null;
 }
 
 export interface TrainHooks {
   /** Stop (and checkpoint) after this many steps, as if signalled: used by the resume test. */
   stopAfter?: number;
+  /** Called after each step is dispatched, with the number of steps done (tests use it to inject faults). */
+  onStep?: (done: number) => void;
   /** No progress output. */
   quiet?: boolean;
   /** Aborting it stops the run after the current step, with a checkpoint (the CLI wires signals to it). */
@@ -90,7 +92,35 @@ function finite(v: number): boolean {
 /** An evaluation met non-finite embeddings: the run stops as on a non-finite loss. */
 class NonFiniteStop extends Error {}
 
+/**
+ * Train per `cfg`. A device lost mid-run ends it as 'device-lost': the weights live on the GPU, so
+ * nothing after the last checkpoint can be saved; the message names that checkpoint, which stays intact.
+ */
 export async function train(cfg: TrainConfig, hooks: TrainHooks = {}): Promise<TrainSummary> {
+  const at = { step: 0, t0: Date.now() };
+  try {
+    return await runTraining(cfg, hooks, at);
+  } catch (e) {
+    if (deviceAlive()) throw e;
+    const out = cfg.resume ?? cfg.out;
+    const st = await readTrainerState(out).catch(() => null);
+    const kept = st ? `the checkpoint of step ${st.step} in ${join(out, 'checkpoint')} is kept` : 'no checkpoint had been saved';
+    const stopMessage = `stopping: ${(e as Error).message.split('\n')[0]} (at step ${at.step}); the weights were on the GPU, so the steps after the last checkpoint are lost; ${kept}`;
+    if (!hooks.quiet) process.stderr.write(`\n${stopMessage}\n`);
+    const seconds = (Date.now() - at.t0) / 1000;
+    return { out, steps: st?.step ?? 0, stopped: 'device-lost', lastEval: null, bestMap: st?.bestMap ?? null, bestStep: st?.bestStep ?? null, seconds, tokensPerSec: 0, stopMessage };
+  }
+}
+
+function deviceAlive(): boolean {
+  try {
+    return runtime().alive;
+  } catch {
+    return true; // not initialised (or shut down): whatever failed, it was not a lost device
+  }
+}
+
+async function runTraining(cfg: TrainConfig, hooks: TrainHooks, at: { step: number }): Promise<TrainSummary> {
   const t0 = Date.now();
   await init();
   const out = cfg.resume ?? cfg.out;
@@ -243,6 +273,7 @@ export async function train(cfg: TrainConfig, hooks: TrainHooks = {}): Promise<T
       step, names: res.names, tensors: res.tensors, tokens: res.tokens, time: Date.now(),
       values: Promise.all(res.tensors.map((t) => t.item())),
     };
+    cur.values.catch(() => undefined); // awaited below; a lost device must not make it an unhandled rejection
     if (pending && !(await settle(pending))) {
       stopped = 'nan';
       pending = null;
@@ -252,6 +283,8 @@ export async function train(cfg: TrainConfig, hooks: TrainHooks = {}): Promise<T
     }
     pending = cur;
     const done = step + 1;
+    at.step = done;
+    hooks.onStep?.(done);
     const atEval = cfg.evalEvery > 0 && done % cfg.evalEvery === 0 && done < cfg.steps;
     const stopRequested = signalled();
     if (atEval || stopRequested || hooks.stopAfter === done) {
