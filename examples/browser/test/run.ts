@@ -138,7 +138,9 @@ async function main(): Promise<void> {
   try {
     console.log(`browser suites in Chromium (${CHROMIUM}, ${version}) at ${url}`);
     for (const [suite, why] of Object.entries(NODE_ONLY_SUITES)) console.log(`  - ${suite}: Node only (${why})`);
-    for (const suite of BROWSER_SUITES) {
+    // `pnpm test:browser matmul attention`: only the suites whose path contains one of the words.
+    const picked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+    for (const suite of BROWSER_SUITES.filter((p) => picked.length === 0 || picked.some((w) => p.includes(w)))) {
       const s0 = Date.now();
       const results = await runSuite(browser, url, suite);
       const p = results.filter((r) => r.status === 'pass').length, f = results.filter((r) => r.status === 'fail').length;

@@ -100,15 +100,16 @@ async function acquire(): Promise<Gpu> {
   for (const k of WANTED_LIMITS) limits[k] = (device.limits as unknown as Record<string, number>)[k];
   limits.minUniformBufferOffsetAlignment = device.limits.minUniformBufferOffsetAlignment;
   limits.minStorageBufferOffsetAlignment = device.limits.minStorageBufferOffsetAlignment;
+  // Chromium leaves description and device empty; vendor + architecture still name SwiftShader.
+  const name = ai.description || ai.device || [ai.vendor, ai.architecture].filter(Boolean).join(' ') || 'unknown';
   const info: GpuInfo = {
-    // Chromium leaves description and device empty; vendor + architecture still name SwiftShader.
-    adapter: ai.description || ai.device || [ai.vendor, ai.architecture].filter(Boolean).join(' ') || 'unknown',
+    adapter: name,
     vendor: ai.vendor,
     architecture: ai.architecture,
     backend: (ai as unknown as { backendType?: string }).backendType ?? env('JEPA_WEBGPU_BACKEND') ?? (browserGpu() ? 'browser' : 'default'),
     features: [...device.features].map(String).sort(),
     limits,
-    isCpu: /llvmpipe|lavapipe|swiftshader|softpipe/i.test(ai.description || ai.device || ''),
+    isCpu: /llvmpipe|lavapipe|swiftshader|softpipe/i.test(name),
     subgroupSize: device.features.has('subgroups') && ai.subgroupMinSize === ai.subgroupMaxSize ? ai.subgroupMinSize ?? null : null,
   };
   device.lost.then((l) => {
