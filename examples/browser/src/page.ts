@@ -13,7 +13,7 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 
 interface PageState {
   ready: Promise<void>;
-  adapter?: GpuInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
+  adapter?: GpuInfo;
   encoder?: SentenceEncoder;
   sentences: string[];
   embeddings: number[][];
@@ -45,15 +45,15 @@ async function guard<T>(statusId: string, f: () => Promise<T>): Promise<T> {
 
 function showAdapter(): void {
   const rt = runtime();
-  const ai = (rt.device as unknown as { adapterInfo?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).adapterInfo;
-  const info = { ...rt.gpu.info, subgroupMinSize: ai?.subgroupMinSize, subgroupMaxSize: ai?.subgroupMaxSize };
+  const info = rt.gpu.info;
   state.adapter = info;
   const L = info.limits;
   const rows: [string, string][] = [
     ['adapter', info.adapter],
     ['vendor / architecture', `${info.vendor || '?'} / ${info.architecture || '?'}`],
     ['features used', rt.gpu.info.features.filter((f) => ['shader-f16', 'subgroups', 'timestamp-query'].includes(f)).join(', ') || 'none'],
-    ['subgroup size', info.subgroupMinSize ? `${info.subgroupMinSize}…${info.subgroupMaxSize}` : 'n/a'],
+    ['subgroup size', info.subgroupSize ? String(info.subgroupSize) : 'none (or not fixed)'],
+    ['kind', info.isCpu ? 'CPU rasterizer (CPU kernel variants)' : 'GPU'],
     ['max storage binding', `${(L.maxStorageBufferBindingSize! / 2 ** 20).toFixed(0)} MiB`],
     ['workgroup storage / invocations', `${L.maxComputeWorkgroupStorageSize} B / ${L.maxComputeInvocationsPerWorkgroup}`],
     ['storage buffers per stage', String(L.maxStorageBuffersPerShaderStage)],

@@ -64,7 +64,7 @@ interface PageApi {
   similarities: number[][];
   losses: number[];
   kernels: string[];
-  adapter?: { adapter: string; subgroupMinSize?: number; subgroupMaxSize?: number };
+  adapter?: { adapter: string };
   error?: string;
   train(steps?: number, batch?: number): Promise<number[]>;
 }
