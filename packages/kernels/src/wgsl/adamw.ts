@@ -8,8 +8,8 @@
 import { Params, runtime, type Kernel } from '../runtime.ts';
 import { gridKernel, kernel, grid, WG } from './common.ts';
 
-// Each thread updates PER_THREAD elements, strided by the grid size (coalesced): on llvmpipe this measured
-// ~2× faster than a thread per element (per-invocation overhead dominates there). Where the four ranges
+// Each thread updates PER_THREAD elements, strided by the grid size (coalesced): on llvmpipe the
+// per-invocation overhead dominates a thread per element. Where the four ranges
 // start 16-byte aligned, the bulk runs on vec4s (a storage load is a per-lane loop on llvmpipe, so a
 // vec4 costs about what a scalar does) and the last n mod 4 elements in a scalar dispatch.
 const PER_THREAD = 8;

@@ -280,8 +280,8 @@ ${perKey}
 }
 
 /** Launch shape for `rows` rows at R rows per subgroup: up to 8 subgroups per workgroup, fewer for
- *  short sequences (idle subgroups still run). Measured on llvmpipe: 8x12x128x64 fwd 54 ms with 8
- *  subgroups vs 77 with 4; 32x2x32x64 2.4 ms with 4 vs 4.2. */
+ *  short sequences (idle subgroups still run): on llvmpipe more subgroups pay off on long sequences
+ *  only (`pnpm bench:variants attention`). */
 export function sgShape(rows: number, S: number, R: number): SgShape {
   const want = 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(rows / R))));
   return { S, R, NB: Math.max(1, Math.min(want, 8, Math.floor(256 / S))) };

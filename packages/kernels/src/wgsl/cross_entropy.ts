@@ -102,8 +102,8 @@ const finalKernel: Kernel = sumKernel({
   }`,
 });
 
-// A thread per (row, run of CHUNK columns) walks its run sequentially: on llvmpipe this measured ~2× faster
-// than a thread per element (per-invocation overhead dominates there), and the row's target, lse and
+// A thread per (row, run of CHUNK columns) walks its run sequentially: on llvmpipe the
+// per-invocation overhead dominates a thread per element, and the row's target, lse and
 // scale are loaded once per run.
 const CHUNK = 128;
 const backwardKernel: Kernel = gridKernel({

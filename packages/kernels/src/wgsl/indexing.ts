@@ -146,8 +146,8 @@ function runSumKernel(vw: 1 | 4): Kernel {
   });
 }
 
-// Zeroing by a buffer copy from a cached zero buffer: ~20x faster than a fill shader on
-// llvmpipe (a memcpy against a vectorised store loop), and no slower on GPUs.
+// Zeroing by a buffer copy from a cached zero buffer: a memcpy on llvmpipe instead of a
+// store loop, and no slower on GPUs.
 let zeroSrc: { rt: Runtime; buf: GPUBuffer; bytes: number } | null = null;
 
 /** Zero the first `bytes` of buf (in the current batch). */

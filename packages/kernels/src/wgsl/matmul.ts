@@ -113,7 +113,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 export function chooseMatmul(s: MatmulShape, gpu: { isCpu: boolean; subgroupSize: number | null }): MatmulVariant {
   if (s.M * s.N * s.K < SMALL_MATMUL) return 'direct';
   if (gpu.isCpu) {
-    // Matrix-vector products: subgroupShared's row block would mostly compute padding (direct 1.5× faster).
+    // Matrix-vector products: subgroupShared's row block would mostly compute padding (direct is faster).
     if (s.M === 1 || s.N === 1) return 'direct';
     return gpu.subgroupSize === SG_LANES ? 'subgroupShared' : 'direct';
   }

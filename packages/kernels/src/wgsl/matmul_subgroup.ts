@@ -11,9 +11,9 @@
 // columns from the cache: for a row-major B that slab is K short rows 4·N bytes apart, and
 // sweeping N first instead re-read all of B (and its pages) for every row block.
 //
-// (llvmpipe: 27-37 GFLOP/s on 256³..1024³ and the BERT shapes against 7-11 for the register-blocked
-// designs in benchmarks/variants/; a storage load there is a per-lane loop: what costs what is in
-// benchmarks/variants/matmul_register.ts.) Load modes as in matmul_common.ts.
+// (On llvmpipe several times the register-blocked designs in benchmarks/variants/, whose
+// matmul_register.ts says what a load costs there; `pnpm bench:variants matmul`.) Load modes as in
+// matmul_common.ts.
 // Requires subgroup size == 8 == workgroup size (the host checks gpu.info.subgroupSize).
 import type { Kernel } from '../runtime.ts';
 import {

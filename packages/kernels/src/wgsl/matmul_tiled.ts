@@ -2,7 +2,7 @@
 // staging 64×BK panels of A and B in workgroup memory (zero-filled past the edges) so each global
 // element is read once per tile; each thread accumulates 4×4 outputs at rows ty + 16r and columns
 // tx + 16c (conflict-free shared reads, coalesced stores). Fully strided operands and output.
-// On llvmpipe the barriers make this slow (2.5 GFLOP/s: coroutine switches per barrier); the chooser
+// On llvmpipe the barriers make this slow (each barrier is a coroutine switch); the chooser
 // keeps it for GPUs.
 import type { Kernel } from '../runtime.ts';
 import {

@@ -2,7 +2,7 @@
 // A "row" is the set of elements along the axis; rows are enumerated over the other dims
 // (<= 7) and each operand has its own strides there, so any axis, views and broadcast masks
 // (stride 0) need no copy. Variants: 'row' (one invocation per row, no barriers: best on
-// llvmpipe, 3-10x faster than 'wg' there, with vec4 loads when the rows allow) and 'wg' (a
+// llvmpipe, with vec4 loads when the rows allow) and 'wg' (a
 // workgroup per row with tree reductions: real GPUs, long rows).
 // Entries whose shifted value is below -87 (exp underflows; -inf / -1e9 masks) get exactly 0;
 // a row that is -inf everywhere gives softmax 0 and log-softmax -inf, never NaN.

@@ -82,7 +82,7 @@ export type VicregBlocks = 'cpuBlocks' | 'gpuBlocks';
 export const VICREG_VARIANTS: readonly VicregBlocks[] = ['cpuBlocks', 'gpuBlocks'];
 
 /** Per-thread block side S and workgroup side W (S·W = TILE). On CPU adapters (lavapipe) a 16×16 register
- *  block measured ~2.5× faster than 4×4 and ~1.3× faster than 8×8 (loads and loop overhead dominate);
+ *  block beats 4×4 and 8×8 (loads and loop overhead dominate; `pnpm bench:variants vicreg`);
  *  GPUs get 8×8 blocks in 8×8 workgroups, which keeps the accumulators in registers. */
 function blockShape(): { S: number; W: number } {
   const v = forcedVariant('vicreg', VICREG_VARIANTS) ?? (runtime().gpu.info.isCpu ? 'cpuBlocks' : 'gpuBlocks');
