@@ -1,5 +1,5 @@
 // pnpm bench [--quick] [--filter REGEX] [--no-peer] [--peer-device shared|own] [--no-torch]
-//            [--torch-device auto|cpu|cuda] [--out DIR] [--variants]
+//            [--torch-device auto|cpu|cuda] [--torch-threads N] [--out DIR] [--variants]
 // (--variants: the matmul variant table first; every op's variants: pnpm bench:variants)
 // Kernel/op micro-benchmarks and training steps on the default adapter, side by side with
 // @tensorflow/tfjs-backend-webgpu on the same Dawn adapter in this process, and with PyTorch in a
@@ -56,13 +56,14 @@ interface Args {
   variants: boolean;
   torch: boolean;
   torchDevice: TorchDevice | null;
+  torchThreads: number | undefined;
 }
 
 // Every flag is checked: an unknown one or a stray word is an error with a "did you mean".
 function parseArgs(argv: string[]): Args {
   const o = parseOptions('pnpm bench', argv, {
     quick: 'bool', filter: 'str', noPeer: 'bool', peerDevice: ['shared', 'own'], out: 'str', variants: 'bool',
-    noTorch: 'bool', torchDevice: ['auto', 'cpu', 'cuda'],
+    noTorch: 'bool', torchDevice: ['auto', 'cpu', 'cuda'], torchThreads: 'str',
   });
   return {
     quick: o.quick === true,
@@ -73,6 +74,7 @@ function parseArgs(argv: string[]): Args {
     variants: o.variants === true,
     torch: o.noTorch !== true,
     torchDevice: (o.torchDevice as TorchDevice | undefined) ?? null,
+    torchThreads: o.torchThreads !== undefined ? Number(o.torchThreads) : undefined,
   };
 }
 
@@ -216,7 +218,7 @@ async function main(): Promise<void> {
     }
     if (args.torch) {
       try {
-        torch = setupTorchPeer(args.torchDevice ?? (cpu ? 'cpu' : 'auto'));
+        torch = setupTorchPeer(args.torchDevice ?? (cpu ? 'cpu' : 'auto'), args.torchThreads);
         console.log(`peer: ${torch.name} (python3 subprocess)`);
       } catch (e) {
         console.log(`torch peer unavailable: ${(e as Error).message}`);

@@ -38,15 +38,15 @@ export function torchPython(): string {
   return process.env.JEPA_TORCH_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 }
 
-function call(specs: object[], device: TorchDevice): { torch: string; device: string; threads: number; results: ({ key: string } & TorchResult)[] } {
+function call(specs: object[], device: TorchDevice, threads: number): { torch: string; device: string; threads: number; results: ({ key: string } & TorchResult)[] } {
   if (!SCRIPT) throw new Error('torch peer: benchmarks/torch/step.py not found');
   const dir = mkdtempSync(join(tmpdir(), 'jepa-torch-bench-'));
   try {
     const file = join(dir, 'specs.json');
     writeFileSync(file, JSON.stringify(specs));
     // Debian's OpenBLAS ignores torch.set_num_threads; its own variable sets the pool size.
-    const n = String(cpus().length);
-    const r = spawnSync(torchPython(), [SCRIPT, file, '--device', device], {
+    const n = String(threads);
+    const r = spawnSync(torchPython(), [SCRIPT, file, '--device', device, '--threads', n], {
       encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: n, OMP_NUM_THREADS: n }, maxBuffer: 1 << 24,
     });
     if (r.status !== 0) throw new Error(`torch peer: ${torchPython()} step.py exited ${r.status ?? r.signal}: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
@@ -56,14 +56,17 @@ function call(specs: object[], device: TorchDevice): { torch: string; device: st
   }
 }
 
-/** Probes python + torch once; throws a one-line reason when there is none. */
-export function setupTorchPeer(device: TorchDevice): TorchPeer {
-  const probe = call([], device);
+/**
+ * Probes python + torch once; throws a one-line reason when there is none. `threads` defaults to
+ * the cores (on a loaded machine, 1 keeps OpenBLAS from spinning while its threads wait for a core).
+ */
+export function setupTorchPeer(device: TorchDevice, threads = cpus().length): TorchPeer {
+  const probe = call([], device, threads);
   const name = `torch@${probe.torch} (${probe.device}${probe.device === 'cpu' ? `, ${probe.threads} threads` : ''})`;
   return {
     name,
     time(spec, reps) {
-      const res = call([{ ...spec, key: 'row', reps }], device).results[0];
+      const res = call([{ ...spec, key: 'row', reps }], device, threads).results[0];
       return res.error ? { error: res.error } : { ms: res.ms, cpuMs: res.cpuMs };
     },
   };

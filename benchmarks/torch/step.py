@@ -1,6 +1,6 @@
 """The PyTorch peer of `pnpm bench`'s training-step rows (and of the matmul / linear rows on a GPU).
 
-python3 step.py SPECS.json [--device auto|cpu|cuda] -> one JSON line on stdout:
+python3 step.py SPECS.json [--device auto|cpu|cuda] [--threads N] -> one JSON line on stdout:
   {"torch": "1.13.1", "device": "cpu", "threads": 2, "results": [{"key": ..., "ms": median, "cpuMs": median process CPU ms, "runs": [...]}, ...]}
 Each spec is one row (see benchmarks/src/torch-peer.ts): a BERT training step (fwd+bwd, or with the
 AdamW update), the JEPA step (two views, expander with BatchNorm, VICReg, clipping, AdamW), or a
@@ -164,7 +164,7 @@ def main():
     specs = json.load(open(sys.argv[1]))
     want = sys.argv[sys.argv.index("--device") + 1] if "--device" in sys.argv else "auto"
     dev = "cuda" if want == "cuda" or (want == "auto" and torch.cuda.is_available()) else "cpu"
-    threads = os.cpu_count() or 1
+    threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else (os.cpu_count() or 1)
     torch.set_num_threads(threads)
     sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
     results = []
