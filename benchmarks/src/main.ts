@@ -63,7 +63,7 @@ interface Args {
 function parseArgs(argv: string[]): Args {
   const o = parseOptions('pnpm bench', argv, {
     quick: 'bool', filter: 'str', noPeer: 'bool', peerDevice: ['shared', 'own'], out: 'str', variants: 'bool',
-    noTorch: 'bool', torchDevice: ['auto', 'cpu', 'cuda'], torchThreads: 'str',
+    noTorch: 'bool', torchDevice: ['auto', 'cpu', 'cuda'], torchThreads: 'pos',
   });
   return {
     quick: o.quick === true,
