@@ -45,6 +45,37 @@ describe('trainer', () => {
     for (const [n, v] of wa) expect(Array.from(wb.get(n)!), n).toEqual(Array.from(v));
   });
 
+  // The new objectives: N steps, then resumed to 2N, equal a straight 2N run (every weight, heads
+  // included, and the optimizer state).
+  for (const objective of ['tsdae'] as const) {
+    it(`${objective}: resuming matches an uninterrupted run`, async () => {
+      const full = join(dir, `full-${objective}`), part = join(dir, `part-${objective}`);
+      await train(cfg({ out: full, steps: 2, objective }), { quiet: true });
+      await train(cfg({ out: part, steps: 2, objective }), { quiet: true, stopAfter: 1 });
+      await train(cfg({ out: part, steps: 2, objective, resume: part }), { quiet: true });
+      for (const f of ['model.safetensors', 'optimizer.safetensors']) {
+        const wa = await weights(join(full, 'checkpoint', f));
+        const wb = await weights(join(part, 'checkpoint', f));
+        expect([...wb.keys()]).toEqual([...wa.keys()]);
+        for (const [n, v] of wa) expect(Array.from(wb.get(n)!), `${f} ${n}`).toEqual(Array.from(v));
+      }
+      for (const f of ['model.safetensors', 'config.json', 'vocab.txt', 'report.html', 'metrics.jsonl']) expect(existsSync(join(full, f)), f).toBe(true);
+      const enc = await loadEncoder(full);
+      expect((await enc.embed(['how do i install ubuntu']))[0].length).toBe(128);
+      enc.bert.dispose();
+    });
+  }
+
+  it('jepa + pretext logs and plots each term', async () => {
+    const out = join(dir, 'aux');
+    await train(cfg({ out, steps: 2, aux: 'tsdae', auxWeight: 0.5 }), { quiet: true });
+    const rec = readFileSync(join(out, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((r) => r.kind === 'train');
+    for (const k of ['loss', 'inv', 'var', 'cov', 'vicreg', 'tsdae']) expect(typeof rec[k], k).toBe('number');
+    expect(rec.loss).toBeCloseTo(rec.vicreg + 0.5 * rec.tsdae, 3);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    for (const k of ['vicreg', 'tsdae']) expect(html).toContain(`>${k}<`);
+  });
+
   for (const objective of ['mlm', 'simcse'] as const) {
     it(`${objective} trains and writes a loadable model, metrics and report`, async () => {
       const out = join(dir, objective);

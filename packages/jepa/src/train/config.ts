@@ -1,6 +1,8 @@
 // Training configuration: defaults, named recipes, and validation with errors naming the field.
 
-export type Objective = 'jepa' | 'mlm' | 'simcse';
+export type Objective = 'jepa' | 'mlm' | 'simcse' | 'tsdae';
+/** A pretext loss added to JEPA's VICReg loss on the same batch. */
+export type Aux = 'none' | 'mlm' | 'tsdae';
 /** `sif`: mean weighted by a/(a + p(token)) from the training pool (see model/sif.ts). */
 export type Pooling = 'cls' | 'mean' | 'max' | 'sif';
 export type Schedule = 'constant' | 'linear' | 'cosine';
@@ -36,6 +38,12 @@ export interface TrainConfig {
   /** SimCSE temperature and MLM mask rate. */
   temperature: number;
   maskRate: number;
+  /** TSDAE: share of each sentence's words deleted; what the decoder shares with the encoder. */
+  deleteRatio: number;
+  decoderTie: 'all' | 'embeddings';
+  /** JEPA + pretext: loss = VICReg + auxWeight · pretext loss. */
+  aux: Aux;
+  auxWeight: number;
   dropout: number | null;
   seed: number;
   evalEvery: number;
@@ -76,6 +84,10 @@ export const DEFAULTS: TrainConfig = {
   cropBoth: false,
   temperature: 0.05,
   maskRate: 0.15,
+  deleteRatio: 0.6,
+  decoderTie: 'all',
+  aux: 'none',
+  auxWeight: 1,
   dropout: null,
   seed: 1,
   evalEvery: 100,
@@ -119,7 +131,7 @@ const FIELDS: Record<keyof TrainConfig, OptionKind> = {
   init: 'str?',
   lenientLoad: 'bool',
   embeddingInit: ['bert', 'words'],
-  objective: ['jepa', 'mlm', 'simcse'],
+  objective: ['jepa', 'mlm', 'simcse', 'tsdae'],
   loss: ['official', 'seed'],
   steps: 'pos',
   batchSize: 'pos',
@@ -139,6 +151,10 @@ const FIELDS: Record<keyof TrainConfig, OptionKind> = {
   cropBoth: 'bool',
   temperature: 'num',
   maskRate: 'num',
+  deleteRatio: 'num',
+  decoderTie: ['all', 'embeddings'],
+  aux: ['none', 'mlm', 'tsdae'],
+  auxWeight: 'num',
   dropout: 'num?',
   seed: 'int',
   evalEvery: 'int',
@@ -228,6 +244,9 @@ export function resolveConfig(...layers: Record<string, unknown>[]): TrainConfig
   if (c.warmup > c.steps) throw new ConfigError(`config "warmup": ${c.warmup} exceeds steps ${c.steps}`);
   if (c.objective === 'jepa' && c.batchSize < 2) throw new ConfigError('config "batchSize": VICReg needs at least 2');
   if (c.maskRate <= 0 || c.maskRate >= 1) throw new ConfigError(`config "maskRate": must be in (0, 1), got ${c.maskRate}`);
+  if (c.deleteRatio < 0 || c.deleteRatio >= 1) throw new ConfigError(`config "deleteRatio": must be in [0, 1), got ${c.deleteRatio}`);
+  if (c.auxWeight < 0) throw new ConfigError(`config "auxWeight": must be >= 0, got ${c.auxWeight}`);
+  if (c.aux !== 'none' && c.objective !== 'jepa') throw new ConfigError(`config "aux": a pretext loss joins objective jepa only, got objective "${c.objective}"`);
   if (c.maxTokens < 3) throw new ConfigError(`config "maxTokens": must be at least 3 ([CLS] x [SEP]), got ${c.maxTokens}`);
   return c;
 }

@@ -18,6 +18,7 @@ import { jepaObjective } from '../objectives/jepa.ts';
 import { mlmObjective } from '../objectives/mlm.ts';
 import type { ObjectiveImpl } from '../objectives/objective.ts';
 import { simcseObjective } from '../objectives/simcse.ts';
+import { tsdaeObjective } from '../objectives/tsdae.ts';
 import { renderReport, type MetricRecord } from '../report/html.ts';
 import {
   exportModel, loadTrainerCheckpoint, readTrainerState, saveTrainerCheckpoint, updateTrainerState, type TrainerState,
@@ -80,8 +81,8 @@ export async function buildModel(cfg: TrainConfig, pool?: readonly string[]): Pr
   }
   const weights = cfg.pooling === 'sif' ? sifWeights(tokenizer, pool ?? loadTrainPool(cfg.trainFile ?? undefined), cfg.maxTokens) : null;
   const encoder = new SentenceEncoder(bert, tokenizer, cfg.pooling, cfg.maxTokens, weights);
-  const objective =
-    cfg.objective === 'jepa' ? jepaObjective(encoder, cfg) : cfg.objective === 'mlm' ? mlmObjective(encoder, cfg) : simcseObjective(encoder, cfg);
+  const make = { jepa: jepaObjective, mlm: mlmObjective, simcse: simcseObjective, tsdae: tsdaeObjective }[cfg.objective];
+  const objective = make(encoder, cfg);
   return { encoder, objective, modules: [bert, ...Object.values(objective.heads)] };
 }
 
@@ -332,7 +333,7 @@ async function runTraining(cfg: TrainConfig, hooks: TrainHooks, at: { step: numb
   const seconds = (Date.now() - t0) / 1000;
   const ev = lastEval as EncoderEval | null;
   await writeFile(join(out, 'report.html'), renderReport({
-    title: `${cfg.objective} (${cfg.preset}${cfg.objective === 'jepa' ? `, ${cfg.loss} loss` : ''}) — ${stepsDone} steps`,
+    title: `${cfg.objective}${cfg.aux !== 'none' ? ` + ${cfg.aux} ×${cfg.auxWeight}` : ''} (${cfg.preset}${cfg.objective === 'jepa' ? `, ${cfg.loss} loss` : ''}) — ${stepsDone} steps`,
     config: { ...cfg },
     records,
     embStd: ev?.embStd,
