@@ -23,6 +23,10 @@ describe('config', () => {
     expect(() => resolveConfig({ stpes: 3 })).toThrow(ConfigError);
     expect(() => resolveConfig({ batchsize: 3 })).toThrow(/did you mean "batchSize"/);
     expect(() => resolveConfig({ warmup: 50, steps: 10 })).toThrow(/warmup/);
+    expect(() => resolveConfig({ deleteRatio: 1 })).toThrow(/config "deleteRatio": must be in \[0, 1\), got 1/);
+    expect(() => resolveConfig({ decoderTie: 'none' })).toThrow(/config "decoderTie": expected one of all\|embeddings/);
+    expect(() => resolveConfig({ objective: 'mlm', aux: 'tsdae' })).toThrow(/config "aux": a pretext loss joins objective jepa only, got objective "mlm"/);
+    expect(() => resolveConfig({ auxWeight: -1 })).toThrow(/config "auxWeight"/);
   });
   it('parses kebab-case flags', () => {
     const { flags } = parseArgs(['--batch-size', '8', '--crop-both', '--lr=1e-3', 'x']);
