@@ -1,7 +1,7 @@
 // Multi-head attention (HF BertAttention = self + output) on the fused attention op; the
 // attention mask becomes the op's key padding mask, so no [B, H, T, T] mask tensor is built.
 // A decoder's layers use it causally and as cross-attention (keys and values from a context).
-import { add, attention, matmul, permute, reshape, softmax, tensor, transpose, type Tensor } from '@jepa/tensor';
+import { attention, permute, reshape, type Tensor } from '@jepa/tensor';
 import { Dropout } from '../layers/dropout.ts';
 import { LayerNorm } from '../layers/layernorm.ts';
 import { Linear } from '../layers/linear.ts';
@@ -13,21 +13,6 @@ export interface AttendOptions {
   context?: Tensor;
   /** Each query position sees only keys at or before it (a decoder's self-attention). */
   causal?: boolean;
-}
-
-/**
- * Unfused causal attention, used until the fused op takes a causal flag: scores + a [Tq, Tk] bias of
- * -inf above the diagonal, softmax, weighted sum of values.
- */
-function causalAttention(q: Tensor, k: Tensor, v: Tensor, scale: number, dropout: number, keyMask?: Tensor): Tensor {
-  if (dropout > 0) throw new Error(`BertSelfAttention: causal attention has no dropout yet, got attention_probs_dropout_prob ${dropout}`);
-  const [B, , Tq] = q.shape;
-  const Tk = k.shape[2];
-  const bias = new Float32Array(Tq * Tk);
-  for (let i = 0; i < Tq; i++) for (let j = i + 1; j < Tk; j++) bias[i * Tk + j] = -Infinity;
-  let mask = tensor(bias, [Tq, Tk]);
-  if (keyMask) mask = add(mask, reshape(keyMask.sub(1).mul(1e9), [B, 1, 1, Tk]));
-  return matmul(softmax(matmul(q, transpose(k)).mul(scale), -1, mask), v);
 }
 
 export class BertSelfAttention extends Module {
@@ -64,7 +49,7 @@ export class BertSelfAttention extends Module {
     const q = split(this.query.forward(x), T), k = split(this.key.forward(c), S), v = split(this.value.forward(c), S);
     const scale = 1 / Math.sqrt(this.headDim);
     const dropout = this.training ? this.config.attention_probs_dropout_prob : 0;
-    const ctx = opts.causal ? causalAttention(q, k, v, scale, dropout, keyMask) : attention(q, k, v, { keyMask, scale, dropout });
+    const ctx = attention(q, k, v, { keyMask, scale, dropout, causal: opts.causal });
     return reshape(permute(ctx, [0, 2, 1, 3]), [B, T, H]);
   }
 }
