@@ -47,7 +47,7 @@ describe('trainer', () => {
 
   // The new objectives: N steps, then resumed to 2N, equal a straight 2N run (every weight, heads
   // included, and the optimizer state).
-  for (const objective of ['tsdae'] as const) {
+  for (const objective of ['tsdae', 'jepa-ema'] as const) {
     it(`${objective}: resuming matches an uninterrupted run`, async () => {
       const full = join(dir, `full-${objective}`), part = join(dir, `part-${objective}`);
       await train(cfg({ out: full, steps: 2, objective }), { quiet: true });
@@ -59,11 +59,18 @@ describe('trainer', () => {
         expect([...wb.keys()]).toEqual([...wa.keys()]);
         for (const [n, v] of wa) expect(Array.from(wb.get(n)!), `${f} ${n}`).toEqual(Array.from(v));
       }
+      if (objective === 'jepa-ema') {
+        // The EMA target is in the checkpoint, and it has moved off the context encoder.
+        const w = await weights(join(full, 'checkpoint', 'model.safetensors'));
+        const n = 'encoder.layer.0.output.dense.weight';
+        expect(w.has(`target.${n}`)).toBe(true);
+        expect(Array.from(w.get(`target.${n}`)!)).not.toEqual(Array.from(w.get(n)!));
+      }
       for (const f of ['model.safetensors', 'config.json', 'vocab.txt', 'report.html', 'metrics.jsonl']) expect(existsSync(join(full, f)), f).toBe(true);
       const enc = await loadEncoder(full);
       expect((await enc.embed(['how do i install ubuntu']))[0].length).toBe(128);
       enc.bert.dispose();
-    });
+    }, 600_000); // three training runs
   }
 
   it('jepa + pretext logs and plots each term', async () => {

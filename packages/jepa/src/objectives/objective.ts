@@ -13,5 +13,14 @@ export interface ObjectiveImpl {
   name: string;
   /** Extra trainable modules besides the encoder (expander, MLM head), saved with the trainer state. */
   heads: Record<string, Module>;
+  /** Modules saved with the trainer state but not trained by the optimizer (an EMA target encoder). */
+  frozen?: Record<string, Module>;
   step(sentences: readonly string[], rng: Rng): StepOutput;
+  /** Runs after each optimizer step; `step` is the 0-based step just taken. */
+  afterStep?(step: number): void;
+}
+
+/** Everything an objective saves in a checkpoint besides the encoder, by name prefix. */
+export function savedModules(o: ObjectiveImpl): Record<string, Module> {
+  return { ...o.heads, ...o.frozen };
 }

@@ -1,6 +1,6 @@
 // Training configuration: defaults, named recipes, and validation with errors naming the field.
 
-export type Objective = 'jepa' | 'mlm' | 'simcse' | 'tsdae';
+export type Objective = 'jepa' | 'jepa-ema' | 'mlm' | 'simcse' | 'tsdae';
 /** A pretext loss added to JEPA's VICReg loss on the same batch. */
 export type Aux = 'none' | 'mlm' | 'tsdae';
 /** `sif`: mean weighted by a/(a + p(token)) from the training pool (see model/sif.ts). */
@@ -44,6 +44,13 @@ export interface TrainConfig {
   /** JEPA + pretext: loss = VICReg + auxWeight · pretext loss. */
   aux: Aux;
   auxWeight: number;
+  /** Predictive JEPA: EMA momentum from emaMomentum to emaMomentumEnd on emaSchedule; the loss
+   *  between prediction and target; predictor hidden dims ([] = 4× hidden). */
+  emaMomentum: number;
+  emaMomentumEnd: number;
+  emaSchedule: 'constant' | 'linear' | 'cosine';
+  emaLoss: 'vicreg' | 'mse';
+  predictor: number[];
   dropout: number | null;
   seed: number;
   evalEvery: number;
@@ -88,6 +95,11 @@ export const DEFAULTS: TrainConfig = {
   decoderTie: 'all',
   aux: 'none',
   auxWeight: 1,
+  emaMomentum: 0.996,
+  emaMomentumEnd: 1,
+  emaSchedule: 'linear',
+  emaLoss: 'vicreg',
+  predictor: [],
   dropout: null,
   seed: 1,
   evalEvery: 100,
@@ -131,7 +143,7 @@ const FIELDS: Record<keyof TrainConfig, OptionKind> = {
   init: 'str?',
   lenientLoad: 'bool',
   embeddingInit: ['bert', 'words'],
-  objective: ['jepa', 'mlm', 'simcse', 'tsdae'],
+  objective: ['jepa', 'jepa-ema', 'mlm', 'simcse', 'tsdae'],
   loss: ['official', 'seed'],
   steps: 'pos',
   batchSize: 'pos',
@@ -155,6 +167,11 @@ const FIELDS: Record<keyof TrainConfig, OptionKind> = {
   decoderTie: ['all', 'embeddings'],
   aux: ['none', 'mlm', 'tsdae'],
   auxWeight: 'num',
+  emaMomentum: 'num',
+  emaMomentumEnd: 'num',
+  emaSchedule: ['constant', 'linear', 'cosine'],
+  emaLoss: ['vicreg', 'mse'],
+  predictor: 'ints',
   dropout: 'num?',
   seed: 'int',
   evalEvery: 'int',
@@ -242,10 +259,13 @@ export function resolveConfig(...layers: Record<string, unknown>[]): TrainConfig
   if (c.embLrScale < 0) throw new ConfigError(`config "embLrScale": must be >= 0, got ${c.embLrScale}`);
   if (c.lr <= 0) throw new ConfigError(`config "lr": must be > 0, got ${c.lr}`);
   if (c.warmup > c.steps) throw new ConfigError(`config "warmup": ${c.warmup} exceeds steps ${c.steps}`);
-  if (c.objective === 'jepa' && c.batchSize < 2) throw new ConfigError('config "batchSize": VICReg needs at least 2');
+  if ((c.objective === 'jepa' || c.objective === 'jepa-ema') && c.batchSize < 2) throw new ConfigError(`config "batchSize": objective ${c.objective} needs at least 2 (batch statistics)`);
   if (c.maskRate <= 0 || c.maskRate >= 1) throw new ConfigError(`config "maskRate": must be in (0, 1), got ${c.maskRate}`);
   if (c.deleteRatio < 0 || c.deleteRatio >= 1) throw new ConfigError(`config "deleteRatio": must be in [0, 1), got ${c.deleteRatio}`);
   if (c.auxWeight < 0) throw new ConfigError(`config "auxWeight": must be >= 0, got ${c.auxWeight}`);
+  for (const k of ['emaMomentum', 'emaMomentumEnd'] as const) {
+    if (!(c[k] >= 0 && c[k] <= 1)) throw new ConfigError(`config "${k}": must be in [0, 1], got ${c[k]}`);
+  }
   if (c.aux !== 'none' && c.objective !== 'jepa') throw new ConfigError(`config "aux": a pretext loss joins objective jepa only, got objective "${c.objective}"`);
   if (c.maxTokens < 3) throw new ConfigError(`config "maxTokens": must be at least 3 ([CLS] x [SEP]), got ${c.maxTokens}`);
   return c;

@@ -15,8 +15,9 @@ import { reportLenient } from '../model/pretrained.ts';
 import { applyEmbeddingInit } from '../model/init.ts';
 import { sifWeights } from '../model/sif.ts';
 import { jepaObjective } from '../objectives/jepa.ts';
+import { jepaEmaObjective } from '../objectives/jepa-ema.ts';
 import { mlmObjective } from '../objectives/mlm.ts';
-import type { ObjectiveImpl } from '../objectives/objective.ts';
+import { savedModules, type ObjectiveImpl } from '../objectives/objective.ts';
 import { simcseObjective } from '../objectives/simcse.ts';
 import { tsdaeObjective } from '../objectives/tsdae.ts';
 import { renderReport, type MetricRecord } from '../report/html.ts';
@@ -81,7 +82,7 @@ export async function buildModel(cfg: TrainConfig, pool?: readonly string[]): Pr
   }
   const weights = cfg.pooling === 'sif' ? sifWeights(tokenizer, pool ?? loadTrainPool(cfg.trainFile ?? undefined), cfg.maxTokens) : null;
   const encoder = new SentenceEncoder(bert, tokenizer, cfg.pooling, cfg.maxTokens, weights);
-  const make = { jepa: jepaObjective, mlm: mlmObjective, simcse: simcseObjective, tsdae: tsdaeObjective }[cfg.objective];
+  const make = { jepa: jepaObjective, 'jepa-ema': jepaEmaObjective, mlm: mlmObjective, simcse: simcseObjective, tsdae: tsdaeObjective }[cfg.objective];
   const objective = make(encoder, cfg);
   return { encoder, objective, modules: [bert, ...Object.values(objective.heads)] };
 }
@@ -149,7 +150,7 @@ async function runTraining(cfg: TrainConfig, hooks: TrainHooks, at: { step: numb
   let bestStep: number | null = null;
 
   if (cfg.resume) {
-    const st = await loadTrainerCheckpoint(cfg.resume, { model: encoder.bert, heads: objective.heads, optimizer });
+    const st = await loadTrainerCheckpoint(cfg.resume, { model: encoder.bert, heads: savedModules(objective), optimizer });
     start = st.step;
     bestMap = st.bestMap;
     bestStep = st.bestStep;
@@ -171,7 +172,7 @@ async function runTraining(cfg: TrainConfig, hooks: TrainHooks, at: { step: numb
   };
   const checkpoint = async (step: number) => {
     const state: TrainerState = { step, config: { ...cfg }, bestMap, bestStep };
-    await saveTrainerCheckpoint(out, { model: encoder.bert, heads: objective.heads, optimizer }, state);
+    await saveTrainerCheckpoint(out, { model: encoder.bert, heads: savedModules(objective), optimizer }, state);
   };
   const runEval = async (step: number, full: boolean) => {
     const ev = await evaluateEncoder(encoder, full ? dev : devPeriodic).catch((e: unknown) => {
@@ -265,6 +266,7 @@ async function runTraining(cfg: TrainConfig, hooks: TrainHooks, at: { step: numb
       o.loss.backward();
       optimizer.step();
       optimizer.zeroGrad();
+      objective.afterStep?.(step);
       const norm = optimizer.lastGradNorm ? [add(optimizer.lastGradNorm, 0)] : []; // a copy: the next step overwrites it
       return { tensors: [o.loss, ...Object.values(o.terms), ...norm], names: ['loss', ...Object.keys(o.terms)], tokens: o.tokens };
     });
@@ -341,6 +343,6 @@ async function runTraining(cfg: TrainConfig, hooks: TrainHooks, at: { step: numb
     summary: { stopped, steps: stepsDone, bestMap, bestStep, lastMap: ev?.map, lastMrr10: ev?.mrr10, seconds },
   }));
   optimizer.dispose();
-  for (const m of modules) m.dispose();
+  for (const m of [...modules, ...Object.values(objective.frozen ?? {})]) m.dispose();
   return { out, steps: stepsDone, stopped, lastEval: ev, bestMap, bestStep, seconds, tokensPerSec: tokensTotal / seconds, stopMessage };
 }
