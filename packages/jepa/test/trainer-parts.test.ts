@@ -27,6 +27,10 @@ describe('config', () => {
     expect(() => resolveConfig({ decoderTie: 'none' })).toThrow(/config "decoderTie": expected one of all\|embeddings/);
     expect(() => resolveConfig({ objective: 'mlm', aux: 'tsdae' })).toThrow(/config "aux": a pretext loss joins objective jepa only, got objective "mlm"/);
     expect(() => resolveConfig({ auxWeight: -1 })).toThrow(/config "auxWeight"/);
+    expect(() => resolveConfig({ emaMomentum: 1.2 })).toThrow(/config "emaMomentum": must be in \[0, 1\], got 1.2/);
+    expect(() => resolveConfig({ emaSchedule: 'step' })).toThrow(/config "emaSchedule": expected one of constant\|linear\|cosine/);
+    expect(() => resolveConfig({ emaLoss: 'l1' })).toThrow(/config "emaLoss": expected one of vicreg\|mse/);
+    expect(() => resolveConfig({ objective: 'jepa-ema', batchSize: 1 })).toThrow(/config "batchSize": objective jepa-ema needs at least 2/);
   });
   it('parses kebab-case flags', () => {
     const { flags } = parseArgs(['--batch-size', '8', '--crop-both', '--lr=1e-3', 'x']);
