@@ -19,7 +19,7 @@ describe('config', () => {
   });
   it('names the field at fault', () => {
     expect(() => resolveConfig({ steps: 'ten' })).toThrow(/config "steps": expected a positive integer, got "ten"/);
-    expect(() => resolveConfig({ objective: 'byol' })).toThrow(/config "objective": expected one of jepa\|mlm\|simcse/);
+    expect(() => resolveConfig({ objective: 'byol' })).toThrow(/config "objective": expected one of jepa\|jepa-ema\|mlm\|simcse\|tsdae/);
     expect(() => resolveConfig({ stpes: 3 })).toThrow(ConfigError);
     expect(() => resolveConfig({ batchsize: 3 })).toThrow(/did you mean "batchSize"/);
     expect(() => resolveConfig({ warmup: 50, steps: 10 })).toThrow(/warmup/);
