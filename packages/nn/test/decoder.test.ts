@@ -117,7 +117,8 @@ describe('BertDecoder (HF BertLMHeadModel layout, TSDAE tying)', () => {
       // Tied entirely, the decoder trains the encoder's embeddings and layers; else its word table only.
       const shared = tie === 'all' ? [enc.embeddings, enc.encoder] : [enc.embeddings.wordEmbeddings];
       await paramVjpCheck([dec, ...shared], () => dec.loss(dec.forward(tensor(ids, [B, T], 'i32'), ctx), positions, targets), 1e-3);
-      await vjpCheck((s) => reshape(dec.forward(tensor(ids, [B, T], 'i32'), reshape(s, [B, 1, H])), [B * T, H]), [[B, H]], { eps: 3e-3 });
+      // In a scope: the layers' intermediates would otherwise be left to the garbage collector.
+      await tidyAsync(() => vjpCheck((s) => reshape(dec.forward(tensor(ids, [B, T], 'i32'), reshape(s, [B, 1, H])), [B * T, H]), [[B, H]], { eps: 3e-3 }));
       ctx.dispose();
       dec.dispose();
       enc.dispose();
