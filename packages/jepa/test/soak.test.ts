@@ -26,17 +26,19 @@ it('RSS and live GPU buffers stay flat over 60 steps with evaluations and checkp
     quiet: true,
     onStep: () => {
       buffers.push(runtime().stats().liveBuffers);
-      rss.push(process.memoryUsage().rss / 2 ** 20);
+      // Under a CPU driver (lavapipe) GPU buffers are host memory: count the buffer pool apart.
+      const st = runtime().stats();
+      rss.push((process.memoryUsage().rss - (runtime().gpu.info.isCpu ? st.liveBytes + st.pooledBytes : 0)) / 2 ** 20);
     },
   });
   expect(s.stopped).toBe('done');
   expect(buffers.length).toBe(steps);
   // Warm-up: the first evaluation and checkpoint (step 10) allocate once; compare steps 20-39 with 40-59.
   const max = (a: number[]) => Math.max(...a);
-  // RSS saw-tooths with the garbage collector and V8 still grows its heap over a run this short
-  // (about +30 MiB per evaluation cycle here): its floors bound a gross leak only, e.g. a batch's
-  // worth of host memory per step (60+ MiB over 20 steps). The GPU buffer count is exact.
+  // RSS (less the buffer pool) saw-tooths with the garbage collector: compare its floors. V8 still
+  // grows its heap a little this early (about +20 MiB over these 20 steps here), so the bound
+  // catches leaks of some 3 MiB a step; the long run (scripts/soak.ts) measures the slope.
   const min = (a: number[]) => Math.min(...a);
   expect(max(buffers.slice(40)), `live buffers ${buffers.join(' ')}`).toBeLessThanOrEqual(max(buffers.slice(20, 40)));
-  expect(min(rss.slice(40)) - min(rss.slice(20, 40)), `RSS MiB ${rss.map((r) => r.toFixed(0)).join(' ')}`).toBeLessThan(120);
+  expect(min(rss.slice(40)) - min(rss.slice(20, 40)), `RSS MiB ${rss.map((r) => r.toFixed(0)).join(' ')}`).toBeLessThan(60);
 });
