@@ -37,16 +37,18 @@ describe('results report', () => {
       { kind: 'eval' as const, step: 50, map: 30, seconds: 20 },
       { kind: 'train' as const, step: 100, elapsed: 130 },
       { kind: 'eval' as const, step: 100, map: 32, seconds: 25 },
+      { kind: 'eval' as const, step: 105, map: 33, seconds: 25 },
     ];
-    expect(curveOf(recs)).toEqual([[50, 30, 60], [100, 32, 110]]);
+    expect(curveOf(recs)).toEqual([[50, 30, 60], [100, 32, 110], [105, 33, 85]]);
   });
 
   it('meanCurve averages at the steps every seed has, and the charts draw one line per system', () => {
     const a: [number, number, number][] = [[50, 30, 60], [100, 32, 110]];
     const b: [number, number, number][] = [[50, 31, 70], [100, 34, 130], [150, 35, 190]];
     expect(meanCurve([a, b])).toEqual([[50, 30.5, 65], [100, 33, 120]]);
-    const charts = curveCharts([{ ...run('jepa', 1, 32), curve: a }, { ...run('jepa', 2, 34), curve: b }, { ...run('mlm', 1, 20), curve: a }], 'dev');
-    expect(charts.steps.match(/<path /g)).toHaveLength(2);
+    const charts = curveCharts([{ ...run('jepa', 1, 32), curve: a }, { ...run('jepa', 2, 34), curve: b }, { ...run('mlm', 1, 20), curve: a }, run('tfidf', 1, 30.67)], 'dev');
+    expect(charts.steps.match(/<path /g)).toHaveLength(3);
+    expect(charts.steps).toContain('>tfidf</text>');
     expect(charts.time).toContain('training seconds');
   });
 });

@@ -81,14 +81,16 @@ export function resultsTable(rows: readonly SystemRow[]): string {
 
 /**
  * Dev-MAP curve of one run from its metrics.jsonl records: [step, MAP, training seconds], where the
- * seconds are the run's elapsed time at that step less the evaluations before it.
+ * seconds are the run's elapsed time at that step (at the last logged step before it when the step
+ * was not logged) less the evaluations before it.
  */
 export function curveOf(records: readonly MetricRecord[]): [number, number, number][] {
   const out: [number, number, number][] = [];
   let evalSeconds = 0;
   for (const r of records) {
     if (r.kind !== 'eval' || typeof r.map !== 'number') continue;
-    const tr = records.find((t) => t.kind === 'train' && t.step === r.step && typeof t.elapsed === 'number');
+    // The train record of that step (written every logEvery steps), else the latest before it.
+    const tr = records.filter((t) => t.kind === 'train' && t.step <= r.step && typeof t.elapsed === 'number').at(-1);
     if (tr) out.push([r.step, r.map, (tr.elapsed as number) - evalSeconds]);
     evalSeconds += typeof r.seconds === 'number' ? r.seconds : 0;
   }
@@ -105,13 +107,27 @@ export function meanCurve(curves: readonly (readonly [number, number, number][])
   });
 }
 
-/** Two SVG charts: mean dev MAP against steps and against training seconds, one line per system. */
-export function curveCharts(runs: readonly RunResult[], title: string): { steps: string; time: string } {
+/**
+ * Two SVG charts: mean dev MAP against steps and against training seconds, one line per system,
+ * with the untrained systems (no flags) as flat reference lines.
+ */
+export function curveCharts(runs: readonly RunResult[], title: string, showRef: (name: string) => boolean = () => true): { steps: string; time: string } {
   const by = new Map<string, [number, number, number][][]>();
   for (const r of runs) if (r.curve?.length) by.set(r.name, [...(by.get(r.name) ?? []), r.curve]);
   const curves = [...by].map(([name, cs]) => ({ name, c: meanCurve(cs) }));
   const steps: Series[] = curves.map(({ name, c }) => ({ name, points: c.map((p) => [p[0], p[1]] as [number, number]) }));
   const time: Series[] = curves.map(({ name, c }) => ({ name, points: c.map((p) => [p[2], p[1]] as [number, number]) }));
+  // Untrained systems (no flags) as flat reference lines across the trained curves' range.
+  const span = (ss: Series[]) => {
+    const xs = ss.flatMap((s) => s.points.map((p) => p[0]));
+    return [Math.min(...xs), Math.max(...xs)];
+  };
+  const [s0, s1] = span(steps), [t0, t1] = span(time);
+  for (const r of aggregate(runs.filter((x) => !x.flags && showRef(x.name)))) {
+    if (!steps.length) break;
+    steps.push({ name: r.name, points: [[s0, r.map.mean], [s1, r.map.mean]] });
+    time.push({ name: r.name, points: [[t0, r.map.mean], [t1, r.map.mean]] });
+  }
   return {
     steps: lineChart(`${title}: dev MAP vs steps`, steps, { xLabel: 'step', yLabel: 'dev MAP' }),
     time: lineChart(`${title}: dev MAP vs training time`, time, { xLabel: 'training seconds (evals excluded)', yLabel: 'dev MAP' }),

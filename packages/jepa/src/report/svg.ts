@@ -5,7 +5,7 @@ export interface Series {
   points: readonly [number, number][];
 }
 
-const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
+const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 function ticks(lo: number, hi: number, n = 5): number[] {
@@ -18,7 +18,7 @@ function ticks(lo: number, hi: number, n = 5): number[] {
 }
 
 export function lineChart(title: string, series: readonly Series[], opts: { logY?: boolean; xLabel?: string; yLabel?: string } = {}): string {
-  const W = 560, H = 260, L = 60, R = 120, T = 28, B = 36;
+  const W = 600, H = 260, L = 60, R = 160, T = 28, B = 36;
   const tf = (y: number) => (opts.logY ? Math.log10(Math.max(y, 1e-12)) : y);
   const pts = series.flatMap((s) => s.points.filter(([, y]) => Number.isFinite(tf(y))));
   if (!pts.length) return `<figure><figcaption>${esc(title)}</figcaption><p>(no data)</p></figure>`;
