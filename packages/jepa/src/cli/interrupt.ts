@@ -36,10 +36,15 @@ export function installInterrupt(opts: InterruptOptions): Interrupt {
   const ignore = () => undefined;
   process.stdout.on('error', ignore);
   process.stderr.on('error', ignore);
+  // The launcher's exit may be seen before the ^C that caused it reaches us: that first signal is
+  // still announced (and still only the first), so the user learns the next one aborts.
+  let byLauncher = false;
   const stop = (why: string) => {
-    if (ctl.signal.aborted) return;
+    const signal = why in CODES;
+    if (ctl.signal.aborted && !(byLauncher && signal)) return;
     opts.log(`${why}: finishing the current step, then saving a checkpoint (press Ctrl-C again to abort without saving)`);
-    ctl.abort(why in CODES ? why : 'launcher exited');
+    byLauncher = !signal;
+    if (!ctl.signal.aborted) ctl.abort(signal ? why : 'launcher exited');
   };
   // Only SIGINT / SIGTERM received directly count towards the second, aborting one: a ^C reaches
   // both this process and a relaying parent, whose SIGUSR2 may arrive first.
