@@ -117,6 +117,10 @@ def main():
     rows = []
     rows.append(("TF-IDF (word counts x idf)", rerank_map(dev, lambda ts: bow(ts, idf))))
     rows.append(("SIF-weighted one-hot bag of words", rerank_map(dev, lambda ts: bow(ts, sif))))
+    # what an untrained encoder with random word vectors approximates: a random projection of the above
+    for seed in (1, 2, 3):
+        r = np.random.default_rng(seed).standard_normal((V, 128))
+        rows.append((f"  random 128-d word vectors, SIF-pooled, seed {seed}", rerank_map(dev, lambda ts: bow(ts, sif) @ r)))
 
     # PPMI over title-level co-occurrence (every pair of words in one title), context distribution ** 0.75
     c = np.zeros((V, V), dtype=np.float32)

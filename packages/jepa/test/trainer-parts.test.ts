@@ -31,6 +31,8 @@ describe('config', () => {
     expect(() => resolveConfig({ emaSchedule: 'step' })).toThrow(/config "emaSchedule": expected one of constant\|linear\|cosine/);
     expect(() => resolveConfig({ emaLoss: 'l1' })).toThrow(/config "emaLoss": expected one of vicreg\|mse/);
     expect(() => resolveConfig({ objective: 'jepa-ema', batchSize: 1 })).toThrow(/config "batchSize": objective jepa-ema needs at least 2/);
+    expect(() => resolveConfig({ cropBoth: true, cropRest: true })).toThrow(/config "cropRest": the views are either two crops \(cropBoth\) or a crop and the rest \(cropRest\), got both/);
+    expect(resolveConfig({ cropRest: 'true' }).cropRest).toBe(true);
   });
   it('parses kebab-case flags', () => {
     const { flags } = parseArgs(['--batch-size', '8', '--crop-both', '--lr=1e-3', 'x']);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/util/rng.ts';
-import { cropSpan, makeViews, splitWords, wordCrop } from '../src/views/wordcrop.ts';
+import { cropSpan, makeViews, splitSpan, splitWords, wordCrop, wordSplit } from '../src/views/wordcrop.ts';
 
 describe('cropSpan distribution', () => {
   const n = 5;
@@ -112,5 +112,42 @@ describe('makeViews', () => {
       if (a[0] !== b[0]) differ++;
     }
     expect(differ).toBeGreaterThan(30);
+  });
+
+  it('cropRest: a crop and the words outside it, disjoint, together the sentence in order', () => {
+    const rng = Rng.fromSeed(5);
+    const s = 'one two three four five six seven'; // distinct words: the crop's place is unambiguous
+    const words = splitWords(s);
+    const seen = new Set<string>();
+    for (let i = 0; i < 600; i++) {
+      const { a, b } = makeViews([s], { rng, cropRest: true });
+      const rest = splitWords(a[0]!), crop = splitWords(b[0]!);
+      expect(rest.length >= 1 && crop.length >= 1).toBe(true);
+      expect(rest.length + crop.length).toBe(words.length);
+      // the crop is contiguous and the rest is the words before it then after it
+      const at = words.findIndex((_, j) => words.slice(j, j + crop.length).join(' ') === crop.join(' '));
+      expect(at).toBeGreaterThanOrEqual(0);
+      expect(rest).toEqual([...words.slice(0, at), ...words.slice(at + crop.length)]);
+      seen.add(`${at},${crop.length}`);
+    }
+    // every span but the whole sentence occurs (n words: n(n+1)/2 - 1 spans)
+    expect(seen.size).toBe((words.length * (words.length + 1)) / 2 - 1);
+    expect(makeViews(['x'], { rng, cropRest: true })).toEqual({ a: ['x'], b: ['x'] });
+    expect(makeViews(sentences, { rng: Rng.fromSeed(3), cropRest: true })).toEqual(makeViews(sentences, { rng: Rng.fromSeed(3), cropRest: true }));
+    expect(() => makeViews(sentences, { rng, cropRest: true, cropBoth: true })).toThrow(/cropBoth and cropRest/);
+  });
+
+  it('splitSpan never covers every word; wordSplit of two words is one word each', () => {
+    const rng = Rng.fromSeed(11);
+    for (let n = 2; n <= 9; n++) {
+      for (let i = 0; i < 200; i++) {
+        const { start, length } = splitSpan(n, rng);
+        expect(start >= 0 && length >= 1 && start + length <= n && length < n).toBe(true);
+      }
+    }
+    for (let i = 0; i < 20; i++) {
+      const { crop, rest } = wordSplit('a b', rng);
+      expect([crop, rest].sort()).toEqual(['a', 'b']);
+    }
   });
 });

@@ -35,7 +35,7 @@ export function jepaEmaObjective(enc: SentenceEncoder, cfg: TrainConfig): Object
     heads: { predictor },
     frozen: { target },
     step(sentences, rng): StepOutput {
-      const views = makeViews([...sentences], { rng, cropBoth: cfg.cropBoth });
+      const views = makeViews([...sentences], { rng, cropBoth: cfg.cropBoth, cropRest: cfg.cropRest });
       const ctx = enc.tokenize(views.b);
       const full = enc.tokenize(views.a);
       const pred = predictor.forward(enc.encode(ctx));

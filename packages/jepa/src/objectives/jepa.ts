@@ -21,7 +21,7 @@ export function jepaObjective(enc: SentenceEncoder, cfg: TrainConfig): Objective
     name: 'jepa',
     heads: { expander, ...aux?.heads },
     step(sentences, rng) {
-      const views = makeViews([...sentences], { rng, cropBoth: cfg.cropBoth });
+      const views = makeViews([...sentences], { rng, cropBoth: cfg.cropBoth, cropRest: cfg.cropRest });
       const a = enc.tokenize(views.a);
       const b = enc.tokenize(views.b);
       const za = expander.forward(enc.encode(a));

@@ -35,6 +35,8 @@ export interface TrainConfig {
   mu: number;
   nu: number;
   cropBoth: boolean;
+  /** JEPA views: the words outside the crop against the crop (disjoint views; exclusive with cropBoth). */
+  cropRest: boolean;
   /** SimCSE temperature and MLM mask rate. */
   temperature: number;
   maskRate: number;
@@ -89,6 +91,7 @@ export const DEFAULTS: TrainConfig = {
   mu: 25,
   nu: 1,
   cropBoth: false,
+  cropRest: false,
   temperature: 0.05,
   maskRate: 0.15,
   deleteRatio: 0.6,
@@ -161,6 +164,7 @@ const FIELDS: Record<keyof TrainConfig, OptionKind> = {
   mu: 'num',
   nu: 'num',
   cropBoth: 'bool',
+  cropRest: 'bool',
   temperature: 'num',
   maskRate: 'num',
   deleteRatio: 'num',
@@ -266,6 +270,7 @@ export function resolveConfig(...layers: Record<string, unknown>[]): TrainConfig
   for (const k of ['emaMomentum', 'emaMomentumEnd'] as const) {
     if (!(c[k] >= 0 && c[k] <= 1)) throw new ConfigError(`config "${k}": must be in [0, 1], got ${c[k]}`);
   }
+  if (c.cropBoth && c.cropRest) throw new ConfigError('config "cropRest": the views are either two crops (cropBoth) or a crop and the rest (cropRest), got both');
   if (c.aux !== 'none' && c.objective !== 'jepa') throw new ConfigError(`config "aux": a pretext loss joins objective jepa only, got objective "${c.objective}"`);
   if (c.maxTokens < 3) throw new ConfigError(`config "maxTokens": must be at least 3 ([CLS] x [SEP]), got ${c.maxTokens}`);
   return c;

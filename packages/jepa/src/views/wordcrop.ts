@@ -1,6 +1,8 @@
 // WordCrop view: a contiguous span of a sentence's whitespace-separated words. For n >= 2 words,
 // start ~ U{0..n-1} then length ~ U{1..n-start} (both drawn from the given Rng in that order, so
-// a seed fixes every crop); sentences with fewer than 2 words are returned unchanged.
+// a seed fixes every crop); sentences with fewer than 2 words are returned unchanged. The split
+// view pairs a crop with the rest of the sentence: disjoint views, so the two agree only through
+// what co-occurs, not through the words they share.
 import type { Rng } from '../util/rng.ts';
 
 export interface CropSpan {
@@ -26,10 +28,32 @@ export function wordCrop(sentence: string, rng: Rng): string {
   return words.slice(start, start + length).join(' ');
 }
 
+/**
+ * Split n >= 2 words into a crop and the rest, both non-empty: a crop span as cropSpan, except
+ * that a span covering every word becomes a prefix of U{1..n-1} words (one more draw).
+ */
+export function splitSpan(n: number, rng: Rng): CropSpan {
+  const span = cropSpan(n, rng);
+  return span.length < n ? span : { start: 0, length: rng.uniformInt(1, n - 1) };
+}
+
+/** A random crop of `sentence` and the words outside it, each re-joined by single spaces. */
+export function wordSplit(sentence: string, rng: Rng): { crop: string; rest: string } {
+  const words = splitWords(sentence);
+  if (words.length < 2) return { crop: sentence, rest: sentence }; // no rng draw: nothing to split
+  const { start, length } = splitSpan(words.length, rng);
+  return {
+    crop: words.slice(start, start + length).join(' '),
+    rest: [...words.slice(0, start), ...words.slice(start + length)].join(' '),
+  };
+}
+
 export interface ViewOptions {
   rng: Rng;
   /** false (default): a = the full sentence, b = a crop. true: a and b are independent crops. */
   cropBoth?: boolean;
+  /** a = the words outside the crop, b = the crop (exclusive with cropBoth). */
+  cropRest?: boolean;
 }
 
 export interface Views {
@@ -38,10 +62,17 @@ export interface Views {
 }
 
 /** Two views per sentence for the JEPA context/target encoders. */
-export function makeViews(sentences: readonly string[], { rng, cropBoth = false }: ViewOptions): Views {
+export function makeViews(sentences: readonly string[], { rng, cropBoth = false, cropRest = false }: ViewOptions): Views {
+  if (cropBoth && cropRest) throw new Error('makeViews: cropBoth and cropRest exclude each other, got both');
   const a: string[] = [];
   const b: string[] = [];
   for (const s of sentences) {
+    if (cropRest) {
+      const { crop, rest } = wordSplit(s, rng);
+      a.push(rest);
+      b.push(crop);
+      continue;
+    }
     a.push(cropBoth ? wordCrop(s, rng) : s);
     b.push(wordCrop(s, rng));
   }
