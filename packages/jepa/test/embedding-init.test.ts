@@ -1,7 +1,7 @@
 // From-scratch training knobs: the `words` input-embedding init and the word-table lr group.
 import '../../../test/gpu.ts';
 import { describe, expect, it } from 'vitest';
-import { BertModel, bertConfig } from '@jepa/nn';
+import { BertModel, bertConfig, isNoDecay } from '@jepa/nn';
 import { manualSeed } from '@jepa/tensor';
 import { applyEmbeddingInit, WORDS_POSITION_SCALE } from '../src/model/init.ts';
 import { randomEncoder } from '../src/model/load.ts';
@@ -39,7 +39,7 @@ describe('embedding init', () => {
   });
 });
 
-describe('word-table lr group', () => {
+describe('word-table and layer lr groups', () => {
   it('scale 1 keeps the default grouping; otherwise the word table gets its own lr scale', () => {
     const m = tiny();
     const cfg = resolveConfig({ embLrScale: 0 });
@@ -50,6 +50,28 @@ describe('word-table lr group', () => {
     expect(groups[0].params.length + groups[1].params.length + 1).toBe(m.parameters().length);
     expect(groups[0].params).not.toContain(word);
     expect(() => resolveConfig({ embLrScale: -1 })).toThrow(/config "embLrScale": must be >= 0/);
+    m.dispose();
+  });
+
+  it('layerLrScale puts the Transformer layers in groups of their own; every parameter in exactly one group', () => {
+    const m = tiny();
+    const layers = new Set(m.encoder.parameters());
+    const word = m.embeddings.wordEmbeddings.weight;
+    for (const [embLrScale, layerLrScale] of [[1, 0], [6, 0.5]] as const) {
+      const groups = trainParamGroups(m, [m], resolveConfig({ embLrScale, layerLrScale })) as { params: unknown[]; lrScale?: number; weightDecay: number }[];
+      const seen = groups.flatMap((g) => g.params);
+      expect(seen.length).toBe(m.parameters().length);
+      expect(new Set(seen).size).toBe(seen.length);
+      for (const g of groups) {
+        const inLayers = g.params.filter((t) => layers.has(t as never)).length;
+        expect(inLayers === 0 || inLayers === g.params.length).toBe(true); // no group mixes layers and the rest
+        const expected = inLayers ? layerLrScale : g.params.includes(word) ? embLrScale : 1;
+        expect(g.lrScale ?? 1).toBe(expected);
+        for (const t of g.params) expect(isNoDecay(t as never)).toBe(g.weightDecay === 0); // decay on matrices only, as before
+      }
+      expect(groups.filter((g) => g.params.some((t) => layers.has(t as never))).flatMap((g) => g.params).length).toBe(layers.size);
+    }
+    expect(() => resolveConfig({ layerLrScale: -0.5 })).toThrow(/config "layerLrScale": must be >= 0, got -0.5/);
     m.dispose();
   });
 });

@@ -26,6 +26,8 @@ export interface TrainConfig {
   weightDecay: number;
   /** Multiplies the learning rate of the word-embedding table (0 freezes it). */
   embLrScale: number;
+  /** Multiplies the learning rate of the Transformer layers (0 freezes them). */
+  layerLrScale: number;
   clip: number;
   /** Expander hidden/output dims after the encoder width; [] = derive (4× hidden, three layers). */
   expander: number[];
@@ -83,6 +85,7 @@ export const DEFAULTS: TrainConfig = {
   warmup: 40, // 10% of steps unless set
   weightDecay: 0.01,
   embLrScale: 1,
+  layerLrScale: 1,
   clip: 1.0,
   expander: [],
   expanderFinalBias: true,
@@ -156,6 +159,7 @@ const FIELDS: Record<keyof TrainConfig, OptionKind> = {
   warmup: 'int',
   weightDecay: 'num',
   embLrScale: 'num',
+  layerLrScale: 'num',
   clip: 'num',
   expander: 'ints',
   expanderFinalBias: 'bool',
@@ -261,6 +265,7 @@ export function resolveConfig(...layers: Record<string, unknown>[]): TrainConfig
   // Unless set explicitly, warmup is 10% of the run.
   if (!layers.some((l) => l.warmup !== undefined)) c.warmup = Math.floor(c.steps / 10);
   if (c.embLrScale < 0) throw new ConfigError(`config "embLrScale": must be >= 0, got ${c.embLrScale}`);
+  if (c.layerLrScale < 0) throw new ConfigError(`config "layerLrScale": must be >= 0, got ${c.layerLrScale}`);
   if (c.lr <= 0) throw new ConfigError(`config "lr": must be > 0, got ${c.lr}`);
   if (c.warmup > c.steps) throw new ConfigError(`config "warmup": ${c.warmup} exceeds steps ${c.steps}`);
   if ((c.objective === 'jepa' || c.objective === 'jepa-ema') && c.batchSize < 2) throw new ConfigError(`config "batchSize": objective ${c.objective} needs at least 2 (batch statistics)`);

@@ -1,18 +1,25 @@
 // Optimizer parameter groups for a run: the default split (decay on matrices, none on biases and
-// norm scales), with the word-embedding table in its own group when its learning rate is scaled.
-// From scratch, a rare token's row gets a gradient only in the few batches that hold it, and Adam
-// moves such a row by many times the learning rate per occurrence; the scale tests that.
+// norm scales), with the word-embedding table and the Transformer layers in groups of their own
+// when their learning rates are scaled. From scratch, a rare token's row gets a gradient only in
+// the few batches that hold it, and Adam moves such a row by many times the learning rate per
+// occurrence; the layers' scale separates what the word table learns from what the layers do
+// with it (0 freezes either).
+import type { Tensor } from '@jepa/tensor';
 import { isNoDecay, type BertModel, type Module, type ParamGroup, type ParamsInput } from '@jepa/nn';
 import type { TrainConfig } from './config.ts';
 
-export function trainParamGroups(bert: BertModel, modules: readonly Module[], cfg: Pick<TrainConfig, 'embLrScale' | 'weightDecay'>): ParamsInput {
-  if (cfg.embLrScale === 1) return modules;
+export function trainParamGroups(bert: BertModel, modules: readonly Module[], cfg: Pick<TrainConfig, 'embLrScale' | 'layerLrScale' | 'weightDecay'>): ParamsInput {
+  if (cfg.embLrScale === 1 && cfg.layerLrScale === 1) return modules;
   const word = bert.embeddings.wordEmbeddings.weight;
-  const rest = modules.flatMap((m) => m.parameters()).filter((t) => t !== word);
-  const groups: ParamGroup[] = [
-    { params: rest.filter((t) => !isNoDecay(t)), weightDecay: cfg.weightDecay },
-    { params: rest.filter(isNoDecay), weightDecay: 0 },
-    { params: [word], weightDecay: cfg.weightDecay, lrScale: cfg.embLrScale },
+  const layers = new Set<Tensor>(cfg.layerLrScale === 1 ? [] : bert.encoder.parameters());
+  const all = modules.flatMap((m) => m.parameters());
+  const rest = all.filter((t) => (cfg.embLrScale === 1 || t !== word) && !layers.has(t));
+  const split = (params: Tensor[], lrScale: number): ParamGroup[] => [
+    { params: params.filter((t) => !isNoDecay(t)), weightDecay: cfg.weightDecay, ...(lrScale === 1 ? {} : { lrScale }) },
+    { params: params.filter(isNoDecay), weightDecay: 0, ...(lrScale === 1 ? {} : { lrScale }) },
   ];
-  return groups;
+  const groups = split(rest, 1);
+  if (cfg.embLrScale !== 1) groups.push({ params: [word], weightDecay: cfg.weightDecay, lrScale: cfg.embLrScale });
+  if (layers.size) groups.push(...split(all.filter((t) => layers.has(t)), cfg.layerLrScale));
+  return groups.filter((g) => g.params.length > 0);
 }
