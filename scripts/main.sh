@@ -13,7 +13,7 @@ export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 # - VICReg's invariance weight λ 10 instead of 25;
 # - what learns is the word table, from co-occurrence: its lr ×6 (rare rows get few updates), the
 #   Transformer layers frozen at their init (trained, they undo what the table learns: a layer
-#   probe scores the embedding layer 36.2 and the last layer 29.5), 1 000 steps (one epoch), and
+#   probe scores the embedding layer 36.2 and the last layer 29.5), 2 000 steps (two epochs), and
 #   disjoint views (a crop against the rest of the title: they agree only through what co-occurs).
 defaults=()
 has() { case " $ARGS " in *" --$1 "* | *" --$1="*) return 0 ;; esac; return 1; }
@@ -24,7 +24,7 @@ if ! has resume; then
   has lambda || defaults+=(--lambda 10)
   has emb-lr-scale || defaults+=(--emb-lr-scale 6)
   has layer-lr-scale || defaults+=(--layer-lr-scale 0)
-  has steps || defaults+=(--steps 1000)
+  has steps || defaults+=(--steps 2000)
   has crop-rest || has crop-both || defaults+=(--crop-rest true)
 fi
 exec pnpm --silent train "${defaults[@]}" "$@"
