@@ -134,6 +134,8 @@ export const lpThreads = () => Number(process.env.LP_NUM_THREADS) || (globalThis
 export async function variantTable(cases: MmCase[], variants: readonly string[] = MATMUL_ALL, quick = false): Promise<string> {
   const rt = runtime();
   const sg8 = rt.gpu.info.subgroupSize === 8;
+  // CPU time measures the kernels only where the adapter is the CPU; on a GPU rank by wall time.
+  const onCpu = rt.gpu.info.isCpu;
   const th = lpThreads();
   const rows: (string | number)[][] = [];
   for (const c of cases) {
@@ -143,9 +145,10 @@ export async function variantTable(cases: MmCase[], variants: readonly string[] 
     for (const v of variants) {
       if (v === 'subgroupShared' && !sg8) { row.push('n/a'); continue; }
       const t = await timeCase(c, bufs, v, undefined, quick);
-      const g = cpuGflops(flopsOf(c), t, th);
+      const wall = gflops(flopsOf(c), t.ms);
+      const g = onCpu ? cpuGflops(flopsOf(c), t, th) : wall;
       if (g > bestG) { bestG = g; best = v; }
-      row.push(`${fmtNum(gflops(flopsOf(c), t.ms))} / ${fmtNum(g)} (${fmtNum(t.firstMs, 0)}ms)`);
+      row.push(onCpu ? `${fmtNum(wall)} / ${fmtNum(g)} (${fmtNum(t.firstMs, 0)}ms)` : `${fmtNum(wall)} (${fmtNum(t.firstMs, 0)}ms)`);
     }
     row.push(best, chooseMatmul(c, rt.gpu.info));
     rows.push(row);
@@ -153,7 +156,9 @@ export async function variantTable(cases: MmCase[], variants: readonly string[] 
     process.stdout.write('.');
   }
   process.stdout.write('\n');
-  return 'GFLOP/s from wall time / from CPU time ÷ ' + th + ' threads (first, compiling run)\n' +
+  const head = onCpu ? 'GFLOP/s from wall time / from CPU time ÷ ' + th + ' threads (first, compiling run)\n'
+    : 'GFLOP/s from wall time (first, compiling run)\n';
+  return head +
     table(['shape (batch×M×K×N)', ...variants, 'best', 'chosen'], rows);
 }
 
