@@ -6,7 +6,7 @@ import { manualSeed } from '@jepa/tensor';
 import { applyEmbeddingInit, WORDS_POSITION_SCALE } from '../src/model/init.ts';
 import { randomEncoder } from '../src/model/load.ts';
 import { resolveConfig } from '../src/train/config.ts';
-import { trainParamGroups } from '../src/train/groups.ts';
+import { frozenParams, trainParamGroups } from '../src/train/groups.ts';
 
 const tiny = () => {
   manualSeed(3);
@@ -40,15 +40,20 @@ describe('embedding init', () => {
 });
 
 describe('word-table and layer lr groups', () => {
-  it('scale 1 keeps the default grouping; otherwise the word table gets its own lr scale', () => {
+  it('scale 1 keeps the default grouping; otherwise the word table gets its own lr scale, and 0 freezes it', () => {
     const m = tiny();
-    const cfg = resolveConfig({ embLrScale: 0 });
-    expect(trainParamGroups(m, [m], resolveConfig({}))).toEqual([m]);
-    const groups = trainParamGroups(m, [m], cfg) as { params: unknown[]; lrScale?: number; weightDecay?: number }[];
     const word = m.embeddings.wordEmbeddings.weight;
-    expect(groups[2]).toEqual({ params: [word], weightDecay: cfg.weightDecay, lrScale: 0 });
-    expect(groups[0].params.length + groups[1].params.length + 1).toBe(m.parameters().length);
-    expect(groups[0].params).not.toContain(word);
+    expect(trainParamGroups(m, [m], resolveConfig({}))).toEqual([m]);
+    expect(frozenParams(m, resolveConfig({}))).toEqual([]);
+    const six = trainParamGroups(m, [m], resolveConfig({ embLrScale: 6 })) as { params: unknown[]; lrScale?: number; weightDecay?: number }[];
+    expect(six[2]).toEqual({ params: [word], weightDecay: resolveConfig({}).weightDecay, lrScale: 6 });
+    expect(six[0].params.length + six[1].params.length + 1).toBe(m.parameters().length);
+    expect(six[0].params).not.toContain(word);
+    // Frozen: out of the optimizer, and named by frozenParams (the trainer turns off their gradients).
+    const zero = trainParamGroups(m, [m], resolveConfig({ embLrScale: 0 })) as { params: unknown[] }[];
+    expect(zero.flatMap((g) => g.params)).not.toContain(word);
+    expect(zero.flatMap((g) => g.params).length).toBe(m.parameters().length - 1);
+    expect(frozenParams(m, resolveConfig({ embLrScale: 0 }))).toEqual([word]);
     expect(() => resolveConfig({ embLrScale: -1 })).toThrow(/config "embLrScale": must be >= 0/);
     m.dispose();
   });
@@ -59,7 +64,10 @@ describe('word-table and layer lr groups', () => {
     const word = m.embeddings.wordEmbeddings.weight;
     for (const [embLrScale, layerLrScale] of [[1, 0], [6, 0.5]] as const) {
       const groups = trainParamGroups(m, [m], resolveConfig({ embLrScale, layerLrScale })) as { params: unknown[]; lrScale?: number; weightDecay: number }[];
-      const seen = groups.flatMap((g) => g.params);
+      // Every parameter in exactly one group, or frozen (scale 0: out of the optimizer).
+      const frozen = frozenParams(m, resolveConfig({ embLrScale, layerLrScale }));
+      expect(frozen.length).toBe(layerLrScale === 0 ? layers.size : 0);
+      const seen = [...groups.flatMap((g) => g.params), ...frozen];
       expect(seen.length).toBe(m.parameters().length);
       expect(new Set(seen).size).toBe(seen.length);
       for (const g of groups) {
@@ -69,7 +77,7 @@ describe('word-table and layer lr groups', () => {
         expect(g.lrScale ?? 1).toBe(expected);
         for (const t of g.params) expect(isNoDecay(t as never)).toBe(g.weightDecay === 0); // decay on matrices only, as before
       }
-      expect(groups.filter((g) => g.params.some((t) => layers.has(t as never))).flatMap((g) => g.params).length).toBe(layers.size);
+      expect(groups.filter((g) => g.params.some((t) => layers.has(t as never))).flatMap((g) => g.params).length).toBe(layerLrScale === 0 ? 0 : layers.size);
     }
     expect(() => resolveConfig({ layerLrScale: -0.5 })).toThrow(/config "layerLrScale": must be >= 0, got -0.5/);
     m.dispose();

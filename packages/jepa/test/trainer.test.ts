@@ -45,6 +45,23 @@ describe('trainer', () => {
     for (const [n, v] of wa) expect(Array.from(wb.get(n)!), n).toEqual(Array.from(v));
   });
 
+  it('layerLrScale 0 freezes the layers bit for bit while the word table trains; resume still exact', async () => {
+    const frozen = { layerLrScale: 0, embLrScale: 6 };
+    const three = join(dir, 'frozen3'), six = join(dir, 'frozen6'), part = join(dir, 'frozen-part');
+    await train(cfg({ ...frozen, out: three, steps: 3 }), { quiet: true });
+    await train(cfg({ ...frozen, out: six }), { quiet: true });
+    const w3 = await weights(join(three, 'model.safetensors')), w6 = await weights(join(six, 'model.safetensors'));
+    const layerNames = [...w6.keys()].filter((n) => n.includes('encoder.layer.'));
+    expect(layerNames.length).toBeGreaterThan(0);
+    for (const n of layerNames) expect(Array.from(w6.get(n)!), n).toEqual(Array.from(w3.get(n)!));
+    const word = [...w6.keys()].find((n) => n.endsWith('word_embeddings.weight'))!;
+    expect(Array.from(w6.get(word)!)).not.toEqual(Array.from(w3.get(word)!));
+    await train(cfg({ ...frozen, out: part }), { quiet: true, stopAfter: 3 });
+    await train(cfg({ ...frozen, out: part, resume: part }), { quiet: true });
+    const wp = await weights(join(part, 'model.safetensors'));
+    for (const [n, v] of w6) expect(Array.from(wp.get(n)!), n).toEqual(Array.from(v));
+  });
+
   // The new objectives: N steps, then resumed to 2N, equal a straight 2N run (every weight, heads
   // included, and the optimizer state).
   for (const objective of ['tsdae', 'jepa-ema'] as const) {

@@ -3,7 +3,9 @@
 // when their learning rates are scaled. From scratch, a rare token's row gets a gradient only in
 // the few batches that hold it, and Adam moves such a row by many times the learning rate per
 // occurrence; the layers' scale separates what the word table learns from what the layers do
-// with it (0 freezes either).
+// with it. A scale of 0 freezes: those tensors leave the optimizer and stop requiring gradients
+// (frozenParams), so backward skips their weight gradients and the clip norm counts only what
+// trains, as with PyTorch's requires_grad_(False).
 import type { Tensor } from '@jepa/tensor';
 import { isNoDecay, type BertModel, type Module, type ParamGroup, type ParamsInput } from '@jepa/nn';
 import type { TrainConfig } from './config.ts';
@@ -21,5 +23,13 @@ export function trainParamGroups(bert: BertModel, modules: readonly Module[], cf
   const groups = split(rest, 1);
   if (cfg.embLrScale !== 1) groups.push({ params: [word], weightDecay: cfg.weightDecay, lrScale: cfg.embLrScale });
   if (layers.size) groups.push(...split(all.filter((t) => layers.has(t)), cfg.layerLrScale));
-  return groups.filter((g) => g.params.length > 0);
+  return groups.filter((g) => g.params.length > 0 && g.lrScale !== 0);
+}
+
+/** The tensors a run leaves untouched (lr scale 0): the word table, the Transformer layers or both. */
+export function frozenParams(bert: BertModel, cfg: Pick<TrainConfig, 'embLrScale' | 'layerLrScale'>): Tensor[] {
+  return [
+    ...(cfg.embLrScale === 0 ? [bert.embeddings.wordEmbeddings.weight] : []),
+    ...(cfg.layerLrScale === 0 ? bert.encoder.parameters() : []),
+  ];
 }

@@ -27,7 +27,7 @@ import {
 import { runConflicts, type TrainConfig } from './config.ts';
 import { BatchStream } from './data.ts';
 import { evaluateEncoder, type EncoderEval } from './evaluate.ts';
-import { trainParamGroups } from './groups.ts';
+import { frozenParams, trainParamGroups } from './groups.ts';
 import { Progress } from './progress.ts';
 import { prepareRunDir } from './rundir.ts';
 
@@ -137,6 +137,7 @@ async function runTraining(cfg: TrainConfig, hooks: TrainHooks, at: { step: numb
   const pool = loadTrainPool(cfg.trainFile ?? undefined);
   const { encoder, objective, modules } = await buildModel(cfg, pool);
   const schedule = makeSchedule(cfg.schedule, { lr: cfg.lr, warmup: cfg.warmup, total: cfg.steps });
+  for (const t of frozenParams(encoder.bert, cfg)) t.requiresGrad = false;
   const optimizer = new AdamW(trainParamGroups(encoder.bert, modules, cfg), { lr: cfg.lr, schedule, weightDecay: cfg.weightDecay, maxGradNorm: cfg.clip > 0 ? cfg.clip : undefined });
 
   const dev = loadRerankJsonl(cfg.evalFile ?? ASKUBUNTU_DEV_PATH);
