@@ -51,7 +51,8 @@ export class NoAdapterError extends Error {
     super(
       `No WebGPU adapter found (tried: ${tried}). On a machine without a GPU, Dawn needs a Vulkan ` +
         `driver such as Mesa's lavapipe >= 23 (Debian 12: mesa-vulkan-drivers from bookworm-backports). ` +
-        `Fix: ${SETUP_COMMAND}`,
+        `Fix: in this repository's checkout, ${SETUP_COMMAND}; elsewhere (Debian 12) ` +
+        `apt-get install -t bookworm-backports mesa-vulkan-drivers, and set XDG_RUNTIME_DIR.`,
     );
     this.name = 'NoAdapterError';
   }
