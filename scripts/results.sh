@@ -38,7 +38,17 @@ while IFS= read -r s; do [ -z "$s" ] || FLAGS[${s%%=*}]="${s#*=}"; done <<< "${E
 run() { # name seed flags...
   local name=$1 seed=$2; shift 2
   local out="$RUNS/$name-s$seed" t0=$SECONDS
-  pnpm --silent train "${common[@]}" --seed "$seed" --out "$out" "$@" > "$out.train.json"
+  # A system's own flag replaces the common one (the CLI refuses a flag given twice).
+  local c=() i=0
+  while [ $i -lt ${#common[@]} ]; do
+    local k=${common[$i]}
+    if [[ $k == --* && $i -lt $((${#common[@]} - 1)) && ${common[$((i + 1))]} != --* ]]; then
+      [[ " $* " == *" $k "* ]] || c+=("$k" "${common[$((i + 1))]}"); i=$((i + 2))
+    else
+      [[ " $* " == *" $k "* ]] || c+=("$k"); i=$((i + 1))
+    fi
+  done
+  pnpm --silent train "${c[@]}" --seed "$seed" --out "$out" "$@" > "$out.train.json"
   local wall=$((SECONDS - t0))
   pnpm --silent eval --model "$out" --task stsb > "$out.stsb.json"
   npx tsx scripts/results-record.ts "$name" "$seed" "$wall" "$out" "$*" "$out.stsb.json" >> "$LOG"
