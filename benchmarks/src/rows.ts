@@ -69,7 +69,8 @@ class Inputs {
 function oursCase(inputs: Inputs, f: (xs: T.Tensor[]) => T.Tensor | T.Tensor[]): () => OursCase {
   return () => {
     const xs = inputs.ours();
-    return { run: () => T.noGrad(() => f(xs)), dispose: () => xs.forEach((x) => x.dispose()) };
+    // tidy: intermediates (a transposed view, say) are freed each run; the result is kept for the caller.
+    return { run: () => T.tidy(() => T.noGrad(() => f(xs))), dispose: () => xs.forEach((x) => x.dispose()) };
   };
 }
 
