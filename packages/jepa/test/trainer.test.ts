@@ -45,6 +45,17 @@ describe('trainer', () => {
     for (const [n, v] of wa) expect(Array.from(wb.get(n)!), n).toEqual(Array.from(v));
   });
 
+  it('the best checkpoint is chosen on the periodic set only: the final whole-dev evaluation does not compete with it', async () => {
+    const out = join(dir, 'best-subset');
+    const s = await train(cfg({ out, evalEvery: 2, evalQueries: 3 }), { quiet: true });
+    const evals = readFileSync(join(out, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+      .filter((r) => r.kind === 'eval') as { step: number; queries: number; map: number }[];
+    expect(evals.map((e) => [e.step, e.queries])).toEqual([[2, 3], [4, 3], [6, 6]]);
+    const periodic = evals.filter((e) => e.queries === 3);
+    expect(s.bestMap).toBe(Math.max(...periodic.map((e) => e.map)));
+    expect([2, 4]).toContain(s.bestStep);
+  });
+
   it('layerLrScale 0 freezes the layers bit for bit while the word table trains; resume still exact', async () => {
     const frozen = { layerLrScale: 0, embLrScale: 6 };
     const three = join(dir, 'frozen3'), six = join(dir, 'frozen6'), part = join(dir, 'frozen-part');

@@ -53,7 +53,7 @@ async function main(): Promise<number> {
   interrupt.signal.addEventListener('abort', () => process.exit(stopExitCode(interrupt.signal.reason)));
   const result: Record<string, unknown> = {
     task: 'askubuntu', objective: cfg.objective, loss: cfg.objective === 'jepa' ? cfg.loss : undefined, preset: cfg.preset,
-    steps: summary.steps, map: summary.lastEval?.map, mrr10: summary.lastEval?.mrr10, bestMap: summary.bestMap, seconds: Math.round(summary.seconds),
+    steps: summary.steps, map: summary.lastEval?.map, mrr10: summary.lastEval?.mrr10, bestMap: summary.bestMap, bestOn: cfg.evalEvery > 0 && cfg.evalQueries > 0 ? `the first ${cfg.evalQueries} dev queries` : 'the dev set', seconds: Math.round(summary.seconds),
   };
   if (baselines) {
     const dev = loadRerankJsonl(cfg.evalFile ?? ASKUBUNTU_DEV_PATH);

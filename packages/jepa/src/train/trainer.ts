@@ -185,7 +185,10 @@ async function runTraining(cfg: TrainConfig, hooks: TrainHooks, at: { step: numb
     if (ev.meanStd < cfg.collapseStd) {
       log(`warning: possible collapse at step ${step}: mean per-dimension std of embeddings ${ev.meanStd.toExponential(2)} < ${cfg.collapseStd}`);
     }
-    if (bestMap === null || ev.map > bestMap) {
+    // The best is chosen on one set: the periodic one. The final evaluation (the whole dev set)
+    // competes only when it is that set, or when no periodic evaluation runs.
+    const comparable = !full || devPeriodic.length === dev.length || cfg.evalEvery === 0;
+    if (comparable && (bestMap === null || ev.map > bestMap)) {
       bestMap = ev.map;
       bestStep = step;
       await exportModel(join(out, 'best'), encoder.bert, encoder.tokenizer, { pooling: cfg.pooling, maxTokens: cfg.maxTokens, objective: cfg.objective, step }, encoder.tokenWeights);
