@@ -10,7 +10,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MetricRecord } from '../../../packages/jepa/src/report/html.ts';
-import { curveOf, meanSd, resultsTable, aggregate, type RunResult, type Stat } from '../../../packages/jepa/src/report/results.ts';
+import { curveOf, fmtStat, meanSd, resultsTable, aggregate, type RunResult } from '../../../packages/jepa/src/report/results.ts';
 import { lineChart, type Series } from '../../../packages/jepa/src/report/svg.ts';
 
 const [runsDir, stepTimesFile, outBase, refsFile, chartNames] = process.argv.slice(2);
@@ -61,7 +61,6 @@ writeFileSync(`${outBase}.jsonl`, lines.map((l) => JSON.stringify(l)).join('\n')
 
 const refs = refsFile ? jsonLines<RunResult>(refsFile) : [];
 const names = [...new Set(lines.map((l) => l.name))];
-const fmt = (s: Stat) => (s.n > 1 ? `${s.mean.toFixed(2)} ± ${s.sd.toFixed(2)}` : s.mean.toFixed(2));
 // Mean curve over the seeds that reached each step.
 const curveOfSystem = (name: string) => {
   const cs = lines.filter((l) => l.name === name).map((l) => l.curve!);
@@ -75,7 +74,7 @@ md += '\n## Dev MAP against steps (mean ± sd over the seeds that reached the st
 md += `| system | 2-core s/step | ${allSteps.join(' | ')} |\n|---|---|${allSteps.map(() => '---').join('|')}|\n`;
 for (const n of names) {
   const c = new Map(curveOfSystem(n).map((p) => [p.step, p.stat]));
-  md += `| ${n} | ${sPerStep.get(n)?.toFixed(3) ?? '—'} | ${allSteps.map((s) => (c.has(s) ? fmt(c.get(s)!) + (c.get(s)!.n < 3 ? ` (${c.get(s)!.n})` : '') : '')).join(' | ')} |\n`;
+  md += `| ${n} | ${sPerStep.get(n)?.toFixed(3) ?? '—'} | ${allSteps.map((s) => (c.has(s) ? fmtStat(c.get(s)!) + (c.get(s)!.n < 3 ? ` (${c.get(s)!.n})` : '') : '')).join(' | ')} |\n`;
 }
 md += '\nPartial runs (stopped at the sweep\'s deadline; their last evaluation): ' +
   (lines.filter((l) => l.partial !== undefined).map((l) => `${l.name} s${l.seed} @ ${l.partial}`).join(', ') || 'none') + '.\n';

@@ -64,7 +64,8 @@ export function tied(a: Stat, b: Stat): boolean {
   return Math.abs(a.mean - b.mean) < Math.max(a.sd, b.sd);
 }
 
-const fmt = (s: Stat | null, digits = 2) => (s === null ? '—' : s.n > 1 ? `${s.mean.toFixed(digits)} ± ${s.sd.toFixed(digits)}` : s.mean.toFixed(digits));
+/** "mean ± sd" (the mean alone for one seed; — for none). */
+export const fmtStat = (s: Stat | null, digits = 2) => (s === null ? '—' : s.n > 1 ? `${s.mean.toFixed(digits)} ± ${s.sd.toFixed(digits)}` : s.mean.toFixed(digits));
 
 /** Markdown table: mean ± sd over seeds; the best MAP bold, and every row tied with it marked. */
 export function resultsTable(rows: readonly SystemRow[]): string {
@@ -73,8 +74,8 @@ export function resultsTable(rows: readonly SystemRow[]): string {
   for (const r of rows) {
     const isBest = r === best;
     const tie = !isBest && best && r.flags && tied(r.map, best.map) ? ' (tie)' : '';
-    const map = isBest ? `**${fmt(r.map)}**` : fmt(r.map) + tie;
-    lines.push(`| ${r.name} | ${r.map.n} | ${map} | ${fmt(r.mrr10)} | ${fmt(r.stsb)} | ${fmt(r.wall, 0)} |`);
+    const map = isBest ? `**${fmtStat(r.map)}**` : fmtStat(r.map) + tie;
+    lines.push(`| ${r.name} | ${r.map.n} | ${map} | ${fmtStat(r.mrr10)} | ${fmtStat(r.stsb)} | ${fmtStat(r.wall, 0)} |`);
   }
   return lines.join('\n') + '\n';
 }
