@@ -41,6 +41,24 @@ def vicreg(a, b, lam, mu, nu):
     return lam * inv + mu * (sa + sb) / 2 + nu * (ca + cb), inv.item(), ((sa + sb) / 2).item()
 
 
+def ppmi_svd(ids, V, dim):
+    """Unit rows of PPMI-SVD word-piece vectors, as cooccurrence-ceiling.py builds them."""
+    c = np.zeros((V, V), dtype=np.float32)
+    for t in ids:
+        ix = np.array(sorted({p for w in t for p in w}))
+        if len(ix) > 1:
+            c[np.ix_(ix, ix)] += 1
+    np.fill_diagonal(c, 0)
+    row = c.sum(1, keepdims=True)
+    ctx = c.sum(0, keepdims=True) ** 0.75
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pmi = np.log(c * ctx.sum() / (row * ctx))
+    ppmi = np.where(np.isfinite(pmi) & (pmi > 0), pmi, 0).astype(np.float32)
+    u, s = ceiling.randomized_svd(ppmi, dim)
+    vec = u * np.sqrt(s)
+    return (vec / np.maximum(np.linalg.norm(vec, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=6000)
@@ -55,8 +73,14 @@ def main():
     ap.add_argument("--init-std", type=float, default=0.02)
     # full: the title and a WordCrop of it (the product's views); split: a WordCrop and the rest of
     # the title (disjoint views: agreeing needs co-occurrence, not shared words)
-    ap.add_argument("--views", choices=["full", "split"], default="full")
+    ap.add_argument("--views", choices=["full", "split", "partition"], default="full")
     ap.add_argument("--schedule", choices=["linear", "constant"], default="linear")
+    # random: N(0, init-std); ppmi: PPMI-SVD of the pool's title-level co-occurrence (the count
+    # statistics' ceiling), each row scaled to a random row's expected norm
+    ap.add_argument("--center", action="store_true", help="evaluate embeddings minus the pool's mean embedding")
+    ap.add_argument("--expander", choices=["mlp", "linear", "none"], default="mlp")
+    ap.add_argument("--width", type=int, default=4, help="expander width, a multiple of --dim")
+    ap.add_argument("--init", choices=["random", "ppmi"], default="random")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
@@ -73,10 +97,18 @@ def main():
 
     table = torch.nn.Embedding(len(vocab), args.dim)
     torch.nn.init.normal_(table.weight, std=args.init_std)
-    h = 4 * args.dim
-    expander = torch.nn.Sequential(
-        torch.nn.Linear(args.dim, h), torch.nn.BatchNorm1d(h), torch.nn.ReLU(),
-        torch.nn.Linear(h, h), torch.nn.BatchNorm1d(h), torch.nn.ReLU(), torch.nn.Linear(h, h))
+    if args.init == "ppmi":
+        with torch.no_grad():
+            table.weight.copy_(torch.from_numpy(ppmi_svd(ids, len(vocab), args.dim)) * args.init_std * math.sqrt(args.dim))
+    h = args.width * args.dim
+    if args.expander == "mlp":
+        expander = torch.nn.Sequential(
+            torch.nn.Linear(args.dim, h), torch.nn.BatchNorm1d(h), torch.nn.ReLU(),
+            torch.nn.Linear(h, h), torch.nn.BatchNorm1d(h), torch.nn.ReLU(), torch.nn.Linear(h, h))
+    elif args.expander == "linear":
+        expander = torch.nn.Linear(args.dim, h)
+    else:
+        expander = torch.nn.Identity()
     params = list(table.parameters()) + list(expander.parameters())
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     warm = max(1, args.steps // 10)
@@ -110,13 +142,27 @@ def main():
         rest = words[:start] + words[start + length:]
         return words[start:start + length], rest
 
+    def partition(words):
+        """Each word to one of two views at random (both non-empty): disjoint, not contiguous."""
+        if len(words) < 2:
+            return words, words
+        while True:
+            side = [rng.random() < 0.5 for _ in words]
+            if any(side) and not all(side):
+                return [w for w, s in zip(words, side) if s], [w for w, s in zip(words, side) if not s]
+
     def embed(texts):
         with torch.no_grad():
             seqs = [[vocab[p] for w in t.split() for p in ceiling.wordpieces(w) if p in vocab] or [0] for t in texts]
             return pool_ids(seqs).numpy().astype(np.float64)
 
+    sample = pool[:5000]
+
     def evaluate():
-        return ceiling.rerank_map(dev, embed)
+        if not args.center:
+            return ceiling.rerank_map(dev, embed)
+        mean = embed(sample).mean(0)  # the pool's common component, removed before the cosine
+        return ceiling.rerank_map(dev, lambda ts: embed(ts) - mean)
 
     t0 = time.time()
     print(json.dumps({"step": 0, "map": round(evaluate(), 2), "s": round(time.time() - t0, 1)}), flush=True)
@@ -134,7 +180,7 @@ def main():
         else:
             full, view = [], []
             for t in batch:
-                a, b = split(t)
+                a, b = split(t) if args.views == "split" else partition(t)
                 full.append([p for w in a for p in w])
                 view.append([p for w in b for p in w])
         za, zb = expander(pool_ids(full)), expander(pool_ids(view))

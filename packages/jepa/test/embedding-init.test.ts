@@ -1,7 +1,7 @@
 // From-scratch training knobs: the `words` input-embedding init and the word-table lr group.
 import '../../../test/gpu.ts';
 import { describe, expect, it } from 'vitest';
-import { BertModel, bertConfig, isNoDecay } from '@jepa/nn';
+import { BertModel, BertTokenizer, bertConfig, isNoDecay } from '@jepa/nn';
 import { manualSeed } from '@jepa/tensor';
 import { applyEmbeddingInit, WORDS_POSITION_SCALE } from '../src/model/init.ts';
 import { randomEncoder } from '../src/model/load.ts';
@@ -26,7 +26,32 @@ describe('embedding init', () => {
     expect(same(wb, wa)).toBe(true);
     await applyEmbeddingInit(a, 'bert');
     expect(same(await a.embeddings.positionEmbeddings.weight.toArray(), pa)).toBe(true);
-    await expect(applyEmbeddingInit(a, 'glove' as 'bert')).rejects.toThrow(/embeddingInit: expected bert\|words, got glove/);
+    await expect(applyEmbeddingInit(a, 'glove' as 'bert')).rejects.toThrow(/embeddingInit: expected bert\|words\|ppmi, got glove/);
+    a.dispose();
+    b.dispose();
+  });
+
+  it('`ppmi` is `words` with the pool tokens\' rows from co-occurrence, at the random rows\' mean norm', async () => {
+    const a = tiny(), b = tiny();
+    const tokenizer = BertTokenizer.default();
+    const topics = [['boot', 'partition', 'disk', 'kernel'], ['sound', 'speaker', 'audio', 'volume']]; // one word piece each
+    const pool = Array.from({ length: 60 }, (_, i) => topics[i % 2].filter((_, j) => j !== Math.floor(i / 2) % 4).join(' '));
+    await expect(applyEmbeddingInit(b, 'ppmi')).rejects.toThrow(/embeddingInit ppmi: needs the training pool/);
+    const report = await applyEmbeddingInit(b, 'ppmi', { tokenizer, pool, maxTokens: 16, seed: 1 });
+    expect(report!.rows).toBe(8);
+    expect(Math.max(...(await b.embeddings.tokenTypeEmbeddings.weight.toArray()).map(Math.abs))).toBe(0);
+    const [wa, wb] = await Promise.all([a.embeddings.wordEmbeddings.weight.toArray(), b.embeddings.wordEmbeddings.weight.toArray()]);
+    const dim = a.config.hidden_size;
+    const row = (w: Float32Array, t: string) => w.subarray(tokenizer.tokenToId(t) * dim, (tokenizer.tokenToId(t) + 1) * dim);
+    const dot = (x: Float32Array, y: Float32Array) => x.reduce((s, v, i) => s + v * y[i], 0);
+    let mean = 0;
+    for (let r = 0; r < wa.length / dim; r++) mean += Math.sqrt(dot(wa.subarray(r * dim, (r + 1) * dim), wa.subarray(r * dim, (r + 1) * dim))) / (wa.length / dim);
+    for (const t of topics.flat()) expect(Math.sqrt(dot(row(wb, t), row(wb, t)))).toBeCloseTo(mean, 4);
+    expect([...row(wb, 'mouse')]).toEqual([...row(wa, 'mouse')]); // not in the pool: its random row
+    const cos = (x: string, y: string) => dot(row(wb, x), row(wb, y)) / mean ** 2;
+    expect(cos('boot', 'disk')).toBeGreaterThan(0.3); // random rows: ≈ 0 ± 0.09
+    expect(cos('sound', 'volume')).toBeGreaterThan(0.3);
+    expect(cos('boot', 'audio')).toBeLessThan(0.05);
     a.dispose();
     b.dispose();
   });
@@ -35,7 +60,7 @@ describe('embedding init', () => {
     const enc = await randomEncoder('tiny', { seed: 1, embeddingInit: 'words' });
     expect(Math.max(...(await enc.bert.embeddings.tokenTypeEmbeddings.weight.toArray()).map(Math.abs))).toBe(0);
     enc.bert.dispose();
-    expect(() => resolveConfig({ embeddingInit: 'zero' })).toThrow(/config "embeddingInit": expected one of bert\|words/);
+    expect(() => resolveConfig({ embeddingInit: 'zero' })).toThrow(/config "embeddingInit": expected one of bert\|words\|ppmi/);
   });
 });
 

@@ -17,7 +17,7 @@ import { parseOptions, type OptionSpec } from './args.ts';
 import { commandName, runCli } from './common.ts';
 
 const CMD = commandName('eval');
-const USAGE = `usage: ${CMD} --model DIR|tfidf|random|random-init [--preset tiny] [--task askubuntu|askubuntu-lei|stsb] [--file PATH] [--pooling cls|mean|max|sif] [--split dev|test] [--seed 1] [--pool FILE] [--lenient-load] [--embedding-init bert|words (random-init)]`;
+const USAGE = `usage: ${CMD} --model DIR|tfidf|random|random-init [--preset tiny] [--task askubuntu|askubuntu-lei|stsb] [--file PATH] [--pooling cls|mean|max|sif] [--split dev|test] [--seed 1] [--pool FILE] [--lenient-load] [--embedding-init bert|words|ppmi (random-init)]`;
 const TASKS = ['askubuntu', 'askubuntu-lei', 'stsb'] as const;
 const OPTIONS: OptionSpec = {
   model: 'str', preset: CONFIG_FIELDS.preset, task: TASKS, file: 'str', pooling: CONFIG_FIELDS.pooling, split: ['dev', 'test'],

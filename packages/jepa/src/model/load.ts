@@ -22,10 +22,12 @@ export async function randomEncoder(preset: BertPreset, opts: RandomEncoderOptio
   await init();
   manualSeed(opts.seed ?? 1);
   const bert = new BertModel(bertConfig(preset)).eval();
-  await applyEmbeddingInit(bert, opts.embeddingInit ?? 'bert');
   const tokenizer = BertTokenizer.default();
   const pooling = opts.pooling ?? 'cls';
   const maxTokens = opts.maxTokens ?? 128;
-  const weights = pooling === 'sif' ? sifWeights(tokenizer, loadTrainPool(opts.trainFile), maxTokens) : null;
+  const mode = opts.embeddingInit ?? 'bert';
+  const pool = pooling === 'sif' || mode === 'ppmi' ? loadTrainPool(opts.trainFile) : [];
+  await applyEmbeddingInit(bert, mode, { tokenizer, pool, maxTokens, seed: opts.seed ?? 1 });
+  const weights = pooling === 'sif' ? sifWeights(tokenizer, pool, maxTokens) : null;
   return new SentenceEncoder(bert, tokenizer, pooling, maxTokens, weights);
 }

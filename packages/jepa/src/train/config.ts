@@ -13,8 +13,8 @@ export interface TrainConfig {
   init: string | null;
   /** With `init`: load the weights that match, print what was skipped (default: a mismatch is an error). */
   lenientLoad: boolean;
-  /** Input-embedding init from scratch: `bert` (HF) or `words` (see model/init.ts). */
-  embeddingInit: 'bert' | 'words';
+  /** Input-embedding init from scratch: `bert` (HF), `words` or `ppmi` (see model/init.ts). */
+  embeddingInit: 'bert' | 'words' | 'ppmi';
   objective: Objective;
   loss: 'official' | 'seed';
   steps: number;
@@ -148,7 +148,7 @@ const FIELDS: Record<keyof TrainConfig, OptionKind> = {
   preset: ['tiny', 'mini', 'small', 'base'],
   init: 'str?',
   lenientLoad: 'bool',
-  embeddingInit: ['bert', 'words'],
+  embeddingInit: ['bert', 'words', 'ppmi'],
   objective: ['jepa', 'jepa-ema', 'mlm', 'simcse', 'tsdae'],
   loss: ['official', 'seed'],
   steps: 'pos',

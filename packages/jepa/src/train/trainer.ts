@@ -65,7 +65,7 @@ export interface TrainContext {
 
 /** Build the encoder and objective for a config (weights from the seed, or from `cfg.init`); `pool`
  *  (default: read from cfg.trainFile) gives SIF pooling its token frequencies. */
-export async function buildModel(cfg: TrainConfig, pool?: readonly string[]): Promise<TrainContext> {
+export async function buildModel(cfg: TrainConfig, pool?: readonly string[], log?: (message: string) => void): Promise<TrainContext> {
   manualSeed(cfg.seed);
   let bert: BertModel;
   let tokenizer: BertTokenizer;
@@ -77,8 +77,10 @@ export async function buildModel(cfg: TrainConfig, pool?: readonly string[]): Pr
   } else {
     const over = cfg.dropout === null ? {} : { hidden_dropout_prob: cfg.dropout, attention_probs_dropout_prob: 0 };
     bert = new BertModel(bertConfig(cfg.preset, { attention_probs_dropout_prob: 0, ...over }));
-    await applyEmbeddingInit(bert, cfg.embeddingInit);
     tokenizer = BertTokenizer.default();
+    const texts = cfg.embeddingInit === 'ppmi' ? (pool ??= loadTrainPool(cfg.trainFile ?? undefined)) : [];
+    const report = await applyEmbeddingInit(bert, cfg.embeddingInit, { tokenizer, pool: texts, maxTokens: cfg.maxTokens, seed: cfg.seed });
+    if (report && log) log(`embedding init ppmi: ${report.rows} word rows from ${texts.length} texts (${report.pairs} co-occurring pairs, ${report.nonzeros} positive PMI), ${report.seconds.toFixed(1)} s`);
   }
   const weights = cfg.pooling === 'sif' ? sifWeights(tokenizer, pool ?? loadTrainPool(cfg.trainFile ?? undefined), cfg.maxTokens) : null;
   const encoder = new SentenceEncoder(bert, tokenizer, cfg.pooling, cfg.maxTokens, weights);
@@ -135,7 +137,7 @@ async function runTraining(cfg: TrainConfig, hooks: TrainHooks, at: { step: numb
   }
   await prepareRunDir(out, { resume: !!cfg.resume, overwrite: cfg.overwrite });
   const pool = loadTrainPool(cfg.trainFile ?? undefined);
-  const { encoder, objective, modules } = await buildModel(cfg, pool);
+  const { encoder, objective, modules } = await buildModel(cfg, pool, hooks.quiet || cfg.resume ? undefined : (m) => process.stderr.write(m + '\n'));
   const schedule = makeSchedule(cfg.schedule, { lr: cfg.lr, warmup: cfg.warmup, total: cfg.steps });
   for (const t of frozenParams(encoder.bert, cfg)) t.requiresGrad = false;
   const optimizer = new AdamW(trainParamGroups(encoder.bert, modules, cfg), { lr: cfg.lr, schedule, weightDecay: cfg.weightDecay, maxGradNorm: cfg.clip > 0 ? cfg.clip : undefined });
