@@ -17,17 +17,17 @@ import { parseOptions, type OptionSpec } from './args.ts';
 import { commandName, runCli } from './common.ts';
 
 const CMD = commandName('eval');
-const USAGE = `usage: ${CMD} --model DIR|tfidf|random|random-init [--preset tiny] [--task askubuntu|askubuntu-lei|stsb] [--file PATH] [--pooling cls|mean|max|sif] [--split dev|test] [--seed 1] [--pool FILE] [--lenient-load] [--embedding-init bert|words|ppmi (random-init)]`;
+const USAGE = `usage: ${CMD} --model DIR|tfidf|random|random-init [--preset tiny] [--task askubuntu|askubuntu-lei|stsb] [--file PATH] [--pooling cls|mean|max|sif] [--split dev|test] [--seed 1] [--pool FILE] [--lenient-load] [--embedding-init bert|words|ppmi] [--max-tokens 128] (the last two: random-init)`;
 const TASKS = ['askubuntu', 'askubuntu-lei', 'stsb'] as const;
 const OPTIONS: OptionSpec = {
   model: 'str', preset: CONFIG_FIELDS.preset, task: TASKS, file: 'str', pooling: CONFIG_FIELDS.pooling, split: ['dev', 'test'],
-  seed: 'int', pool: 'str', lenientLoad: 'bool', embeddingInit: CONFIG_FIELDS.embeddingInit, help: 'bool',
+  seed: 'int', pool: 'str', lenientLoad: 'bool', embeddingInit: CONFIG_FIELDS.embeddingInit, maxTokens: CONFIG_FIELDS.maxTokens, help: 'bool',
 };
 
 await runCli(async () => {
   const flags = parseOptions(CMD, process.argv.slice(2), OPTIONS) as {
     model?: string; preset?: 'tiny'; task?: (typeof TASKS)[number]; file?: string; pooling?: Pooling; split?: 'dev' | 'test';
-    seed?: number; pool?: string; lenientLoad?: boolean; embeddingInit?: EmbeddingInit; help?: boolean;
+    seed?: number; pool?: string; lenientLoad?: boolean; embeddingInit?: EmbeddingInit; maxTokens?: number; help?: boolean;
   };
   if (flags.help || !flags.model) {
     (flags.help ? process.stdout : process.stderr).write(USAGE + '\n');
@@ -40,7 +40,7 @@ await runCli(async () => {
   let enc: SentenceEncoder | null = null;
   if (!lexical) {
     enc = model === 'random-init'
-      ? await randomEncoder(flags.preset ?? 'tiny', { pooling, seed: flags.seed ?? 1, trainFile: flags.pool, embeddingInit: flags.embeddingInit })
+      ? await randomEncoder(flags.preset ?? 'tiny', { pooling, seed: flags.seed ?? 1, trainFile: flags.pool, embeddingInit: flags.embeddingInit, maxTokens: flags.maxTokens })
       : await loadEncoder(model, { pooling, lenient: flags.lenientLoad });
   }
   const embed = (t: string[]) => enc!.embed(t).catch((e: Error) => {
