@@ -1,6 +1,7 @@
 // Collapse monitors computed on the CPU from a sample of embeddings: per-dimension std, and the
 // eigenvalue spectrum of their covariance (via the n×n Gram matrix when n < D: same non-zero
 // eigenvalues, far cheaper).
+import { symmetricEigen } from '../util/linalg.ts';
 
 export function perDimStd(rows: readonly Float32Array[]): Float64Array {
   const n = rows.length, D = rows[0]?.length ?? 0;
@@ -12,34 +13,8 @@ export function perDimStd(rows: readonly Float32Array[]): Float64Array {
 }
 
 /** Eigenvalues of a symmetric matrix (cyclic Jacobi), descending. */
-export function symmetricEigenvalues(a: Float64Array, n: number, sweeps = 30): Float64Array {
-  const m = Float64Array.from(a);
-  for (let sweep = 0; sweep < sweeps; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += m[p * n + q] ** 2;
-    if (off < 1e-22) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = m[p * n + q];
-        if (Math.abs(apq) < 1e-300) continue;
-        const theta = (m[q * n + q] - m[p * n + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = m[k * n + p], akq = m[k * n + q];
-          m[k * n + p] = c * akp - s * akq;
-          m[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = m[p * n + k], aqk = m[q * n + k];
-          m[p * n + k] = c * apk - s * aqk;
-          m[q * n + k] = s * apk + c * aqk;
-        }
-      }
-    }
-  }
-  const ev = Float64Array.from({ length: n }, (_, i) => m[i * n + i]);
-  return ev.sort().reverse();
+export function symmetricEigenvalues(a: Float64Array, n: number): Float64Array {
+  return symmetricEigen(a, n, { vectors: false }).values;
 }
 
 /** Eigenvalues of the covariance of `rows` (n × D), descending, at most min(n, D) of them. */

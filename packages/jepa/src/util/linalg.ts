@@ -49,8 +49,10 @@ export function orthonormalize(q: Float64Array, n: number, k: number): Float64Ar
 }
 
 /** Eigen-decomposition of a symmetric k × k matrix (row-major) by cyclic Jacobi rotations:
- *  eigenvalues in decreasing order, eigenvectors as the columns of a row-major k × k matrix. */
-export function symmetricEigen(m: Float64Array, k: number): { values: Float64Array; vectors: Float64Array } {
+ *  eigenvalues in decreasing order, eigenvectors as the columns of a row-major k × k matrix
+ *  (all zero with `vectors: false`, which skips accumulating them). */
+export function symmetricEigen(m: Float64Array, k: number, opts: { vectors?: boolean } = {}): { values: Float64Array; vectors: Float64Array } {
+  const withVectors = opts.vectors ?? true;
   if (m.length !== k * k) throw new Error(`symmetricEigen: expected ${k * k} values, got ${m.length}`);
   const a = Float64Array.from(m);
   const v = new Float64Array(k * k);
@@ -80,7 +82,7 @@ export function symmetricEigen(m: Float64Array, k: number): { values: Float64Arr
           a[p * k + r] = c * apr - s * aqr;
           a[q * k + r] = s * apr + c * aqr;
         }
-        for (let r = 0; r < k; r++) {
+        for (let r = 0; withVectors && r < k; r++) {
           const vrp = v[r * k + p], vrq = v[r * k + q];
           v[r * k + p] = c * vrp - s * vrq;
           v[r * k + q] = s * vrp + c * vrq;
