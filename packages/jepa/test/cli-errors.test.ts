@@ -61,6 +61,8 @@ describe('the CLIs reject bad input before doing any work', () => {
     expect([e.code, e.stderr]).toEqual([1, 'error: pnpm eval: unknown option --tsk (did you mean --task?); see pnpm eval --help\n']);
     const m = cli(['packages/jepa/src/cli/eval.ts', '--model', 'random-init', '--max-tokens', '2']);
     expect([m.code, m.stderr]).toEqual([1, 'error: --max-tokens: must be at least 3 ([CLS] x [SEP]), got 2\n']);
+    const x = cli(['packages/jepa/src/cli/eval.ts', '--model', 'tfidf', '--max-tokens', '32']);
+    expect([x.code, x.stderr]).toEqual([1, 'error: --max-tokens: only with --model random-init (a model dir keeps the max tokens it was trained with), got --model tfidf\n']);
     const t = cli(['packages/jepa/src/cli/train.ts', 'oops']);
     expect(t.code).toBe(1);
     expect(t.stderr).toMatch(/^error: pnpm train: unexpected argument "oops"/);

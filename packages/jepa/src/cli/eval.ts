@@ -33,6 +33,7 @@ await runCli(async () => {
     (flags.help ? process.stdout : process.stderr).write(USAGE + '\n');
     return flags.help ? 0 : 1;
   }
+  if (flags.maxTokens !== undefined && flags.model !== 'random-init') throw new Error(`--max-tokens: only with --model random-init (a model dir keeps the max tokens it was trained with), got --model ${flags.model}`);
   if (flags.maxTokens !== undefined && flags.maxTokens < 3) throw new Error(`--max-tokens: must be at least 3 ([CLS] x [SEP]), got ${flags.maxTokens}`);
   const task = flags.task ?? 'askubuntu';
   const pooling = flags.pooling;
