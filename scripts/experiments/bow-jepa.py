@@ -43,20 +43,8 @@ def vicreg(a, b, lam, mu, nu):
 
 def ppmi_svd(ids, V, dim):
     """Unit rows of PPMI-SVD word-piece vectors, as cooccurrence-ceiling.py builds them."""
-    c = np.zeros((V, V), dtype=np.float32)
-    for t in ids:
-        ix = np.array(sorted({p for w in t for p in w}))
-        if len(ix) > 1:
-            c[np.ix_(ix, ix)] += 1
-    np.fill_diagonal(c, 0)
-    row = c.sum(1, keepdims=True)
-    ctx = c.sum(0, keepdims=True) ** 0.75
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pmi = np.log(c * ctx.sum() / (row * ctx))
-    ppmi = np.where(np.isfinite(pmi) & (pmi > 0), pmi, 0).astype(np.float32)
-    u, s = ceiling.randomized_svd(ppmi, dim)
-    vec = u * np.sqrt(s)
-    return (vec / np.maximum(np.linalg.norm(vec, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+    docs = [[p for w in t for p in w] for t in ids]
+    return ceiling.svd_vectors(ceiling.ppmi_matrix(docs, V), dim).astype(np.float32)
 
 
 def main():
@@ -112,7 +100,7 @@ def main():
     params = list(table.parameters()) + list(expander.parameters())
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     warm = max(1, args.steps // 10)
-    lr_at = lambda s: (s + 1) / warm if s < warm else (1.0 if args.schedule == "constant" else max(0.0, (args.steps - s) / (args.steps - warm)))
+    lr_at = lambda s: (s + 1) / warm if s < warm else (1.0 if args.schedule == "constant" else max(0.0, (args.steps - s) / max(1, args.steps - warm)))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
 
     def pool_ids(seqs):

@@ -82,6 +82,29 @@ def randomized_svd(m, k, iters=4, seed=0):
     return (q @ u)[:, :k], s[:k]
 
 
+def ppmi_matrix(docs, V):
+    """PPMI over title-level co-occurrence: docs are lists of ids < V; every pair of distinct ids in one
+    doc counts once; context distribution ** 0.75."""
+    c = np.zeros((V, V), dtype=np.float32)
+    for d in docs:
+        ix = np.array(sorted(set(d)))
+        if len(ix) > 1:
+            c[np.ix_(ix, ix)] += 1
+    np.fill_diagonal(c, 0)
+    row = c.sum(1, keepdims=True)
+    ctx = c.sum(0, keepdims=True) ** 0.75
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pmi = np.log(c * ctx.sum() / (row * ctx))
+    return np.where(np.isfinite(pmi) & (pmi > 0), pmi, 0).astype(np.float32)
+
+
+def svd_vectors(ppmi, d):
+    """Unit rows of U * sqrt(S) (Levy et al. 2015: eigenvalue weighting p = 0.5)."""
+    u, s = randomized_svd(ppmi, d)
+    vec = u * np.sqrt(s)
+    return vec / np.maximum(np.linalg.norm(vec, axis=1, keepdims=True), 1e-12)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dims", default="64,128,300")
@@ -122,24 +145,10 @@ def main():
         r = np.random.default_rng(seed).standard_normal((V, 128))
         rows.append((f"  random 128-d word vectors, SIF-pooled, seed {seed}", rerank_map(dev, lambda ts: bow(ts, sif) @ r)))
 
-    # PPMI over title-level co-occurrence (every pair of words in one title), context distribution ** 0.75
-    c = np.zeros((V, V), dtype=np.float32)
-    for t in toks:
-        ids = sorted({index[w] for w in t if w in index})
-        if len(ids) > 1:
-            ix = np.array(ids)
-            c[np.ix_(ix, ix)] += 1
-    np.fill_diagonal(c, 0)
-    row = c.sum(1, keepdims=True)
-    ctx = c.sum(0, keepdims=True) ** 0.75
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pmi = np.log(c * ctx.sum() / (row * ctx))
-    ppmi = np.where(np.isfinite(pmi) & (pmi > 0), pmi, 0).astype(np.float32)
+    ppmi = ppmi_matrix([[index[w] for w in t if w in index] for t in toks], V)
     bow_sif = lambda ts: bow(ts, sif)
     for d in [int(x) for x in args.dims.split(",")]:
-        u, s = randomized_svd(ppmi, d)
-        vec = u * np.sqrt(s)  # symmetric weighting (Levy et al. 2015: eigenvalue weighting p = 0.5)
-        vec /= np.maximum(np.linalg.norm(vec, axis=1, keepdims=True), 1e-12)
+        vec = svd_vectors(ppmi, d)
         rows.append((f"PPMI-SVD word vectors, d {d}, SIF-pooled", rerank_map(dev, lambda ts: bow_sif(ts) @ vec)))
         for mix in [float(x) for x in args.mix.split(",")]:
             def both(ts, mix=mix):
