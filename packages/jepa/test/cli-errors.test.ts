@@ -63,6 +63,10 @@ describe('the CLIs reject bad input before doing any work', () => {
     expect([m.code, m.stderr]).toEqual([1, 'error: --max-tokens: must be at least 3 ([CLS] x [SEP]), got 2\n']);
     const x = cli(['packages/jepa/src/cli/eval.ts', '--model', 'tfidf', '--max-tokens', '32']);
     expect([x.code, x.stderr]).toEqual([1, 'error: --max-tokens: only with --model random-init (a model dir keeps the max tokens it was trained with), got --model tfidf\n']);
+    const s = cli(['packages/jepa/src/cli/train.ts', '--steps', '5', '--stop-after', '6', '--out', join(dir, 'never')]);
+    expect([s.code, s.stderr]).toEqual([1, 'error: --stop-after: must be after step 0 and at most --steps 5, got 6\n']);
+    const z = cli(['packages/jepa/src/cli/train.ts', '--stop-after', '0']);
+    expect([z.code, z.stderr]).toEqual([1, 'error: --stop-after: expected a positive integer, got "0"\n']);
     const t = cli(['packages/jepa/src/cli/train.ts', 'oops']);
     expect(t.code).toBe(1);
     expect(t.stderr).toMatch(/^error: pnpm train: unexpected argument "oops"/);

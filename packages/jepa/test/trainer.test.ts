@@ -36,6 +36,28 @@ describe('trainer', () => {
     expect(steps).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it('a budget stop (finishAt) ends inside the schedule: evaluated and exported at that step; resume completes it exactly', async () => {
+    const full = join(dir, 'budget-full'), cut = join(dir, 'budget-cut'), short = join(dir, 'budget-short');
+    await train(cfg({ out: full }), { quiet: true });
+    await train(cfg({ out: short, steps: 3 }), { quiet: true });
+    const b = await train(cfg({ out: cut }), { quiet: true, finishAt: 3 });
+    expect(b.stopped).toBe('budget');
+    expect(b.steps).toBe(3);
+    expect(b.lastEval!.queries).toBeGreaterThan(0);
+    const evals = readFileSync(join(cut, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.kind === 'eval');
+    expect(evals.map((r) => r.step)).toEqual([3]);
+    expect(JSON.parse(readFileSync(join(cut, 'config.json'), 'utf8')).jepa.step).toBe(3);
+    // Step 3 of a 6-step schedule is not a 3-step run: the lr schedule stayed the 6-step one.
+    const w3 = await weights(join(cut, 'model.safetensors')), wShort = await weights(join(short, 'model.safetensors'));
+    const word = [...w3.keys()].find((n) => n.endsWith('word_embeddings.weight'))!;
+    expect(Array.from(w3.get(word)!)).not.toEqual(Array.from(wShort.get(word)!));
+    const r = await train(cfg({ out: cut, resume: cut }), { quiet: true });
+    expect(r.stopped).toBe('done');
+    const wa = await weights(join(full, 'model.safetensors')), wb = await weights(join(cut, 'model.safetensors'));
+    for (const [n, v] of wa) expect(Array.from(wb.get(n)!), n).toEqual(Array.from(v));
+    await expect(train(cfg({ out: join(dir, 'budget-bad'), overwrite: true }), { quiet: true, finishAt: 7 })).rejects.toThrow(/stop-after.*at most --steps 6, got 7/);
+  });
+
   it('periodic evaluations and checkpoints leave training untouched', async () => {
     const plain = join(dir, 'plain'), evald = join(dir, 'evald');
     await train(cfg({ out: plain }), { quiet: true });

@@ -18,17 +18,19 @@ import { commandName, fmtMetric, readJsonFile, runCli } from './common.ts';
 import { installInterrupt, leaveTsxRelay, stopExitCode } from './interrupt.ts';
 
 const CMD = commandName('train');
-const HELP = `usage: ${CMD} [--recipe default|seed] [--config FILE.json] [--baselines true|false] [--<option> VALUE]...
+const HELP = `usage: ${CMD} [--recipe default|seed] [--config FILE.json] [--baselines true|false] [--stop-after N] [--<option> VALUE]...
+--stop-after N: end the run after step N of the --steps schedule (evaluated and exported as if it
+  were the last; the checkpoint stays, so --resume DIR continues the schedule)
 options (defaults):
 ${Object.entries(DEFAULTS).map(([k, v]) => `  ${flagName(k)} ${JSON.stringify(v)}`).join('\n')}`;
 
 /** Every training config field, plus the CLI's own options. */
-const OPTIONS: OptionSpec = { ...CONFIG_FIELDS, recipe: Object.keys(RECIPES), config: 'str', baselines: 'bool', help: 'bool' };
+const OPTIONS: OptionSpec = { ...CONFIG_FIELDS, recipe: Object.keys(RECIPES), config: 'str', baselines: 'bool', stopAfter: 'pos', help: 'bool' };
 
 if (!(await leaveTsxRelay())) await runCli(main);
 
 async function main(): Promise<number> {
-  const { help, recipe, config, baselines = true, ...rest } = parseOptions(CMD, process.argv.slice(2), OPTIONS);
+  const { help, recipe, config, baselines = true, stopAfter, ...rest } = parseOptions(CMD, process.argv.slice(2), OPTIONS);
   if (help) {
     console.log(HELP);
     return 0;
@@ -39,12 +41,15 @@ async function main(): Promise<number> {
     throw new Error('--recipe seed needs a bert-base-uncased checkpoint: --init DIR (config.json, model.safetensors, vocab.txt)');
   }
   const out = cfg.resume ?? cfg.out;
+  if (stopAfter !== undefined) await checkStopAfter(stopAfter as number, cfg);
   process.stderr.write(`${cfg.resume ? 'resuming' : 'training'} ${cfg.objective} (${cfg.preset}${cfg.init ? ` from ${cfg.init}` : ''}) for ${cfg.steps} steps, batch ${cfg.batchSize}, out ${out}\n`);
   const interrupt = installInterrupt({ log: say, kept: () => keptCheckpoint(out) });
-  const summary = await train(cfg, { signal: interrupt.signal });
+  const summary = await train(cfg, { signal: interrupt.signal, finishAt: stopAfter as number | undefined });
   if (summary.stopped === 'nan') return 2;
   if (summary.stopped === 'device-lost') return 3;
-  if (summary.stopped !== 'done') {
+  if (summary.stopped === 'budget') {
+    process.stderr.write(`stopped after step ${summary.steps} of ${cfg.steps} (--stop-after); model exported, checkpoint kept; continue with: ${CMD} --resume ${out}\n`);
+  } else if (summary.stopped !== 'done') {
     process.stderr.write(`stopped at step ${summary.steps}; checkpoint saved in ${join(out, 'checkpoint')}; resume with: ${CMD} --resume ${out}\n`);
     return stopExitCode(interrupt.signal.reason);
   }
@@ -53,7 +58,7 @@ async function main(): Promise<number> {
   interrupt.signal.addEventListener('abort', () => process.exit(stopExitCode(interrupt.signal.reason)));
   const result: Record<string, unknown> = {
     task: 'askubuntu', objective: cfg.objective, loss: cfg.objective === 'jepa' ? cfg.loss : undefined, preset: cfg.preset,
-    steps: summary.steps, map: summary.lastEval?.map, mrr10: summary.lastEval?.mrr10, bestMap: summary.bestMap, bestOn: cfg.evalEvery > 0 && cfg.evalQueries > 0 ? `the first ${cfg.evalQueries} dev queries` : 'the dev set', seconds: Math.round(summary.seconds),
+    steps: summary.steps, ...(summary.steps < cfg.steps ? { scheduleSteps: cfg.steps } : {}), map: summary.lastEval?.map, mrr10: summary.lastEval?.mrr10, bestMap: summary.bestMap, bestOn: cfg.evalEvery > 0 && cfg.evalQueries > 0 ? `the first ${cfg.evalQueries} dev queries` : 'the dev set', seconds: Math.round(summary.seconds),
   };
   if (baselines) {
     const dev = loadRerankJsonl(cfg.evalFile ?? ASKUBUNTU_DEV_PATH);
@@ -75,6 +80,14 @@ async function main(): Promise<number> {
   }
   console.log(JSON.stringify(result));
   return 0;
+}
+
+/** --stop-after must fall inside what is left of the schedule. */
+async function checkStopAfter(n: number, cfg: TrainConfig): Promise<void> {
+  const done = cfg.resume ? (await readTrainerState(cfg.resume))?.step ?? 0 : 0;
+  if (n > cfg.steps || n <= done) {
+    throw new Error(`--stop-after: must be after ${done ? `the checkpoint's step ${done}` : 'step 0'} and at most --steps ${cfg.steps}, got ${n}`);
+  }
 }
 
 /** A --config file: a JSON object of config fields (camelCase), each checked, errors naming the file. */

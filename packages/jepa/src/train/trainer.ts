@@ -31,7 +31,7 @@ import { frozenParams, trainParamGroups } from './groups.ts';
 import { Progress } from './progress.ts';
 import { prepareRunDir } from './rundir.ts';
 
-export type StopReason = 'done' | 'signal' | 'nan' | 'requested' | 'device-lost';
+export type StopReason = 'done' | 'budget' | 'signal' | 'nan' | 'requested' | 'device-lost';
 
 export interface TrainSummary {
   out: string;
@@ -49,6 +49,10 @@ export interface TrainSummary {
 export interface TrainHooks {
   /** Stop (and checkpoint) after this many steps, as if signalled: used by the resume test. */
   stopAfter?: number;
+  /** End the run after this step as if it were the last (full evaluation, model exported) while the
+   *  schedule stays `cfg.steps`'s: a time budget cut inside the schedule. The checkpoint is kept, so
+   *  a resume continues the schedule. The summary's `stopped` is 'budget'. */
+  finishAt?: number;
   /** Called after each step is dispatched, with the number of steps done (tests use it to inject faults). */
   onStep?: (done: number) => void;
   /** No progress output. */
@@ -262,6 +266,9 @@ async function runTraining(cfg: TrainConfig, hooks: TrainHooks, at: { step: numb
 
   encoder.bert.train();
   for (const m of Object.values(objective.heads)) m.train();
+  if (hooks.finishAt !== undefined && !(Number.isInteger(hooks.finishAt) && hooks.finishAt > start && hooks.finishAt <= cfg.steps)) {
+    throw new Error(`train: stop-after must be a whole step after ${start === 0 ? 'step 0' : `the checkpoint's step ${start}`} and at most --steps ${cfg.steps}, got ${hooks.finishAt}`);
+  }
   let step = start;
   for (; step < cfg.steps; step++) {
     setGeneratorState({ seed: stream.gpuSeed(step), offset: 0 });
@@ -294,9 +301,10 @@ async function runTraining(cfg: TrainConfig, hooks: TrainHooks, at: { step: numb
     const done = step + 1;
     at.step = done;
     hooks.onStep?.(done);
-    const atEval = cfg.evalEvery > 0 && done % cfg.evalEvery === 0 && done < cfg.steps;
+    const finishing = hooks.finishAt === done && done < cfg.steps; // its evaluation is the final one, below
+    const atEval = !finishing && cfg.evalEvery > 0 && done % cfg.evalEvery === 0 && done < cfg.steps;
     const stopRequested = signalled();
-    if (atEval || stopRequested || hooks.stopAfter === done) {
+    if (atEval || stopRequested || hooks.stopAfter === done || finishing) {
       if (!(await settle(pending))) {
         stopped = 'nan';
         pending = null;
@@ -313,8 +321,8 @@ async function runTraining(cfg: TrainConfig, hooks: TrainHooks, at: { step: numb
         break;
       }
       await checkpoint(done);
-      if (stopRequested || hooks.stopAfter === done) {
-        stopped = stopRequested ?? 'requested';
+      if (stopRequested || hooks.stopAfter === done || finishing) {
+        stopped = stopRequested ?? (finishing ? 'budget' : 'requested');
         step = done;
         break;
       }
@@ -330,11 +338,12 @@ async function runTraining(cfg: TrainConfig, hooks: TrainHooks, at: { step: numb
     await stopNonFinite(`non-finite parameters after step ${stepsDone}`);
     stopped = 'nan';
   }
-  if (stopped === 'done') {
-    await checkpoint(stepsDone);
+  const finished = () => stopped === 'done' || stopped === 'budget';
+  if (finished()) {
+    if (stopped === 'done') await checkpoint(stepsDone); // a budget stop saved its checkpoint in the loop
     if (!(await runEval(stepsDone, true).then(() => true, nonFiniteStop))) stopped = 'nan';
   }
-  if (stopped === 'done') {
+  if (finished()) {
     await updateTrainerState(out, { bestMap, bestStep }); // the final evaluation may have set them
     await exportModel(out, encoder.bert, encoder.tokenizer, { pooling: cfg.pooling, maxTokens: cfg.maxTokens, objective: cfg.objective, step: stepsDone }, encoder.tokenWeights);
   }
