@@ -82,26 +82,36 @@ def randomized_svd(m, k, iters=4, seed=0):
     return (q @ u)[:, :k], s[:k]
 
 
-def ppmi_matrix(docs, V):
-    """PPMI over title-level co-occurrence: docs are lists of ids < V; every pair of distinct ids in one
-    doc counts once; context distribution ** 0.75."""
+def cooccurrence(docs, V):
+    """Title-level co-occurrence: docs are lists of ids < V; every pair of distinct ids in one doc
+    counts once."""
     c = np.zeros((V, V), dtype=np.float32)
     for d in docs:
         ix = np.array(sorted(set(d)))
         if len(ix) > 1:
             c[np.ix_(ix, ix)] += 1
     np.fill_diagonal(c, 0)
+    return c
+
+
+def ppmi_from_counts(c, alpha=0.75, shift=1.0):
+    """max(PMI - log shift, 0) with the context distribution ** alpha (Levy et al. 2015)."""
     row = c.sum(1, keepdims=True)
-    ctx = c.sum(0, keepdims=True) ** 0.75
+    ctx = c.sum(0, keepdims=True) ** alpha
     with np.errstate(divide="ignore", invalid="ignore"):
-        pmi = np.log(c * ctx.sum() / (row * ctx))
+        pmi = np.log(c * ctx.sum() / (row * ctx)) - np.log(shift)
     return np.where(np.isfinite(pmi) & (pmi > 0), pmi, 0).astype(np.float32)
 
 
-def svd_vectors(ppmi, d):
-    """Unit rows of U * sqrt(S) (Levy et al. 2015: eigenvalue weighting p = 0.5)."""
+def ppmi_matrix(docs, V):
+    """PPMI over title-level co-occurrence; context distribution ** 0.75."""
+    return ppmi_from_counts(cooccurrence(docs, V))
+
+
+def svd_vectors(ppmi, d, p=0.5):
+    """Unit rows of U * S^p (Levy et al. 2015: eigenvalue weighting p)."""
     u, s = randomized_svd(ppmi, d)
-    vec = u * np.sqrt(s)
+    vec = u * s ** p
     return vec / np.maximum(np.linalg.norm(vec, axis=1, keepdims=True), 1e-12)
 
 

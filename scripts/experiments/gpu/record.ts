@@ -46,12 +46,12 @@ for (const d of readdirSync(runsDir).filter((f) => /-s\d+$/.test(f)).sort()) {
   const tr = lastJson(`${dir}.train.json`);
   const st = lastJson(`${dir}.stsb.json`);
   const flags = (JSON.parse(readFileSync(join(dir, 'train-config.json'), 'utf8')) as Record<string, unknown>);
-  const done = tr && typeof tr.map === 'number';
+  const done = tr && typeof tr.map === 'number' && tr.scheduleSteps === undefined; // a --stop-after run is partial
   if (!done && !curve.length) continue;
   const last = records.filter((r) => r.kind === 'eval').at(-1) as Record<string, number> | undefined;
   lines.push({
     name, seed: Number(seed), flags: `objective ${flags.objective}${flags.aux ? ` + ${flags.aux}` : ''}, ${flags.steps} steps`,
-    askubuntu: done ? { map: tr!.map as number, mrr10: tr!.mrr10 as number } : { map: last!.map, mrr10: last!.mrr10 },
+    askubuntu: tr && typeof tr.map === 'number' ? { map: tr.map as number, mrr10: tr.mrr10 as number } : { map: last!.map, mrr10: last!.mrr10 },
     ...(st && typeof st.spearman === 'number' ? { stsb: { spearman: st.spearman } } : {}),
     curve,
     ...(done ? {} : { partial: curve.at(-1)![0] }),
@@ -76,7 +76,7 @@ for (const n of names) {
   const c = new Map(curveOfSystem(n).map((p) => [p.step, p.stat]));
   md += `| ${n} | ${sPerStep.get(n)?.toFixed(3) ?? '—'} | ${allSteps.map((s) => (c.has(s) ? fmtStat(c.get(s)!) + (c.get(s)!.n < 3 ? ` (${c.get(s)!.n})` : '') : '')).join(' | ')} |\n`;
 }
-md += '\nPartial runs (stopped at the sweep\'s deadline; their last evaluation): ' +
+md += '\nPartial runs (stopped at the sweep\'s deadline or by --stop-after; their last evaluation): ' +
   (lines.filter((l) => l.partial !== undefined).map((l) => `${l.name} s${l.seed} @ ${l.partial}`).join(', ') || 'none') + '.\n';
 writeFileSync(`${outBase}.md`, md);
 

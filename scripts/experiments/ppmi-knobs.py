@@ -1,0 +1,59 @@
+"""PPMI-SVD's own knobs (Levy, Goldberg & Dagan 2015) on the dev rerank set, word pieces, d 128, SIF
+pooling as the encoder pools: context smoothing alpha, shift k (SPPMI), eigenvalue weighting p. Asks
+whether the count-statistics ceiling that `--embedding-init ppmi` starts from (alpha 0.75, k 1, p 0.5:
+39.21) is itself far from what counts can give.
+    /usr/bin/python3 scripts/experiments/ppmi-knobs.py [--alphas 0.75,1] [--shifts 1,3,10] [--powers 0,0.5,1]
+"""
+import argparse
+import importlib.util
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+spec = importlib.util.spec_from_file_location("ceiling", HERE / "cooccurrence-ceiling.py")
+ceiling = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(ceiling)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--alphas", default="0.75,1")
+    ap.add_argument("--shifts", default="1,3,10")
+    ap.add_argument("--powers", default="0,0.5,1")
+    ap.add_argument("--dim", type=int, default=128)
+    args = ap.parse_args()
+    words = ceiling.wordpieces
+    pool = [l.strip() for l in (ceiling.DATA / "train_titles.txt").read_text().splitlines() if l.strip()]
+    dev = [json.loads(l) for l in (ceiling.DATA / "dev.jsonl").read_text().splitlines() if l.strip()]
+    toks = [words(t) for t in pool]
+    freq = Counter(w for t in toks for w in t)
+    total = sum(freq.values())
+    vocab = [w for w, _ in freq.most_common()]
+    index = {w: i for i, w in enumerate(vocab)}
+    sif = np.array([1e-3 / (1e-3 + freq[w] / total) for w in vocab])
+
+    def bow(texts):
+        m = np.zeros((len(texts), len(vocab)))
+        for r, t in enumerate(texts):
+            for w in words(t):
+                i = index.get(w)
+                if i is not None:
+                    m[r, i] += sif[i]
+        return m
+
+    counts = ceiling.cooccurrence([[index[w] for w in t] for t in toks], len(vocab))
+    print(f"{len(vocab)} word pieces; d {args.dim}; SIF a 1e-3; MAP x100 on {len(dev)} dev queries")
+    print("alpha  shift  p     MAP")
+    for alpha in [float(x) for x in args.alphas.split(",")]:
+        for shift in [float(x) for x in args.shifts.split(",")]:
+            ppmi = ceiling.ppmi_from_counts(counts, alpha, shift)
+            for p in [float(x) for x in args.powers.split(",")]:
+                vec = ceiling.svd_vectors(ppmi, args.dim, p)
+                print(f"{alpha:<6} {shift:<6} {p:<4} {ceiling.rerank_map(dev, lambda ts: bow(ts) @ vec):6.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
