@@ -24,28 +24,39 @@ def main():
     ap.add_argument("--shifts", default="1,3,10")
     ap.add_argument("--powers", default="0,0.5,1")
     ap.add_argument("--dim", type=int, default=128)
+    ap.add_argument("--bigrams", type=int, default=0,
+                    help="also count the N most frequent adjacent word-piece pairs as tokens of their own: "
+                         "does local order carry signal that counts over single pieces miss?")
+    ap.add_argument("--pool-pairs", type=int, default=1, help="with --bigrams: 0 pools the single pieces only (pairs count as contexts)")
     args = ap.parse_args()
-    words = ceiling.wordpieces
+
+    def words(text):
+        t = ceiling.wordpieces(text)
+        return t + [f"{a} {b}" for a, b in zip(t, t[1:])] if args.bigrams else t
     pool = [l.strip() for l in (ceiling.DATA / "train_titles.txt").read_text().splitlines() if l.strip()]
     dev = [json.loads(l) for l in (ceiling.DATA / "dev.jsonl").read_text().splitlines() if l.strip()]
     toks = [words(t) for t in pool]
     freq = Counter(w for t in toks for w in t)
-    total = sum(freq.values())
-    vocab = [w for w, _ in freq.most_common()]
+    # Pieces and pairs each get SIF weights from their own kind's total, so the pieces' are unchanged.
+    total = {False: sum(n for w, n in freq.items() if " " not in w), True: sum(n for w, n in freq.items() if " " in w)}
+    vocab = [w for w, _ in freq.most_common() if " " not in w]
+    vocab += [w for w, _ in Counter({w: n for w, n in freq.items() if " " in w}).most_common(args.bigrams)]
     index = {w: i for i, w in enumerate(vocab)}
-    sif = np.array([1e-3 / (1e-3 + freq[w] / total) for w in vocab])
+    sif = np.array([1e-3 / (1e-3 + freq[w] / total[" " in w]) for w in vocab])
 
     def bow(texts):
         m = np.zeros((len(texts), len(vocab)))
         for r, t in enumerate(texts):
             for w in words(t):
+                if " " in w and not args.pool_pairs:
+                    continue
                 i = index.get(w)
                 if i is not None:
                     m[r, i] += sif[i]
         return m
 
-    counts = ceiling.cooccurrence([[index[w] for w in t] for t in toks], len(vocab))
-    print(f"{len(vocab)} word pieces; d {args.dim}; SIF a 1e-3; MAP x100 on {len(dev)} dev queries")
+    counts = ceiling.cooccurrence([[index[w] for w in t if w in index] for t in toks], len(vocab))
+    print(f"{len(vocab)} tokens ({args.bigrams} of them word-piece bigrams); d {args.dim}; SIF a 1e-3; MAP x100 on {len(dev)} dev queries")
     print("alpha  shift  p     MAP")
     for alpha in [float(x) for x in args.alphas.split(",")]:
         for shift in [float(x) for x in args.shifts.split(",")]:
