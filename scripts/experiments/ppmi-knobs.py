@@ -5,8 +5,10 @@ whether the count-statistics ceiling that `--embedding-init ppmi` starts from (a
     /usr/bin/python3 scripts/experiments/ppmi-knobs.py [--alphas 0.75,1] [--shifts 1,3,10] [--powers 0,0.5,1]
 """
 import argparse
+import html
 import importlib.util
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -16,6 +18,24 @@ HERE = Path(__file__).resolve().parent
 spec = importlib.util.spec_from_file_location("ceiling", HERE / "cooccurrence-ceiling.py")
 ceiling = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(ceiling)
+
+
+def body_windows(path, dev, words, index, width):
+    """Windows of word-piece ids over question bodies whose titles are not dev texts (code blocks and
+    tags stripped)."""
+    seen = {t.strip().lower() for q in dev for t in [q["query"]] + q["positive"] + q["negative"]}
+    out, kept = [], 0
+    for line in Path(path).read_text().splitlines():
+        for text in line.split("\t")[1:3]:
+            title, _, body = text.partition("<p>")
+            if title.strip().lower() in seen:
+                continue
+            kept += 1
+            body = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<pre>.*?</pre>", " ", body, flags=re.S)))
+            ids = [index[w] for w in words(body) if w in index]
+            out += [ids[i:i + width] for i in range(0, max(len(ids) - width // 2, 1), width // 2)]
+    print(f"{kept} bodies, {len(out)} windows of {width}, {sum(map(len, out))} pieces added")
+    return out
 
 
 def main():
@@ -28,6 +48,9 @@ def main():
                     help="also count the N most frequent adjacent word-piece pairs as tokens of their own: "
                          "does local order carry signal that counts over single pieces miss?")
     ap.add_argument("--pool-pairs", type=int, default=1, help="with --bigrams: 0 pools the single pieces only (pairs count as contexts)")
+    ap.add_argument("--bodies", help="Rodrigues et al.'s val.tsv (title<p>body HTML): its bodies, less those of titles in the"
+                    " dev set, add co-occurrence windows of --window pieces (half-overlapping)")
+    ap.add_argument("--window", type=int, default=8)
     args = ap.parse_args()
 
     def words(text):
@@ -55,7 +78,10 @@ def main():
                     m[r, i] += sif[i]
         return m
 
-    counts = ceiling.cooccurrence([[index[w] for w in t if w in index] for t in toks], len(vocab))
+    docs = [[index[w] for w in t if w in index] for t in toks]
+    if args.bodies:
+        docs += body_windows(args.bodies, dev, words, index, args.window)
+    counts = ceiling.cooccurrence(docs, len(vocab))
     print(f"{len(vocab)} tokens ({args.bigrams} of them word-piece bigrams); d {args.dim}; SIF a 1e-3; MAP x100 on {len(dev)} dev queries")
     print("alpha  shift  p     MAP")
     for alpha in [float(x) for x in args.alphas.split(",")]:
