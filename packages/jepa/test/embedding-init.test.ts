@@ -61,6 +61,8 @@ describe('embedding init', () => {
     expect(Math.max(...(await enc.bert.embeddings.tokenTypeEmbeddings.weight.toArray()).map(Math.abs))).toBe(0);
     enc.bert.dispose();
     expect(() => resolveConfig({ embeddingInit: 'zero' })).toThrow(/config "embeddingInit": expected one of bert\|words\|ppmi/);
+    expect(() => resolveConfig({ embeddingInit: 'ppmi', init: 'runs/x' })).toThrow('config "embeddingInit": shapes a model built from scratch; with init the weights come from runs/x, so it would be ignored, got "ppmi"');
+    expect(resolveConfig({ init: 'runs/x' }).embeddingInit).toBe('bert');
   });
 });
 

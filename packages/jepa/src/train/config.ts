@@ -277,6 +277,9 @@ export function resolveConfig(...layers: Record<string, unknown>[]): TrainConfig
   }
   if (c.cropBoth && c.cropRest) throw new ConfigError('config "cropRest": the views are either two crops (cropBoth) or a crop and the rest (cropRest), got both');
   if (c.aux !== 'none' && c.objective !== 'jepa') throw new ConfigError(`config "aux": a pretext loss joins objective jepa only, got objective "${c.objective}"`);
+  if (c.init && c.embeddingInit !== 'bert') {
+    throw new ConfigError(`config "embeddingInit": shapes a model built from scratch; with init the weights come from ${c.init}, so it would be ignored, got "${c.embeddingInit}"`);
+  }
   if (c.maxTokens < 3) throw new ConfigError(`config "maxTokens": must be at least 3 ([CLS] x [SEP]), got ${c.maxTokens}`);
   return c;
 }
