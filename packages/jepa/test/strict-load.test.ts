@@ -12,6 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { loadSafetensorsFile, saveSafetensorsFile } from '@jepa/nn';
 import { loadEncoder, randomEncoder } from '../src/model/load.ts';
 import { exportModel } from '../src/train/checkpoint.ts';
+import { resolveConfig } from '../src/train/config.ts';
+import { buildModel } from '../src/train/trainer.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'jepa-strict-'));
@@ -94,6 +96,16 @@ describe('strict weight loading', () => {
       `warning: lenient load of ${dirs.transposed} skipped: shape mismatch for ${W}: expected [512, 128], got [128, 512] (skipped weights keep their random initialisation)`,
     ]);
     enc.bert.dispose();
+  });
+
+  it('train --init keeps the file\'s dropout unless --dropout is given', async () => {
+    const fileRate = (JSON.parse(readFileSync(join(good, 'config.json'), 'utf8')) as { hidden_dropout_prob: number }).hidden_dropout_prob;
+    for (const [dropout, want] of [[null, fileRate], [0.3, 0.3]] as const) {
+      const { encoder, modules } = await buildModel(resolveConfig({ init: good, pooling: 'mean', dropout }), []);
+      expect(encoder.bert.config.hidden_dropout_prob, String(dropout)).toBe(want);
+      for (const m of modules) m.dispose();
+    }
+    expect(fileRate).not.toBe(0.3);
   });
 
   it('the CLIs: encode, eval and train --init fail naming the mismatch; --lenient-load warns and runs', () => {

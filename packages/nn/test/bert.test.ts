@@ -130,6 +130,12 @@ describe('BertModel', () => {
       expect(Array.from(got).every((b) => (b & 0xffff) === 0)).toBe(true);
       model.dispose();
       src.dispose();
+      // Dropout rates may be replaced at load (fine-tuning); the result is validated like the file.
+      const tuned = await BertModel.fromPretrained(dir, { configOverrides: { hidden_dropout_prob: 0.25 } });
+      expect(tuned.model.config.hidden_dropout_prob).toBe(0.25);
+      expect(tuned.model.config.attention_probs_dropout_prob).toBe(cfg.attention_probs_dropout_prob);
+      tuned.model.dispose();
+      await expect(BertModel.fromPretrained(dir, { configOverrides: { hidden_dropout_prob: 1.5 } })).rejects.toThrow(/config.json with overrides \{"hidden_dropout_prob":1.5\}: field "hidden_dropout_prob"/);
       await writeFile(join(dir, 'config.json'), JSON.stringify({ ...cfg, hidden_size: 129 }));
       await expect(BertModel.fromPretrained(dir)).rejects.toThrow(/config.json: field "num_attention_heads" must divide hidden_size 129/);
     } finally {

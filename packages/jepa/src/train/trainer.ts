@@ -74,7 +74,8 @@ export async function buildModel(cfg: TrainConfig, pool?: readonly string[], log
   let bert: BertModel;
   let tokenizer: BertTokenizer;
   if (cfg.init) {
-    const loaded = await BertModel.fromPretrained(cfg.init, { strict: !cfg.lenientLoad });
+    const dropout = cfg.dropout === null ? {} : { configOverrides: { hidden_dropout_prob: cfg.dropout } };
+    const loaded = await BertModel.fromPretrained(cfg.init, { strict: !cfg.lenientLoad, ...dropout });
     if (cfg.lenientLoad) reportLenient(cfg.init, loaded.load);
     bert = loaded.model;
     tokenizer = loaded.tokenizer;

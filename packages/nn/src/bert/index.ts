@@ -1,5 +1,5 @@
 export { bertConfig, parseBertConfig, BERT_PRESETS, type BertConfig, type BertPreset } from './config.ts';
-export { BertModel, BertPooler, type BertOutput, type BertModelOptions } from './model.ts';
+export { BertModel, BertPooler, type BertOutput, type BertModelOptions, type BertLoadOptions, type BertConfigOverrides } from './model.ts';
 export { BertEmbeddings } from './embeddings.ts';
 export { BertAttention, BertSelfAttention, BertResidualOutput, type AttendOptions } from './attention.ts';
 export { BertEncoder, BertLayer, BertIntermediate } from './layer.ts';

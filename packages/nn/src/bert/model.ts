@@ -24,6 +24,14 @@ export interface BertModelOptions {
   pooler?: boolean;
 }
 
+/** What a load may change in a checkpoint's config.json: the dropout rates (e.g. for fine-tuning). */
+export type BertConfigOverrides = Partial<Pick<BertConfig, 'hidden_dropout_prob' | 'attention_probs_dropout_prob'>>;
+
+export interface BertLoadOptions extends BertModelOptions, LoadStateDictOptions {
+  /** Replace these config.json fields before the model is built (validated as the file's own). */
+  configOverrides?: BertConfigOverrides;
+}
+
 /** pooled = tanh(dense(h[:, 0])) (HF BertPooler). */
 export class BertPooler extends Module {
   readonly dense: Linear;
@@ -92,7 +100,7 @@ export class BertModel extends Module {
    */
   static async fromPretrained(
     dir: string,
-    opts: BertModelOptions & LoadStateDictOptions = {},
+    opts: BertLoadOptions = {},
   ): Promise<{ model: BertModel; tokenizer: BertTokenizer; load: LoadStateDictResult }> {
     const configPath = joinPath(dir, 'config.json');
     let config: unknown;
@@ -112,10 +120,13 @@ export class BertModel extends Module {
    */
   static fromBytes(
     files: { config: unknown; weights: Uint8Array; vocab: string },
-    opts: BertModelOptions & LoadStateDictOptions = {},
+    opts: BertLoadOptions = {},
     names = { config: 'config.json', weights: 'model.safetensors' },
   ): { model: BertModel; tokenizer: BertTokenizer; load: LoadStateDictResult } {
-    const config = parseBertConfig(files.config, names.config);
+    const raw = opts.configOverrides && typeof files.config === 'object' && files.config !== null && !Array.isArray(files.config)
+      ? { ...files.config, ...opts.configOverrides }
+      : files.config;
+    const config = parseBertConfig(raw, opts.configOverrides ? `${names.config} with overrides ${JSON.stringify(opts.configOverrides)}` : names.config);
     const file = readSafetensors(files.weights, names.weights);
     const tokenizer = BertTokenizer.fromVocabText(files.vocab);
     if (tokenizer.vocabSize > config.vocab_size) {
