@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseOptions } from '../src/cli/args.ts';
-import { CONFIG_FIELDS } from '../src/train/config.ts';
+import { CONFIG_FIELDS, resolveConfig, unusedOptions } from '../src/train/config.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'jepa-cli-errors-'));
@@ -43,6 +43,31 @@ describe('parseOptions (table-driven, shared by every CLI)', () => {
     expect(() => parse('--steps', '1', '--steps', '2')).toThrow('pnpm train: --steps given twice');
     for (const v of ['0', '-1', 'abc', '1.5']) expect(() => parse('--batch-size', v)).toThrow(`--batch-size: expected a positive integer, got "${v}"`);
     expect(() => parse('--pooling', 'avg')).toThrow('--pooling: expected one of cls|mean|max|sif, got "avg"');
+  });
+});
+
+describe('unusedOptions: a given option the run will not use is named', () => {
+  const unused = (cfg: Record<string, unknown>, given = Object.keys(cfg)) => unusedOptions(resolveConfig(cfg), given);
+
+  it('objective settings under another objective', () => {
+    expect(unused({ objective: 'mlm', lambda: 10, cropRest: true })).toEqual([
+      '--lambda has no effect with --objective mlm', '--crop-rest has no effect with --objective mlm',
+    ]);
+    expect(unused({ objective: 'jepa', temperature: 0.1, maskRate: 0.2, emaMomentum: 0.99 })).toEqual([
+      '--temperature has no effect with --objective jepa', '--mask-rate has no effect with --objective jepa',
+      '--ema-momentum has no effect with --objective jepa',
+    ]);
+    expect(unused({ objective: 'jepa-ema', emaLoss: 'mse', nu: 2, predictor: [64] })).toEqual(['--nu has no effect with --objective jepa-ema --ema-loss mse']);
+    expect(unused({ auxWeight: 2 })).toEqual(['--aux-weight has no effect without --aux']);
+    expect(unused({ init: 'runs/x', preset: 'base' })).toEqual(["--preset has no effect with --init (the model's config.json sets the size)"]);
+  });
+
+  it('nothing for what the run uses, defaults not given, or a pretext task\'s own settings', () => {
+    expect(unused({ objective: 'jepa', lambda: 10, cropRest: true, expander: [64], steps: 5 })).toEqual([]);
+    expect(unused({ objective: 'jepa', aux: 'tsdae', auxWeight: 0.5, deleteRatio: 0.5, decoderTie: 'embeddings' })).toEqual([]);
+    expect(unused({ objective: 'jepa', aux: 'mlm', maskRate: 0.2 })).toEqual([]);
+    expect(unused({ objective: 'jepa-ema', lambda: 5, cropBoth: true, predictor: [64] })).toEqual([]);
+    expect(unused({ objective: 'mlm', lambda: 10 }, ['objective'])).toEqual([]);
   });
 });
 

@@ -10,7 +10,7 @@ import { evaluateRerank } from '../eval/rerank.ts';
 import { TfIdf } from '../eval/tfidf.ts';
 import { randomEncoder } from '../model/load.ts';
 import { checkpointDir, readTrainerState } from '../train/checkpoint.ts';
-import { CONFIG_FIELDS, ConfigError, DEFAULTS, RECIPES, closest, coerceOption, flagName, resolveConfig, resumeConfig, type TrainConfig } from '../train/config.ts';
+import { CONFIG_FIELDS, ConfigError, DEFAULTS, RECIPES, closest, coerceOption, flagName, resolveConfig, resumeConfig, unusedOptions, type TrainConfig } from '../train/config.ts';
 import { evaluateEncoder } from '../train/evaluate.ts';
 import { train } from '../train/trainer.ts';
 import { parseOptions, type OptionSpec } from './args.ts';
@@ -41,6 +41,7 @@ async function main(): Promise<number> {
     throw new Error('--recipe seed needs a bert-base-uncased checkpoint: --init DIR (config.json, model.safetensors, vocab.txt)');
   }
   const out = cfg.resume ?? cfg.out;
+  for (const w of unusedOptions(cfg, [...Object.keys(fileCfg), ...Object.keys(rest)])) say(`warning: ${w}`);
   if (stopAfter !== undefined) await checkStopAfter(stopAfter as number, cfg);
   process.stderr.write(`${cfg.resume ? 'resuming' : 'training'} ${cfg.objective} (${cfg.preset}${cfg.init ? ` from ${cfg.init}` : ''}) for ${cfg.steps} steps, batch ${cfg.batchSize}, out ${out}\n`);
   const interrupt = installInterrupt({ log: say, kept: () => keptCheckpoint(out) });
