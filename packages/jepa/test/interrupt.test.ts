@@ -56,6 +56,19 @@ describe('pnpm train in a terminal', () => {
     expect(r.output).not.toMatch(/stopped at step/);
     expect(savedStep(out)).toBe(before);
   }, 200_000);
+
+  it('a resumed run keeps the CLI\'s --baselines false', () => {
+    const short = join(dir, 'short');
+    const run = (...args: string[]) => spawnSync('pnpm', ['--silent', 'train', ...args], { cwd: root, encoding: 'utf8', env, timeout: 150_000 });
+    const a = run('--steps', '3', '--stop-after', '2', '--batch-size', '8', '--train-file', pool, '--eval-file', dev, '--baselines', 'false', '--out', short);
+    expect(a.status, a.stderr).toBe(0);
+    const b = run('--resume', short);
+    expect(b.status, b.stderr).toBe(0);
+    const result = JSON.parse(b.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(result.steps).toBe(3);
+    expect(result.baselines).toBeUndefined();
+    expect(b.stderr).not.toContain('TF-IDF cosine');
+  }, 200_000);
 });
 
 describe('signals to the launcher', () => {

@@ -1,6 +1,6 @@
 // pnpm train [--recipe seed] [--config run.json] [--<option> value ...]
 // Trains an encoder, evaluates it on the AskUbuntu dev set, and prints it beside the baselines.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRerankJsonl } from '../data/rerank.ts';
 import { ASKUBUNTU_DEV_PATH } from '../data/paths.ts';
@@ -18,6 +18,8 @@ import { commandName, fmtMetric, readJsonFile, runCli } from './common.ts';
 import { installInterrupt, leaveTsxRelay, stopExitCode } from './interrupt.ts';
 
 const CMD = commandName('train');
+/** Where a run keeps the CLI options that are not run settings (read back by --resume). */
+const CLI_OPTIONS_FILE = 'train-cli.json';
 const HELP = `usage: ${CMD} [--recipe default|seed] [--config FILE.json] [--baselines true|false] [--stop-after N] [--<option> VALUE]...
 --stop-after N: end the run after step N of the --steps schedule (evaluated and exported as if it
   were the last; the checkpoint stays, so --resume DIR continues the schedule)
@@ -30,7 +32,7 @@ const OPTIONS: OptionSpec = { ...CONFIG_FIELDS, recipe: Object.keys(RECIPES), co
 if (!(await leaveTsxRelay())) await runCli(main);
 
 async function main(): Promise<number> {
-  const { help, recipe, config, baselines = true, stopAfter, ...rest } = parseOptions(CMD, process.argv.slice(2), OPTIONS);
+  const { help, recipe, config, baselines: baselinesFlag, stopAfter, ...rest } = parseOptions(CMD, process.argv.slice(2), OPTIONS);
   if (help) {
     console.log(HELP);
     return 0;
@@ -41,11 +43,14 @@ async function main(): Promise<number> {
     throw new Error('--recipe seed needs a bert-base-uncased checkpoint: --init DIR (config.json, model.safetensors, vocab.txt)');
   }
   const out = cfg.resume ?? cfg.out;
+  // The CLI's own choices are not run settings, but a resumed run keeps them too.
+  const baselines = (baselinesFlag as boolean | undefined) ?? (cfg.resume ? savedCliOptions(cfg.resume).baselines : undefined) ?? true;
   for (const w of unusedOptions(cfg, [...Object.keys(fileCfg), ...Object.keys(rest)])) say(`warning: ${w}`);
   if (stopAfter !== undefined) await checkStopAfter(stopAfter as number, cfg);
   process.stderr.write(`${cfg.resume ? 'resuming' : 'training'} ${cfg.objective} (${cfg.preset}${cfg.init ? ` from ${cfg.init}` : ''}) for ${cfg.steps} steps, batch ${cfg.batchSize}, out ${out}\n`);
   const interrupt = installInterrupt({ log: say, kept: () => keptCheckpoint(out) });
   const summary = await train(cfg, { signal: interrupt.signal, finishAt: stopAfter as number | undefined });
+  if (existsSync(out)) writeFileSync(join(out, CLI_OPTIONS_FILE), JSON.stringify({ baselines }) + '\n');
   if (summary.stopped === 'nan') return 2;
   if (summary.stopped === 'device-lost') return 3;
   if (summary.stopped === 'budget') {
@@ -81,6 +86,15 @@ async function main(): Promise<number> {
   }
   console.log(JSON.stringify(result));
   return 0;
+}
+
+function savedCliOptions(dir: string): { baselines?: boolean } {
+  try {
+    const o = JSON.parse(readFileSync(join(dir, CLI_OPTIONS_FILE), 'utf8')) as { baselines?: unknown };
+    return typeof o.baselines === 'boolean' ? { baselines: o.baselines } : {};
+  } catch {
+    return {}; // a run from before the file existed, or one killed before it was written
+  }
 }
 
 /** --stop-after must fall inside what is left of the schedule. */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 /** What a run writes into its dir; `--overwrite` removes exactly these (nothing else of the user's). */
 export const RUN_FILES = [
   'checkpoint', 'checkpoint.old', 'best', 'model.safetensors', 'config.json', 'vocab.txt',
-  'token_weights.safetensors', 'metrics.jsonl', 'train-config.json', 'report.html',
+  'token_weights.safetensors', 'metrics.jsonl', 'train-config.json', 'report.html', 'train-cli.json',
 ];
 
 /** The files in `dir` that show an earlier run lives there. */
