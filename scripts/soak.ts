@@ -1,4 +1,5 @@
-// The long soak: one run of STEPS steps (default 5000; the main job's settings, periodic evaluation
+// The long soak: one run of STEPS steps (default 5000; JEPA with every tensor training and SIF
+// pooling — more live buffers than the main job, whose layers are frozen — periodic evaluation
 // every 250 steps) sampling RSS and the live GPU buffer count every 50 steps. Writes
 // runs/soak/samples.csv and prints a summary: each measure after warm-up (the first 10% of steps) as
 // min / max and its growth per 1000 steps (a least-squares slope).
