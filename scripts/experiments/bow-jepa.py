@@ -47,6 +47,30 @@ def ppmi_svd(ids, V, dim):
     return ceiling.svd_vectors(ceiling.ppmi_matrix(docs, V), dim).astype(np.float32)
 
 
+def mine_neighbours(ids, V, k):
+    """Each title's k nearest other titles by TF-IDF cosine over word pieces (exact-text twins skipped)."""
+    docs = [[p for w in t for p in w] for t in ids]
+    df = Counter(p for d in docs for p in set(d))
+    idf = np.array([math.log((1 + len(docs)) / (1 + df[i])) + 1 for i in range(V)], dtype=np.float32)
+    rows, cols, vals = [], [], []
+    for r, d in enumerate(docs):
+        for p, c in Counter(d).items():
+            rows.append(r); cols.append(p); vals.append(c * idf[p])
+    x = torch.sparse_coo_tensor(torch.tensor([rows, cols]), torch.tensor(vals), (len(docs), V)).coalesce()
+    norm = torch.sqrt(torch.sparse.sum(x * x, 1).to_dense()).clamp_min(1e-12)
+    out, t0 = [], time.time()
+    for start in range(0, len(docs), 2000):
+        chunk = x.index_select(0, torch.arange(start, min(start + 2000, len(docs)))).to_dense()
+        sims = torch.sparse.mm(x, chunk.T).T / norm[None, :] / norm[start:start + len(chunk), None]
+        for j in range(len(chunk)):
+            i = start + j
+            sims[j, i] = -1
+            top = torch.topk(sims[j], k + 5).indices.tolist()
+            out.append([t for t in top if docs[t] != docs[i]][:k])
+    print(json.dumps({"mined": k, "titles": len(out), "s": round(time.time() - t0, 1)}), flush=True)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=6000)
@@ -69,6 +93,11 @@ def main():
     ap.add_argument("--expander", choices=["mlp", "linear", "none"], default="mlp")
     ap.add_argument("--width", type=int, default=4, help="expander width, a multiple of --dim")
     ap.add_argument("--init", choices=["random", "ppmi"], default="random")
+    # a signal other than co-occurrence: each title's K lexically nearest pool titles (TF-IDF cosine
+    # over word pieces; same topic, mostly not duplicates) as InfoNCE negatives for its two views
+    ap.add_argument("--hard-negatives", type=int, default=0, help="K mined neighbours per title (0: off)")
+    ap.add_argument("--neg-weight", type=float, default=1.0)
+    ap.add_argument("--neg-temp", type=float, default=0.1)
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
@@ -152,6 +181,8 @@ def main():
         mean = embed(sample).mean(0)  # the pool's common component, removed before the cosine
         return ceiling.rerank_map(dev, lambda ts: embed(ts) - mean)
 
+    neighbours = mine_neighbours(ids, len(vocab), args.hard_negatives) if args.hard_negatives else None
+
     t0 = time.time()
     print(json.dumps({"step": 0, "map": round(evaluate(), 2), "s": round(time.time() - t0, 1)}), flush=True)
     order = list(range(len(ids)))
@@ -160,7 +191,8 @@ def main():
         if cursor + args.batch > len(order):
             rng.shuffle(order)
             cursor = 0
-        batch = [ids[i] for i in order[cursor:cursor + args.batch]]
+        picked = order[cursor:cursor + args.batch]
+        batch = [ids[i] for i in picked]
         cursor += args.batch
         if args.views == "full":
             full = [[p for w in t for p in w] for t in batch]
@@ -171,8 +203,15 @@ def main():
                 a, b = split(t) if args.views == "split" else partition(t)
                 full.append([p for w in a for p in w])
                 view.append([p for w in b for p in w])
-        za, zb = expander(pool_ids(full)), expander(pool_ids(view))
+        ea, eb = pool_ids(full), pool_ids(view)
+        za, zb = expander(ea), expander(eb)
         loss, inv, hinge = vicreg(za, zb, args.lam, args.mu, args.nu)
+        if neighbours is not None:
+            # view a against view b (positive) and every batch title's mined neighbour (negatives)
+            negs = pool_ids([[p for w in ids[neighbours[i][rng.randrange(len(neighbours[i]))]] for p in w] for i in picked])
+            a, b, n = (F.normalize(x, dim=1) for x in (ea, eb, negs))
+            logits = torch.cat([(a * b).sum(1, keepdim=True), a @ n.T], 1) / args.neg_temp
+            loss = loss + args.neg_weight * F.cross_entropy(logits, torch.zeros(len(picked), dtype=torch.long))
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
