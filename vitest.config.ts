@@ -10,5 +10,7 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 120_000,
     teardownTimeout: 30_000,
+    // One temp dir per run, removed at its end (JEPA_KEEP_TEST_TMP=1 keeps it for a post-mortem).
+    globalSetup: ['test/scratch-tmp.ts'],
   },
 });
