@@ -140,6 +140,11 @@ async function runTraining(cfg: TrainConfig, hooks: TrainHooks, at: { step: numb
     const conflicts = runConflicts(saved.config, cfg, saved.step);
     if (conflicts.length) throw new Error(`resume ${cfg.resume}: the config differs from the run's: ${conflicts.join('; ')}`);
   }
+  // Checked before the run dir is touched: a bad stop must not cost an --overwrite'd earlier run.
+  const from = saved?.step ?? 0;
+  if (hooks.finishAt !== undefined && !(Number.isInteger(hooks.finishAt) && hooks.finishAt > from && hooks.finishAt <= cfg.steps)) {
+    throw new Error(`train: stop-after must be a whole step after ${from === 0 ? 'step 0' : `the checkpoint's step ${from}`} and at most --steps ${cfg.steps}, got ${hooks.finishAt}`);
+  }
   await prepareRunDir(out, { resume: !!cfg.resume, overwrite: cfg.overwrite });
   const pool = loadTrainPool(cfg.trainFile ?? undefined);
   const { encoder, objective, modules } = await buildModel(cfg, pool, hooks.quiet || cfg.resume ? undefined : (m) => process.stderr.write(m + '\n'));
@@ -267,9 +272,6 @@ async function runTraining(cfg: TrainConfig, hooks: TrainHooks, at: { step: numb
 
   encoder.bert.train();
   for (const m of Object.values(objective.heads)) m.train();
-  if (hooks.finishAt !== undefined && !(Number.isInteger(hooks.finishAt) && hooks.finishAt > start && hooks.finishAt <= cfg.steps)) {
-    throw new Error(`train: stop-after must be a whole step after ${start === 0 ? 'step 0' : `the checkpoint's step ${start}`} and at most --steps ${cfg.steps}, got ${hooks.finishAt}`);
-  }
   let step = start;
   for (; step < cfg.steps; step++) {
     setGeneratorState({ seed: stream.gpuSeed(step), offset: 0 });
