@@ -62,11 +62,10 @@ def mine_neighbours(ids, V, k):
     for start in range(0, len(docs), 2000):
         chunk = x.index_select(0, torch.arange(start, min(start + 2000, len(docs)))).to_dense()
         sims = torch.sparse.mm(x, chunk.T).T / norm[None, :] / norm[start:start + len(chunk), None]
-        for j in range(len(chunk)):
-            i = start + j
-            sims[j, i] = -1
-            top = torch.topk(sims[j], k + 5).indices.tolist()
-            out.append([t for t in top if docs[t] != docs[i]][:k])
+        rows_here = torch.arange(len(chunk))
+        sims[rows_here, start + rows_here] = -1  # not itself
+        for j, top in enumerate(torch.topk(sims, k + 5, dim=1).indices.tolist()):
+            out.append([t for t in top if docs[t] != docs[start + j]][:k])
     print(json.dumps({"mined": k, "titles": len(out), "s": round(time.time() - t0, 1)}), flush=True)
     return out
 
