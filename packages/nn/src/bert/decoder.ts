@@ -29,10 +29,11 @@ export class BertDecoderLayer extends Module {
   constructor(config: BertConfig, shared?: BertLayer) {
     super();
     // Registration order is HF's: attention, crossattention, intermediate, output.
-    this.attention = shared?.attention ?? this.registerModule('attention', new BertAttention(config));
+    // Shared modules are held by reference(): the encoder owns them, so they are not in this state dict.
+    this.attention = shared ? this.reference(shared.attention) : this.registerModule('attention', new BertAttention(config));
     this.crossattention = this.registerModule('crossattention', new BertAttention(config));
-    this.intermediate = shared?.intermediate ?? this.registerModule('intermediate', new BertIntermediate(config));
-    this.output = shared?.output ?? this.registerModule('output', new BertResidualOutput(config, config.intermediate_size));
+    this.intermediate = shared ? this.reference(shared.intermediate) : this.registerModule('intermediate', new BertIntermediate(config));
+    this.output = shared ? this.reference(shared.output) : this.registerModule('output', new BertResidualOutput(config, config.intermediate_size));
   }
 
   /** x [B, T, H], context [B, S, H], contextMask [B, S] (1 keep, 0 pad) -> [B, T, H]. */
@@ -62,7 +63,7 @@ export class BertDecoderModel extends Module {
     super();
     const all = tie === 'all';
     this.embeddings = all
-      ? encoder.embeddings
+      ? this.reference(encoder.embeddings)
       : this.registerModule('embeddings', new BertEmbeddings(config, { wordEmbeddings: encoder.embeddings.wordEmbeddings }));
     const shared = encoder.encoder.layer.items;
     const stack = Array.from({ length: layers }, (_, i) => new BertDecoderLayer(config, all ? shared[i] : undefined));

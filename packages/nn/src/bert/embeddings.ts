@@ -25,7 +25,7 @@ export class BertEmbeddings extends Module {
     if (shared && (shared.numEmbeddings !== config.vocab_size || shared.embeddingDim !== H)) {
       throw new Error(`BertEmbeddings: tied word embeddings [${shared.numEmbeddings}, ${shared.embeddingDim}] do not match vocab_size ${config.vocab_size} x hidden_size ${H}`);
     }
-    this.wordEmbeddings = shared ?? this.registerModule('word_embeddings', new Embedding(config.vocab_size, H, { std }));
+    this.wordEmbeddings = shared ? this.reference(shared) : this.registerModule('word_embeddings', new Embedding(config.vocab_size, H, { std }));
     this.positionEmbeddings = this.registerModule('position_embeddings', new Embedding(config.max_position_embeddings, H, { std }));
     this.tokenTypeEmbeddings = this.registerModule('token_type_embeddings', new Embedding(config.type_vocab_size, H, { std }));
     this.layerNorm = this.registerModule('LayerNorm', new LayerNorm(H, config.layer_norm_eps));

@@ -1,6 +1,9 @@
 // Children named "0", "1", ... as torch.nn.Sequential, so state-dict names match PyTorch.
+// (ModuleList lives in module.ts: an array field of modules is registered as one.)
 import type { Tensor } from '@jepa/tensor';
-import { Module, type Layer } from '../module.ts';
+import { Module, ModuleList, type Layer } from '../module.ts';
+
+export { ModuleList };
 
 export class Sequential extends Module {
   readonly layers: readonly Layer[];
@@ -15,20 +18,5 @@ export class Sequential extends Module {
     let h = x;
     for (const l of this.layers) h = l.forward(h);
     return h;
-  }
-}
-
-/** Children named "0", "1", ... with no forward of their own (torch.nn.ModuleList). */
-export class ModuleList<M extends Module = Module> extends Module {
-  readonly items: readonly M[];
-
-  constructor(items: readonly M[]) {
-    super();
-    items.forEach((m, i) => this.registerModule(String(i), m));
-    this.items = items;
-  }
-
-  get length(): number {
-    return this.items.length;
   }
 }

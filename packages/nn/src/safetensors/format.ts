@@ -43,7 +43,11 @@ export interface TensorToWrite {
   data: Float32Array | Int32Array;
 }
 
-export type TensorsToWrite = readonly TensorToWrite[] | Record<string, { shape: readonly number[]; data: Float32Array | Int32Array }>;
+/** Host tensors by name: a list of { name, shape, data }, a Map (e.g. a file's `tensors`) or an object. */
+export type TensorsToWrite =
+  | readonly TensorToWrite[]
+  | ReadonlyMap<string, { shape: readonly number[]; data: Float32Array | Int32Array }>
+  | Readonly<Record<string, { shape: readonly number[]; data: Float32Array | Int32Array }>>;
 
 export class SafetensorsError extends Error {
   constructor(

@@ -7,6 +7,7 @@ import {
   type TensorToWrite,
   type TensorsToWrite,
 } from './format.ts';
+import { hostTensors } from './input.ts';
 
 const SOURCE = '<write>';
 
@@ -15,11 +16,11 @@ const SOURCE = '<write>';
  * the data section starts 8-byte aligned. Data bytes are copied verbatim (NaN payloads, -0 kept).
  */
 export function writeSafetensors(tensors: TensorsToWrite, metadata: Record<string, string> = {}): Uint8Array {
-  const list = normalize(tensors).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const header: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(metadata)) {
     if (typeof v !== 'string') throw new SafetensorsError(SOURCE, undefined, `metadata value for "${k}" is not a string`);
   }
+  const list = normalize(tensors, Object.keys(metadata).length > 0).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header[METADATA_KEY] = { ...metadata };
 
   let offset = 0;
@@ -48,10 +49,10 @@ export function writeSafetensors(tensors: TensorsToWrite, metadata: Record<strin
   return out;
 }
 
-function normalize(tensors: TensorsToWrite): TensorToWrite[] {
-  const list: TensorToWrite[] = Array.isArray(tensors)
-    ? [...(tensors as readonly TensorToWrite[])]
-    : Object.entries(tensors).map(([name, t]) => ({ name, shape: t.shape, data: t.data }));
+/** Host tensors only (GPU tensors need an async read: saveSafetensorsFile does it); empty only with metadata. */
+function normalize(tensors: TensorsToWrite, allowEmpty: boolean): TensorToWrite[] {
+  const list: TensorToWrite[] = hostTensors(tensors, SOURCE, allowEmpty, false)
+    .map(([name, t]) => ({ name, shape: t.shape, data: (t as TensorToWrite).data }));
   const seen = new Set<string>();
   for (const t of list) {
     const fail = (detail: string): never => {
