@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # The bare-table runs behind README "What limits the quality": samples vs batch, epochs at batch 512,
-# and JEPA started from PPMI-SVD. Each run's lines go to results/bow-jepa/NAME.jsonl.
-#   bash scripts/experiments/bow-jepa-sweep.sh [batch|epochs|ppmi]...
+# and JEPA started from PPMI-SVD. Each run's lines go to lab/results/bow-jepa/NAME.jsonl.
+#   bash lab/experiments/bow-jepa-sweep.sh [batch|epochs|ppmi]...
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export OMP_WAIT_POLICY=passive
-out=results/bow-jepa
+out=lab/results/bow-jepa
 mkdir -p "$out"
 run() { # NAME FLAGS...
   local name=$1; shift
-  /usr/bin/python3 scripts/experiments/bow-jepa.py --views split "$@" > "$out/$name.jsonl"
+  /usr/bin/python3 lab/experiments/bow-jepa.py --views split "$@" > "$out/$name.jsonl"
   echo "$name: $(tail -1 "$out/$name.jsonl")"
 }
 for part in "${@:-batch epochs ppmi}"; do

@@ -5,9 +5,9 @@ expander (128 -> 512 -> 512 -> 512, BatchNorm + ReLU) and official VICReg (lambd
 between the full title and a WordCrop of it (start ~ U, length ~ U of the rest, as
 packages/jepa/src/views/wordcrop.ts), AdamW lr 5e-4 with 10% warmup and linear decay, batch 32 --
 trained in PyTorch on the CPU, thousands of steps a minute. Dev MAP of the pooled table as it
-trains, against the same table untrained and PPMI-SVD (scripts/experiments/cooccurrence-ceiling.py).
+trains, against the same table untrained and PPMI-SVD (lab/experiments/cooccurrence-ceiling.py).
 
-    /usr/bin/python3 scripts/experiments/bow-jepa.py [--steps 6000] [--eval-every 500] [--seed 1] [--lambda 10]
+    /usr/bin/python3 lab/experiments/bow-jepa.py [--steps 6000] [--eval-every 500] [--seed 1] [--lambda 10]
 """
 import argparse
 import importlib.util

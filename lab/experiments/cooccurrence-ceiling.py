@@ -6,7 +6,7 @@ encoder (SIF weights a / (a + p(w)), a = 1e-3). If the best of these barely beat
 bag of words, the pool does not carry the word-similarity signal that BM25-hard negatives require,
 and no objective trained on it alone will either.
 
-    /usr/bin/python3 scripts/experiments/cooccurrence-ceiling.py [--dims 64,128,300] [--mix 0,0.5,1]
+    /usr/bin/python3 lab/experiments/cooccurrence-ceiling.py [--dims 64,128,300] [--mix 0,0.5,1]
 
 MAP as sklearn's average_precision_score (ties grouped), x100, over every dev query.
 """

@@ -1,8 +1,8 @@
 // Export a run's initial weights (exactly as `pnpm train` builds them for a config) as a model dir,
 // to compare trained weights against their initialisation.
-// usage: tsx scripts/experiments/export-init.ts OUT_DIR [pnpm train flags...]
-import { buildModel, exportModel, parseArgs, resolveConfig } from '../../packages/jepa/src/index.ts';
-import { init, shutdown } from '../../packages/tensor/src/index.ts';
+// usage: tsx lab/experiments/export-init.ts OUT_DIR [pnpm train flags...]
+import { buildModel, exportModel, parseArgs, resolveConfig } from '@jepa/jepa';
+import { init, shutdown } from '@jepa/tensor';
 
 const [out, ...rest] = process.argv.slice(2);
 const cfg = resolveConfig(parseArgs(rest).flags);

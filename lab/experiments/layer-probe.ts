@@ -1,10 +1,10 @@
 // Where is the retrieval signal? AskUbuntu dev MAP of the model's pooling applied to each layer's
 // token states (0 = embedding output, L = last), to their sum with the embedding output, and to
 // the word vectors alone (no position or token-type rows) through the embedding LayerNorm.
-// usage: tsx scripts/experiments/layer-probe.ts DIR|random-init [seed] [embedding init: bert|words|ppmi]
-import { loadRerankJsonl, ASKUBUNTU_DEV_PATH, evaluateRerank, loadEncoder, randomEncoder, type SentenceEncoder } from '../../packages/jepa/src/index.ts';
-import { pool } from '../../packages/nn/src/index.ts';
-import { add, noGrad, tensor, tidyAsync, type Tensor } from '../../packages/tensor/src/index.ts';
+// usage: tsx lab/experiments/layer-probe.ts DIR|random-init [seed] [embedding init: bert|words|ppmi]
+import { loadRerankJsonl, ASKUBUNTU_DEV_PATH, evaluateRerank, loadEncoder, randomEncoder, type SentenceEncoder } from '@jepa/jepa';
+import { pool } from '@jepa/nn';
+import { add, noGrad, tensor, tidyAsync, type Tensor } from '@jepa/tensor';
 
 const [dir = 'random-init', seed = '1', embeddingInit = 'bert'] = process.argv.slice(2);
 const enc: SentenceEncoder = dir === 'random-init'

@@ -2,7 +2,7 @@
 pooling as the encoder pools: context smoothing alpha, shift k (SPPMI), eigenvalue weighting p. Asks
 whether the count-statistics ceiling that `--embedding-init ppmi` starts from (alpha 0.75, k 1, p 0.5:
 39.21) is itself far from what counts can give.
-    /usr/bin/python3 scripts/experiments/ppmi-knobs.py [--alphas 0.75,1] [--shifts 1,3,10] [--powers 0,0.5,1]
+    /usr/bin/python3 lab/experiments/ppmi-knobs.py [--alphas 0.75,1] [--shifts 1,3,10] [--powers 0,0.5,1]
 """
 import argparse
 import html

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Seconds per training step on this machine for each distinct system of a jobs file (the seed-1
-# lines of scripts/experiments/gpu/jobs-*.txt): 60 steps each, timed from step 20 to 60 (the
+# lines of lab/experiments/gpu/jobs-*.txt): 60 steps each, timed from step 20 to 60 (the
 # first steps compile shaders), one at a time. Turns curves measured elsewhere (the H200 sweep)
-# into this machine's wall time. Usage: bash scripts/experiments/step-times.sh JOBS_FILE [NAME...]
+# into this machine's wall time. Usage: bash lab/experiments/step-times.sh JOBS_FILE [NAME...]
 # Prints one JSON line per system: {"name", "sPerStep", "steps"}.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -1,5 +1,5 @@
 """How far training moved each word-embedding row from its initialisation, by token frequency.
-usage: python3 scripts/experiments/weight-drift.py INIT_DIR TRAINED_DIR"""
+usage: python3 lab/experiments/weight-drift.py INIT_DIR TRAINED_DIR"""
 import json, struct, sys
 import numpy as np
 

@@ -1,8 +1,8 @@
 """Make every Transformer layer of a model dir start as the identity: zero the output dense weight and
 bias of each residual branch (attention output, FFN output), in place, so the post-LN layer passes
 LN(x) on. Used to start `pnpm train --init DIR` with layers that cannot scramble the word table.
-    cp -r INIT_DIR DIR && /usr/bin/python3 scripts/experiments/zero-residual.py DIR
-(INIT_DIR from scripts/experiments/export-init.ts.)"""
+    cp -r INIT_DIR DIR && /usr/bin/python3 lab/experiments/zero-residual.py DIR
+(INIT_DIR from lab/experiments/export-init.ts.)"""
 import json
 import re
 import struct

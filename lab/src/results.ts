@@ -1,7 +1,6 @@
 // Seeds harness reporting: one line per (system, seed) run in, a mean ± sd table and learning
 // curves out. A difference smaller than the seed-to-seed spread is reported as a tie.
-import type { MetricRecord } from './html.ts';
-import { lineChart, type Series } from './svg.ts';
+import { lineChart, type MetricRecord, type Series } from '@jepa/jepa';
 
 export interface RunResult {
   name: string;
@@ -133,4 +132,40 @@ export function curveCharts(runs: readonly RunResult[], title: string, showRef: 
     steps: lineChart(`${title}: dev MAP vs steps`, steps, { xLabel: 'step', yLabel: 'dev MAP' }),
     time: lineChart(`${title}: dev MAP vs training time`, time, { xLabel: 'training seconds (evals excluded)', yLabel: 'dev MAP' }),
   };
+}
+
+/** What the seeds harness writes beside NAME.jsonl: NAME.md, and the two curve charts when any run has a curve. */
+export interface SeedsReport {
+  md: string;
+  steps?: string;
+  time?: string;
+}
+
+export function seedsReport(runs: readonly RunResult[], title: string): SeedsReport {
+  const rows = aggregate(runs);
+  const flags = rows.filter((r) => r.flags).map((r) => `- ${r.name}: \`${r.flags}\``).join('\n');
+  const md = `${resultsTable(rows)}\nFlags per system (besides the common ones):\n${flags}\n`;
+  if (!runs.some((r) => r.curve?.length)) return { md };
+  // Chance level (random order) as a reference line would flatten the curves' scale.
+  const charts = curveCharts(runs, title, (name) => !/^random order/.test(name));
+  return { md, steps: charts.steps + '\n', time: charts.time + '\n' };
+}
+
+/** The table results.sh wrote before the seeds harness (one run per system, no seeds column). */
+export function singleSeedTable(runs: readonly RunResult[]): string {
+  const f = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(2));
+  const lines = ['| system | AskUbuntu dev MAP | MRR@10 | STS-B dev Spearman | train wall time |', '|---|---|---|---|---|'];
+  for (const r of runs) lines.push(`| ${r.name} | ${f(r.askubuntu.map)} | ${f(r.askubuntu.mrr10)} | ${f(r.stsb?.spearman)} | ${r.wall_s ? r.wall_s + ' s' : '—'} |`);
+  return lines.join('\n') + '\n';
+}
+
+/** RunResult lines (or any JSON lines) of a file's text; `file` names it in errors. */
+export function jsonLines<T = RunResult>(text: string, file: string): T[] {
+  return text.split('\n').filter(Boolean).map((l, i) => {
+    try {
+      return JSON.parse(l) as T;
+    } catch {
+      throw new Error(`${file}:${i + 1}: not a JSON line`);
+    }
+  });
 }

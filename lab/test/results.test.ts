@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aggregate, curveCharts, curveOf, meanCurve, meanSd, resultsTable, tied, type RunResult } from '../src/report/results.ts';
+import { aggregate, curveCharts, curveOf, meanCurve, meanSd, resultsTable, tied, type RunResult } from '../src/results.ts';
 
 const run = (name: string, seed: number, map: number, stsb?: number): RunResult => ({
   name, seed, flags: name === 'tfidf' ? '' : `--objective ${name}`, wall_s: 100 + seed,

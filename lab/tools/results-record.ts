@@ -1,14 +1,14 @@
 // One seeds-harness line (a RunResult) from a finished run: the train CLI's JSON line (final dev
 // MAP / MRR@10 on the whole dev set), an optional STS-B eval line, and the run's metrics.jsonl curve.
-// usage: tsx scripts/results-record.ts NAME SEED WALL_S RUN_DIR FLAGS [STSB_JSON_FILE]
+// usage: tsx lab/tools/results-record.ts NAME SEED WALL_S RUN_DIR FLAGS [STSB_JSON_FILE]
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MetricRecord } from '../packages/jepa/src/report/html.ts';
-import { curveOf, type RunResult } from '../packages/jepa/src/report/results.ts';
+import type { MetricRecord } from '@jepa/jepa';
+import { curveOf, type RunResult } from '../src/results.ts';
 
 const [name, seed, wall, dir, flags, stsbFile] = process.argv.slice(2);
 if (!dir) {
-  console.error('usage: tsx scripts/results-record.ts NAME SEED WALL_S RUN_DIR FLAGS [STSB_JSON_FILE]');
+  console.error('usage: tsx lab/tools/results-record.ts NAME SEED WALL_S RUN_DIR FLAGS [STSB_JSON_FILE]');
   process.exit(1);
 }
 const lastJson = (path: string) => {

@@ -2,13 +2,13 @@
 # The results table over seeds: every system at the same preset, steps and batch, each trained once
 # per seed; final AskUbuntu dev MAP/MRR@10 (whole dev set), STS-B dev Spearman, train wall time and,
 # with EVAL_EVERY > 0, the dev-MAP learning curve. Then the baselines, a mean ± sd table
-# (results/TAG.md) and the curves (results/TAG-steps.svg, TAG-time.svg).
+# (lab/results/TAG.md) and the curves (lab/results/TAG-steps.svg, TAG-time.svg).
 # Usage: [SEEDS="1 2 3"] [SYSTEMS="jepa mlm ..."] [POOLING=sif] [EVAL_EVERY=0] [TAG=...] \
-#        bash scripts/results.sh [STEPS] [extra pnpm train flags...]
-# EXTRA_SYSTEMS adds systems, one "NAME=FLAGS" per line (scripts/experiments/claims.sh uses it).
-# Pooling defaults to sif (see README, Results).
+#        bash lab/tools/results.sh [STEPS] [extra pnpm train flags...]   (or pnpm --filter @jepa/lab seeds ...)
+# EXTRA_SYSTEMS adds systems, one "NAME=FLAGS" per line (lab/experiments/claims.sh uses it).
+# Pooling defaults to sif (see lab/RESULTS.md).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 [ -n "${SKIP_SETUP:-}" ] || bash scripts/setup.sh
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 STEPS="${1:-300}"; shift || true
@@ -18,8 +18,8 @@ SYSTEMS="${SYSTEMS:-jepa jepa-seed mlm simcse tsdae jepa-aux-mlm jepa-aux-tsdae 
 EVAL_EVERY="${EVAL_EVERY:-0}"
 TAG="${TAG:-askubuntu-tiny-$STEPS-$POOLING-seeds}"
 RUNS="runs/$TAG"
-LOG="results/$TAG.jsonl"
-mkdir -p "$RUNS" results
+LOG="lab/results/$TAG.jsonl"
+mkdir -p "$RUNS" lab/results
 : > "$LOG"
 common=(--steps "$STEPS" --batch-size 32 --max-tokens 32 --preset tiny --eval-every "$EVAL_EVERY" --eval-queries 0 --baselines false --pooling "$POOLING" --overwrite "$@")
 
@@ -51,7 +51,7 @@ run() { # name seed flags...
   pnpm --silent train "${c[@]}" --seed "$seed" --out "$out" "$@" > "$out.train.json"
   local wall=$((SECONDS - t0))
   pnpm --silent eval --model "$out" --task stsb > "$out.stsb.json"
-  npx tsx scripts/results-record.ts "$name" "$seed" "$wall" "$out" "$*" "$out.stsb.json" >> "$LOG"
+  npx tsx lab/tools/results-record.ts "$name" "$seed" "$wall" "$out" "$*" "$out.stsb.json" >> "$LOG"
 }
 for name in $SYSTEMS; do
   [ -n "${FLAGS[$name]:-}" ] || { echo "results.sh: unknown system \"$name\" (known: ${!FLAGS[*]})" >&2; exit 1; }
@@ -69,4 +69,4 @@ echo "{\"name\":\"tfidf\",\"askubuntu\":$(pnpm --silent eval --model tfidf --tas
 for seed in $SEEDS; do
   echo "{\"name\":\"random order\",\"seed\":$seed,\"askubuntu\":$(pnpm --silent eval --model random --seed "$seed" --task askubuntu | tail -n 1)}" >> "$LOG"
 done
-npx tsx scripts/results-report.ts "$LOG" "AskUbuntu dev, tiny, $POOLING"
+npx tsx lab/tools/results-report.ts "$LOG" "AskUbuntu dev, tiny, $POOLING"

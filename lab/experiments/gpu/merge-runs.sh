@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A runs dir for record.ts from the H200 sweep's runs with some runs replaced by runs made elsewhere
 # (e.g. seeds the sweep's deadline cut, finished on 2 cores):
-#   bash scripts/experiments/gpu/merge-runs.sh SWEEP_RUNS OUT_DIR NAME-sN=RUN_DIR ...
+#   bash lab/experiments/gpu/merge-runs.sh SWEEP_RUNS OUT_DIR NAME-sN=RUN_DIR ...
 # Each run is linked as OUT_DIR/NAME-sN (+ .train.json, .stsb.json beside it); a replacement's
 # files are RUN_DIR and RUN_DIR.train.json / .stsb.json.
 set -euo pipefail

@@ -6,7 +6,7 @@
 #                                                    folders down, as the sources do, so their
 #                                                    `new URL('../../data/…', import.meta.url)` resolve
 #   benchmarks/gpu/out/sweep.sh                      runs a jobs file there, N at a time (see it)
-# Usage: bash scripts/experiments/gpu/pack.sh [--test]   (--test: a 3-step run here through the bundle)
+# Usage: bash lab/experiments/gpu/pack.sh [--test]   (--test: a 3-step run here through the bundle)
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 bash benchmarks/gpu/pack.sh >/dev/null
@@ -23,7 +23,7 @@ for cli in train eval; do
 done
 cp -r packages/jepa/data "$APP/data"
 cp -r packages/nn/assets "$APP/assets"
-cp scripts/experiments/gpu/sweep.sh "$OUTDIR/sweep.sh"
+cp lab/experiments/gpu/sweep.sh "$OUTDIR/sweep.sh"
 du -sh "$APP/t" "$APP/data" | sed 's/^/  /'
 if [ "${1:-}" = "--test" ]; then
   export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}

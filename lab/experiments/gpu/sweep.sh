@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Runs on the GPU machine, from the packed folder (scripts/experiments/gpu/pack.sh):
+# Runs on the GPU machine, from the packed folder (lab/experiments/gpu/pack.sh):
 #   bash out/sweep.sh JOBS_FILE [PARALLEL] [DEADLINE_S]
 # JOBS_FILE: one job per line, "NAME SEED FLAGS..." (blank lines and # comments skipped), run in file
 # order, PARALLEL at a time (default 12); no job starts after DEADLINE_S seconds (default 480), and
 # those running then get SIGTERM (the trainer saves its checkpoint; its metrics.jsonl keeps the
 # curve so far). Each job: `train.mjs $COMMON FLAGS --seed SEED --out runs/NAME-sSEED`, then the
 # STS-B eval of what it wrote. Everything but weights and checkpoints lands in $OUT/sweep.tgz;
-# the harness lines (scripts/results-record.ts) are made back home from it.
+# the harness lines (lab/tools/results-record.ts) are made back home from it.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 JOBS=$(readlink -f "$1"); PAR=${2:-12}; DEADLINE=${3:-480}

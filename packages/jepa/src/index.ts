@@ -8,5 +8,6 @@ export * from './train/trainer.ts';
 export * from './train/checkpoint.ts';
 export * from './report/html.ts';
 export * from './report/spectrum.ts';
+export { lineChart, type Series } from './report/svg.ts';
 export * from './util/npy.ts';
 export { parseOptions, UsageError, type OptionSpec } from './cli/args.ts';
