@@ -36,7 +36,7 @@ export interface BenchRow {
   bytes?: number;
   ours: () => OursCase;
   peer?: (tf: Tf) => PeerCase;
-  /** timed runs after the warm-up (default 5; fewer for rows that take a minute on a CPU) */
+  /** timed runs per round, their median the round's time (default 3; 1 for rows that take a minute on a CPU) */
   reps?: number;
   /** a reason the peer cannot run this row (recorded as the row's note), or null */
   peerSkip?: () => string | null;
@@ -434,7 +434,7 @@ export function benchRows(ctx: RowContext): BenchRow[] {
   for (const preset of presets) {
     const slow = ctx.cpu && preset === 'base';
     for (const [b, t] of [[32, 32], [8, 128]]) {
-      for (const opt of [false, true]) rows.push(bertRow(preset, b, t, opt, slow ? 3 : undefined, slow ? false : undefined));
+      for (const opt of [false, true]) rows.push(bertRow(preset, b, t, opt, slow ? 1 : undefined, slow ? false : undefined));
     }
   }
   rows.push(jepaRow('tiny', 32, 32));

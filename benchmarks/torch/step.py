@@ -7,6 +7,13 @@ AdamW update), the JEPA step (two views, expander with BatchNorm, VICReg, clippi
 matmul / linear. The models are written here in plain PyTorch, the way a user would: HF BertModel's
 math, GELU (erf), hidden dropout 0.1, attention dropout 0, mean pooling. Timing: warm-up runs, then
 the median of `reps` runs, each ended by a device synchronisation.
+
+python3 step.py --serve [--device ...] [--threads N]: one request per stdin line, one JSON answer per
+line, the cases kept warm between requests, so `pnpm bench` can alternate rounds of ours and PyTorch:
+  {"op": "open", "key": K, "spec": {...}}  -> {"key": K, "ok": true}   (builds the case, warm-up runs)
+  {"op": "time", "key": K, "reps": n}      -> {"key": K, "runs": [...], "cpu": [...]}  (ms per run)
+  {"op": "close", "key": K}                -> {"key": K, "ok": true}
+A failure answers {"key": K, "error": "..."}; the first line is {"torch": ..., "device": ..., "threads": ...}.
 """
 import json
 import math
@@ -160,28 +167,69 @@ def linear_case(s, dev):
 CASES = {"bert": bert_case, "jepa": jepa_case, "matmul": matmul_case, "linear": linear_case}
 
 
+def grad_mode(spec):
+    return torch.no_grad() if spec["kind"] in ("matmul", "linear") else torch.enable_grad()
+
+
+def time_runs(run, sync, spec, reps):
+    runs, cpu = [], []
+    with grad_mode(spec):
+        for _ in range(reps):
+            c0, t0 = time.process_time(), time.perf_counter()
+            run()
+            sync()
+            runs.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
+    return runs, cpu
+
+
+def serve(dev, threads, sync):
+    name = torch.cuda.get_device_name(0) if dev == "cuda" else "cpu"
+    print(json.dumps({"torch": torch.__version__, "device": name, "threads": threads, "sdpa": SDPA}), flush=True)
+    cases = {}
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        req = json.loads(line)
+        key = req.get("key")
+        try:
+            if req["op"] == "open":
+                spec = req["spec"]
+                run = CASES[spec["kind"]](spec, dev)
+                time_runs(run, sync, spec, spec.get("warmup", 2))
+                cases[key] = (run, spec)
+                answer = {"key": key, "ok": True}
+            elif req["op"] == "time":
+                run, spec = cases[key]
+                runs, cpu = time_runs(run, sync, spec, req.get("reps", 1))
+                answer = {"key": key, "runs": runs, "cpu": cpu}
+            elif req["op"] == "close":
+                cases.pop(key, None)
+                if dev == "cuda":
+                    torch.cuda.empty_cache()
+                answer = {"key": key, "ok": True}
+            else:
+                answer = {"key": key, "error": f"unknown op {req['op']!r}"}
+        except Exception as e:  # a failed row is a finding, not a reason to lose the others
+            answer = {"key": key, "error": f"{type(e).__name__}: {e}"}
+        print(json.dumps(answer), flush=True)
+
+
 def main():
-    specs = json.load(open(sys.argv[1]))
     want = sys.argv[sys.argv.index("--device") + 1] if "--device" in sys.argv else "auto"
     dev = "cuda" if want == "cuda" or (want == "auto" and torch.cuda.is_available()) else "cpu"
     threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else (os.cpu_count() or 1)
     torch.set_num_threads(threads)
     sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
+    if "--serve" in sys.argv:
+        return serve(dev, threads, sync)
+    specs = json.load(open(sys.argv[1]))
     results = []
     for s in specs:
         try:
             run = CASES[s["kind"]](s, dev)
-            with torch.no_grad() if s["kind"] in ("matmul", "linear") else torch.enable_grad():
-                for _ in range(s.get("warmup", 2)):
-                    run()
-                sync()
-                runs, cpu = [], []
-                for _ in range(max(5, s.get("reps", 5))):
-                    c0, t0 = time.process_time(), time.perf_counter()
-                    run()
-                    sync()
-                    runs.append((time.perf_counter() - t0) * 1000)
-                    cpu.append((time.process_time() - c0) * 1000)
+            time_runs(run, sync, s, s.get("warmup", 2))
+            runs, cpu = time_runs(run, sync, s, max(5, s.get("reps", 5)))
             results.append({"key": s["key"], "ms": statistics.median(runs), "cpuMs": statistics.median(cpu), "runs": runs})
         except Exception as e:  # a failed row is a finding, not a reason to lose the others
             results.append({"key": s["key"], "error": f"{type(e).__name__}: {e}"})
