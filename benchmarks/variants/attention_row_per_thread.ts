@@ -3,13 +3,10 @@
 // workgroup share (b, h), so K/V addresses are uniform across it: llvmpipe loads them once and
 // broadcasts to its SIMD lanes. Superseded on llvmpipe by subgroupRows (32x2x32x64 fwd 10 ms vs
 // 1.6-1.9; 0.7-1 s at 8x12x128x64, and minutes to compile at d = 64) and on GPUs by the tiled forward.
-import type { Kernel } from '../../packages/kernels/src/runtime.ts';
-import { PHILOX_WGSL } from '../../packages/kernels/src/wgsl/random.ts';
 import {
-  BIG, NEG, PARAMS_WGSL, Row, attnBindings, attnMain, causalKeyEnd, cfgKey, rowAt, type AttentionKernels, type AttnCfg,
-} from '../../packages/kernels/src/wgsl/attention_common.ts';
-import { kernel } from '../../packages/kernels/src/wgsl/common.ts';
-import { dropWeights, keyLoop, maskSel, tiledShared, wgFor } from '../../packages/kernels/src/wgsl/attention_tiled_shared.ts';
+  BIG, NEG, PARAMS_WGSL, PHILOX_WGSL, Row, attnBindings, attnMain, causalKeyEnd, cfgKey, dropWeights, kernel, keyLoop, maskSel, rowAt,
+  tiledSharedAttention, wgFor, type AttentionKernels, type AttnCfg, type Kernel,
+} from '@jepa/kernels/variants';
 
 /**
  * Forward: online softmax over blocks of KB keys (one rescale of the accumulator per block).
@@ -67,6 +64,6 @@ export const rowPerThread: AttentionKernels = {
     const wg = wgFor(rows);
     return { kernel: forward(c, wg), rowsPerGroup: wg, pad: 0 };
   },
-  dq: tiledShared.dq,
-  dkv: tiledShared.dkv,
+  dq: tiledSharedAttention.dq,
+  dkv: tiledSharedAttention.dkv,
 };

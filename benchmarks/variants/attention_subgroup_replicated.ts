@@ -4,11 +4,10 @@
 // transposing reduction runs the softmax once per row instead of on every lane): llvmpipe
 // 8x12x128x64 fwd 37-56 ms vs 26-39, fwd+bwd 134-208 vs 94-141. Rows per subgroup R = 8 was the
 // best of 1/2/4/8. No causal path.
-import type { Kernel } from '../../packages/kernels/src/runtime.ts';
 import {
   BIG, attnBindings, Lane, NEG, cfgKey, prologue, maskStep, queryRowStatsLoop, rolledLoad, rolledStore, rowAt, seq, sgKernel, sgKeyLoop,
-  sgShape, type AttentionKernels, type AttnCfg, type AttnLaunch, type SgShape,
-} from '../../packages/kernels/src/wgsl/attention_common.ts';
+  sgShape, type AttentionKernels, type AttnCfg, type AttnLaunch, type Kernel, type SgShape,
+} from '@jepa/kernels/variants';
 
 /** Dropout words for keys j..j+3 of this lane's row (lane % R), refreshed every 4 keys. */
 const dropStep = () => `    if ((j & 3u) == 0u) { rnd = rand_at(vec2<u32>(p.seedLo, p.seedHi), rctr + (j >> 2u), 0u); }

@@ -2,8 +2,7 @@
 // shapes, and with --sweep every block of subgroupShared or registerVec4: the tables that justify
 // chooseMatmul, SG_CONFIG and REG_CONFIG.
 import { chooseMatmul, forceVariant, matmul, runtime } from '@jepa/kernels';
-import { addMatmulVariant } from '../../packages/kernels/src/wgsl/matmul.ts';
-import { SG_CONFIG, type SgConfig } from '../../packages/kernels/src/wgsl/matmul_subgroup.ts';
+import { registerVariant, SG_CONFIG, type SgConfig } from '@jepa/kernels/variants';
 import { randData } from '../src/data.ts';
 import { fmtNum, gflops, table, timeAsync } from '../src/timing.ts';
 import { REG_CONFIG, registerPlan, type RegConfig } from './matmul_register.ts';
@@ -173,7 +172,7 @@ export async function sweepTable(cases: MmCase[], variant: 'registerVec4' | 'sub
     const cur = variant === 'subgroupShared' ? SG_CONFIG : REG_CONFIG.registerVec4;
     // A register block runs as its own variant name.
     const name = reg ? `registerVec4:${reg.R}x${reg.C}x${reg.LX}x${reg.LY}` : variant;
-    if (reg) addMatmulVariant(name, registerPlan('registerVec4', reg));
+    if (reg) registerVariant('matmul', name, registerPlan('registerVec4', reg));
     const isCur = JSON.stringify(cur) === JSON.stringify(cfg);
     const label = reg ? `R${reg.R} C${reg.C} lanes ${reg.LX}×${reg.LY}` : `R${sg!.R} C${sg!.C}`;
     const row: (string | number)[] = [`${n}: ${label}${isCur ? ' *' : ''}`];

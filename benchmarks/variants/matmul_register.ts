@@ -15,11 +15,10 @@
 // in the vec4 mode its strides allow (matmul_common.ts) and runs transposed (Cᵀ = Bᵀ Aᵀ) when N is
 // narrower than a lane block. Both lost to 'subgroupShared' on llvmpipe with subgroups of 8 (see
 // the harness); 'registerVec4' was the CPU choice without subgroups, where 'direct' is as fast.
-import type { Kernel } from '../../packages/kernels/src/runtime.ts';
 import {
   epilogueKey, epilogueRolled, kLoop, loadMode, loadOperand, matmulKernel, transposed,
-  type EpilogueSpec, type LoadMode, type MatmulPlan, type Launch,
-} from '../../packages/kernels/src/wgsl/matmul_common.ts';
+  type EpilogueSpec, type Kernel, type LoadMode, type MatmulPlan, type Launch,
+} from '@jepa/kernels/variants';
 
 export interface RegConfig {
   /** rows per lane (multiple of 4) */

@@ -1,7 +1,7 @@
 // The superseded matmul variants against the float64 reference of packages/kernels/test (the cases
 // that cover their load modes and epilogues; cold compiles on llvmpipe take seconds each).
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { init, shutdown } from '../../../packages/kernels/src/index.ts';
+import { init, shutdown } from '@jepa/kernels';
 import { CORE, THIN, check, type Case } from '../../../packages/kernels/test/matmul-ref.ts';
 import '../register.ts';
 

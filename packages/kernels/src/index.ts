@@ -18,7 +18,7 @@ export { layerNormForward, layerNormBackward, layerNormChunkRows, LAYER_NORM_VAR
 export { softmaxForward, softmaxBackward, type SoftmaxArgs, type SoftmaxBackwardArgs, type SoftmaxMode, type RowOperand } from './wgsl/softmax.ts';
 export { vicregForward, vicregStdGrad, vicregCovGrad, vicregPlan, type VicregMethod, type VicregPlan } from './wgsl/vicreg.ts';
 export { SOFTMAX_VARIANTS, type SoftmaxVariant } from './wgsl/softmax.ts';
-export { attentionForward, attentionBackward, attentionRngCount, attentionVariant, ATTN_MAX_D, type AttnView, type AttnDims, type AttnBwdArgs, type AttentionVariant } from './wgsl/attention.ts';
+export { attentionForward, attentionBackward, attentionRngCount, attentionVariant, ATTENTION_VARIANTS, ATTN_MAX_D, type AttnView, type AttnDims, type AttnBwdArgs, type AttentionVariant } from './wgsl/attention.ts';
 export * from './wgsl/indexing.ts';
 export { dropout, type DropoutArgs } from './wgsl/dropout.ts';
 export { crossEntropyForward, crossEntropyBackward, type CrossEntropyForwardArgs, type CrossEntropyBackwardArgs } from './wgsl/cross_entropy.ts';

@@ -13,15 +13,16 @@
 // Tq - Tk rows see no key and behave like all-padded rows. Optional dropout on the probabilities
 // uses Philox counters (offset + row * ceil(Tk/4) + j/4, word j%4; stream 0), regenerated in backward.
 //
-// Variants (attention_common.ts has the interface, benchmarks/variants/ the superseded ones and the
-// harness, `pnpm bench:variants attention`):
+// Variants (attention_common.ts has the interface; others join through registerVariant,
+// `@jepa/kernels/variants`; benchmarks/variants/ has the superseded ones and the harness,
+// `pnpm bench:variants attention`):
 //   subgroupRows (attention_subgroup_rows.ts): a subgroup shares a block of rows, lanes split the
 //     head dim, a transposing reduction gives each lane one row's softmax. CPU rasterizers with fixed
 //     subgroups of <= 16 lanes, where it beats the unfused ops (`pnpm bench:variants attention`).
 //   tiledShared (attention_tiled_shared.ts): K/V tiles in workgroup memory for the forward, a row per
 //     invocation for the backward. Every other adapter (untested on real GPUs here).
 import { Params, runtime } from '../runtime.ts';
-import { forcedVariant } from '../variants.ts';
+import { addedVariants, forcedVariant } from '../variants.ts';
 import { attnGrid, type AttentionKernels, type AttnCfg, type AttnLaunch } from './attention_common.ts';
 import { subgroupRows, subgroupRowsSize } from './attention_subgroup_rows.ts';
 import { tiledShared } from './attention_tiled_shared.ts';
@@ -48,11 +49,12 @@ export interface AttnDims {
 }
 
 export type AttentionVariant = 'subgroupRows' | 'tiledShared';
+export const ATTENTION_VARIANTS: readonly AttentionVariant[] = ['subgroupRows', 'tiledShared'];
 
 /** A variant for the device's fixed subgroup size (null without one); throws when it cannot run. */
 export type AttentionVariantFactory = (subgroupSize: number | null) => AttentionKernels;
 
-const VARIANTS = new Map<string, AttentionVariantFactory>([
+const VARIANTS = new Map<AttentionVariant, AttentionVariantFactory>([
   ['subgroupRows', (S) => {
     const ok = subgroupRowsSize({ subgroupSize: S });
     if (!ok) throw new Error(`attention subgroupRows: needs fixed subgroups of 4..16 lanes, got ${S ?? 'none'}`);
@@ -61,19 +63,17 @@ const VARIANTS = new Map<string, AttentionVariantFactory>([
   ['tiledShared', () => tiledShared],
 ]);
 
-/** Adds a variant under `name` (benchmarks/variants registers the superseded designs). */
-export function addAttentionVariant(name: string, make: AttentionVariantFactory): void {
-  VARIANTS.set(name, make);
-}
-
 /** The variant the device runs: forced (tests, harness), else by adapter. */
 export function attentionVariant(): string {
   const info = runtime().gpu.info;
-  return forcedVariant('attention', [...VARIANTS.keys()]) ?? (info.isCpu && subgroupRowsSize(info) ? 'subgroupRows' : 'tiledShared');
+  return forcedVariant('attention', [...ATTENTION_VARIANTS, ...addedVariants('attention').keys()]) ?? (info.isCpu && subgroupRowsSize(info) ? 'subgroupRows' : 'tiledShared');
 }
 
 function kernels(): AttentionKernels {
-  return VARIANTS.get(attentionVariant())!(runtime().gpu.info.subgroupSize);
+  const name = attentionVariant();
+  // A built-in design, else one added through registerVariant (built-in names cannot be taken).
+  const make = VARIANTS.get(name as AttentionVariant) ?? addedVariants('attention').get(name)!;
+  return make(runtime().gpu.info.subgroupSize);
 }
 
 /** Max head dim: rows are unrolled into registers. */

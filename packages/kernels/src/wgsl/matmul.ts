@@ -6,9 +6,10 @@
 //   tiledShared    (matmul_tiled.ts)     GPUs: 64×64 tiles staged in workgroup memory.
 //   direct         (here)                both, below SMALL_MATMUL, for matrix-vector products and
 //                                        thin outputs, and CPUs without subgroups of 8.
-// Others, and the harness that times them all: benchmarks/variants/ (`pnpm bench:variants matmul`).
+// Others join through registerVariant (`@jepa/kernels/variants`); the superseded ones and the harness
+// that times them all: benchmarks/variants/ (`pnpm bench:variants matmul`).
 import { Params, runtime, type Kernel } from '../runtime.ts';
-import { forcedVariant } from '../variants.ts';
+import { addedVariants, forcedVariant } from '../variants.ts';
 import { epilogueKey, epilogueStore, matmulKernel, type EpilogueSpec, type Launch, type MatmulPlan } from './matmul_common.ts';
 import { SG_LANES, subgroupSharedPlan, type SgConfig } from './matmul_subgroup.ts';
 import { tiledSharedPlan } from './matmul_tiled.ts';
@@ -27,10 +28,8 @@ const VARIANTS = new Map<string, MatmulVariantPlan>([
 export type MatmulVariant = 'direct' | 'subgroupShared' | 'tiledShared';
 export const MATMUL_VARIANTS: readonly MatmulVariant[] = ['direct', 'subgroupShared', 'tiledShared'];
 
-/** Adds a variant under `name` (benchmarks/variants registers the superseded designs). */
-export function addMatmulVariant(name: string, plan: MatmulVariantPlan): void {
-  VARIANTS.set(name, plan);
-}
+/** A built-in design, else one added through registerVariant (built-in names cannot be taken). */
+const planOf = (name: string): MatmulVariantPlan | undefined => VARIANTS.get(name) ?? addedVariants('matmul').get(name);
 
 export interface MatmulArgs {
   a: GPUBuffer;
@@ -124,7 +123,7 @@ export function chooseMatmul(s: MatmulShape, gpu: { isCpu: boolean; subgroupSize
 export function matmul(a: MatmulArgs): void {
   const rt = runtime();
   if (a.M === 0 || a.N === 0 || a.batch === 0) return;
-  const name = forcedVariant('matmul', [...VARIANTS.keys()]) ?? chooseMatmul(a, rt.gpu.info);
+  const name = forcedVariant('matmul', [...VARIANTS.keys(), ...addedVariants('matmul').keys()]) ?? chooseMatmul(a, rt.gpu.info);
   const e: EpilogueSpec = { bias: !!a.bias, gelu: !!a.gelu };
   const L0: Launch = {
     M: a.M, N: a.N, K: a.K,
@@ -133,7 +132,7 @@ export function matmul(a: MatmulArgs): void {
     offC: a.outOffset ?? 0, sC: [a.M * a.N, a.N, 1],
     bI: 0, bJ: 1, swapped: false,
   };
-  const { kernel, L, groups: [gx, gy] } = VARIANTS.get(name)!(L0, e, a.batch, a);
+  const { kernel, L, groups: [gx, gy] } = planOf(name)!(L0, e, a.batch, a);
   const [bufA, bufB] = L.swapped ? [a.b, a.a] : [a.a, a.b];
   const buffers = a.bias ? [bufA, bufB, a.out, a.bias] : [bufA, bufB, a.out];
   const maxZ = rt.limits.maxComputeWorkgroupsPerDimension ?? 65535;
