@@ -5,6 +5,7 @@ export * from './model/load.ts';
 export * from './model/sif-save.ts';
 export * from './train/evaluate.ts';
 export * from './train/trainer.ts';
+export * from './train/baselines.ts';
 export * from './train/checkpoint.ts';
 export * from './report/html.ts';
 export * from './report/spectrum.ts';

@@ -9,7 +9,7 @@ import { loadCheckpoint } from '@jepa/nn';
 import { init, runtime, shutdown } from '@jepa/tensor';
 import { ASKUBUNTU_DEV_PATH, TRAIN_TITLES_PATH } from '../src/data/paths.ts';
 import { readTrainerState } from '../src/train/checkpoint.ts';
-import { resolveConfig } from '../src/train/config.ts';
+import { RECIPES, resolveConfig } from '../src/train/config.ts';
 import { buildModel, train } from '../src/train/trainer.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'jepa-device-loss-'));
@@ -21,7 +21,7 @@ writeFileSync(devFile, readFileSync(ASKUBUNTU_DEV_PATH, 'utf8').split('\n').slic
 describe('device loss', () => {
   it('mid-run: stops as device-lost, names the kept checkpoint, which still loads', async () => {
     const out = join(dir, 'run');
-    const cfg = resolveConfig({
+    const cfg = resolveConfig(RECIPES.bert, {
       steps: 20, batchSize: 8, maxTokens: 16, expander: '64,64', evalEvery: 4, evalQueries: 2, warmup: 0, trainFile: pool, evalFile: devFile, out,
     });
     const unhandled: unknown[] = [];

@@ -5,7 +5,7 @@ import { BertModel, BertTokenizer, bertConfig, isNoDecay } from '@jepa/nn';
 import { manualSeed } from '@jepa/tensor';
 import { applyEmbeddingInit, WORDS_POSITION_SCALE } from '../src/model/init.ts';
 import { randomEncoder } from '../src/model/load.ts';
-import { resolveConfig } from '../src/train/config.ts';
+import { RECIPES, resolveConfig } from '../src/train/config.ts';
 import { frozenParams, trainParamGroups } from '../src/train/groups.ts';
 
 const tiny = () => {
@@ -70,18 +70,18 @@ describe('word-table and layer lr groups', () => {
   it('scale 1 keeps the default grouping; otherwise the word table gets its own lr scale, and 0 freezes it', () => {
     const m = tiny();
     const word = m.embeddings.wordEmbeddings.weight;
-    expect(trainParamGroups(m, [m], resolveConfig({}))).toEqual([m]);
-    expect(frozenParams(m, resolveConfig({}))).toEqual([]);
-    const six = trainParamGroups(m, [m], resolveConfig({ embLrScale: 6 })) as { params: unknown[]; lrScale?: number; weightDecay?: number }[];
-    expect(six[2]).toEqual({ params: [word], weightDecay: resolveConfig({}).weightDecay, lrScale: 6 });
+    expect(trainParamGroups(m, [m], resolveConfig(RECIPES.bert))).toEqual([m]);
+    expect(frozenParams(m, resolveConfig(RECIPES.bert))).toEqual([]);
+    const six = trainParamGroups(m, [m], resolveConfig(RECIPES.bert, { embLrScale: 6 })) as { params: unknown[]; lrScale?: number; weightDecay?: number }[];
+    expect(six[2]).toEqual({ params: [word], weightDecay: resolveConfig(RECIPES.bert).weightDecay, lrScale: 6 });
     expect(six[0].params.length + six[1].params.length + 1).toBe(m.parameters().length);
     expect(six[0].params).not.toContain(word);
     // Frozen: out of the optimizer, and named by frozenParams (the trainer turns off their gradients).
-    const zero = trainParamGroups(m, [m], resolveConfig({ embLrScale: 0 })) as { params: unknown[] }[];
+    const zero = trainParamGroups(m, [m], resolveConfig(RECIPES.bert, { embLrScale: 0 })) as { params: unknown[] }[];
     expect(zero.flatMap((g) => g.params)).not.toContain(word);
     expect(zero.flatMap((g) => g.params).length).toBe(m.parameters().length - 1);
-    expect(frozenParams(m, resolveConfig({ embLrScale: 0 }))).toEqual([word]);
-    expect(() => resolveConfig({ embLrScale: -1 })).toThrow(/config "embLrScale": must be >= 0/);
+    expect(frozenParams(m, resolveConfig(RECIPES.bert, { embLrScale: 0 }))).toEqual([word]);
+    expect(() => resolveConfig(RECIPES.bert, { embLrScale: -1 })).toThrow(/config "embLrScale": must be >= 0/);
     m.dispose();
   });
 
@@ -90,9 +90,9 @@ describe('word-table and layer lr groups', () => {
     const layers = new Set(m.encoder.parameters());
     const word = m.embeddings.wordEmbeddings.weight;
     for (const [embLrScale, layerLrScale] of [[1, 0], [6, 0.5]] as const) {
-      const groups = trainParamGroups(m, [m], resolveConfig({ embLrScale, layerLrScale })) as { params: unknown[]; lrScale?: number; weightDecay: number }[];
+      const groups = trainParamGroups(m, [m], resolveConfig(RECIPES.bert, { embLrScale, layerLrScale })) as { params: unknown[]; lrScale?: number; weightDecay: number }[];
       // Every parameter in exactly one group, or frozen (scale 0: out of the optimizer).
-      const frozen = frozenParams(m, resolveConfig({ embLrScale, layerLrScale }));
+      const frozen = frozenParams(m, resolveConfig(RECIPES.bert, { embLrScale, layerLrScale }));
       expect(frozen.length).toBe(layerLrScale === 0 ? layers.size : 0);
       const seen = [...groups.flatMap((g) => g.params), ...frozen];
       expect(seen.length).toBe(m.parameters().length);

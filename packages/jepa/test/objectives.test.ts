@@ -8,7 +8,7 @@ import { expectClose, randArray } from '../../tensor/test/helpers.ts';
 import { loadTrainPool } from '../src/data/train.ts';
 import { emaMomentum, emaUpdate } from '../src/objectives/ema.ts';
 import { deleteWords, shiftTargets } from '../src/objectives/tsdae.ts';
-import { resolveConfig, type TrainConfig } from '../src/train/config.ts';
+import { RECIPES, resolveConfig, type TrainConfig } from '../src/train/config.ts';
 import { buildModel } from '../src/train/trainer.ts';
 import { Rng } from '../src/util/rng.ts';
 
@@ -89,7 +89,7 @@ describe('EMA target', () => {
 
 /** Train on one fixed batch for `steps` steps; the step losses, in order. */
 async function fitOneBatch(over: Partial<Record<keyof TrainConfig, unknown>>, steps: number): Promise<number[]> {
-  const cfg = resolveConfig({ batchSize: 6, maxTokens: 16, expander: '64,64', dropout: 0, lr: 2e-3, ...over });
+  const cfg = resolveConfig(RECIPES.bert, { batchSize: 6, maxTokens: 16, expander: '64,64', dropout: 0, lr: 2e-3, ...over });
   const { objective, modules } = await buildModel(cfg);
   for (const m of modules) m.train();
   const opt = new AdamW(modules, { lr: cfg.lr, weightDecay: 0 });
@@ -128,7 +128,7 @@ describe('objectives learn a small batch', () => {
 
   it('jepa + pretext: loss = VICReg + weight · pretext, each term reported', async () => {
     for (const aux of ['mlm', 'tsdae'] as const) {
-      const cfg = resolveConfig({ batchSize: 6, maxTokens: 16, expander: '64,64', dropout: 0, aux, auxWeight: 0.3 });
+      const cfg = resolveConfig(RECIPES.bert, { batchSize: 6, maxTokens: 16, expander: '64,64', dropout: 0, aux, auxWeight: 0.3 });
       const { objective, modules } = await buildModel(cfg);
       expect(Object.keys(objective.heads)).toEqual(['expander', aux === 'mlm' ? 'mlm' : 'decoder']);
       const v = await tidyAsync(async () => {

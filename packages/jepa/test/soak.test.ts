@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { runtime } from '@jepa/tensor';
 import { ASKUBUNTU_DEV_PATH, TRAIN_TITLES_PATH } from '../src/data/paths.ts';
-import { resolveConfig } from '../src/train/config.ts';
+import { RECIPES, resolveConfig } from '../src/train/config.ts';
 import { train } from '../src/train/trainer.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'jepa-soak-'));
@@ -20,7 +20,7 @@ it('live GPU buffers stay flat (and RSS bounded) over 60 steps with evaluations 
   const steps = 60;
   const buffers: number[] = [];
   const rss: number[] = [];
-  const s = await train(resolveConfig({
+  const s = await train(resolveConfig(RECIPES.bert, {
     steps, batchSize: 4, maxTokens: 12, expander: '32,32', evalEvery: 10, evalQueries: 2, trainFile: pool, evalFile: devFile, out: join(dir, 'run'),
   }), {
     quiet: true,

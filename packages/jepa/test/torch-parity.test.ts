@@ -19,7 +19,7 @@ import { jepaObjective } from '../src/objectives/jepa.ts';
 import { mlmObjective, planMasking } from '../src/objectives/mlm.ts';
 import { simcseObjective } from '../src/objectives/simcse.ts';
 import type { ObjectiveImpl } from '../src/objectives/objective.ts';
-import { resolveConfig, type TrainConfig } from '../src/train/config.ts';
+import { RECIPES, resolveConfig, type TrainConfig } from '../src/train/config.ts';
 import { Rng } from '../src/util/rng.ts';
 import { randomWeights } from '../../nn/test/helpers.ts';
 import { runReference, torchVersion, type HostTensors } from './torch/bridge.ts';
@@ -72,7 +72,7 @@ const f32 = (a: Int32Array) => Float32Array.from(a);
 
 async function ourStep(c: Case): Promise<Step> {
   manualSeed(1);
-  const cfg = resolveConfig({ objective: c.objective, dropout: 0, maxTokens: 32, ...c.overrides });
+  const cfg = resolveConfig(RECIPES.bert, { objective: c.objective, dropout: 0, maxTokens: 32, ...c.overrides });
   const bert = new BertModel(bertConfig('tiny', { hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 }));
   bert.loadStateDict(randomWeights(bert));
   const tok = BertTokenizer.default();

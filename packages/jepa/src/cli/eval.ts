@@ -9,7 +9,7 @@ import { randomScorer } from '../eval/baselines.ts';
 import { evaluateRerank, requireEvaluable } from '../eval/rerank.ts';
 import { evaluateStsb } from '../eval/stsb.ts';
 import { TfIdf } from '../eval/tfidf.ts';
-import type { SentenceEncoder } from '../model/encoder.ts';
+import { DEFAULT_MAX_TOKENS, type SentenceEncoder } from '../model/encoder.ts';
 import type { EmbeddingInit } from '../model/init.ts';
 import { loadEncoder, randomEncoder } from '../model/load.ts';
 import { CONFIG_FIELDS, type Pooling } from '../train/config.ts';
@@ -17,7 +17,7 @@ import { parseOptions, type OptionSpec } from './args.ts';
 import { commandName, runCli } from './common.ts';
 
 const CMD = commandName('eval');
-const USAGE = `usage: ${CMD} --model DIR|tfidf|random|random-init [--preset tiny] [--task askubuntu|askubuntu-lei|stsb] [--file PATH] [--pooling cls|mean|max|sif] [--split dev|test] [--seed 1] [--pool FILE] [--lenient-load] [--embedding-init bert|words|ppmi] [--max-tokens 128] (the last two: random-init)`;
+const USAGE = `usage: ${CMD} --model DIR|tfidf|random|random-init [--preset tiny] [--task askubuntu|askubuntu-lei|stsb] [--file PATH] [--pooling cls|mean|max|sif] [--split dev|test] [--seed 1] [--pool FILE] [--lenient-load] [--embedding-init bert|words|ppmi] [--max-tokens ${DEFAULT_MAX_TOKENS}] (the last two: random-init)`;
 const TASKS = ['askubuntu', 'askubuntu-lei', 'stsb'] as const;
 const OPTIONS: OptionSpec = {
   model: 'str', preset: CONFIG_FIELDS.preset, task: TASKS, file: 'str', pooling: CONFIG_FIELDS.pooling, split: ['dev', 'test'],

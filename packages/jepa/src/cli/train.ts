@@ -1,55 +1,46 @@
-// pnpm train [--recipe seed] [--config run.json] [--<option> value ...]
+// pnpm train [--recipe NAME] [--config run.json] [--<option> value ...]
 // Trains an encoder, evaluates it on the AskUbuntu dev set, and prints it beside the baselines.
+// This file parses and prints; the config, the run and the baselines are the library's.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadRerankJsonl } from '../data/rerank.ts';
-import { ASKUBUNTU_DEV_PATH } from '../data/paths.ts';
-import { loadTrainPool } from '../data/train.ts';
-import { randomScorer } from '../eval/baselines.ts';
-import { evaluateRerank } from '../eval/rerank.ts';
-import { TfIdf } from '../eval/tfidf.ts';
-import { randomEncoder } from '../model/load.ts';
-import { checkpointDir, readTrainerState } from '../train/checkpoint.ts';
-import { CONFIG_FIELDS, ConfigError, DEFAULTS, RECIPES, closest, coerceOption, flagName, resolveConfig, resumeConfig, unusedOptions, type TrainConfig } from '../train/config.ts';
-import { evaluateEncoder } from '../train/evaluate.ts';
-import { train } from '../train/trainer.ts';
-import { parseOptions, type OptionSpec } from './args.ts';
+import { runBaselines } from '../train/baselines.ts';
+import { checkpointDir } from '../train/checkpoint.ts';
+import { CONFIG_FIELDS, ConfigError, closest, coerceOption, recipe, resolveConfig, resumeConfig, unusedOptions, type TrainConfig } from '../train/config.ts';
+import { checkStopAfter, requireCheckpoint } from '../train/preflight.ts';
+import { train, type TrainSummary } from '../train/trainer.ts';
+import { parseOptions } from './args.ts';
 import { commandName, fmtMetric, readJsonFile, runCli } from './common.ts';
 import { installInterrupt, leaveTsxRelay, stopExitCode } from './interrupt.ts';
+import { TRAIN_CLI_OPTIONS, trainHelp } from './train-options.ts';
 
 const CMD = commandName('train');
 /** Where a run keeps the CLI options that are not run settings (read back by --resume). */
 const CLI_OPTIONS_FILE = 'train-cli.json';
-const HELP = `usage: ${CMD} [--recipe default|seed] [--config FILE.json] [--baselines true|false] [--stop-after N] [--<option> VALUE]...
---stop-after N: end the run after step N of the --steps schedule (evaluated and exported as if it
-  were the last; the checkpoint stays, so --resume DIR continues the schedule)
-options (defaults):
-${Object.entries(DEFAULTS).map(([k, v]) => `  ${flagName(k)} ${JSON.stringify(v)}`).join('\n')}`;
-
-/** Every training config field, plus the CLI's own options. */
-const OPTIONS: OptionSpec = { ...CONFIG_FIELDS, recipe: Object.keys(RECIPES), config: 'str', baselines: 'bool', stopAfter: 'pos', help: 'bool' };
 
 if (!(await leaveTsxRelay())) await runCli(main);
 
 async function main(): Promise<number> {
-  const { help, recipe, config, baselines: baselinesFlag, stopAfter, ...rest } = parseOptions(CMD, process.argv.slice(2), OPTIONS);
+  const opts = parseOptions(CMD, process.argv.slice(2), TRAIN_CLI_OPTIONS);
+  const { help, recipe: recipeName, config, baselines: baselinesFlag, stopAfter, ...flags } = opts as {
+    help?: boolean; recipe?: string; config?: string; baselines?: boolean; stopAfter?: number; [option: string]: unknown;
+  };
   if (help) {
-    console.log(HELP);
+    console.log(trainHelp(CMD));
     return 0;
   }
-  const fileCfg = config ? configFile(config as string) : {};
-  const cfg = await runConfig(recipe ? RECIPES[recipe as string] : {}, fileCfg, rest);
-  if (recipe === 'seed' && !cfg.init) {
+  const fileCfg = config ? configFile(config) : {};
+  const { cfg, done } = await runConfig(recipe(recipeName ?? 'default'), fileCfg, flags);
+  if (recipeName === 'seed' && !cfg.init) {
     throw new Error('--recipe seed needs a bert-base-uncased checkpoint: --init DIR (config.json, model.safetensors, vocab.txt)');
   }
   const out = cfg.resume ?? cfg.out;
   // The CLI's own choices are not run settings, but a resumed run keeps them too.
-  const baselines = (baselinesFlag as boolean | undefined) ?? (cfg.resume ? savedCliOptions(cfg.resume).baselines : undefined) ?? true;
-  for (const w of unusedOptions(cfg, [...Object.keys(fileCfg), ...Object.keys(rest)])) say(`warning: ${w}`);
-  if (stopAfter !== undefined) await checkStopAfter(stopAfter as number, cfg);
+  const baselines = baselinesFlag ?? (cfg.resume ? savedCliOptions(cfg.resume).baselines : undefined) ?? true;
+  for (const w of unusedOptions(cfg, [...Object.keys(fileCfg), ...Object.keys(flags)])) say(`warning: ${w}`);
+  if (stopAfter !== undefined) checkStopAfter(stopAfter, cfg.steps, done);
   process.stderr.write(`${cfg.resume ? 'resuming' : 'training'} ${cfg.objective} (${cfg.preset}${cfg.init ? ` from ${cfg.init}` : ''}) for ${cfg.steps} steps, batch ${cfg.batchSize}, out ${out}\n`);
   const interrupt = installInterrupt({ log: say, kept: () => keptCheckpoint(out) });
-  const summary = await train(cfg, { signal: interrupt.signal, finishAt: stopAfter as number | undefined });
+  const summary = await train(cfg, { signal: interrupt.signal, finishAt: stopAfter });
   if (existsSync(out)) writeFileSync(join(out, CLI_OPTIONS_FILE), JSON.stringify({ baselines }) + '\n');
   if (summary.stopped === 'nan') return 2;
   if (summary.stopped === 'device-lost') return 3;
@@ -66,26 +57,25 @@ async function main(): Promise<number> {
     task: 'askubuntu', objective: cfg.objective, loss: cfg.objective === 'jepa' ? cfg.loss : undefined, preset: cfg.preset,
     steps: summary.steps, ...(summary.steps < cfg.steps ? { scheduleSteps: cfg.steps } : {}), map: summary.lastEval?.map, mrr10: summary.lastEval?.mrr10, bestMap: summary.bestMap, bestOn: cfg.evalEvery > 0 && cfg.evalQueries > 0 ? `the first ${cfg.evalQueries} dev queries` : 'the dev set', seconds: Math.round(summary.seconds),
   };
-  if (baselines) {
-    const dev = loadRerankJsonl(cfg.evalFile ?? ASKUBUNTU_DEV_PATH);
-    const tfidf = await evaluateRerank(dev, new TfIdf(loadTrainPool(cfg.trainFile ?? undefined)).scorer());
-    const rand = await evaluateRerank(dev, randomScorer(cfg.seed));
-    const enc = await randomEncoder(cfg.preset, { pooling: cfg.pooling, maxTokens: cfg.maxTokens, seed: cfg.seed, trainFile: cfg.trainFile ?? undefined, embeddingInit: cfg.embeddingInit });
-    const ri = await evaluateEncoder(enc, dev);
-    enc.bert.dispose();
-    const rows: [string, number | undefined, number | undefined][] = [
-      [`${cfg.objective}${cfg.objective === 'jepa' ? ` (${cfg.loss})` : ''}, ${summary.steps} steps`, summary.lastEval?.map, summary.lastEval?.mrr10],
-      [`random-init ${cfg.preset} encoder`, ri.map, ri.mrr10],
-      ['TF-IDF cosine', tfidf.map, tfidf.mrr10],
-      ['random order', rand.map, rand.mrr10],
-    ];
-    process.stderr.write(`\nAskUbuntu dev (${summary.lastEval?.queries} queries)       MAP    MRR@10\n`);
-    for (const [name, map, mrr] of rows) process.stderr.write(`  ${name.padEnd(34)} ${fmtMetric(map).padStart(6)} ${fmtMetric(mrr).padStart(8)}\n`);
-    process.stderr.write(`model and report: ${summary.out}/ (report.html)\n`);
-    result.baselines = { randomInit: ri.map, tfidf: tfidf.map, random: rand.map };
-  }
+  if (baselines) result.baselines = await printBaselines(cfg, summary);
   console.log(JSON.stringify(result));
   return 0;
+}
+
+/** The run beside its baselines, as a table on stderr; their MAPs for the JSON line. */
+async function printBaselines(cfg: TrainConfig, summary: TrainSummary): Promise<Record<string, number>> {
+  const b = await runBaselines(cfg);
+  const start = cfg.init ? `${cfg.init} before training` : `random-init ${cfg.preset} encoder`;
+  const rows: [string, number | undefined, number | undefined][] = [
+    [`${cfg.objective}${cfg.objective === 'jepa' ? ` (${cfg.loss})` : ''}, ${summary.steps} steps`, summary.lastEval?.map, summary.lastEval?.mrr10],
+    [start, b.start.map, b.start.mrr10],
+    ['TF-IDF cosine', b.tfidf.map, b.tfidf.mrr10],
+    ['random order', b.random.map, b.random.mrr10],
+  ];
+  process.stderr.write(`\nAskUbuntu dev (${summary.lastEval?.queries} queries)       MAP    MRR@10\n`);
+  for (const [name, map, mrr] of rows) process.stderr.write(`  ${name.padEnd(34)} ${fmtMetric(map).padStart(6)} ${fmtMetric(mrr).padStart(8)}\n`);
+  process.stderr.write(`model and report: ${summary.out}/ (report.html)\n`);
+  return { [cfg.init ? 'init' : 'randomInit']: b.start.map, tfidf: b.tfidf.map, random: b.random.map };
 }
 
 function savedCliOptions(dir: string): { baselines?: boolean } {
@@ -94,14 +84,6 @@ function savedCliOptions(dir: string): { baselines?: boolean } {
     return typeof o.baselines === 'boolean' ? { baselines: o.baselines } : {};
   } catch {
     return {}; // a run from before the file existed, or one killed before it was written
-  }
-}
-
-/** --stop-after must fall inside what is left of the schedule. */
-async function checkStopAfter(n: number, cfg: TrainConfig): Promise<void> {
-  const done = cfg.resume ? (await readTrainerState(cfg.resume))?.step ?? 0 : 0;
-  if (n > cfg.steps || n <= done) {
-    throw new Error(`--stop-after: must be after ${done ? `the checkpoint's step ${done}` : 'step 0'} and at most --steps ${cfg.steps}, got ${n}`);
   }
 }
 
@@ -119,13 +101,13 @@ function configFile(path: string): Record<string, unknown> {
   return o;
 }
 
-/** The run's config: from flags, --config and a recipe; when resuming, from the run itself. */
-async function runConfig(recipe: Record<string, unknown>, fileCfg: Record<string, unknown>, flags: Record<string, unknown>): Promise<TrainConfig> {
+/** The run's config (a recipe, then --config, then flags) and the steps already done; when resuming,
+ *  the run's own config, which what is given may only extend or repeat. */
+async function runConfig(recipeCfg: Record<string, unknown>, fileCfg: Record<string, unknown>, flags: Record<string, unknown>): Promise<{ cfg: TrainConfig; done: number }> {
   const dir = flags.resume as string | undefined;
-  if (!dir) return resolveConfig(recipe, fileCfg, flags);
-  const state = await readTrainerState(dir);
-  if (!state) throw new Error(`--resume ${dir}: no checkpoint (expected ${join(dir, 'checkpoint', 'state.json')})`);
-  return resumeConfig(dir, state.config, { ...recipe, ...fileCfg, ...flags }, state.step);
+  if (!dir) return { cfg: resolveConfig(recipeCfg, fileCfg, flags), done: 0 };
+  const state = await requireCheckpoint(dir);
+  return { cfg: resumeConfig(dir, state.config, { ...recipeCfg, ...fileCfg, ...flags }, state.step), done: state.step };
 }
 
 /** A message that does not garble the progress bar. */

@@ -4,6 +4,9 @@ import { BertModel, BertTokenizer, pool } from '@jepa/nn';
 import { noGrad, tensor, tidyAsync, type Tensor } from '@jepa/tensor';
 import type { Pooling } from '../train/config.ts';
 
+/** Tokens kept per sentence unless a caller says otherwise: AskUbuntu titles fit in 32. */
+export const DEFAULT_MAX_TOKENS = 32;
+
 export interface Batch {
   ids: Tensor;
   mask: Tensor;

@@ -1,0 +1,28 @@
+// What a run trains: the encoder (model/build.ts) and the objective's heads around it.
+import type { Module } from '@jepa/nn';
+import { buildEncoder } from '../model/build.ts';
+import type { SentenceEncoder } from '../model/encoder.ts';
+import { jepaEmaObjective } from '../objectives/jepa-ema.ts';
+import { jepaObjective } from '../objectives/jepa.ts';
+import { mlmObjective } from '../objectives/mlm.ts';
+import type { ObjectiveImpl } from '../objectives/objective.ts';
+import { simcseObjective } from '../objectives/simcse.ts';
+import { tsdaeObjective } from '../objectives/tsdae.ts';
+import type { TrainConfig } from './config.ts';
+
+export interface TrainContext {
+  encoder: SentenceEncoder;
+  objective: ObjectiveImpl;
+  /** Everything with trainable weights: the BERT, then the objective's heads. */
+  modules: Module[];
+}
+
+const OBJECTIVES = { jepa: jepaObjective, 'jepa-ema': jepaEmaObjective, mlm: mlmObjective, simcse: simcseObjective, tsdae: tsdaeObjective };
+
+/** Build the encoder and objective for a config (weights from the seed, or from `cfg.init`); `pool`
+ *  (default: read from cfg.trainFile) gives the `ppmi` init and SIF pooling their counts. */
+export async function buildModel(cfg: TrainConfig, pool?: readonly string[], log?: (message: string) => void): Promise<TrainContext> {
+  const encoder = await buildEncoder(cfg, { pool, log });
+  const objective = OBJECTIVES[cfg.objective](encoder, cfg);
+  return { encoder, objective, modules: [encoder.bert, ...Object.values(objective.heads)] };
+}
