@@ -8,6 +8,7 @@ import { loadSafetensorsFile } from '@jepa/nn';
 import { train } from '../src/train/trainer.ts';
 import { tinyRun } from './tiny-run.ts';
 import { loadEncoder } from '../src/model/load.ts';
+import { RECIPES } from '../src/train/config.ts';
 
 const { dir, cfg } = tinyRun('trainer', 6, { steps: 6, warmup: 1, logEvery: 1, dropout: 0.1 });
 
@@ -93,6 +94,23 @@ describe('trainer', () => {
     await train(cfg({ ...frozen, out: part, resume: part }), { quiet: true });
     const wp = await weights(join(part, 'model.safetensors'));
     for (const [n, v] of w6) expect(Array.from(wp.get(n)!), n).toEqual(Array.from(v));
+  });
+
+  it('the default recipe (ppmi table, SIF pooling, disjoint views, frozen layers): resuming matches an uninterrupted run', async () => {
+    const recommended = tinyRun('trainer-default', 4, { steps: 4, logEvery: 1 }, RECIPES.default);
+    const c = recommended.cfg({});
+    expect(c).toMatchObject({ embeddingInit: 'ppmi', pooling: 'sif', cropRest: true, layerLrScale: 0, lambda: 10 });
+    const full = join(recommended.dir, 'full'), part = join(recommended.dir, 'part');
+    await train(recommended.cfg({ out: full }), { quiet: true });
+    await train(recommended.cfg({ out: part }), { quiet: true, stopAfter: 2 });
+    await train(recommended.cfg({ out: part, resume: part }), { quiet: true });
+    for (const f of ['model.safetensors', 'optimizer.safetensors']) {
+      const wa = await weights(join(full, 'checkpoint', f)), wb = await weights(join(part, 'checkpoint', f));
+      expect([...wb.keys()]).toEqual([...wa.keys()]);
+      for (const [n, v] of wa) expect(Array.from(wb.get(n)!), `${f} ${n}`).toEqual(Array.from(v));
+    }
+    const [ta, tb] = [full, part].map((d) => readFileSync(join(d, 'token_weights.safetensors')));
+    expect(tb.equals(ta)).toBe(true);
   });
 
   // The new objectives: N steps, then resumed to 2N, equal a straight 2N run (every weight, heads

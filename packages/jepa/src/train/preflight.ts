@@ -2,6 +2,7 @@
 // call the same ones, so a bad request fails the same way from either.
 import { join } from 'node:path';
 import { readTrainerState, type TrainerState } from './checkpoint.ts';
+import { runConflicts, type TrainConfig } from './config.ts';
 
 /** The state of the checkpoint in the run dir `dir`; none there is an error naming the file expected. */
 export async function requireCheckpoint(dir: string): Promise<TrainerState> {
@@ -15,4 +16,15 @@ export function checkStopAfter(stopAfter: number, steps: number, done: number): 
   if (!Number.isInteger(stopAfter) || stopAfter <= done || stopAfter > steps) {
     throw new Error(`--stop-after: must be after ${done ? `the checkpoint's step ${done}` : 'step 0'} and at most --steps ${steps}, got ${stopAfter}`);
   }
+}
+
+/** Before the run dir is touched (a bad stop must not cost an --overwrite'd earlier run): a resumed
+ *  run must be the run in its checkpoint, and a stop must fall in what is left of the schedule. */
+export async function checkRunRequest(cfg: TrainConfig, finishAt: number | undefined): Promise<void> {
+  const saved = cfg.resume ? await requireCheckpoint(cfg.resume) : null;
+  if (saved) {
+    const conflicts = runConflicts(saved.config, cfg, saved.step);
+    if (conflicts.length) throw new Error(`resume ${cfg.resume}: the config differs from the run's: ${conflicts.join('; ')}`);
+  }
+  if (finishAt !== undefined) checkStopAfter(finishAt, cfg.steps, saved?.step ?? 0);
 }

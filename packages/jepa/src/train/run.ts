@@ -16,11 +16,11 @@ import { savedModules } from '../objectives/objective.ts';
 import { renderReport, type MetricRecord } from '../report/html.ts';
 import { buildModel, type TrainContext } from './build.ts';
 import { exportModel, loadTrainerCheckpoint, readTrainerState, saveTrainerCheckpoint, updateTrainerState } from './checkpoint.ts';
-import { runConflicts, type TrainConfig } from './config.ts';
+import type { TrainConfig } from './config.ts';
 import { BatchStream } from './data.ts';
 import { evaluateEncoder, type EncoderEval } from './evaluate.ts';
 import { frozenParams, trainParamGroups } from './groups.ts';
-import { checkStopAfter, requireCheckpoint } from './preflight.ts';
+import { checkRunRequest } from './preflight.ts';
 import { Progress } from './progress.ts';
 import { prepareRunDir } from './rundir.ts';
 import type { StopReason, TrainHooks, TrainSummary } from './trainer.ts';
@@ -36,7 +36,7 @@ interface Pending {
   tensors: Tensor[];
 }
 
-/** Where a run is: the CLI's device-lost message names the step. */
+/** How far a run got: a device-lost stop names the step. */
 export interface RunProgress {
   step: number;
 }
@@ -45,7 +45,7 @@ export interface RunProgress {
 export async function runTraining(cfg: TrainConfig, hooks: TrainHooks, at: RunProgress): Promise<TrainSummary> {
   const t0 = Date.now();
   await init();
-  await checkRequest(cfg, hooks);
+  await checkRunRequest(cfg, hooks.finishAt);
   const data = loadData(cfg);
   const out = cfg.resume ?? cfg.out;
   await prepareRunDir(out, { resume: !!cfg.resume, overwrite: cfg.overwrite });
@@ -55,18 +55,6 @@ export async function runTraining(cfg: TrainConfig, hooks: TrainHooks, at: RunPr
   await run.loop(at);
   await run.finish();
   return run.report();
-}
-
-/** Before the run dir is touched (a bad stop must not cost an --overwrite'd earlier run): a resumed
- *  run must be the run in its checkpoint, and a stop must fall in what is left of the schedule. */
-async function checkRequest(cfg: TrainConfig, hooks: TrainHooks): Promise<void> {
-  const saved = cfg.resume ? await requireCheckpoint(cfg.resume) : null;
-  if (saved) {
-    const conflicts = runConflicts(saved.config, cfg, saved.step);
-    if (conflicts.length) throw new Error(`resume ${cfg.resume}: the config differs from the run's: ${conflicts.join('; ')}`);
-  }
-  const from = saved?.step ?? 0;
-  if (hooks.finishAt !== undefined) checkStopAfter(hooks.finishAt, cfg.steps, from);
 }
 
 interface RunData {
