@@ -12,7 +12,7 @@
 // from a storage buffer) and reads R + C floats per k.
 //
 // Two variants: 'registerBlocked' reads every operand with scalar loads; 'registerVec4' reads each
-// in the vec4 mode its strides allow (matmul_common.ts) and runs transposed (Cᵀ = Bᵀ Aᵀ) when N is
+// in the vec4 mode its strides allow (matmul-common.ts) and runs transposed (Cᵀ = Bᵀ Aᵀ) when N is
 // narrower than a lane block. Both lost to 'subgroupShared' on llvmpipe with subgroups of 8 (see
 // the harness); 'registerVec4' was the CPU choice without subgroups, where 'direct' is as fast.
 import {
@@ -74,7 +74,7 @@ function regCode({ R, C, LX, LY }: RegConfig, mA: LoadMode, mB: LoadMode, e: Epi
   L.push(`@compute @workgroup_size(${LX}, ${LY}, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let bat = wid.z;
-  let iL = (wid.x * ${LY}u + lid.y) * ${R}u; // workgroups walk M fastest (see matmul_subgroup.ts)
+  let iL = (wid.x * ${LY}u + lid.y) * ${R}u; // workgroups walk M fastest (see matmul-subgroup.ts)
   let jL = (wid.y * ${LX}u + lid.x) * ${C}u;
   let mLast = p.M - 1u;
   let nLast = p.N - 1u;

@@ -5,7 +5,7 @@ import { chooseMatmul, forceVariant, matmul, runtime } from '@jepa/kernels';
 import { registerVariant, SG_CONFIG, type SgConfig } from '@jepa/kernels/variants';
 import { randData } from '../src/data.ts';
 import { fmtNum, gflops, table, timeAsync } from '../src/timing.ts';
-import { REG_CONFIG, registerPlan, type RegConfig } from './matmul_register.ts';
+import { REG_CONFIG, registerPlan, type RegConfig } from './matmul-register.ts';
 import { MATMUL_ALL } from './register.ts';
 
 export interface MmCase {

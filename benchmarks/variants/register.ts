@@ -1,9 +1,9 @@
 // Registers the superseded kernel designs kept here with the production dispatchers, so tests and
 // the harness run them through the same ops (forceVariant(op, name)). Imported for its effect.
 import { registerVariant, variantNames } from '@jepa/kernels/variants';
-import { registerPlan } from './matmul_register.ts';
-import { rowPerThread } from './attention_row_per_thread.ts';
-import { subgroupReplicated } from './attention_subgroup_replicated.ts';
+import { registerPlan } from './matmul-register.ts';
+import { rowPerThread } from './attention-row-per-thread.ts';
+import { subgroupReplicated } from './attention-subgroup-replicated.ts';
 
 registerVariant('matmul', 'registerBlocked', registerPlan('registerBlocked'));
 registerVariant('matmul', 'registerVec4', registerPlan('registerVec4'));

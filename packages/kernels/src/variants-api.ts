@@ -5,7 +5,7 @@
 // docs/VARIANTS.md describes the policy and how to add a design.
 import { addedVariants, addVariant, type PluggableOp, type VariantFactories, type VariantOp } from './variants.ts';
 import { ATTENTION_VARIANTS } from './wgsl/attention.ts';
-import { CROSS_ENTROPY_VARIANTS } from './wgsl/cross_entropy.ts';
+import { CROSS_ENTROPY_VARIANTS } from './wgsl/cross-entropy.ts';
 import { LAYER_NORM_VARIANTS } from './wgsl/layernorm.ts';
 import { MATMUL_VARIANTS } from './wgsl/matmul.ts';
 import { SOFTMAX_VARIANTS } from './wgsl/softmax.ts';
@@ -52,13 +52,13 @@ export type { MatmulArgs, MatmulVariantPlan } from './wgsl/matmul.ts';
 export {
   matmulKernel, epilogueKey, epilogueStore, epilogueRolled, kLoop, loadOperand, loadMode, transposed,
   type EpilogueSpec, type Launch, type LoadMode, type MatmulPlan, type MatmulKernelSpec,
-} from './wgsl/matmul_common.ts';
-export { SG_CONFIG, SG_LANES, type SgConfig } from './wgsl/matmul_subgroup.ts';
+} from './wgsl/matmul-common.ts';
+export { SG_CONFIG, SG_LANES, type SgConfig } from './wgsl/matmul-subgroup.ts';
 // attention: the uniform block, view addressing, masking, and the subgroup designs' code generation.
 export type { AttentionVariantFactory } from './wgsl/attention.ts';
 export {
   BIG, NEG, PARAMS_WGSL, VIEW, Row, Lane, attnBindings, attnMain, attnGrid, causalKeyEnd, causalQueryStart, causalSees,
   cfgKey, keepExpr, maskStep, prologue, queryRowStatsLoop, rolledLoad, rolledStore, rowAt, seq, sgKernel, sgKeyLoop, sgShape,
   type AttentionKernels, type AttnCfg, type AttnLaunch, type SgShape, type ViewName,
-} from './wgsl/attention_common.ts';
-export { dropWeights, keyLoop, maskSel, wgFor, tiledShared as tiledSharedAttention } from './wgsl/attention_tiled_shared.ts';
+} from './wgsl/attention-common.ts';
+export { dropWeights, keyLoop, maskSel, wgFor, tiledShared as tiledSharedAttention } from './wgsl/attention-tiled-shared.ts';

@@ -17,7 +17,7 @@ import {
   BIG, attnBindings, Lane, NEG, causalKeyEnd, causalQueryStart, causalSees, cfgKey, prologue, maskStep, queryRowStatsLoop,
   rolledLoad, rolledStore, rowAt, seq, sgKernel, sgKeyLoop, sgShape, type AttentionKernels, type AttnCfg, type AttnLaunch,
   type SgShape,
-} from './attention_common.ts';
+} from './attention-common.ts';
 
 
 /**

@@ -11,7 +11,7 @@ import { PHILOX_WGSL } from './random.ts';
 import {
   BIG, NEG, PARAMS_WGSL, Row, attnBindings, attnMain, causalKeyEnd, causalQueryStart, causalSees, cfgKey, keepExpr, rowAt,
   seq, type AttentionKernels, type AttnCfg, type AttnLaunch,
-} from './attention_common.ts';
+} from './attention-common.ts';
 
 const WG = 64;
 const KB = 4; // keys per online-softmax step inside a tile (one accumulator rescale each)

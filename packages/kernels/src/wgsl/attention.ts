@@ -13,19 +13,19 @@
 // Tq - Tk rows see no key and behave like all-padded rows. Optional dropout on the probabilities
 // uses Philox counters (offset + row * ceil(Tk/4) + j/4, word j%4; stream 0), regenerated in backward.
 //
-// Variants (attention_common.ts has the interface; others join through registerVariant,
+// Variants (attention-common.ts has the interface; others join through registerVariant,
 // `@jepa/kernels/variants`; benchmarks/variants/ has the superseded ones and the harness,
 // `pnpm bench:variants attention`):
-//   subgroupRows (attention_subgroup_rows.ts): a subgroup shares a block of rows, lanes split the
+//   subgroupRows (attention-subgroup-rows.ts): a subgroup shares a block of rows, lanes split the
 //     head dim, a transposing reduction gives each lane one row's softmax. CPU rasterizers with fixed
 //     subgroups of <= 16 lanes, where it beats the unfused ops (`pnpm bench:variants attention`).
-//   tiledShared (attention_tiled_shared.ts): K/V tiles in workgroup memory for the forward, a row per
+//   tiledShared (attention-tiled-shared.ts): K/V tiles in workgroup memory for the forward, a row per
 //     invocation for the backward. Every other adapter (untested on real GPUs here).
 import { Params, runtime } from '../runtime.ts';
 import { addedVariants, forcedVariant } from '../variants.ts';
-import { attnGrid, type AttentionKernels, type AttnCfg, type AttnLaunch } from './attention_common.ts';
-import { subgroupRows, subgroupRowsSize } from './attention_subgroup_rows.ts';
-import { tiledShared } from './attention_tiled_shared.ts';
+import { attnGrid, type AttentionKernels, type AttnCfg, type AttnLaunch } from './attention-common.ts';
+import { subgroupRows, subgroupRowsSize } from './attention-subgroup-rows.ts';
+import { tiledShared } from './attention-tiled-shared.ts';
 
 export interface AttnView {
   buffer: GPUBuffer;

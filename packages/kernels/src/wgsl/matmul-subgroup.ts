@@ -12,14 +12,14 @@
 // sweeping N first instead re-read all of B (and its pages) for every row block.
 //
 // (On llvmpipe several times the register-blocked designs in benchmarks/variants/, whose
-// matmul_register.ts says what a load costs there; `pnpm bench:variants matmul`.) Load modes as in
-// matmul_common.ts.
+// matmul-register.ts says what a load costs there; `pnpm bench:variants matmul`.) Load modes as in
+// matmul-common.ts.
 // Requires subgroup size == 8 == workgroup size (the host checks gpu.info.subgroupSize).
 import type { Kernel } from '../runtime.ts';
 import {
   epilogueKey, epilogueRolled, kLoop, loadMode, loadOperand, matmulKernel, transposed,
   type EpilogueSpec, type Launch, type LoadMode, type MatmulPlan,
-} from './matmul_common.ts';
+} from './matmul-common.ts';
 
 export const SG_LANES = 8;
 

@@ -7,7 +7,7 @@
 import type { Kernel } from '../runtime.ts';
 import {
   epilogueKey, epilogueStore, matmulKernel, type EpilogueSpec, type Launch, type MatmulPlan,
-} from './matmul_common.ts';
+} from './matmul-common.ts';
 
 const TILE = 64;
 const BK = 16;

@@ -2,17 +2,17 @@
 // offA + b*sAb + i*sAi + k*sAk (likewise B), so transposed or broadcast operands need no copy.
 //
 // Variants (all strided, all with the fused epilogue):
-//   subgroupShared (matmul_subgroup.ts)  CPU rasterizers with subgroups of 8 (llvmpipe on AVX2).
-//   tiledShared    (matmul_tiled.ts)     GPUs: 64×64 tiles staged in workgroup memory.
+//   subgroupShared (matmul-subgroup.ts)  CPU rasterizers with subgroups of 8 (llvmpipe on AVX2).
+//   tiledShared    (matmul-tiled.ts)     GPUs: 64×64 tiles staged in workgroup memory.
 //   direct         (here)                both, below SMALL_MATMUL, for matrix-vector products and
 //                                        thin outputs, and CPUs without subgroups of 8.
 // Others join through registerVariant (`@jepa/kernels/variants`); the superseded ones and the harness
 // that times them all: benchmarks/variants/ (`pnpm bench:variants matmul`).
 import { Params, runtime, type Kernel } from '../runtime.ts';
 import { addedVariants, forcedVariant } from '../variants.ts';
-import { epilogueKey, epilogueStore, matmulKernel, type EpilogueSpec, type Launch, type MatmulPlan } from './matmul_common.ts';
-import { SG_LANES, subgroupSharedPlan, type SgConfig } from './matmul_subgroup.ts';
-import { tiledSharedPlan } from './matmul_tiled.ts';
+import { epilogueKey, epilogueStore, matmulKernel, type EpilogueSpec, type Launch, type MatmulPlan } from './matmul-common.ts';
+import { SG_LANES, subgroupSharedPlan, type SgConfig } from './matmul-subgroup.ts';
+import { tiledSharedPlan } from './matmul-tiled.ts';
 
 /** A variant: the plan for one launch (`batch` decides whether batch strides allow vec4 loads). */
 export type MatmulVariantPlan = (L: Launch, e: EpilogueSpec, batch: number, args: MatmulArgs) => MatmulPlan;

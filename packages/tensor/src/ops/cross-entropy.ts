@@ -24,7 +24,7 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: { ignoreInde
   const count = Tensor.empty([1], 'f32', 'cross-entropy count');
   const out = Tensor.empty([], 'f32', 'cross-entropy loss');
   crossEntropyForward({ logits: x.buffer, targets: t.buffer, N, C, ignoreIndex, lse: lse.buffer, out: out.buffer, count: count.buffer });
-  return record(out, 'cross_entropy', [logits], (g) => {
+  return record(out, 'cross-entropy', [logits], (g) => {
     const gc = g.isContiguous() ? g : contiguous(g);
     const dx = Tensor.empty([N, C], 'f32', 'cross-entropy grad');
     crossEntropyBackward({ logits: x.buffer, targets: t.buffer, lse: lse.buffer, count: count.buffer, g: gc.buffer, out: dx.buffer, N, C, ignoreIndex });

@@ -12,6 +12,6 @@ export * from './attention.ts';
 export * from './indexing.ts';
 export * from './concat.ts';
 export * from './dropout.ts';
-export * from './cross_entropy.ts';
+export * from './cross-entropy.ts';
 export * from './assign.ts';
 export * from './optim.ts';
