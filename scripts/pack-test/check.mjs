@@ -81,9 +81,19 @@ await step('browser bundle of the installed packages: dist/ browser entries, no 
   }
 });
 
-await step('tsc --noEmit: the examples and consumer.ts against the shipped .d.ts (no skipLibCheck)', () => {
-  run(join(app, 'node_modules/.bin/tsc'), ['--noEmit', '-p', 'tsconfig.json']);
-});
+// TypeScript 5 and 7, each with and without the DOM lib: TS 7's DOM lib declares WebGPU itself (it
+// clashed with @webgpu/types), and without DOM there is no WebGPU type at all (see pack-all.sh).
+for (const [name, dir] of [['5', 'typescript'], ['7', 'typescript7']]) {
+  const version = JSON.parse(readFileSync(join(app, 'node_modules', dir, 'package.json'), 'utf8')).version;
+  assert.ok(version.startsWith(`${name}.`), `node_modules/${dir} is TypeScript ${version}, expected ${name}.x`);
+  for (const lib of [['ES2022', 'DOM'], ['ES2022']]) {
+    await step(`tsc ${version} --noEmit, lib ${lib.join('+')}: the examples and consumer.ts against the shipped .d.ts (no skipLibCheck)`, () => {
+      const config = `tsconfig.${lib.length === 2 ? 'dom' : 'nodom'}.json`;
+      writeFileSync(join(app, config), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { lib } }));
+      run('node', [join(app, 'node_modules', dir, 'bin/tsc'), '--noEmit', '-p', config]);
+    });
+  }
+}
 
 // The examples are TypeScript; a user's build turns them into JS (types only stripped, no checks:
 // tsc just checked them) and node runs the JS.
@@ -115,6 +125,15 @@ await step('README example 2 (BERT encode): tiny BERT, shipped vocab', () => {
   const out = run('node', ['out/encode.js']);
   assert.match(out, /tokens per sentence: 9, 12/);
   assert.match(out, /pooled embeddings: \[2, 128\]/);
+});
+
+await step('docs/OWN-MODEL.md examples under plain node: an MLP with fields trains, saves, reloads identically; a small Transformer', () => {
+  for (const f of ['own-mlp.mjs', 'own-transformer.mjs']) {
+    const r = spawnSync('node', [f], { cwd: app, env, encoding: 'utf8', timeout: 300_000 });
+    assert.equal(r.status, 0, `${f}: exit ${r.status}\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /reloaded: identical outputs/, `${f}\n${r.stdout}`);
+    assert.doesNotMatch(r.stdout + r.stderr, /garbage-collected without dispose/, `${f}\n${r.stderr}`);
+  }
 });
 
 // os.tmpdir() follows TMPDIR: the example's model dir lands where the CLI checks below find it.

@@ -14,10 +14,12 @@ pnpm pack:all "$work/tarballs"
 mkdir "$work/app"
 cd "$work/app"
 echo '{ "name": "jepa-pack-test", "private": true, "type": "module" }' > package.json
-# The type check uses the TypeScript the repository pins; @types/node for the examples' node: imports.
+# The type checks use the TypeScript 5 the repository pins and the newest TypeScript 7 (what
+# `npm i -D typescript` installs today), both installed once; @types/node for the examples' node: imports.
 ts="$(node -p "require('$repo/node_modules/typescript/package.json').version")"
-npm install --no-audit --no-fund --loglevel=error "$work"/tarballs/jepa-*.tgz "typescript@$ts" "@types/node@20"
+npm install --no-audit --no-fund --loglevel=error "$work"/tarballs/jepa-*.tgz "typescript@$ts" "typescript7@npm:typescript@^7" "@types/node@20"
 cp "$repo/scripts/pack-test/"{consumer.ts,tsconfig.json,kernel.mjs} .
+cp "$repo/packages/nn/examples/"{own-mlp.mjs,own-transformer.mjs} .
 examples=("$repo/packages/tensor/examples/mlp.ts" "$repo/packages/nn/examples/encode.ts" "$repo/packages/jepa/examples/train-and-embed.ts")
 cp "${examples[@]}" .
 node "$repo/scripts/pack-test/check.mjs" "$PWD" "$repo" "${examples[@]}"
