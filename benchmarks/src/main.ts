@@ -72,12 +72,33 @@ interface Args {
   rounds: number;
 }
 
+/** Rounds of ours and each peer, alternating (at least 5: what makes a ratio believable is its spread). */
+const MIN_ROUNDS = 5;
+
+const HELP = `usage: pnpm bench [options]
+Times our kernels and training steps beside tfjs-backend-webgpu (same process, same device) and
+PyTorch (a python3 subprocess), alternating the sides in rounds; prints a table of ratios (peer ms /
+our ms, median and min–max over rounds) and writes benchmarks/results/<adapter>.json.
+
+  --quick                      the small shapes only (about a minute on a CPU adapter)
+  --filter REGEX               only the rows whose "op shape" matches (case-insensitive)
+  --rounds N                   rounds of ours and the peers, alternating (default ${MIN_ROUNDS}, at least ${MIN_ROUNDS})
+  --no-peer                    without tfjs
+  --peer-device shared|own     tfjs on our GPUDevice (default) or on its own Dawn instance
+  --no-torch                   without PyTorch
+  --torch-device auto|cpu|cuda where PyTorch runs (default: cpu on a CPU adapter, else auto)
+  --torch-threads N            PyTorch's CPU threads (default: the cores)
+  --variants                   the matmul variant table first (every op's: pnpm bench:variants)
+  --out DIR                    where the JSON goes (default benchmarks/results, or $OUT)
+  --help                       this`;
+
 // Every flag is checked: an unknown one or a stray word is an error with a "did you mean".
-function parseArgs(argv: string[]): Args {
+function parseArgs(argv: string[]): Args | null {
   const o = parseOptions('pnpm bench', argv, {
     quick: 'bool', filter: 'str', noPeer: 'bool', peerDevice: ['shared', 'own'], out: 'str', variants: 'bool',
-    noTorch: 'bool', torchDevice: ['auto', 'cpu', 'cuda'], torchThreads: 'pos', rounds: 'pos',
+    noTorch: 'bool', torchDevice: ['auto', 'cpu', 'cuda'], torchThreads: 'pos', rounds: 'pos', help: 'bool',
   });
+  if (o.help) return null;
   const rounds = o.rounds !== undefined ? Number(o.rounds) : MIN_ROUNDS;
   if (rounds < MIN_ROUNDS) throw new ConfigError(`--rounds: at least ${MIN_ROUNDS} (a spread needs rounds), got ${rounds}`);
   return {
@@ -98,8 +119,6 @@ export function adapterSlug(adapter: string): string {
   return adapter.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 80) || 'unknown';
 }
 
-/** Rounds of ours and each peer, alternating (at least 5: what makes a ratio believable is its spread). */
-const MIN_ROUNDS = 5;
 /** Timed runs per side and round unless the row says otherwise; their median is the round's time. */
 const RUNS_PER_ROUND = 3;
 
@@ -274,6 +293,7 @@ export function renderTable(recs: BenchRecord[]): string {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (!args) return void console.log(HELP);
   const t0 = performance.now();
   await init();
   const rt = runtime();
