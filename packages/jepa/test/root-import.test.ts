@@ -11,5 +11,5 @@ it('a script at the repository root imports @jepa/jepa, @jepa/nn and @jepa/tenso
   });
   expect(r.stderr).not.toMatch(/ERR_MODULE_NOT_FOUND/);
   expect(r.status, r.stderr).toBe(0);
-  expect(r.stdout).toBe('embeddings [2, 128]; default steps 300\n');
+  expect(r.stdout).toBe('embeddings [2, 128]; default steps 2000\n'); // the default recipe's
 }, 150_000);
