@@ -161,7 +161,7 @@ const modelDir = () => {
 
 const bin = (name) => join(app, 'node_modules/.bin', name);
 await step('CLIs: jepa-train, jepa-eval, jepa-encode --help', () => {
-  assert.match(run(bin('jepa-train'), ['--help']), /^usage: jepa-train [^]*--steps 300/);
+  assert.match(run(bin('jepa-train'), ['--help']), /^usage: jepa-train [^]*--steps N /); // the default changes with the recipe
   assert.match(run(bin('jepa-eval'), ['--help']), /^usage: jepa-eval --model DIR\|tfidf\|random\|random-init/);
   assert.match(run(bin('jepa-encode'), ['--help']), /^usage: jepa-encode --model DIR/);
 });

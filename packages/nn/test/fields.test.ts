@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { add, manualSeed, randn, relu, tensor, tidy, zeros, type Tensor } from '@jepa/tensor';
 import { expectClose } from '../../tensor/test/helpers.ts';
 import {
-  AdamW, BertDecoder, BertModel, Linear, LayerNorm, loadSafetensorsFile, Module, ModuleList, saveSafetensorsFile, Sequential,
+  AdamW, bertConfig, BertDecoder, BertModel, Linear, LayerNorm, loadSafetensorsFile, Module, ModuleList, saveSafetensorsFile, Sequential,
 } from '../src/index.ts';
 import { hfNames } from './helpers.ts';
 
@@ -85,7 +85,7 @@ describe('Module fields', () => {
     const m = new Mixed();
     expect(m.namedParameters().map(([n]) => n)).toEqual(['LayerNorm.weight', 'LayerNorm.bias', 'head.weight', 'head.bias']);
     m.dispose();
-    const bert = new BertModel({ ...smallBert });
+    const bert = new BertModel(bertConfig('tiny', smallBert));
     expect(bert.namedParameters().map(([n]) => n)).toEqual(hfNames(2));
     // A tied decoder holds the encoder's modules by reference(): its own names only.
     const dec = new BertDecoder(bert, { tie: 'all' });

@@ -52,7 +52,7 @@ async function checkMha(c: Case): Promise<void> {
   const kT = c.cross ? tensor(k, [B, S, E]).requireGrad() : qT;
   const vT = c.valueSeparate ? tensor(v, [B, S, E]).requireGrad() : kT;
   const maskT = c.mask && tensor(c.mask, [B, S]);
-  let u = new Float32Array(0);
+  let u: Float32Array = new Float32Array(0);
   // Forward and backward in one scope: the intermediates backward reads live until it is done.
   const out = tidy(() => {
     const o = mha.forward(qT, kT, vT, { keyMask: maskT, causal: c.causal });
@@ -97,7 +97,7 @@ async function checkLayer(c: { B: number; T: number; E: number; H: number; F: nu
   const x = randArray(B * T * E, 1);
   const xT = tensor(x, [B, T, E]).requireGrad();
   const maskT = c.mask && tensor(c.mask, [B, T]);
-  let u = new Float32Array(0);
+  let u: Float32Array = new Float32Array(0);
   // Forward and backward in one scope: the intermediates backward reads live until it is done.
   const out = tidy(() => {
     const o = layer.forward(xT, { keyMask: maskT, causal: c.causal });
@@ -202,7 +202,7 @@ describe.runIf(hasTorch)('against PyTorch (nn.MultiheadAttention / nn.Transforme
     const kvT = c.cross ? tensor(kv, [B, S, E]).requireGrad() : null;
     const maskT = c.mask && tensor(c.mask, [B, S]);
     const opts = { keyMask: maskT, causal: c.causal as boolean | undefined };
-    let u = new Float32Array(0);
+    let u: Float32Array = new Float32Array(0);
     // Forward and backward in one scope: the intermediates backward reads live until it is done.
     const out = tidy(() => {
       const o = (m instanceof MultiheadAttention ? m.forward(qT, kvT ?? qT, kvT ?? qT, opts) : (m as TransformerEncoderLayer).forward(qT, opts));
