@@ -72,6 +72,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   console.log(`serving the page at ${url}`);
   console.log(has
     ? `model: ${resolve(model)} (at ${url}model/)`
-    : `model: none at ${resolve(model)} — train one (bash scripts/main.sh, or pnpm train --pooling sif --out ${model}) or pass --model DIR`);
+    : `model: none at ${resolve(model)} — train one (pnpm train --out ${model}) or pass --model DIR`);
   console.log('open it in a browser with WebGPU (Chrome/Edge; Chromium on Linux: --enable-unsafe-webgpu); Ctrl-C stops');
 }

@@ -1,7 +1,7 @@
 // A few JEPA steps on the page: a tiny BERT from scratch, a WordCrop view of each sentence, the
 // expander and the VICReg loss, AdamW — the trainer's step (packages/jepa/src/train/trainer.ts)
 // without its files, the loss read back every step for the plot.
-import { BatchStream, SentenceEncoder, jepaObjective, resolveConfig } from '@jepa/jepa';
+import { BatchStream, RECIPES, SentenceEncoder, jepaObjective, resolveConfig } from '@jepa/jepa';
 import { AdamW, BertModel, bertConfig, makeSchedule, type BertTokenizer } from '@jepa/nn';
 import { manualSeed, setGeneratorState, tidy } from '@jepa/tensor';
 
@@ -15,7 +15,8 @@ export interface StepReport {
 export async function trainJepa(
   tokenizer: BertTokenizer, pool: readonly string[], steps: number, batchSize: number, onStep: (r: StepReport) => void,
 ): Promise<void> {
-  const cfg = resolveConfig({ steps, batchSize, pooling: 'mean', evalEvery: 0 });
+  // The plain-BERT recipe: this page trains every weight of a random-init encoder, no PPMI table.
+  const cfg = resolveConfig(RECIPES.bert, { steps, batchSize, pooling: 'mean', evalEvery: 0 });
   manualSeed(cfg.seed);
   const bert = new BertModel(bertConfig(cfg.preset, { attention_probs_dropout_prob: 0 }));
   const encoder = new SentenceEncoder(bert, tokenizer, cfg.pooling, cfg.maxTokens);

@@ -1,5 +1,5 @@
 // The option table and the recipes: plain `pnpm train` is the recommended encoder (what
-// scripts/main.sh used to ask for with flags), recipes are named and checked, --help lists every
+// scripts/main.sh, now scripts/train.sh, used to ask for with flags), recipes are named and checked, --help lists every
 // option with a group and a line, and the config type is the table's.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -14,23 +14,23 @@ import {
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** The flags scripts/main.sh put over the library's defaults (then the `bert` recipe's values) before the default recipe held them. */
+/** The flags scripts/main.sh (now scripts/train.sh) put over the library's defaults (then the `bert` recipe's values) before the default recipe held them. */
 const MAIN_SH_FLAGS = { pooling: 'sif', embeddingInit: 'ppmi', lambda: '10', embLrScale: '1', layerLrScale: '0', steps: '2000', cropRest: 'true' };
 
 describe('the default recipe', () => {
-  it('plain resolveConfig() is the recommended encoder: main.sh\'s flags over the plain-BERT defaults', () => {
+  it('plain resolveConfig() is the recommended encoder: the old main.sh\'s flags over the plain-BERT defaults', () => {
     expect(resolveConfig()).toEqual(resolveConfig(RECIPES.bert, MAIN_SH_FLAGS));
     expect(resolveConfig(RECIPES.default)).toEqual(resolveConfig());
     expect(resolveConfig()).toMatchObject({ pooling: 'sif', embeddingInit: 'ppmi', lambda: 10, layerLrScale: 0, steps: 2000, warmup: 200, cropRest: true, maxTokens: 32 });
   });
 
-  it('scripts/main.sh passes no training flags of its own', () => {
-    const sh = readFileSync(`${root}scripts/main.sh`, 'utf8');
+  it('scripts/train.sh passes no training flags of its own', () => {
+    const sh = readFileSync(`${root}scripts/train.sh`, 'utf8');
     expect(sh.trim().split('\n').at(-1)).toBe('exec pnpm --silent train "$@"');
     for (const k of OPTION_NAMES) expect(sh, flagName(k)).not.toContain(`${flagName(k)} `);
   });
 
-  it('a default that follows another option yields to it, as main.sh did: --crop-both, --init', () => {
+  it('a default that follows another option yields to it, as the old main.sh did: --crop-both, --init', () => {
     expect(resolveConfig({ cropBoth: true })).toMatchObject({ cropBoth: true, cropRest: false });
     expect(resolveConfig({ init: 'runs/x' }).embeddingInit).toBe('bert');
     expect(resolveConfig({ steps: 50 }).warmup).toBe(5);

@@ -1,5 +1,5 @@
 // Stopping a run from outside without losing it. The first SIGINT / SIGTERM / SIGHUP — or the
-// launcher of this job (pnpm, `sh -c`, tsx, scripts/main.sh) exiting — aborts `signal`: the trainer
+// launcher of this job (pnpm, `sh -c`, tsx, scripts/train.sh) exiting — aborts `signal`: the trainer
 // finishes its step and checkpoints. A second SIGINT / SIGTERM exits at once without saving.
 // SIGUSR2 is a stop request that never counts as a repeat (what the tsx relay below sends).
 //
