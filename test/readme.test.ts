@@ -5,11 +5,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const scripts = join(root, '.tmp', 'readme');
+// tsx by URL: the scripts run from an empty working directory, where a bare 'tsx' would not resolve.
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** The ```js blocks of a markdown file, with the heading-free line before each as its name. */
 function jsBlocks(markdown: string): { name: string; code: string }[] {
@@ -29,7 +32,7 @@ function runBlock(code: string, file: string): { status: number | null; stdout: 
   writeFileSync(path, code);
   const cwd = mkdtempSync(join(tmpdir(), 'readme-'));
   try {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path], {
+    const r = spawnSync(process.execPath, ['--import', tsx, path], {
       cwd, encoding: 'utf8', timeout: 280_000, env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
     });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -37,6 +40,23 @@ function runBlock(code: string, file: string): { status: number | null; stdout: 
     rmSync(cwd, { recursive: true, force: true });
   }
 }
+
+/** What each block must print: real values, not just an exit code. */
+const EXPECT: ((stdout: string) => void)[] = [
+  (out) => expect(out).toMatch(/^loss \d+\.\d{4} dL\/dw2 (-?\d+\.\d{3} ){15}-?\d+\.\d{3}$/m),
+  (out) => {
+    const losses = [...out.matchAll(/^step (\d+) loss (\S+)$/gm)].map((m) => Number(m[2]));
+    expect(losses).toHaveLength(6);
+    expect(losses[5]).toBeLessThan(losses[0] / 2); // 50 AdamW steps fit two points
+    expect(out).toMatch(/^reloaded, same outputs: true$/m);
+  },
+  (out) => expect(out).toMatch(/^\[ 2, 128 \]$/m),
+  (out) => {
+    const map = Number(/^dev MAP (\S+)$/m.exec(out)?.[1]);
+    expect(map).toBeGreaterThan(30); // the PPMI start alone scores ~38; random order 21.5
+    expect(out).toMatch(/^128 dims$/m);
+  },
+];
 
 const blocks = jsBlocks(readFileSync(join(root, 'README.md'), 'utf8'));
 afterAll(() => rmSync(scripts, { recursive: true, force: true }));
@@ -50,7 +70,7 @@ describe('README code blocks', () => {
       const r = runBlock(b.code, `block${i + 1}.mjs`);
       expect(r.status, r.stderr).toBe(0);
       expect(r.stderr).not.toMatch(/garbage-collected without dispose|Error/);
-      expect(r.stdout.trim().length).toBeGreaterThan(0);
+      EXPECT[i](r.stdout);
     }, 300_000);
   });
 });
