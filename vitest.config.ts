@@ -3,7 +3,14 @@ import { defineConfig } from 'vitest/config';
 // Each test file gets its own process (one GPU device each) and files run one at a time.
 export default defineConfig({
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'benchmarks/test/**/*.test.ts', 'benchmarks/variants/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'lab/test/**/*.test.ts', 'test/**/*.test.ts'],
+    include: [
+      'packages/*/test/**/*.test.ts',
+      'benchmarks/test/**/*.test.ts',
+      'benchmarks/variants/test/**/*.test.ts',
+      'examples/*/test/**/*.test.ts',
+      'lab/test/**/*.test.ts',
+      'test/**/*.test.ts',
+    ],
     pool: 'forks',
     // One GPU process at a time: two lavapipe instances on two cores slow each other down many times over.
     poolOptions: { forks: { maxForks: 1, minForks: 1 } },

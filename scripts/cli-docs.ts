@@ -16,7 +16,9 @@ export const CLIS: Record<string, string> = {
 
 export function helpText(name: string): string {
   const r = spawnSync(process.execPath, ['--import', 'tsx', CLIS[name], '--help'], {
-    cwd: root, encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
   });
   if (r.status !== 0) throw new Error(`cli-docs: ${CLIS[name]} --help exited ${r.status}: ${r.stderr}`);
   return r.stdout.trimEnd();
@@ -24,10 +26,13 @@ export function helpText(name: string): string {
 
 /** The doc with every help block replaced by the CLI's output. */
 export function renderDoc(doc: string, help: (name: string) => string): string {
-  return doc.replace(/(<!-- help:(\w+) -->\n```text\n)[\s\S]*?(```\n<!-- \/help:\2 -->)/g, (_, open: string, name: string, close: string) => {
-    if (!(name in CLIS)) throw new Error(`cli-docs: docs/CLI.md names an unknown CLI, got help:${name}`);
-    return `${open}${help(name)}\n${close}`;
-  });
+  return doc.replace(
+    /(<!-- help:(\w+) -->\n```text\n)[\s\S]*?(```\n<!-- \/help:\2 -->)/g,
+    (_, open: string, name: string, close: string) => {
+      if (!(name in CLIS)) throw new Error(`cli-docs: docs/CLI.md names an unknown CLI, got help:${name}`);
+      return `${open}${help(name)}\n${close}`;
+    },
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -35,7 +40,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const next = renderDoc(doc, helpText);
   if (process.argv.includes('--check')) {
     if (next !== doc) {
-      console.error('docs/CLI.md differs from the CLIs\' --help: run node --import tsx scripts/cli-docs.ts');
+      console.error("docs/CLI.md differs from the CLIs' --help: run node --import tsx scripts/cli-docs.ts");
       process.exit(1);
     }
   } else writeFileSync(DOC, next);

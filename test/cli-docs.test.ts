@@ -11,6 +11,8 @@ it('docs/CLI.md holds the current --help of train, eval, encode and bench', () =
 
 it('renderDoc replaces a block and refuses an unknown CLI', () => {
   const doc = '<!-- help:train -->\n```text\nold\n```\n<!-- /help:train -->\n';
-  expect(renderDoc(doc, () => 'new\nlines')).toBe('<!-- help:train -->\n```text\nnew\nlines\n```\n<!-- /help:train -->\n');
+  expect(renderDoc(doc, () => 'new\nlines')).toBe(
+    '<!-- help:train -->\n```text\nnew\nlines\n```\n<!-- /help:train -->\n',
+  );
   expect(() => renderDoc(doc.replaceAll('train', 'nope'), () => '')).toThrow(/unknown CLI, got help:nope/);
 });

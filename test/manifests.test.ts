@@ -50,20 +50,36 @@ describe.each(PACKAGES)('packages/%s/package.json', (p) => {
     it(`publishConfig.${field} compiles every ${field} entry and condition`, () => {
       const src = m[field] ?? {};
       const pub = m.publishConfig?.[field] ?? {};
-      expect(Object.keys(pub).filter((k) => k !== './package.json').sort(), `${field} keys`).toEqual(Object.keys(src).sort());
+      expect(
+        Object.keys(pub)
+          .filter((k) => k !== './package.json')
+          .sort(),
+        `${field} keys`,
+      ).toEqual(Object.keys(src).sort());
       for (const [key, target] of Object.entries(src)) {
         const want = flatten(target);
         const got = flatten(pub[key]);
         for (const [cond, file] of want) {
           expect(existsSync(dir + file), `${field}["${key}"] ${cond}: ${file} missing`).toBe(true);
           // `default` in the workspace is `import` (or `default`) in the tarball; other conditions keep their name.
-          const shipped = cond === 'default' ? (got.get('import') ?? got.get('default')) : (got.get(cond) ?? got.get(`${cond}.default`) ?? got.get(`${cond}.import`));
+          const shipped =
+            cond === 'default'
+              ? (got.get('import') ?? got.get('default'))
+              : (got.get(cond) ?? got.get(`${cond}.default`) ?? got.get(`${cond}.import`));
           expect(shipped, `publishConfig.${field}["${key}"] needs "${cond}": "${compiled(file)}"`).toBe(compiled(file));
         }
-        expect([...got.keys()].some((c) => c === 'types' || c.endsWith('.types')), `publishConfig.${field}["${key}"] has no "types"`).toBe(true);
+        expect(
+          [...got.keys()].some((c) => c === 'types' || c.endsWith('.types')),
+          `publishConfig.${field}["${key}"] has no "types"`,
+        ).toBe(true);
         for (const [cond, file] of got) {
-          const source = file.endsWith('.d.ts') ? file.replace(/^\.\/dist\//, './src/').replace(/\.d\.ts$/, '.ts') : file.replace(/^\.\/dist\//, './src/').replace(/\.js$/, '.ts');
-          expect(existsSync(dir + source), `publishConfig.${field}["${key}"] ${cond}: ${file} has no source ${source}`).toBe(true);
+          const source = file.endsWith('.d.ts')
+            ? file.replace(/^\.\/dist\//, './src/').replace(/\.d\.ts$/, '.ts')
+            : file.replace(/^\.\/dist\//, './src/').replace(/\.js$/, '.ts');
+          expect(
+            existsSync(dir + source),
+            `publishConfig.${field}["${key}"] ${cond}: ${file} has no source ${source}`,
+          ).toBe(true);
         }
       }
     });
@@ -75,7 +91,9 @@ describe.each(PACKAGES)('packages/%s/package.json', (p) => {
       expect(text.startsWith('#!/usr/bin/env node\n'), `${name}: shebang`).toBe(true);
       const target = /import '\.\.\/(dist\/cli\/[\w-]+)\.js'/.exec(text)?.[1];
       expect(target, `${name}: imports ../dist/cli/*.js`).toBeTruthy();
-      expect(existsSync(`${dir}${target!.replace(/^dist/, 'src')}.ts`), `${name}: ${target}.js has no source`).toBe(true);
+      expect(existsSync(`${dir}${target!.replace(/^dist/, 'src')}.ts`), `${name}: ${target}.js has no source`).toBe(
+        true,
+      );
     }
   });
 });

@@ -33,7 +33,10 @@ function runBlock(code: string, file: string): { status: number | null; stdout: 
   const cwd = mkdtempSync(join(tmpdir(), 'readme-'));
   try {
     const r = spawnSync(process.execPath, ['--import', tsx, path], {
-      cwd, encoding: 'utf8', timeout: 280_000, env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+      cwd,
+      encoding: 'utf8',
+      timeout: 280_000,
+      env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
     });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   } finally {

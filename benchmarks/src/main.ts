@@ -95,12 +95,22 @@ our ms, median and min–max over rounds) and writes benchmarks/results/<adapter
 // Every flag is checked: an unknown one or a stray word is an error with a "did you mean".
 function parseArgs(argv: string[]): Args | null {
   const o = parseOptions('pnpm bench', argv, {
-    quick: 'bool', filter: 'str', noPeer: 'bool', peerDevice: ['shared', 'own'], out: 'str', variants: 'bool',
-    noTorch: 'bool', torchDevice: ['auto', 'cpu', 'cuda'], torchThreads: 'pos', rounds: 'pos', help: 'bool',
+    quick: 'bool',
+    filter: 'str',
+    noPeer: 'bool',
+    peerDevice: ['shared', 'own'],
+    out: 'str',
+    variants: 'bool',
+    noTorch: 'bool',
+    torchDevice: ['auto', 'cpu', 'cuda'],
+    torchThreads: 'pos',
+    rounds: 'pos',
+    help: 'bool',
   });
   if (o.help) return null;
   const rounds = o.rounds !== undefined ? Number(o.rounds) : MIN_ROUNDS;
-  if (rounds < MIN_ROUNDS) throw new ConfigError(`--rounds: at least ${MIN_ROUNDS} (a spread needs rounds), got ${rounds}`);
+  if (rounds < MIN_ROUNDS)
+    throw new ConfigError(`--rounds: at least ${MIN_ROUNDS} (a spread needs rounds), got ${rounds}`);
   return {
     quick: o.quick === true,
     filter: o.filter ? new RegExp(o.filter as string, 'i') : null,
@@ -116,7 +126,13 @@ function parseArgs(argv: string[]): Args | null {
 }
 
 export function adapterSlug(adapter: string): string {
-  return adapter.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 80) || 'unknown';
+  return (
+    adapter
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 80) || 'unknown'
+  );
 }
 
 /** Timed runs per side and round unless the row says otherwise; their median is the round's time. */
@@ -130,7 +146,13 @@ interface Side {
 }
 
 /** Times `run` + `finish` (the device idle again) per run; `cleanup` frees what a run returned. */
-function wallSide<O>(name: Side['name'], run: () => O, finish: () => Promise<void>, cleanup: (o: O) => void, close: () => void): Side {
+function wallSide<O>(
+  name: Side['name'],
+  run: () => O,
+  finish: () => Promise<void>,
+  cleanup: (o: O) => void,
+  close: () => void,
+): Side {
   return {
     name,
     async time(reps) {
@@ -181,9 +203,26 @@ const firstLine = (e: unknown) => String((e as Error).message ?? e).split('\n')[
  * `row.reps` runs (the order reversed every other round); ratios are taken within a round. A peer that fails is
  * a finding about the peer (the row's note), not a reason to lose the row.
  */
-async function runRow(row: BenchRow, peer: Peer | null, torch: TorchPeer | null, adapter: string, date: string, rounds: number): Promise<BenchRecord> {
+async function runRow(
+  row: BenchRow,
+  peer: Peer | null,
+  torch: TorchPeer | null,
+  adapter: string,
+  date: string,
+  rounds: number,
+): Promise<BenchRecord> {
   const tfjs = peer && row.peer ? peer : null;
-  const rec: BenchRecord = { op: row.op, shape: row.shape, ms: null, peer: tfjs ? PEER_NAME : null, peer_ms: null, ratio: null, adapter, date, rounds };
+  const rec: BenchRecord = {
+    op: row.op,
+    shape: row.shape,
+    ms: null,
+    peer: tfjs ? PEER_NAME : null,
+    peer_ms: null,
+    ratio: null,
+    adapter,
+    date,
+    rounds,
+  };
   const notes: string[] = [];
   const load0 = loadavg()[0];
   const rt = runtime();
@@ -191,7 +230,13 @@ async function runRow(row: BenchRow, peer: Peer | null, torch: TorchPeer | null,
   const per = new Map<Side['name'], { round: number[]; runs: number[]; cpu: number[] }>();
   try {
     const ours = row.ours();
-    const oursSide = wallSide('ours', () => ours.run(), () => rt.sync(), disposeOurs, () => ours.dispose());
+    const oursSide = wallSide(
+      'ours',
+      () => ours.run(),
+      () => rt.sync(),
+      disposeOurs,
+      () => ours.dispose(),
+    );
     sides.push(oursSide);
     await oursSide.time(1); // warm-up: pipelines compiled, buffer pool filled
     const peerSkip = row.peerSkip?.();
@@ -200,7 +245,13 @@ async function runRow(row: BenchRow, peer: Peer | null, torch: TorchPeer | null,
       try {
         const { tf } = tfjs;
         const pc = row.peer(tf);
-        const side = wallSide('tfjs', () => tf.tidy(() => pc.run()) as TfTensor | TfTensor[], () => tfjs.finish(), (o) => tf.dispose(o), () => pc.dispose());
+        const side = wallSide(
+          'tfjs',
+          () => tf.tidy(() => pc.run()) as TfTensor | TfTensor[],
+          () => tfjs.finish(),
+          (o) => tf.dispose(o),
+          () => pc.dispose(),
+        );
         sides.push(side);
         await side.time(1);
       } catch (e) {
@@ -252,7 +303,14 @@ async function runRow(row: BenchRow, peer: Peer | null, torch: TorchPeer | null,
     Object.assign(rec, { torch_ratio: st.ratio, torch_ratio_min: st.min, torch_ratio_max: st.max });
     if (st.unstable) notes.push(`torch/ours spread ${fmtSpread(st)} over ${rounds} rounds`);
     if (row.tokens) rec.torch_tokens_per_s = (row.tokens * 1000) / rec.torch_ms;
-    if (!row.peer) Object.assign(rec, { peer: torch!.name, peer_ms: rec.torch_ms, ratio: st.ratio, ratio_min: st.min, ratio_max: st.max });
+    if (!row.peer)
+      Object.assign(rec, {
+        peer: torch!.name,
+        peer_ms: rec.torch_ms,
+        ratio: st.ratio,
+        ratio_min: st.min,
+        ratio_max: st.max,
+      });
   }
   const p = per.get('tfjs');
   if (p) {
@@ -278,13 +336,42 @@ export function renderTable(recs: BenchRecord[]): string {
     return `${fmtNum(v)}× (${fmtNum(lo)}–${fmtNum(hi)})${(hi - lo) / v > SPREAD_LIMIT ? ' !' : ''}`;
   };
   const body = table(
-    ['op', 'shape', 'ours ms', 'GPU ms', 'rate', 'tfjs ms', 'tfjs/ours (min–max)', 'torch ms', 'torch/ours (min–max)', 'CPU-time torch/ours'],
+    [
+      'op',
+      'shape',
+      'ours ms',
+      'GPU ms',
+      'rate',
+      'tfjs ms',
+      'tfjs/ours (min–max)',
+      'torch ms',
+      'torch/ours (min–max)',
+      'CPU-time torch/ours',
+    ],
     recs.map((r) => {
-      const rate = r.gflops != null ? `${fmtNum(r.gflops)} GFLOP/s` : r.gbps != null ? `${fmtNum(r.gbps)} GB/s` : r.tokens_per_s != null ? `${fmtNum(r.tokens_per_s)} tok/s` : '-';
+      const rate =
+        r.gflops != null
+          ? `${fmtNum(r.gflops)} GFLOP/s`
+          : r.gbps != null
+            ? `${fmtNum(r.gbps)} GB/s`
+            : r.tokens_per_s != null
+              ? `${fmtNum(r.tokens_per_s)} tok/s`
+              : '-';
       if (r.note) notes.push(`[${notes.length + 1}] ${r.op} ${r.shape}: ${r.note}`);
       const mark = r.note ? ` [${notes.length}]` : '';
       const tfjs = r.peer === PEER_NAME;
-      return [r.op, r.shape + mark, fmtNum(r.ms), fmtNum(r.gpu_ms), rate, tfjs ? fmtNum(r.peer_ms) : '-', tfjs ? xr(r.ratio, r.ratio_min, r.ratio_max) : '-', fmtNum(r.torch_ms), xr(r.torch_ratio, r.torch_ratio_min, r.torch_ratio_max), x(r.torch_cpu_ms != null && r.cpu_ms ? r.torch_cpu_ms / r.cpu_ms : null)];
+      return [
+        r.op,
+        r.shape + mark,
+        fmtNum(r.ms),
+        fmtNum(r.gpu_ms),
+        rate,
+        tfjs ? fmtNum(r.peer_ms) : '-',
+        tfjs ? xr(r.ratio, r.ratio_min, r.ratio_max) : '-',
+        fmtNum(r.torch_ms),
+        xr(r.torch_ratio, r.torch_ratio_min, r.torch_ratio_max),
+        x(r.torch_cpu_ms != null && r.cpu_ms ? r.torch_cpu_ms / r.cpu_ms : null),
+      ];
     }),
   );
   const legend = `ratios: peer ms / ours ms within each round (above 1×: we are faster), median and min–max over the rounds; ! = spread over ${SPREAD_LIMIT * 100} %`;
@@ -300,7 +387,9 @@ async function main(): Promise<void> {
   const adapter = rt.gpu.info.adapter;
   const cpu = rt.gpu.info.isCpu;
   const load0 = loadavg();
-  console.log(`adapter: ${adapter} (${rt.gpu.info.backend}${cpu ? ', CPU rasterizer' : ''}); mode: ${args.quick ? 'quick' : 'full'}; ${args.rounds} rounds`);
+  console.log(
+    `adapter: ${adapter} (${rt.gpu.info.backend}${cpu ? ', CPU rasterizer' : ''}); mode: ${args.quick ? 'quick' : 'full'}; ${args.rounds} rounds`,
+  );
   console.log(`load average at start: ${fmtLoad(load0)}`);
   let peer: Peer | null = null;
   let torch: TorchPeer | null = null;
@@ -328,23 +417,28 @@ async function main(): Promise<void> {
       console.log(await variantTable(cases, undefined, args.quick));
     }
     const date = new Date().toISOString();
-    const rows = benchRows({ quick: args.quick, cpu }).filter((r) => !args.filter || args.filter.test(`${r.op} ${r.shape}`));
+    const rows = benchRows({ quick: args.quick, cpu }).filter(
+      (r) => !args.filter || args.filter.test(`${r.op} ${r.shape}`),
+    );
     for (const row of rows) {
       const r0 = performance.now();
       const rec = await runRow(row, peer, torch, adapter, date, args.rounds);
       recs.push(rec);
       const spent = ((performance.now() - r0) / 1000).toFixed(1);
-      const timing = rec.ms != null
-        ? `${fmtNum(rec.ms)} ms${rec.peer === PEER_NAME && rec.peer_ms != null ? `, tfjs ${fmtNum(rec.peer_ms)} ms` : ''}${rec.torch_ms != null ? `, torch ${fmtNum(rec.torch_ms)} ms` : ''}`
-        : '';
-      console.log(`  ${rec.op} ${rec.shape}: ${[timing, rec.note].filter(Boolean).join('; ')} (${spent} s with warm-up; load ${rec.load?.map((v) => v.toFixed(1)).join(' → ')})`);
+      const timing =
+        rec.ms != null
+          ? `${fmtNum(rec.ms)} ms${rec.peer === PEER_NAME && rec.peer_ms != null ? `, tfjs ${fmtNum(rec.peer_ms)} ms` : ''}${rec.torch_ms != null ? `, torch ${fmtNum(rec.torch_ms)} ms` : ''}`
+          : '';
+      console.log(
+        `  ${rec.op} ${rec.shape}: ${[timing, rec.note].filter(Boolean).join('; ')} (${spent} s with warm-up; load ${rec.load?.map((v) => v.toFixed(1)).join(' → ')})`,
+      );
     }
   } finally {
     torch?.dispose();
     await peer?.dispose();
     await shutdown();
   }
-  console.log('\n' + renderTable(recs));
+  console.log(`\n${renderTable(recs)}`);
   console.log(`load average at start: ${fmtLoad(load0)}; at end: ${fmtLoad(loadavg())}`);
   const here = dirname(fileURLToPath(import.meta.url));
   const outDir = args.out ? resolve(args.out) : join(here, '..', 'results');
@@ -360,7 +454,7 @@ async function main(): Promise<void> {
     out = prev.map((r) => fresh.get(key(r)) ?? r);
     for (const r of recs) if (!prev.some((p) => key(p) === key(r))) out.push(r);
   }
-  writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
+  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
   console.log(`\nwrote ${file} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
 }
 

@@ -58,11 +58,15 @@ export async function setupPeer(ourDevice: GPUDevice, mode: 'shared' | 'own' = '
     restore = setNavigator(create([]));
     if (!tf.findBackendFactory(name)) {
       // The backend registers itself at import time only if navigator.gpu was already there.
-      tf.registerBackend(name, async () => {
-        const adapter = await (globalThis as unknown as { navigator: { gpu: GPU } }).navigator.gpu.requestAdapter();
-        if (!adapter) throw new Error('tfjs: no WebGPU adapter');
-        return new wgpu.WebGPUBackend(await adapter.requestDevice(), adapter.info as never);
-      }, 100);
+      tf.registerBackend(
+        name,
+        async () => {
+          const adapter = await (globalThis as unknown as { navigator: { gpu: GPU } }).navigator.gpu.requestAdapter();
+          if (!adapter) throw new Error('tfjs: no WebGPU adapter');
+          return new wgpu.WebGPUBackend(await adapter.requestDevice(), adapter.info as never);
+        },
+        100,
+      );
     }
   }
   if (!(await tf.setBackend(name))) throw new Error(`tfjs: backend ${name} failed to initialise`);

@@ -21,7 +21,9 @@ async function main(): Promise<void> {
   const batch = Number(arg(argv, '--batch', '32'));
   const tokens = Number(arg(argv, '--tokens', '32'));
   const runs = Number(arg(argv, '--runs', '3'));
-  const row = argv.includes('--jepa') ? jepaRow(preset, batch, tokens) : bertRow(preset, batch, tokens, !argv.includes('--fwd-bwd'));
+  const row = argv.includes('--jepa')
+    ? jepaRow(preset, batch, tokens)
+    : bertRow(preset, batch, tokens, !argv.includes('--fwd-bwd'));
   await init();
   const rt = runtime();
   const c = row.ours();
@@ -37,18 +39,21 @@ async function main(): Promise<void> {
       await step();
       wall.push(performance.now() - t0);
     }
-    const d0 = rt.counters.dispatches, s0 = rt.counters.submits;
+    const d0 = rt.counters.dispatches,
+      s0 = rt.counters.submits;
     if (!rt.startTiming()) throw new Error('profile: the adapter has no timestamp-query');
     c.run();
     const gpu = (await rt.stopTiming())!;
-    const dispatches = rt.counters.dispatches - d0, submits = rt.counters.submits - s0;
+    const dispatches = rt.counters.dispatches - d0,
+      submits = rt.counters.submits - s0;
     let passes: { label: string; ms: number }[] | null = null;
     for (let r = 0; r < runs; r++) {
       rt.startProfile();
       c.run();
       const p = await rt.stopProfile();
       if (!p) throw new Error('profile: too many dispatches for the query sets');
-      if (passes && (p.length !== passes.length || p.some((x, i) => x.label !== passes![i].label))) throw new Error('profile: the step dispatched different kernels on different runs');
+      if (passes && (p.length !== passes.length || p.some((x, i) => x.label !== passes![i].label)))
+        throw new Error('profile: the step dispatched different kernels on different runs');
       passes = passes ? passes.map((x, i) => ({ label: x.label, ms: Math.min(x.ms, p[i].ms) })) : p;
     }
     if (!passes) throw new Error('profile: --runs must be at least 1');
@@ -64,10 +69,17 @@ async function main(): Promise<void> {
     const isMatmul = (k: string) => /matmul|linear/i.test(k);
     const mm = rows.filter(([k]) => isMatmul(k)).reduce((a, [, e]) => a + e.ms, 0);
     console.log(`${row.op} ${row.shape} on ${rt.gpu.info.adapter}`);
-    console.log(`wall ${fmtNum(median(wall))} ms (median of ${runs}); GPU ${fmtNum(gpu)} ms in batched passes; ` +
-      `${dispatches} dispatches in ${submits} submits; per-dispatch passes sum to ${fmtNum(total)} ms ` +
-      `(least of ${runs} steps per dispatch; matmul ${fmtNum(mm)} ms = ${fmtNum((100 * mm) / total)} %, other ${fmtNum(total - mm)} ms)`);
-    console.log(table(['kernel', 'dispatches', 'GPU ms', 'share'], rows.map(([k, e]) => [k, e.n, fmtNum(e.ms), `${fmtNum((100 * e.ms) / total, 1)} %`])));
+    console.log(
+      `wall ${fmtNum(median(wall))} ms (median of ${runs}); GPU ${fmtNum(gpu)} ms in batched passes; ` +
+        `${dispatches} dispatches in ${submits} submits; per-dispatch passes sum to ${fmtNum(total)} ms ` +
+        `(least of ${runs} steps per dispatch; matmul ${fmtNum(mm)} ms = ${fmtNum((100 * mm) / total)} %, other ${fmtNum(total - mm)} ms)`,
+    );
+    console.log(
+      table(
+        ['kernel', 'dispatches', 'GPU ms', 'share'],
+        rows.map(([k, e]) => [k, e.n, fmtNum(e.ms), `${fmtNum((100 * e.ms) / total, 1)} %`]),
+      ),
+    );
   } finally {
     c.dispose();
     await shutdown();

@@ -17,6 +17,7 @@ export interface RowContext {
 
 export interface OursCase {
   /** enqueue one run; returned tensors are disposed by the harness after the device finished */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a case may enqueue work and return nothing
   run(): T.Tensor | T.Tensor[] | void;
   dispose(): void;
 }
@@ -55,7 +56,10 @@ const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 /** The same random tensors for both sides. */
 class Inputs {
   private data: Float32Array[] = [];
-  constructor(private shapes: number[][], scale = 1) {
+  constructor(
+    private shapes: number[][],
+    scale = 1,
+  ) {
     shapes.forEach((s, i) => this.data.push(randData(numel(s), 17 + i * 101, scale)));
   }
   ours(): T.Tensor[] {
@@ -91,9 +95,15 @@ function tfGelu(tf: Tf, x: TfTensor): TfTensor {
 // ---- rows --------------------------------------------------------------------------------------
 
 function matmulRow(M: number, K: number, N: number): BenchRow {
-  const inp = new Inputs([[M, K], [K, N]]);
+  const inp = new Inputs([
+    [M, K],
+    [K, N],
+  ]);
   return {
-    op: 'matmul', shape: `${M}×${K}×${N}`, flops: 2 * M * N * K, torch: { kind: 'matmul', M, K, N },
+    op: 'matmul',
+    shape: `${M}×${K}×${N}`,
+    flops: 2 * M * N * K,
+    torch: { kind: 'matmul', M, K, N },
     ours: oursCase(inp, ([a, b]) => T.matmul(a, b)),
     peer: peerCase(inp, (tf, [a, b]) => tf.matMul(a as never, b as never)),
   };
@@ -103,8 +113,10 @@ function matmulRow(M: number, K: number, N: number): BenchRow {
 function linearRow(tokens: number, inF: number, outF: number, gelu: boolean): BenchRow {
   const inp = new Inputs([[tokens, inF], [outF, inF], [outF]], 0.5);
   return {
-    op: gelu ? 'linear+bias+gelu' : 'linear+bias', shape: `${tokens}×${inF}→${outF}`,
-    flops: 2 * tokens * inF * outF, torch: { kind: 'linear', tokens, in: inF, out: outF, gelu },
+    op: gelu ? 'linear+bias+gelu' : 'linear+bias',
+    shape: `${tokens}×${inF}→${outF}`,
+    flops: 2 * tokens * inF * outF,
+    torch: { kind: 'linear', tokens, in: inF, out: outF, gelu },
     ours: oursCase(inp, ([x, w, b]) => (gelu ? T.linearGelu(x, w, b) : T.linear(x, w, b))),
     peer: peerCase(inp, (tf, [x, w, b]) => {
       const y = tf.fused.matMul({ a: x as never, b: w as never, transposeB: true, bias: b });
@@ -115,9 +127,14 @@ function linearRow(tokens: number, inF: number, outF: number, gelu: boolean): Be
 
 /** dW = gᵀ x: the weight gradient of a linear layer (A read transposed). */
 function weightGradRow(tokens: number, outF: number, inF: number): BenchRow {
-  const inp = new Inputs([[tokens, outF], [tokens, inF]]);
+  const inp = new Inputs([
+    [tokens, outF],
+    [tokens, inF],
+  ]);
   return {
-    op: 'matmul gᵀx', shape: `${outF}×${tokens}×${inF}`, flops: 2 * tokens * inF * outF,
+    op: 'matmul gᵀx',
+    shape: `${outF}×${tokens}×${inF}`,
+    flops: 2 * tokens * inF * outF,
     ours: oursCase(inp, ([g, x]) => T.matmul(T.transpose(g), x)),
     peer: peerCase(inp, (tf, [g, x]) => tf.matMul(g as never, x as never, true, false)),
   };
@@ -126,7 +143,9 @@ function weightGradRow(tokens: number, outF: number, inF: number): BenchRow {
 function addRow(n: number): BenchRow {
   const inp = new Inputs([[n], [n]]);
   return {
-    op: 'add', shape: `${n}`, bytes: 12 * n,
+    op: 'add',
+    shape: `${n}`,
+    bytes: 12 * n,
     ours: oursCase(inp, ([a, b]) => T.add(a, b)),
     peer: peerCase(inp, (tf, [a, b]) => tf.add(a, b)),
   };
@@ -135,7 +154,9 @@ function addRow(n: number): BenchRow {
 function geluRow(n: number): BenchRow {
   const inp = new Inputs([[n]]);
   return {
-    op: 'gelu', shape: `${n}`, bytes: 8 * n,
+    op: 'gelu',
+    shape: `${n}`,
+    bytes: 8 * n,
     ours: oursCase(inp, ([a]) => T.gelu(a)),
     peer: peerCase(inp, (tf, [a]) => tfGelu(tf, a)),
   };
@@ -144,7 +165,9 @@ function geluRow(n: number): BenchRow {
 function sumRowsRow(rows: number, cols: number): BenchRow {
   const inp = new Inputs([[rows, cols]]);
   return {
-    op: 'sum(axis=-1)', shape: `${rows}×${cols}`, bytes: 4 * rows * cols + 4 * rows,
+    op: 'sum(axis=-1)',
+    shape: `${rows}×${cols}`,
+    bytes: 4 * rows * cols + 4 * rows,
     ours: oursCase(inp, ([x]) => T.sum(x, -1)),
     peer: peerCase(inp, (tf, [x]) => tf.sum(x, -1)),
   };
@@ -153,7 +176,9 @@ function sumRowsRow(rows: number, cols: number): BenchRow {
 function sumColsRow(rows: number, cols: number): BenchRow {
   const inp = new Inputs([[rows, cols]]);
   return {
-    op: 'sum(axis=0)', shape: `${rows}×${cols}`, bytes: 4 * rows * cols + 4 * cols,
+    op: 'sum(axis=0)',
+    shape: `${rows}×${cols}`,
+    bytes: 4 * rows * cols + 4 * cols,
     ours: oursCase(inp, ([x]) => T.sum(x, 0)),
     peer: peerCase(inp, (tf, [x]) => tf.sum(x, 0)),
   };
@@ -162,7 +187,9 @@ function sumColsRow(rows: number, cols: number): BenchRow {
 function sumAllRow(n: number): BenchRow {
   const inp = new Inputs([[n]]);
   return {
-    op: 'sum(all)', shape: `${n}`, bytes: 4 * n,
+    op: 'sum(all)',
+    shape: `${n}`,
+    bytes: 4 * n,
     ours: oursCase(inp, ([x]) => T.sum(x)),
     peer: peerCase(inp, (tf, [x]) => tf.sum(x)),
   };
@@ -171,7 +198,9 @@ function sumAllRow(n: number): BenchRow {
 function layerNormRow(tokens: number, hidden: number): BenchRow {
   const inp = new Inputs([[tokens, hidden], [hidden], [hidden]]);
   return {
-    op: 'layerNorm', shape: `${tokens}×${hidden}`, bytes: 8 * tokens * hidden,
+    op: 'layerNorm',
+    shape: `${tokens}×${hidden}`,
+    bytes: 8 * tokens * hidden,
     ours: oursCase(inp, ([x, w, b]) => T.layerNorm(x, w, b, 1e-12)),
     peer: peerCase(inp, (tf, [x, w, b]) => {
       const { mean, variance } = tf.moments(x, -1, true);
@@ -183,7 +212,9 @@ function layerNormRow(tokens: number, hidden: number): BenchRow {
 function softmaxRow(rows: number, cols: number): BenchRow {
   const inp = new Inputs([[rows, cols]], 4);
   return {
-    op: 'softmax', shape: `${rows}×${cols}`, bytes: 8 * rows * cols,
+    op: 'softmax',
+    shape: `${rows}×${cols}`,
+    bytes: 8 * rows * cols,
     ours: oursCase(inp, ([x]) => T.softmax(x, -1)),
     peer: peerCase(inp, (tf, [x]) => tf.softmax(x, -1)),
   };
@@ -194,7 +225,9 @@ function attentionRow(B: number, H: number, Tn: number, d: number): BenchRow {
   const inp = new Inputs([s, s, s]);
   const scale = 1 / Math.sqrt(d);
   return {
-    op: 'attention', shape: `${B}×${H}×${Tn}×${d}`, flops: 4 * B * H * Tn * Tn * d,
+    op: 'attention',
+    shape: `${B}×${H}×${Tn}×${d}`,
+    flops: 4 * B * H * Tn * Tn * d,
     ours: oursCase(inp, ([q, k, v]) => T.attention(q, k, v, { scale })),
     peer: peerCase(inp, (tf, [q, k, v]) => tf.matMul(tf.softmax(tf.mul(tf.matMul(q, k, false, true), scale)), v)),
   };
@@ -228,12 +261,16 @@ function attentionTrainRow(B: number, H: number, Tn: number, d: number, unfused 
   const row = { shape: `${B}×${H}×${Tn}×${d}`, flops: 10 * B * H * Tn * Tn * d };
   if (unfused) {
     return {
-      ...row, op: 'attention fwd+bwd unfused (ours)',
-      ours: attentionGradCase(inp, (q, k, v) => T.matmul(T.softmax(T.mul(T.matmul(q, T.transpose(k, -1, -2)), scale), -1), v)),
+      ...row,
+      op: 'attention fwd+bwd unfused (ours)',
+      ours: attentionGradCase(inp, (q, k, v) =>
+        T.matmul(T.softmax(T.mul(T.matmul(q, T.transpose(k, -1, -2)), scale), -1), v),
+      ),
     };
   }
   return {
-    ...row, op: 'attention fwd+bwd',
+    ...row,
+    op: 'attention fwd+bwd',
     ours: attentionGradCase(inp, (q, k, v) => T.attention(q, k, v, { scale })),
     peer: (tf) => {
       // The composition's forward and its backward written out in tfjs ops (tfjs-core's Node build
@@ -259,7 +296,10 @@ function attentionTrainRow(B: number, H: number, Tn: number, d: number, unfused 
 
 /** Token ids shared with the PyTorch twin: (i · 7919) mod vocab. */
 function stepIds(batch: number, tokens: number, vocab: number): T.Tensor {
-  return T.tensor(Int32Array.from({ length: batch * tokens }, (_, i) => (i * 7919) % vocab), [batch, tokens]);
+  return T.tensor(
+    Int32Array.from({ length: batch * tokens }, (_, i) => (i * 7919) % vocab),
+    [batch, tokens],
+  );
 }
 
 /** A BERT as the trainer builds it: hidden dropout 0.1, attention dropout 0, no pooler, training mode. */
@@ -278,10 +318,20 @@ function disposeModule(m: { parameters(): T.Tensor[]; zeroGrad(): void }): void 
  * state, a random projection as the loss), with or without the AdamW update. Peer: the same model
  * and step in PyTorch (benchmarks/torch/step.py).
  */
-export function bertRow(preset: BertPreset, batch: number, tokens: number, withOptimizer: boolean, reps?: number, gpuTime?: boolean): BenchRow {
+export function bertRow(
+  preset: BertPreset,
+  batch: number,
+  tokens: number,
+  withOptimizer: boolean,
+  reps?: number,
+  gpuTime?: boolean,
+): BenchRow {
   return {
-    reps, gpuTime, tokens: batch * tokens,
-    op: withOptimizer ? `bert-${preset} step+AdamW` : `bert-${preset} fwd+bwd`, shape: `${batch}×${tokens} tokens`,
+    reps,
+    gpuTime,
+    tokens: batch * tokens,
+    op: withOptimizer ? `bert-${preset} step+AdamW` : `bert-${preset} fwd+bwd`,
+    shape: `${batch}×${tokens} tokens`,
     torch: { kind: 'bert', preset, batch, tokens, optimizer: withOptimizer },
     ours: () => {
       const model = stepModel(preset);
@@ -318,8 +368,10 @@ export function jepaRow(preset: BertPreset, batch: number, tokens: number, reps?
   const H = bertConfig(preset).hidden_size;
   const dims = [H, 4 * H, 4 * H, 4 * H];
   return {
-    reps, tokens: batch * (tokens + crop),
-    op: `jepa-${preset} step`, shape: `${batch}×(${tokens}+${crop}) tokens`,
+    reps,
+    tokens: batch * (tokens + crop),
+    op: `jepa-${preset} step`,
+    shape: `${batch}×(${tokens}+${crop}) tokens`,
     torch: { kind: 'jepa', preset, batch, tokens, cropTokens: crop, expander: dims.slice(1) },
     ours: () => {
       const model = stepModel(preset);
@@ -354,9 +406,14 @@ function vicregRow(N: number, D: number): BenchRow {
   const inp = new Inputs([[N, D]]);
   return {
     // FLOPs of the covariance it never forms: the N×N Gram when N ≤ D, else the D×D tiles.
-    op: 'vicregStats', shape: `${N}×${D}`, flops: 2 * N * D * Math.min(N, D),
+    op: 'vicregStats',
+    shape: `${N}×${D}`,
+    flops: 2 * N * D * Math.min(N, D),
     // tfjs's composition materialises the D×D covariance.
-    peerSkip: () => (4 * D * D > K.runtime().limits.maxStorageBufferBindingSize ? `the peer's ${D}×${D} covariance (${(4 * D * D / 2 ** 20).toFixed(0)} MiB) exceeds the binding limit` : null),
+    peerSkip: () =>
+      4 * D * D > K.runtime().limits.maxStorageBufferBindingSize
+        ? `the peer's ${D}×${D} covariance (${((4 * D * D) / 2 ** 20).toFixed(0)} MiB) exceeds the binding limit`
+        : null,
     ours: oursCase(inp, ([z]) => {
       const r = T.vicregStats(z, { gamma: 1, eps: 1e-4 });
       return [r.std, r.cov];
@@ -376,7 +433,9 @@ function adamwRow(n: number): BenchRow {
   const data = [0, 1, 2, 3].map((i) => randData(n, 5 + i, i === 3 ? 0.01 : 1).map((x) => (i === 3 ? Math.abs(x) : x)));
   const [lr, b1, b2, eps, wd, step] = [1e-3, 0.9, 0.999, 1e-8, 0.01, 10];
   return {
-    op: 'adamw (kernel)', shape: `${n}`, bytes: 28 * n,
+    op: 'adamw (kernel)',
+    shape: `${n}`,
+    bytes: 28 * n,
     ours: () => {
       const rt = K.runtime();
       const bufs = data.map((d) => {
@@ -385,13 +444,27 @@ function adamwRow(n: number): BenchRow {
         return b;
       });
       return {
-        run: () => K.adamw({ param: bufs[0], grad: bufs[1], m: bufs[2], v: bufs[3], n, lr, beta1: b1, beta2: b2, eps, weightDecay: wd, step }),
+        run: () =>
+          K.adamw({
+            param: bufs[0],
+            grad: bufs[1],
+            m: bufs[2],
+            v: bufs[3],
+            n,
+            lr,
+            beta1: b1,
+            beta2: b2,
+            eps,
+            weightDecay: wd,
+            step,
+          }),
         dispose: () => bufs.forEach((b) => rt.free(b)),
       };
     },
     peer: (tf) => {
       const [p, g, m, v] = data.map((d) => tf.tensor1d(d));
-      const bc1 = 1 - b1 ** step, bc2 = 1 - b2 ** step;
+      const bc1 = 1 - b1 ** step,
+        bc2 = 1 - b2 ** step;
       return {
         run: () => {
           const m2 = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
@@ -433,8 +506,12 @@ export function benchRows(ctx: RowContext): BenchRow[] {
   const presets: BertPreset[] = ctx.quick && ctx.cpu ? ['tiny', 'mini'] : ['tiny', 'mini', 'base'];
   for (const preset of presets) {
     const slow = ctx.cpu && preset === 'base';
-    for (const [b, t] of [[32, 32], [8, 128]]) {
-      for (const opt of [false, true]) rows.push(bertRow(preset, b, t, opt, slow ? 1 : undefined, slow ? false : undefined));
+    for (const [b, t] of [
+      [32, 32],
+      [8, 128],
+    ]) {
+      for (const opt of [false, true])
+        rows.push(bertRow(preset, b, t, opt, slow ? 1 : undefined, slow ? false : undefined));
     }
   }
   rows.push(jepaRow('tiny', 32, 32));

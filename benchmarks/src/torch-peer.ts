@@ -50,7 +50,11 @@ export function torchPython(): string {
   return process.env.JEPA_TORCH_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 }
 
-function call(specs: object[], device: TorchDevice, threads: number): { torch: string; device: string; threads: number; results: ({ key: string } & TorchResult)[] } {
+function call(
+  specs: object[],
+  device: TorchDevice,
+  threads: number,
+): { torch: string; device: string; threads: number; results: ({ key: string } & TorchResult)[] } {
   if (!SCRIPT) throw new Error('torch peer: benchmarks/torch/step.py not found');
   const dir = mkdtempSync(join(tmpdir(), 'jepa-torch-bench-'));
   try {
@@ -59,9 +63,14 @@ function call(specs: object[], device: TorchDevice, threads: number): { torch: s
     // Debian's OpenBLAS ignores torch.set_num_threads; its own variable sets the pool size.
     const n = String(threads);
     const r = spawnSync(torchPython(), [SCRIPT, file, '--device', device, '--threads', n], {
-      encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: n, OMP_NUM_THREADS: n }, maxBuffer: 1 << 24,
+      encoding: 'utf8',
+      env: { ...process.env, OPENBLAS_NUM_THREADS: n, OMP_NUM_THREADS: n },
+      maxBuffer: 1 << 24,
     });
-    if (r.status !== 0) throw new Error(`torch peer: ${torchPython()} step.py exited ${r.status ?? r.signal}: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
+    if (r.status !== 0)
+      throw new Error(
+        `torch peer: ${torchPython()} step.py exited ${r.status ?? r.signal}: ${(r.stderr || r.stdout).trim().split('\n').pop()}`,
+      );
     return JSON.parse(r.stdout.trim().split('\n').pop()!);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -125,7 +134,10 @@ class TorchServer {
     const lines = createInterface({ input: this.proc.stdout });
     let first = true;
     lines.on('line', (line) => {
-      if (first) return void (first = false); // the version banner
+      if (first) {
+        first = false; // the version banner
+        return;
+      }
       this.waiting.shift()?.(line);
     });
   }
@@ -134,7 +146,7 @@ class TorchServer {
     if (this.exited) throw new Error(`torch peer: step.py --serve ${this.exited}`);
     const line = await new Promise<string>((resolve) => {
       this.waiting.push(resolve);
-      this.proc.stdin.write(JSON.stringify(req) + '\n');
+      this.proc.stdin.write(`${JSON.stringify(req)}\n`);
     });
     if (!line) throw new Error(`torch peer: step.py --serve ${this.exited ?? 'closed its output'}`);
     const answer = JSON.parse(line) as Record<string, unknown>;

@@ -31,13 +31,17 @@ describe('ratioStats', () => {
 describe('roundOrder', () => {
   it('reverses the order every other round', () => {
     expect([0, 1, 2, 3].map((r) => roundOrder(['ours', 'tfjs', 'torch'], r).join(' '))).toEqual([
-      'ours tfjs torch', 'torch tfjs ours', 'ours tfjs torch', 'torch tfjs ours',
+      'ours tfjs torch',
+      'torch tfjs ours',
+      'ours tfjs torch',
+      'torch tfjs ours',
     ]);
   });
 });
 
 const hasTorch = spawnSync(torchPython(), ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
-if (process.env.JEPA_REQUIRE_TORCH && !hasTorch) throw new Error(`JEPA_REQUIRE_TORCH is set but ${torchPython()} cannot import torch`);
+if (process.env.JEPA_REQUIRE_TORCH && !hasTorch)
+  throw new Error(`JEPA_REQUIRE_TORCH is set but ${torchPython()} cannot import torch`);
 
 describe.skipIf(!hasTorch)('torch peer, long-lived process', () => {
   it('keeps cases warm and times them round by round', async () => {

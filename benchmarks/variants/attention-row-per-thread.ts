@@ -4,8 +4,25 @@
 // broadcasts to its SIMD lanes. Superseded on llvmpipe by subgroupRows (32x2x32x64 fwd 10 ms vs
 // 1.6-1.9; 0.7-1 s at 8x12x128x64, and minutes to compile at d = 64) and on GPUs by the tiled forward.
 import {
-  BIG, NEG, PARAMS_WGSL, PHILOX_WGSL, Row, attnBindings, attnMain, causalKeyEnd, cfgKey, dropWeights, kernel, keyLoop, maskSel, rowAt,
-  tiledSharedAttention, wgFor, type AttentionKernels, type AttnCfg, type Kernel,
+  BIG,
+  NEG,
+  PARAMS_WGSL,
+  PHILOX_WGSL,
+  Row,
+  attnBindings,
+  attnMain,
+  causalKeyEnd,
+  cfgKey,
+  dropWeights,
+  kernel,
+  keyLoop,
+  maskSel,
+  rowAt,
+  tiledSharedAttention,
+  wgFor,
+  type AttentionKernels,
+  type AttnCfg,
+  type Kernel,
 } from '@jepa/kernels/variants';
 
 /**
@@ -18,10 +35,22 @@ function forward(c: AttnCfg, wg: number, KB = 4): Kernel {
   const T = r.T;
   // One online-softmax step over keys j0 .. j0+n-1 (all < Tk: no bounds tests, see keyLoop).
   const step = (ts: number[]) => {
-    let block = ts.map((t) => `    let j${t} = j0 + ${t}u;
+    let block = ts
+      .map(
+        (t) => `    let j${t} = j0 + ${t}u;
     let kr${t} = kb0 + j${t} * p.v[1].w;
-    let s${t} = ${maskSel(c, t, r.dot((i) => `q${i}`, (i) => `K[kr${t} + ${i}u]`), NEG)};
-`).join('');
+    let s${t} = ${maskSel(
+      c,
+      t,
+      r.dot(
+        (i) => `q${i}`,
+        (i) => `K[kr${t} + ${i}u]`,
+      ),
+      NEG,
+    )};
+`,
+      )
+      .join('');
     block += `    let mn = max(m, ${ts.map((t) => `s${t}`).reduce((a, s) => `max(${a}, ${s})`)});
     let corr = exp(m - mn);
 `;
@@ -30,8 +59,8 @@ function forward(c: AttnCfg, wg: number, KB = 4): Kernel {
     if (c.drop) block += dropWeights(ts.length, 'p', 'pd');
     const pd = (t: number) => (c.drop ? `pd${t}` : `p${t}`);
     for (const t of ts) block += `    let vr${t} = vb0 + j${t} * p.v[2].w;\n`;
-    block += r.each((i) => `  a${i} = a${i} * corr + ${ts.map((t) => `${pd(t)} * V[vr${t} + ${i}u]`).join(' + ')};`) + '\n';
-    return block + '    m = mn;\n';
+    block += `${r.each((i) => `  a${i} = a${i} * corr + ${ts.map((t) => `${pd(t)} * V[vr${t} + ${i}u]`).join(' + ')};`)}\n`;
+    return `${block}    m = mn;\n`;
   };
   const code = () => {
     return `${c.drop ? PHILOX_WGSL : ''}
@@ -57,7 +86,6 @@ ${r.each((i) => `O[orow + ${i}u] = a${i} * inv;`)}
   };
   return kernel({ name: `attention_rows_fwd_d${c.D}`, key, bindings: attnBindings.forward(c, T), code });
 }
-
 
 export const rowPerThread: AttentionKernels = {
   forward: (c, rows) => {

@@ -12,7 +12,9 @@ async function main(): Promise<void> {
   const op = args[0] && !args[0].startsWith('--') ? args[0] : null;
   await init();
   const rt = runtime();
-  console.log(`adapter: ${rt.gpu.info.adapter} (${rt.gpu.info.backend}; isCpu ${rt.gpu.info.isCpu}, subgroupSize ${rt.gpu.info.subgroupSize ?? 'none'})`);
+  console.log(
+    `adapter: ${rt.gpu.info.adapter} (${rt.gpu.info.backend}; isCpu ${rt.gpu.info.isCpu}, subgroupSize ${rt.gpu.info.subgroupSize ?? 'none'})`,
+  );
   try {
     if (!op || op === 'matmul') await matmulHarness(args);
     if (op !== 'matmul') await opTables(op, args.includes('--quick'));

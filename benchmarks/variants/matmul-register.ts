@@ -16,8 +16,18 @@
 // narrower than a lane block. Both lost to 'subgroupShared' on llvmpipe with subgroups of 8 (see
 // the harness); 'registerVec4' was the CPU choice without subgroups, where 'direct' is as fast.
 import {
-  epilogueKey, epilogueRolled, kLoop, loadMode, loadOperand, matmulKernel, transposed,
-  type EpilogueSpec, type Kernel, type LoadMode, type MatmulPlan, type Launch,
+  epilogueKey,
+  epilogueRolled,
+  kLoop,
+  loadMode,
+  loadOperand,
+  matmulKernel,
+  transposed,
+  type EpilogueSpec,
+  type Kernel,
+  type LoadMode,
+  type MatmulPlan,
+  type Launch,
 } from '@jepa/kernels/variants';
 
 export interface RegConfig {
@@ -42,7 +52,8 @@ export function registerPlan(variant: 'registerBlocked' | 'registerVec4', cfg = 
     // Thin outputs (fewer columns than a lane block, more rows): Cᵀ = Bᵀ Aᵀ puts the lanes along M.
     const L = variant === 'registerVec4' && L0.N < cfg.C && L0.M > L0.N ? transposed(L0) : L0;
     const mA: LoadMode = variant === 'registerBlocked' ? 's' : loadMode(L.sA, L.offA, L.K, batch);
-    const mB: LoadMode = variant === 'registerBlocked' ? 's' : loadMode([L.sB[0], L.sB[2], L.sB[1]], L.offB, L.K, batch);
+    const mB: LoadMode =
+      variant === 'registerBlocked' ? 's' : loadMode([L.sB[0], L.sB[2], L.sB[1]], L.offB, L.K, batch);
     return {
       kernel: regKernel(cfg, mA, mB, e, variant),
       L,
@@ -56,9 +67,11 @@ export function regKernel(cfg: RegConfig, modeA: LoadMode, modeB: LoadMode, e: E
   const ek = epilogueKey(e);
   const v4 = (m: LoadMode) => (m === 's' ? 'f32' : 'vec4<f32>');
   return matmulKernel({
-    name: `matmul_${tag}_reg${R}x${C}_${modeA}${modeB}${ek ? '_' + ek : ''}`,
+    name: `matmul_${tag}_reg${R}x${C}_${modeA}${modeB}${ek ? `_${ek}` : ''}`,
     key: `matmul|reg|${R}|${C}|${LX}|${LY}|${modeA}|${modeB}|${ek}`,
-    e, aType: v4(modeA), bType: v4(modeB),
+    e,
+    aType: v4(modeA),
+    bType: v4(modeB),
     code: () => regCode(cfg, modeA, modeB, e),
   });
 }
@@ -114,4 +127,3 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   L.push('}');
   return L.join('\n');
 }
-

@@ -44,7 +44,9 @@ export function mmBuffers(c: MmCase): MmBuffers {
     rt.write(buf, 0, randData(n, seed));
     return buf;
   };
-  const a = up(c.batch * c.M * c.K, 1), b = up(c.batch * c.K * c.N, 2), bias = up(c.N, 3);
+  const a = up(c.batch * c.M * c.K, 1),
+    b = up(c.batch * c.K * c.N, 2),
+    bias = up(c.N, 3);
   const out = rt.alloc(Math.max(4, c.batch * c.M * c.N * 4));
   return { a, b, out, bias, free: () => [a, b, out, bias].forEach((x) => rt.free(x)) };
 }
@@ -55,9 +57,18 @@ export function runCase(c: MmCase, bufs: MmBuffers, variant?: string, sgConfig?:
   forceVariant('matmul', variant ?? null);
   try {
     matmul({
-      a: bufs.a, b: bufs.b, out: bufs.out, batch: c.batch, M: c.M, N: c.N, K: c.K,
-      aStrides: s.a, bStrides: s.b,
-      bias: c.bias ? bufs.bias : undefined, gelu: c.gelu, sgConfig,
+      a: bufs.a,
+      b: bufs.b,
+      out: bufs.out,
+      batch: c.batch,
+      M: c.M,
+      N: c.N,
+      K: c.K,
+      aStrides: s.a,
+      bStrides: s.b,
+      bias: c.bias ? bufs.bias : undefined,
+      gelu: c.gelu,
+      sgConfig,
     });
   } finally {
     forceVariant('matmul', null);
@@ -67,7 +78,7 @@ export function runCase(c: MmCase, bufs: MmBuffers, variant?: string, sgConfig?:
 export const flopsOf = (c: MmCase) => 2 * c.batch * c.M * c.N * c.K;
 
 export function shapeLabel(c: MmCase): string {
-  return `${c.batch > 1 ? c.batch + '×' : ''}${c.M}×${c.K}×${c.N}${c.layout && c.layout !== 'nn' ? ' ' + c.layout : ''}${c.bias ? '+b' : ''}${c.gelu ? '+gelu' : ''}`;
+  return `${c.batch > 1 ? `${c.batch}×` : ''}${c.M}×${c.K}×${c.N}${c.layout && c.layout !== 'nn' ? ` ${c.layout}` : ''}${c.bias ? '+b' : ''}${c.gelu ? '+gelu' : ''}`;
 }
 
 export const VARIANT_CASES: MmCase[] = [
@@ -116,21 +127,39 @@ export interface CaseTiming {
 /** GFLOP/s on an idle machine, from CPU time: the machine is shared, wall time is not reliable. */
 export const cpuGflops = (flops: number, t: CaseTiming, threads: number) => flops / (t.cpuMs / threads) / 1e6;
 
-export async function timeCase(c: MmCase, bufs: MmBuffers, variant: string, sg?: SgConfig, quick = false): Promise<CaseTiming> {
+export async function timeCase(
+  c: MmCase,
+  bufs: MmBuffers,
+  variant: string,
+  sg?: SgConfig,
+  quick = false,
+): Promise<CaseTiming> {
   const rt = runtime();
   const t0 = performance.now();
   runCase(c, bufs, variant, sg);
   await rt.sync();
   const firstMs = performance.now() - t0;
-  const t = await timeAsync(async () => { runCase(c, bufs, variant, sg); await rt.sync(); },
-    { warmup: 0, reps: quick ? 3 : 5, minReps: quick ? 1 : 3, budgetMs: quick ? 1500 : 4000 });
+  const t = await timeAsync(
+    async () => {
+      runCase(c, bufs, variant, sg);
+      await rt.sync();
+    },
+    { warmup: 0, reps: quick ? 3 : 5, minReps: quick ? 1 : 3, budgetMs: quick ? 1500 : 4000 },
+  );
   return { ms: t.median, cpuMs: t.cpuMin, firstMs };
 }
 
 /** llvmpipe's worker threads (LP_NUM_THREADS, else one per core). */
-export const lpThreads = () => Number(process.env.LP_NUM_THREADS) || (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency || 2;
+export const lpThreads = () =>
+  Number(process.env.LP_NUM_THREADS) ||
+  (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ||
+  2;
 
-export async function variantTable(cases: MmCase[], variants: readonly string[] = MATMUL_ALL, quick = false): Promise<string> {
+export async function variantTable(
+  cases: MmCase[],
+  variants: readonly string[] = MATMUL_ALL,
+  quick = false,
+): Promise<string> {
   const rt = runtime();
   const sg8 = rt.gpu.info.subgroupSize === 8;
   // CPU time measures the kernels only where the adapter is the CPU; on a GPU rank by wall time.
@@ -140,14 +169,25 @@ export async function variantTable(cases: MmCase[], variants: readonly string[] 
   for (const c of cases) {
     const bufs = mmBuffers(c);
     const row: (string | number)[] = [shapeLabel(c)];
-    let best = '', bestG = 0;
+    let best = '',
+      bestG = 0;
     for (const v of variants) {
-      if (v === 'subgroupShared' && !sg8) { row.push('n/a'); continue; }
+      if (v === 'subgroupShared' && !sg8) {
+        row.push('n/a');
+        continue;
+      }
       const t = await timeCase(c, bufs, v, undefined, quick);
       const wall = gflops(flopsOf(c), t.ms);
       const g = onCpu ? cpuGflops(flopsOf(c), t, th) : wall;
-      if (g > bestG) { bestG = g; best = v; }
-      row.push(onCpu ? `${fmtNum(wall)} / ${fmtNum(g)} (${fmtNum(t.firstMs, 0)}ms)` : `${fmtNum(wall)} (${fmtNum(t.firstMs, 0)}ms)`);
+      if (g > bestG) {
+        bestG = g;
+        best = v;
+      }
+      row.push(
+        onCpu
+          ? `${fmtNum(wall)} / ${fmtNum(g)} (${fmtNum(t.firstMs, 0)}ms)`
+          : `${fmtNum(wall)} (${fmtNum(t.firstMs, 0)}ms)`,
+      );
     }
     row.push(best, chooseMatmul(c, rt.gpu.info));
     rows.push(row);
@@ -155,13 +195,17 @@ export async function variantTable(cases: MmCase[], variants: readonly string[] 
     process.stdout.write('.');
   }
   process.stdout.write('\n');
-  const head = onCpu ? 'GFLOP/s from wall time / from CPU time ÷ ' + th + ' threads (first, compiling run)\n'
+  const head = onCpu
+    ? `GFLOP/s from wall time / from CPU time ÷ ${th} threads (first, compiling run)\n`
     : 'GFLOP/s from wall time (first, compiling run)\n';
-  return head +
-    table(['shape (batch×M×K×N)', ...variants, 'best', 'chosen'], rows);
+  return head + table(['shape (batch×M×K×N)', ...variants, 'best', 'chosen'], rows);
 }
 
-export async function sweepTable(cases: MmCase[], variant: 'registerVec4' | 'subgroupShared', pick?: number[]): Promise<string> {
+export async function sweepTable(
+  cases: MmCase[],
+  variant: 'registerVec4' | 'subgroupShared',
+  pick?: number[],
+): Promise<string> {
   const th = lpThreads();
   const rows: (string | number)[][] = [];
   const list: (RegConfig | SgConfig)[] = variant === 'subgroupShared' ? SG_SWEEP : SWEEP;
@@ -179,14 +223,19 @@ export async function sweepTable(cases: MmCase[], variant: 'registerVec4' | 'sub
     for (const c of cases) {
       const bufs = mmBuffers(c);
       const t = await timeCase(c, bufs, name, sg);
-      row.push(`${fmtNum(gflops(flopsOf(c), t.ms))} / ${fmtNum(cpuGflops(flopsOf(c), t, th))} (${fmtNum(t.firstMs, 0)})`);
+      row.push(
+        `${fmtNum(gflops(flopsOf(c), t.ms))} / ${fmtNum(cpuGflops(flopsOf(c), t, th))} (${fmtNum(t.firstMs, 0)})`,
+      );
       bufs.free();
     }
     rows.push(row);
     process.stdout.write('.');
   }
   process.stdout.write('\n');
-  return `${variant} block sweep, GFLOP/s wall / CPU-time based (first run ms)\n` + table([`${variant} block`, ...cases.map(shapeLabel)], rows);
+  return (
+    `${variant} block sweep, GFLOP/s wall / CPU-time based (first run ms)\n` +
+    table([`${variant} block`, ...cases.map(shapeLabel)], rows)
+  );
 }
 
 /** `pnpm bench:variants matmul [--quick] [--sweep [--configs 0,2]] [--variants a,b] [--cases sq512,...]` */
@@ -202,7 +251,9 @@ export async function matmulHarness(args: string[]): Promise<void> {
     const pick = ri >= 0 ? args[ri + 1].split(',').map(Number) : undefined;
     console.log(await sweepTable(sc, variants.includes('registerVec4') ? 'registerVec4' : 'subgroupShared', pick));
   } else {
-    const cases = VARIANT_CASES.filter((c) => (names ? names.includes(c.name) : !quick || c.M * c.N * c.K <= 1024 ** 3));
+    const cases = VARIANT_CASES.filter((c) =>
+      names ? names.includes(c.name) : !quick || c.M * c.N * c.K <= 1024 ** 3,
+    );
     console.log(await variantTable(cases, variants, quick));
   }
 }

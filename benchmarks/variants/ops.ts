@@ -2,8 +2,14 @@
 // vicregStats): every variant on a few shapes through the tensor op (forward, or forward and
 // backward where training runs both), median ms, with the adapter's own choice marked.
 import {
-  CROSS_ENTROPY_VARIANTS, LAYER_NORM_VARIANTS, SOFTMAX_VARIANTS, VICREG_VARIANTS, attentionVariant, forceVariant,
-  runtime, type VariantOp,
+  CROSS_ENTROPY_VARIANTS,
+  LAYER_NORM_VARIANTS,
+  SOFTMAX_VARIANTS,
+  VICREG_VARIANTS,
+  attentionVariant,
+  forceVariant,
+  runtime,
+  type VariantOp,
 } from '@jepa/kernels';
 import * as T from '@jepa/tensor';
 import { fmtNum, table, timeAsync } from '../src/timing.ts';
@@ -46,7 +52,12 @@ function attentionCase(B: number, H: number, Tn: number, d: number): OpCase {
   };
 }
 
-function rowCase(name: string, shape: number[], run: (x: T.Tensor) => void, extra: () => T.Tensor[] = () => []): OpCase {
+function rowCase(
+  name: string,
+  shape: number[],
+  run: (x: T.Tensor) => void,
+  extra: () => T.Tensor[] = () => [],
+): OpCase {
   return {
     shape: `${name} ${shape.join('×')}`,
     setup() {
@@ -65,31 +76,61 @@ function rowCase(name: string, shape: number[], run: (x: T.Tensor) => void, extr
 
 function tables(quick: boolean): OpVariants[] {
   const ln = { w: null as T.Tensor | null, b: null as T.Tensor | null };
-  const lnCase = (N: number, D: number) => rowCase('fwd+bwd', [N, D], (x) => {
-    T.layerNorm(x, ln.w!, ln.b!, 1e-12).sum().backward();
-  }, () => [(ln.w = T.ones([D])), (ln.b = T.zeros([D]))]);
+  const lnCase = (N: number, D: number) =>
+    rowCase(
+      'fwd+bwd',
+      [N, D],
+      (x) => {
+        T.layerNorm(x, ln.w!, ln.b!, 1e-12).sum().backward();
+      },
+      () => {
+        ln.w = T.ones([D]);
+        ln.b = T.zeros([D]);
+        return [ln.w, ln.b];
+      },
+    );
   const ceT = { t: null as T.Tensor | null };
-  const ceCase = (N: number, C: number) => rowCase('fwd+bwd', [N, C], (x) => {
-    T.crossEntropy(x, ceT.t!).backward();
-  }, () => [(ceT.t = T.tensor(Int32Array.from({ length: N }, (_, i) => (i * 7) % C), [N], 'i32'))]);
+  const ceCase = (N: number, C: number) =>
+    rowCase(
+      'fwd+bwd',
+      [N, C],
+      (x) => {
+        T.crossEntropy(x, ceT.t!).backward();
+      },
+      () => {
+        ceT.t = T.tensor(
+          Int32Array.from({ length: N }, (_, i) => (i * 7) % C),
+          [N],
+          'i32',
+        );
+        return [ceT.t];
+      },
+    );
   return [
     {
-      op: 'attention', variants: ATTENTION_ALL,
+      op: 'attention',
+      variants: ATTENTION_ALL,
       cases: quick ? [attentionCase(32, 2, 32, 64)] : [attentionCase(32, 2, 32, 64), attentionCase(8, 12, 128, 64)],
     },
     {
-      op: 'softmax', variants: SOFTMAX_VARIANTS,
-      cases: [rowCase('fwd+bwd', [2048, 128], (x) => T.softmax(x, -1).square().sum().backward()),
-        rowCase('fwd+bwd', [64, 4096], (x) => T.softmax(x, -1).square().sum().backward())],
+      op: 'softmax',
+      variants: SOFTMAX_VARIANTS,
+      cases: [
+        rowCase('fwd+bwd', [2048, 128], (x) => T.softmax(x, -1).square().sum().backward()),
+        rowCase('fwd+bwd', [64, 4096], (x) => T.softmax(x, -1).square().sum().backward()),
+      ],
     },
     { op: 'layernorm', variants: LAYER_NORM_VARIANTS, cases: [lnCase(quick ? 1024 : 4096, 768)] },
     { op: 'crossEntropy', variants: CROSS_ENTROPY_VARIANTS, cases: [ceCase(256, 30522), ceCase(4096, 3)] },
     {
-      op: 'vicreg', variants: VICREG_VARIANTS,
-      cases: [rowCase('fwd+bwd', [256, 1024], (x) => {
-        const { std, cov } = T.vicregStats(x);
-        std.add(cov).backward();
-      })],
+      op: 'vicreg',
+      variants: VICREG_VARIANTS,
+      cases: [
+        rowCase('fwd+bwd', [256, 1024], (x) => {
+          const { std, cov } = T.vicregStats(x);
+          std.add(cov).backward();
+        }),
+      ],
     },
   ];
 }
@@ -120,7 +161,12 @@ export async function opTables(only: string | null, quick: boolean): Promise<voi
         try {
           const s = c.setup();
           try {
-            const tm = await timeAsync(s.step, { warmup: 1, reps: quick ? 3 : 5, minReps: quick ? 2 : 3, budgetMs: quick ? 2000 : 6000 });
+            const tm = await timeAsync(s.step, {
+              warmup: 1,
+              reps: quick ? 3 : 5,
+              minReps: quick ? 2 : 3,
+              budgetMs: quick ? 2000 : 6000,
+            });
             cell = fmtNum(tm.median);
           } finally {
             s.dispose();
@@ -137,6 +183,6 @@ export async function opTables(only: string | null, quick: boolean): Promise<voi
       process.stdout.write('.');
     }
     process.stdout.write('\n');
-    console.log(`${t.op}: median ms per step\n` + table(['case', ...t.variants, 'chosen'], rows) + '\n');
+    console.log(`${t.op}: median ms per step\n${table(['case', ...t.variants, 'chosen'], rows)}\n`);
   }
 }

@@ -17,7 +17,12 @@ export const NODE_ONLY_SUITES: Record<string, string> = {
 
 /** The suites run in the browser: every kernel and op suite (forward, gradient, each variant). */
 export const BROWSER_SUITES = ['packages/kernels/test', 'packages/tensor/test']
-  .flatMap((dir) => readdirSync(join(ROOT, dir)).filter((f) => f.endsWith('.test.ts')).sort().map((f) => `${dir}/${f}`))
+  .flatMap((dir) =>
+    readdirSync(join(ROOT, dir))
+      .filter((f) => f.endsWith('.test.ts'))
+      .sort()
+      .map((f) => `${dir}/${f}`),
+  )
   .filter((p) => !(p in NODE_ONLY_SUITES));
 export const SHIM = 'examples/browser/test/vitest-shim.ts';
 export const VARIANTS = 'examples/browser/src/kernel-choices.ts';

@@ -10,8 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { buildPage, buildTests, HERE, ROOT } from './build.ts';
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.map': 'application/json',
-  '.json': 'application/json', '.txt': 'text/plain; charset=utf-8', '.css': 'text/css',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.map': 'application/json',
+  '.json': 'application/json',
+  '.txt': 'text/plain; charset=utf-8',
+  '.css': 'text/css',
 };
 
 export interface ServeOptions {
@@ -70,8 +74,12 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { url } = await serve({ model, port: Number(flag(args, 'port') ?? 8080), host: flag(args, 'host') });
   const has = existsSync(join(model, 'model.safetensors'));
   console.log(`serving the page at ${url}`);
-  console.log(has
-    ? `model: ${resolve(model)} (at ${url}model/)`
-    : `model: none at ${resolve(model)} — train one (pnpm train --out ${model}) or pass --model DIR`);
-  console.log('open it in a browser with WebGPU (Chrome/Edge; Chromium on Linux: --enable-unsafe-webgpu); Ctrl-C stops');
+  console.log(
+    has
+      ? `model: ${resolve(model)} (at ${url}model/)`
+      : `model: none at ${resolve(model)} — train one (pnpm train --out ${model}) or pass --model DIR`,
+  );
+  console.log(
+    'open it in a browser with WebGPU (Chrome/Edge; Chromium on Linux: --enable-unsafe-webgpu); Ctrl-C stops',
+  );
 }

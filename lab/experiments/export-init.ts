@@ -8,5 +8,11 @@ const [out, ...rest] = process.argv.slice(2);
 const cfg = resolveConfig(parseArgs(rest).flags);
 await init();
 const { encoder } = await buildModel(cfg);
-await exportModel(out, encoder.bert, encoder.tokenizer, { pooling: cfg.pooling, maxTokens: cfg.maxTokens, objective: cfg.objective, step: 0 }, encoder.tokenWeights);
+await exportModel(
+  out,
+  encoder.bert,
+  encoder.tokenizer,
+  { pooling: cfg.pooling, maxTokens: cfg.maxTokens, objective: cfg.objective, step: 0 },
+  encoder.tokenWeights,
+);
 await shutdown();

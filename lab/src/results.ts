@@ -64,19 +64,25 @@ export function tied(a: Stat, b: Stat): boolean {
 }
 
 /** "mean ± sd" (the mean alone for one seed; — for none). */
-export const fmtStat = (s: Stat | null, digits = 2) => (s === null ? '—' : s.n > 1 ? `${s.mean.toFixed(digits)} ± ${s.sd.toFixed(digits)}` : s.mean.toFixed(digits));
+export const fmtStat = (s: Stat | null, digits = 2) =>
+  s === null ? '—' : s.n > 1 ? `${s.mean.toFixed(digits)} ± ${s.sd.toFixed(digits)}` : s.mean.toFixed(digits);
 
 /** Markdown table: mean ± sd over seeds; the best MAP bold, and every row tied with it marked. */
 export function resultsTable(rows: readonly SystemRow[]): string {
   const best = rows.reduce<SystemRow | null>((b, r) => (r.flags && (!b || r.map.mean > b.map.mean) ? r : b), null);
-  const lines = ['| system | seeds | AskUbuntu dev MAP | MRR@10 | STS-B dev Spearman | train wall time (s) |', '|---|---|---|---|---|---|'];
+  const lines = [
+    '| system | seeds | AskUbuntu dev MAP | MRR@10 | STS-B dev Spearman | train wall time (s) |',
+    '|---|---|---|---|---|---|',
+  ];
   for (const r of rows) {
     const isBest = r === best;
     const tie = !isBest && best && r.flags && tied(r.map, best.map) ? ' (tie)' : '';
     const map = isBest ? `**${fmtStat(r.map)}**` : fmtStat(r.map) + tie;
-    lines.push(`| ${r.name} | ${r.map.n} | ${map} | ${fmtStat(r.mrr10)} | ${fmtStat(r.stsb)} | ${fmtStat(r.wall, 0)} |`);
+    lines.push(
+      `| ${r.name} | ${r.map.n} | ${map} | ${fmtStat(r.mrr10)} | ${fmtStat(r.stsb)} | ${fmtStat(r.wall, 0)} |`,
+    );
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /**
@@ -111,26 +117,52 @@ export function meanCurve(curves: readonly (readonly [number, number, number][])
  * Two SVG charts: mean dev MAP against steps and against training seconds, one line per system,
  * with the untrained systems (no flags) as flat reference lines.
  */
-export function curveCharts(runs: readonly RunResult[], title: string, showRef: (name: string) => boolean = () => true): { steps: string; time: string } {
+export function curveCharts(
+  runs: readonly RunResult[],
+  title: string,
+  showRef: (name: string) => boolean = () => true,
+): { steps: string; time: string } {
   const by = new Map<string, [number, number, number][][]>();
   for (const r of runs) if (r.curve?.length) by.set(r.name, [...(by.get(r.name) ?? []), r.curve]);
   const curves = [...by].map(([name, cs]) => ({ name, c: meanCurve(cs) }));
-  const steps: Series[] = curves.map(({ name, c }) => ({ name, points: c.map((p) => [p[0], p[1]] as [number, number]) }));
-  const time: Series[] = curves.map(({ name, c }) => ({ name, points: c.map((p) => [p[2], p[1]] as [number, number]) }));
+  const steps: Series[] = curves.map(({ name, c }) => ({
+    name,
+    points: c.map((p) => [p[0], p[1]] as [number, number]),
+  }));
+  const time: Series[] = curves.map(({ name, c }) => ({
+    name,
+    points: c.map((p) => [p[2], p[1]] as [number, number]),
+  }));
   // Untrained systems (no flags) as flat reference lines across the trained curves' range.
   const span = (ss: Series[]) => {
     const xs = ss.flatMap((s) => s.points.map((p) => p[0]));
     return [Math.min(...xs), Math.max(...xs)];
   };
-  const [s0, s1] = span(steps), [t0, t1] = span(time);
+  const [s0, s1] = span(steps),
+    [t0, t1] = span(time);
   for (const r of aggregate(runs.filter((x) => !x.flags && showRef(x.name)))) {
     if (!steps.length) break;
-    steps.push({ name: r.name, points: [[s0, r.map.mean], [s1, r.map.mean]] });
-    time.push({ name: r.name, points: [[t0, r.map.mean], [t1, r.map.mean]] });
+    steps.push({
+      name: r.name,
+      points: [
+        [s0, r.map.mean],
+        [s1, r.map.mean],
+      ],
+    });
+    time.push({
+      name: r.name,
+      points: [
+        [t0, r.map.mean],
+        [t1, r.map.mean],
+      ],
+    });
   }
   return {
     steps: lineChart(`${title}: dev MAP vs steps`, steps, { xLabel: 'step', yLabel: 'dev MAP' }),
-    time: lineChart(`${title}: dev MAP vs training time`, time, { xLabel: 'training seconds (evals excluded)', yLabel: 'dev MAP' }),
+    time: lineChart(`${title}: dev MAP vs training time`, time, {
+      xLabel: 'training seconds (evals excluded)',
+      yLabel: 'dev MAP',
+    }),
   };
 }
 
@@ -143,29 +175,41 @@ export interface SeedsReport {
 
 export function seedsReport(runs: readonly RunResult[], title: string): SeedsReport {
   const rows = aggregate(runs);
-  const flags = rows.filter((r) => r.flags).map((r) => `- ${r.name}: \`${r.flags}\``).join('\n');
+  const flags = rows
+    .filter((r) => r.flags)
+    .map((r) => `- ${r.name}: \`${r.flags}\``)
+    .join('\n');
   const md = `${resultsTable(rows)}\nFlags per system (besides the common ones):\n${flags}\n`;
   if (!runs.some((r) => r.curve?.length)) return { md };
   // Chance level (random order) as a reference line would flatten the curves' scale.
   const charts = curveCharts(runs, title, (name) => !/^random order/.test(name));
-  return { md, steps: charts.steps + '\n', time: charts.time + '\n' };
+  return { md, steps: `${charts.steps}\n`, time: `${charts.time}\n` };
 }
 
 /** The table results.sh wrote before the seeds harness (one run per system, no seeds column). */
 export function singleSeedTable(runs: readonly RunResult[]): string {
   const f = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(2));
-  const lines = ['| system | AskUbuntu dev MAP | MRR@10 | STS-B dev Spearman | train wall time |', '|---|---|---|---|---|'];
-  for (const r of runs) lines.push(`| ${r.name} | ${f(r.askubuntu.map)} | ${f(r.askubuntu.mrr10)} | ${f(r.stsb?.spearman)} | ${r.wall_s ? r.wall_s + ' s' : '—'} |`);
-  return lines.join('\n') + '\n';
+  const lines = [
+    '| system | AskUbuntu dev MAP | MRR@10 | STS-B dev Spearman | train wall time |',
+    '|---|---|---|---|---|',
+  ];
+  for (const r of runs)
+    lines.push(
+      `| ${r.name} | ${f(r.askubuntu.map)} | ${f(r.askubuntu.mrr10)} | ${f(r.stsb?.spearman)} | ${r.wall_s ? `${r.wall_s} s` : '—'} |`,
+    );
+  return `${lines.join('\n')}\n`;
 }
 
 /** RunResult lines (or any JSON lines) of a file's text; `file` names it in errors. */
 export function jsonLines<T = RunResult>(text: string, file: string): T[] {
-  return text.split('\n').filter(Boolean).map((l, i) => {
-    try {
-      return JSON.parse(l) as T;
-    } catch {
-      throw new Error(`${file}:${i + 1}: not a JSON line`);
-    }
-  });
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l, i) => {
+      try {
+        return JSON.parse(l) as T;
+      } catch {
+        throw new Error(`${file}:${i + 1}: not a JSON line`);
+      }
+    });
 }

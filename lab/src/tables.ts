@@ -68,12 +68,20 @@ export function tables(read: Read): Output[] {
   for (const base of SINGLE_SEED_TABLES) out.push({ file: `${base}.md`, text: singleSeedTable(runs(`${base}.jsonl`)) });
   const cbe = runs(`${CLAIMS_BATCH_EXPANDER.from}.jsonl`).filter((r) => !CLAIMS_BATCH_EXPANDER.omit.includes(r.name));
   out.push(...charts('claims-batch-expander-seeds', seedsReport(cbe, SEEDS_TABLES[CLAIMS_BATCH_EXPANDER.from]!)));
-  const sweep = sweepReport(runs<SweepLine>(`${SWEEP.base}.jsonl`), runs<StepTime>(SWEEP.stepTimes), runs(SWEEP.refs), SWEEP.charts);
+  const sweep = sweepReport(
+    runs<SweepLine>(`${SWEEP.base}.jsonl`),
+    runs<StepTime>(SWEEP.stepTimes),
+    runs(SWEEP.refs),
+    SWEEP.charts,
+  );
   out.push({ file: `${SWEEP.base}.md`, text: sweep.md }, ...charts(SWEEP.base, sweep));
   return out;
 }
 
 function charts(base: string, r: { steps?: string; time?: string }): Output[] {
   if (!r.steps || !r.time) throw new Error(`tables: ${base} has no curves, got a chart title for it`);
-  return [{ file: `${base}-steps.svg`, text: r.steps }, { file: `${base}-time.svg`, text: r.time }];
+  return [
+    { file: `${base}-steps.svg`, text: r.steps },
+    { file: `${base}-time.svg`, text: r.time },
+  ];
 }

@@ -1,9 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { aggregate, curveCharts, curveOf, meanCurve, meanSd, resultsTable, tied, type RunResult } from '../src/results.ts';
+import {
+  aggregate,
+  curveCharts,
+  curveOf,
+  meanCurve,
+  meanSd,
+  resultsTable,
+  tied,
+  type RunResult,
+} from '../src/results.ts';
 
 const run = (name: string, seed: number, map: number, stsb?: number): RunResult => ({
-  name, seed, flags: name === 'tfidf' ? '' : `--objective ${name}`, wall_s: 100 + seed,
-  askubuntu: { map, mrr10: map + 1 }, ...(stsb === undefined ? {} : { stsb: { spearman: stsb } }),
+  name,
+  seed,
+  flags: name === 'tfidf' ? '' : `--objective ${name}`,
+  wall_s: 100 + seed,
+  askubuntu: { map, mrr10: map + 1 },
+  ...(stsb === undefined ? {} : { stsb: { spearman: stsb } }),
 });
 
 describe('results report', () => {
@@ -16,7 +29,15 @@ describe('results report', () => {
   });
 
   it('aggregates seeds per system and marks ties with the best', () => {
-    const rows = aggregate([run('jepa', 1, 33), run('jepa', 2, 35), run('mlm', 1, 33.5), run('mlm', 2, 34.5), run('simcse', 1, 20), run('simcse', 2, 20.2), run('tfidf', 1, 30.67)]);
+    const rows = aggregate([
+      run('jepa', 1, 33),
+      run('jepa', 2, 35),
+      run('mlm', 1, 33.5),
+      run('mlm', 2, 34.5),
+      run('simcse', 1, 20),
+      run('simcse', 2, 20.2),
+      run('tfidf', 1, 30.67),
+    ]);
     expect(rows.map((r) => r.name)).toEqual(['jepa', 'mlm', 'simcse', 'tfidf']);
     expect(rows[0].map.mean).toBe(34);
     expect(rows[0].map.sd).toBeCloseTo(Math.SQRT2, 12);
@@ -39,14 +60,36 @@ describe('results report', () => {
       { kind: 'eval' as const, step: 100, map: 32, seconds: 25 },
       { kind: 'eval' as const, step: 105, map: 33, seconds: 25 },
     ];
-    expect(curveOf(recs)).toEqual([[50, 30, 60], [100, 32, 110], [105, 33, 85]]);
+    expect(curveOf(recs)).toEqual([
+      [50, 30, 60],
+      [100, 32, 110],
+      [105, 33, 85],
+    ]);
   });
 
   it('meanCurve averages at the steps every seed has, and the charts draw one line per system', () => {
-    const a: [number, number, number][] = [[50, 30, 60], [100, 32, 110]];
-    const b: [number, number, number][] = [[50, 31, 70], [100, 34, 130], [150, 35, 190]];
-    expect(meanCurve([a, b])).toEqual([[50, 30.5, 65], [100, 33, 120]]);
-    const charts = curveCharts([{ ...run('jepa', 1, 32), curve: a }, { ...run('jepa', 2, 34), curve: b }, { ...run('mlm', 1, 20), curve: a }, run('tfidf', 1, 30.67)], 'dev');
+    const a: [number, number, number][] = [
+      [50, 30, 60],
+      [100, 32, 110],
+    ];
+    const b: [number, number, number][] = [
+      [50, 31, 70],
+      [100, 34, 130],
+      [150, 35, 190],
+    ];
+    expect(meanCurve([a, b])).toEqual([
+      [50, 30.5, 65],
+      [100, 33, 120],
+    ]);
+    const charts = curveCharts(
+      [
+        { ...run('jepa', 1, 32), curve: a },
+        { ...run('jepa', 2, 34), curve: b },
+        { ...run('mlm', 1, 20), curve: a },
+        run('tfidf', 1, 30.67),
+      ],
+      'dev',
+    );
     expect(charts.steps.match(/<path /g)).toHaveLength(3);
     expect(charts.steps).toContain('>tfidf</text>');
     expect(charts.time).toContain('training seconds');

@@ -21,18 +21,28 @@ const lastJson = (path: string) => {
 };
 const tr = lastJson(`${dir}.train.json`);
 if (typeof tr.map !== 'number') throw new Error(`${dir}.train.json: no final "map" (did the run stop early?)`);
-const records = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as MetricRecord);
+const records = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => JSON.parse(l) as MetricRecord);
 const curve = curveOf(records);
 // The final full-dev evaluation closes the curve when periodic evaluations ran.
 const lastTrain = records.filter((r) => r.kind === 'train').at(-1);
 if (curve.length && lastTrain && typeof lastTrain.elapsed === 'number' && curve.at(-1)![0] < lastTrain.step) {
-  const evalSeconds = records.filter((r) => r.kind === 'eval' && r.step < lastTrain.step).reduce((a, r) => a + (r.seconds as number), 0);
+  const evalSeconds = records
+    .filter((r) => r.kind === 'eval' && r.step < lastTrain.step)
+    .reduce((a, r) => a + (r.seconds as number), 0);
   curve.push([lastTrain.step, tr.map, lastTrain.elapsed - evalSeconds]);
 }
 const res: RunResult = {
-  name, seed: Number(seed), flags, wall_s: Number(wall),
+  name,
+  seed: Number(seed),
+  flags,
+  wall_s: Number(wall),
   askubuntu: { map: tr.map, mrr10: tr.mrr10 },
   ...(stsbFile && existsSync(stsbFile) ? { stsb: { spearman: lastJson(stsbFile).spearman } } : {}),
-  ...(curve.length ? { curve: curve.map(([s, m, t]) => [s, +m.toFixed(3), +t.toFixed(1)] as [number, number, number]) } : {}),
+  ...(curve.length
+    ? { curve: curve.map(([s, m, t]) => [s, +m.toFixed(3), +t.toFixed(1)] as [number, number, number]) }
+    : {}),
 };
 console.log(JSON.stringify(res));

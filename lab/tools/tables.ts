@@ -20,5 +20,9 @@ for (const { file, text } of tables((f) => readFileSync(dir + f, 'utf8'))) {
   if (!check) writeFileSync(dir + file, text);
 }
 const verb = check ? 'differ from their runs' : 'rewritten';
-console.log(stale.length ? `tables: ${stale.length} ${verb}: ${stale.join(', ')}` : 'tables: every generated file matches its runs');
+console.log(
+  stale.length
+    ? `tables: ${stale.length} ${verb}: ${stale.join(', ')}`
+    : 'tables: every generated file matches its runs',
+);
 if (check && stale.length) process.exit(1);

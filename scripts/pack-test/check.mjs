@@ -20,9 +20,19 @@ async function step(name, fn) {
 
 /** Run a command in the app; fail with its output when it exits non-zero. */
 function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { cwd: app, env: opts.env ?? env, input: opts.input, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(cmd, args, {
+    cwd: app,
+    env: opts.env ?? env,
+    input: opts.input,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   const shown = `${cmd} ${args.join(' ')}`;
-  assert.equal(r.status, opts.status ?? 0, `${shown}: exit ${r.status} ${r.signal ?? ''}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+  assert.equal(
+    r.status,
+    opts.status ?? 0,
+    `${shown}: exit ${r.status} ${r.signal ?? ''}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`,
+  );
   return r.stdout;
 }
 
@@ -46,13 +56,19 @@ await step('manifests: versions, licence, no workspace: ranges, every target shi
     }
     const fields = [m.exports, m.imports, m.main, m.types, m.bin];
     for (const t of fields.flatMap(targets)) {
-      assert.ok(!t.endsWith('.ts') || t.endsWith('.d.ts'), `@jepa/${p}: ${t} is TypeScript source (plain node cannot load it)`);
+      assert.ok(
+        !t.endsWith('.ts') || t.endsWith('.d.ts'),
+        `@jepa/${p}: ${t} is TypeScript source (plain node cannot load it)`,
+      );
       assert.ok(existsSync(join(dir, t)), `@jepa/${p}: ${t} is named in package.json but not in the tarball`);
     }
     assert.ok(!existsSync(join(dir, 'test')), `@jepa/${p}: tests shipped`);
   }
   assert.ok(existsSync(join(app, 'node_modules/@jepa/nn/assets/vocab.txt')), '@jepa/nn: assets/vocab.txt missing');
-  assert.ok(existsSync(join(app, 'node_modules/@jepa/jepa/data/askubuntu-rerank/dev.jsonl')), '@jepa/jepa: data/ missing');
+  assert.ok(
+    existsSync(join(app, 'node_modules/@jepa/jepa/data/askubuntu-rerank/dev.jsonl')),
+    '@jepa/jepa: data/ missing',
+  );
 });
 
 await step('each package resolves to its compiled dist/index.js and imports under plain node', () => {
@@ -62,7 +78,10 @@ await step('each package resolves to its compiled dist/index.js and imports unde
   assert.equal(lines.length, PACKAGES.length);
   lines.forEach((l, i) => {
     const [url, n] = l.split(' ');
-    assert.ok(url.endsWith(`/node_modules/@jepa/${PACKAGES[i]}/dist/index.js`), `@jepa/${PACKAGES[i]} resolved to ${url}`);
+    assert.ok(
+      url.endsWith(`/node_modules/@jepa/${PACKAGES[i]}/dist/index.js`),
+      `@jepa/${PACKAGES[i]} resolved to ${url}`,
+    );
     assert.ok(Number(n) > 5, `@jepa/${PACKAGES[i]}: ${n} exports`);
   });
 });
@@ -72,26 +91,48 @@ await step('browser bundle of the installed packages: dist/ browser entries, no 
   const { build } = await import(join(repo, 'node_modules/esbuild/lib/main.js'));
   const bundle = await build({
     stdin: { contents: PACKAGES.map((p) => `export * as ${p} from '@jepa/${p}';`).join('\n'), resolveDir: app },
-    bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent',
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
   });
   const inputs = Object.keys(bundle.metafile.inputs);
-  assert.deepEqual(inputs.filter((p) => p.startsWith('node:') || /node_modules\/webgpu\//.test(p) || p.endsWith('.ts')), []);
-  for (const f of ['kernels/dist/dawn.browser.js', 'nn/dist/io/files.browser.js', 'nn/dist/core.js', 'jepa/dist/core.js']) {
-    assert.ok(inputs.some((p) => p.endsWith(`node_modules/@jepa/${f}`)), `${f} not in the bundle`);
+  assert.deepEqual(
+    inputs.filter((p) => p.startsWith('node:') || /node_modules\/webgpu\//.test(p) || p.endsWith('.ts')),
+    [],
+  );
+  for (const f of [
+    'kernels/dist/dawn.browser.js',
+    'nn/dist/io/files.browser.js',
+    'nn/dist/core.js',
+    'jepa/dist/core.js',
+  ]) {
+    assert.ok(
+      inputs.some((p) => p.endsWith(`node_modules/@jepa/${f}`)),
+      `${f} not in the bundle`,
+    );
   }
 });
 
 // TypeScript 5 and 7, each with and without the DOM lib: TS 7's DOM lib declares WebGPU itself (it
 // clashed with @webgpu/types), and without DOM there is no WebGPU type at all (see pack-all.sh).
-for (const [name, dir] of [['5', 'typescript'], ['7', 'typescript7']]) {
+for (const [name, dir] of [
+  ['5', 'typescript'],
+  ['7', 'typescript7'],
+]) {
   const version = JSON.parse(readFileSync(join(app, 'node_modules', dir, 'package.json'), 'utf8')).version;
   assert.ok(version.startsWith(`${name}.`), `node_modules/${dir} is TypeScript ${version}, expected ${name}.x`);
   for (const lib of [['ES2022', 'DOM'], ['ES2022']]) {
-    await step(`tsc ${version} --noEmit, lib ${lib.join('+')}: the examples and consumer.ts against the shipped .d.ts (no skipLibCheck)`, () => {
-      const config = `tsconfig.${lib.length === 2 ? 'dom' : 'nodom'}.json`;
-      writeFileSync(join(app, config), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { lib } }));
-      run('node', [join(app, 'node_modules', dir, 'bin/tsc'), '--noEmit', '-p', config]);
-    });
+    await step(
+      `tsc ${version} --noEmit, lib ${lib.join('+')}: the examples and consumer.ts against the shipped .d.ts (no skipLibCheck)`,
+      () => {
+        const config = `tsconfig.${lib.length === 2 ? 'dom' : 'nodom'}.json`;
+        writeFileSync(join(app, config), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { lib } }));
+        run('node', [join(app, 'node_modules', dir, 'bin/tsc'), '--noEmit', '-p', config]);
+      },
+    );
   }
 }
 
@@ -127,14 +168,17 @@ await step('README example 2 (BERT encode): tiny BERT, shipped vocab', () => {
   assert.match(out, /pooled embeddings: \[2, 128\]/);
 });
 
-await step('docs/OWN-MODEL.md examples under plain node: an MLP with fields trains, saves, reloads identically; a small Transformer', () => {
-  for (const f of ['own-mlp.mjs', 'own-transformer.mjs']) {
-    const r = spawnSync('node', [f], { cwd: app, env, encoding: 'utf8', timeout: 300_000 });
-    assert.equal(r.status, 0, `${f}: exit ${r.status}\n${r.stdout}\n${r.stderr}`);
-    assert.match(r.stdout, /reloaded: identical outputs/, `${f}\n${r.stdout}`);
-    assert.doesNotMatch(r.stdout + r.stderr, /garbage-collected without dispose/, `${f}\n${r.stderr}`);
-  }
-});
+await step(
+  'docs/OWN-MODEL.md examples under plain node: an MLP with fields trains, saves, reloads identically; a small Transformer',
+  () => {
+    for (const f of ['own-mlp.mjs', 'own-transformer.mjs']) {
+      const r = spawnSync('node', [f], { cwd: app, env, encoding: 'utf8', timeout: 300_000 });
+      assert.equal(r.status, 0, `${f}: exit ${r.status}\n${r.stdout}\n${r.stderr}`);
+      assert.match(r.stdout, /reloaded: identical outputs/, `${f}\n${r.stdout}`);
+      assert.doesNotMatch(r.stdout + r.stderr, /garbage-collected without dispose/, `${f}\n${r.stderr}`);
+    }
+  },
+);
 
 // os.tmpdir() follows TMPDIR: the example's model dir lands where the CLI checks below find it.
 const tmp = join(app, 'tmp');
@@ -145,7 +189,17 @@ await step('README example 3 (train 3 steps, reload, embed)', () => {
   const map = Number(/trained 3 steps in \d+ s; dev MAP ([\d.]+)/.exec(out)?.[1]);
   assert.ok(map > 15 && map < 60, out);
   assert.match(out, /4 embeddings of size 128 \(sif pooling\)/);
-  const rows = out.trim().split('\n').slice(-4).map((l) => l.trim().split(/\s{2,}/).slice(1).map(Number));
+  const rows = out
+    .trim()
+    .split('\n')
+    .slice(-4)
+    .map((l) =>
+      l
+        .trim()
+        .split(/\s{2,}/)
+        .slice(1)
+        .map(Number),
+    );
   rows.forEach((r, i) => {
     assert.equal(r.length, 4, out);
     assert.equal(r[i], 1, out);
@@ -161,27 +215,54 @@ const modelDir = () => {
 
 const bin = (name) => join(app, 'node_modules/.bin', name);
 await step('CLIs: jepa-train, jepa-eval, jepa-encode --help', () => {
-  assert.match(run(bin('jepa-train'), ['--help']), /^usage: jepa-train [^]*--steps N /); // the default changes with the recipe
+  assert.match(run(bin('jepa-train'), ['--help']), /^usage: jepa-train [\s\S]*--steps N /); // the default changes with the recipe
   assert.match(run(bin('jepa-eval'), ['--help']), /^usage: jepa-eval --model DIR\|tfidf\|random\|random-init/);
   assert.match(run(bin('jepa-encode'), ['--help']), /^usage: jepa-encode --model DIR/);
 });
 
 await step('jepa-encode: the trained model embeds stdin lines, as the library did', () => {
-  const out = run(bin('jepa-encode'), ['--model', modelDir()], { input: 'how do i mount a usb drive\nusb stick not mounting\n' });
-  const [a, b] = out.trim().split('\n').map((l) => JSON.parse(l));
+  const out = run(bin('jepa-encode'), ['--model', modelDir()], {
+    input: 'how do i mount a usb drive\nusb stick not mounting\n',
+  });
+  const [a, b] = out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(a.length, 128);
   assert.equal(b.length, 128);
-  let d = 0, na = 0, nb = 0;
-  for (let i = 0; i < 128; i++) (d += a[i] * b[i]), (na += a[i] * a[i]), (nb += b[i] * b[i]);
-  assert.ok(Math.abs(d / Math.sqrt(na * nb) - cosUsb) < 0.006, `CLI cosine ${d / Math.sqrt(na * nb)} vs the example's ${cosUsb}`);
+  let d = 0,
+    na = 0,
+    nb = 0;
+  for (let i = 0; i < 128; i++) {
+    d += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
+  assert.ok(
+    Math.abs(d / Math.sqrt(na * nb) - cosUsb) < 0.006,
+    `CLI cosine ${d / Math.sqrt(na * nb)} vs the example's ${cosUsb}`,
+  );
 });
 
 // A 20-query slice of the shipped dev set keeps the CLI's own evaluations short.
-const dev = readFileSync(join(app, 'node_modules/@jepa/jepa/data/askubuntu-rerank/dev.jsonl'), 'utf8').split('\n').slice(0, 20);
-writeFileSync(join(app, 'dev20.jsonl'), dev.join('\n') + '\n');
+const dev = readFileSync(join(app, 'node_modules/@jepa/jepa/data/askubuntu-rerank/dev.jsonl'), 'utf8')
+  .split('\n')
+  .slice(0, 20);
+writeFileSync(join(app, 'dev20.jsonl'), `${dev.join('\n')}\n`);
 let trained = {};
 await step('jepa-train: 2 steps, evaluated on dev20.jsonl, writes a model dir', () => {
-  const out = run(bin('jepa-train'), ['--steps', '2', '--batch-size', '8', '--eval-every', '0', '--eval-file', 'dev20.jsonl', '--out', 'run']);
+  const out = run(bin('jepa-train'), [
+    '--steps',
+    '2',
+    '--batch-size',
+    '8',
+    '--eval-every',
+    '0',
+    '--eval-file',
+    'dev20.jsonl',
+    '--out',
+    'run',
+  ]);
   trained = JSON.parse(out.trim().split('\n').pop());
   assert.equal(trained.steps, 2, out);
   assert.ok(trained.map > 0 && trained.map <= 100, out);
@@ -190,11 +271,16 @@ await step('jepa-train: 2 steps, evaluated on dev20.jsonl, writes a model dir', 
   }
 });
 
-await step('jepa-eval: TF-IDF on the shipped dev set; the jepa-train model on dev20.jsonl as training scored it', () => {
-  const tfidf = JSON.parse(run(bin('jepa-eval'), ['--model', 'tfidf', '--task', 'askubuntu']).trim().split('\n').pop());
-  assert.equal(tfidf.queries, 710);
-  assert.ok(tfidf.map > 25 && tfidf.map < 40, JSON.stringify(tfidf)); // README: 30.67
-  const m = JSON.parse(run(bin('jepa-eval'), ['--model', 'run', '--file', 'dev20.jsonl']).trim().split('\n').pop());
-  assert.equal(m.queries, 20);
-  assert.ok(Math.abs(m.map - trained.map) < 0.01, `jepa-eval MAP ${m.map} vs jepa-train's ${trained.map}`);
-});
+await step(
+  'jepa-eval: TF-IDF on the shipped dev set; the jepa-train model on dev20.jsonl as training scored it',
+  () => {
+    const tfidf = JSON.parse(
+      run(bin('jepa-eval'), ['--model', 'tfidf', '--task', 'askubuntu']).trim().split('\n').pop(),
+    );
+    assert.equal(tfidf.queries, 710);
+    assert.ok(tfidf.map > 25 && tfidf.map < 40, JSON.stringify(tfidf)); // README: 30.67
+    const m = JSON.parse(run(bin('jepa-eval'), ['--model', 'run', '--file', 'dev20.jsonl']).trim().split('\n').pop());
+    assert.equal(m.queries, 20);
+    assert.ok(Math.abs(m.map - trained.map) < 0.01, `jepa-eval MAP ${m.map} vs jepa-train's ${trained.map}`);
+  },
+);

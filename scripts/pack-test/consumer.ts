@@ -1,7 +1,7 @@
 // Type-checked with `tsc --noEmit` in the fresh project against the installed packages' .d.ts: every
 // package's public types resolve and are real types (the @ts-expect-error lines must stay errors).
 import { runtime, type Kernel, type GpuInfo } from '@jepa/kernels';
-import { Tensor, linear, randn, tensor, tidy, type Shape } from '@jepa/tensor';
+import { type Tensor, linear, randn, tensor, tidy, type Shape } from '@jepa/tensor';
 import { AdamW, BertModel, BertTokenizer, Linear } from '@jepa/nn';
 import { loadEncoder, resolveConfig, train, type TrainConfig, type TrainSummary } from '@jepa/jepa';
 

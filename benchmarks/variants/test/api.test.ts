@@ -12,7 +12,9 @@ describe('@jepa/kernels/variants', () => {
   });
 
   it('refuses a built-in name, an empty name and an op that takes no added design', () => {
-    const plan = () => { throw new Error('not run'); };
+    const plan = () => {
+      throw new Error('not run');
+    };
     expect(() => registerVariant('matmul', 'direct', plan)).toThrow(/'direct' is a built-in matmul variant/);
     expect(() => registerVariant('attention', '', plan)).toThrow(/needs a name/);
     expect(() => registerVariant('softmax' as PluggableOp, 'x', plan)).toThrow(/only matmul and attention/);

@@ -27,15 +27,30 @@ export async function kernelChoices(): Promise<KernelChoices> {
     const bert = new BertModel(bertConfig('tiny', { vocab_size: 512 }));
     const expander = new Expander([128, 256, 256]);
     const opt = new AdamW([bert, expander], { lr: 1e-3, maxGradNorm: 1 });
-    const B = 8, T = 16;
-    const ids = tensor(Int32Array.from({ length: B * T }, (_, i) => (i * 37) % 512), [B, T], 'i32');
-    const mask = tensor(Float32Array.from({ length: B * T }, (_, i) => (i % T < T - (i % 3) ? 1 : 0)), [B, T]);
+    const B = 8,
+      T = 16;
+    const ids = tensor(
+      Int32Array.from({ length: B * T }, (_, i) => (i * 37) % 512),
+      [B, T],
+      'i32',
+    );
+    const mask = tensor(
+      Float32Array.from({ length: B * T }, (_, i) => (i % T < T - (i % 3) ? 1 : 0)),
+      [B, T],
+    );
     const logits = randn([B, 30]).requireGrad();
     const loss = tidy(() => {
       const h = bert.forward(ids, mask).lastHidden;
       const za = expander.forward(pool(h, mask, 'mean'));
       const zb = expander.forward(pool(h, mask, 'cls'));
-      const ce = crossEntropy(logits, tensor(Int32Array.from({ length: B }, (_, i) => i % 30), [B], 'i32'));
+      const ce = crossEntropy(
+        logits,
+        tensor(
+          Int32Array.from({ length: B }, (_, i) => i % 30),
+          [B],
+          'i32',
+        ),
+      );
       const l = vicregLoss(za, zb).loss.add(ce);
       l.backward();
       opt.step();

@@ -51,11 +51,18 @@ function showAdapter(): void {
   const rows: [string, string][] = [
     ['adapter', info.adapter],
     ['vendor / architecture', `${info.vendor || '?'} / ${info.architecture || '?'}`],
-    ['features used', rt.gpu.info.features.filter((f) => ['shader-f16', 'subgroups', 'timestamp-query'].includes(f)).join(', ') || 'none'],
+    [
+      'features used',
+      rt.gpu.info.features.filter((f) => ['shader-f16', 'subgroups', 'timestamp-query'].includes(f)).join(', ') ||
+        'none',
+    ],
     ['subgroup size', info.subgroupSize ? String(info.subgroupSize) : 'none (or not fixed)'],
     ['kind', info.isCpu ? 'CPU rasterizer (CPU kernel variants)' : 'GPU'],
     ['max storage binding', `${(L.maxStorageBufferBindingSize! / 2 ** 20).toFixed(0)} MiB`],
-    ['workgroup storage / invocations', `${L.maxComputeWorkgroupStorageSize} B / ${L.maxComputeInvocationsPerWorkgroup}`],
+    [
+      'workgroup storage / invocations',
+      `${L.maxComputeWorkgroupStorageSize} B / ${L.maxComputeInvocationsPerWorkgroup}`,
+    ],
     ['storage buffers per stage', String(L.maxStorageBuffersPerShaderStage)],
     ['browser', navigator.userAgent.match(/(Headless)?Chrom(e|ium)\/[\d.]+/)?.[0] ?? navigator.userAgent],
   ];
@@ -102,9 +109,11 @@ const state: PageState = {
       const enc = await loadEncoder(url);
       state.encoder = enc;
       const c = enc.bert.config;
-      setStatus('model-status',
+      setStatus(
+        'model-status',
         `${url}: BERT ${c.num_hidden_layers} layers, hidden ${c.hidden_size}, vocabulary ${enc.tokenizer.vocabSize}, ` +
-        `${enc.pooling} pooling, max ${enc.maxTokens} tokens (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+          `${enc.pooling} pooling, max ${enc.maxTokens} tokens (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+      );
       ($('embed') as HTMLButtonElement).disabled = false;
     });
   },
@@ -112,7 +121,12 @@ const state: PageState = {
     const enc = state.encoder;
     if (!enc) throw new Error('embed: load a model first');
     return guard('embed-status', async () => {
-      const texts = sentences ?? ($('sentences') as HTMLTextAreaElement).value.split('\n').map((s) => s.trim()).filter(Boolean);
+      const texts =
+        sentences ??
+        ($('sentences') as HTMLTextAreaElement).value
+          .split('\n')
+          .map((s) => s.trim())
+          .filter(Boolean);
       if (sentences) ($('sentences') as HTMLTextAreaElement).value = texts.join('\n');
       const t0 = performance.now();
       const vecs = await enc.embed(texts);
@@ -120,7 +134,10 @@ const state: PageState = {
       state.embeddings = vecs.map((v) => Array.from(v));
       state.similarities = cosineMatrix(vecs);
       renderHeatmap($('heatmap'), texts, state.similarities);
-      setStatus('embed-status', `${texts.length} embeddings of size ${vecs[0]?.length ?? 0} in ${(performance.now() - t0).toFixed(0)} ms; cosine similarities:`);
+      setStatus(
+        'embed-status',
+        `${texts.length} embeddings of size ${vecs[0]?.length ?? 0} in ${(performance.now() - t0).toFixed(0)} ms; cosine similarities:`,
+      );
       return state.embeddings;
     });
   },
@@ -135,14 +152,22 @@ const state: PageState = {
       try {
         setStatus('train-status', 'fetching the vocabulary and the AskUbuntu titles …');
         const [vocab, titles] = await Promise.all([readText('vocab.txt'), readText('data/train_titles.txt')]);
-        const pool = titles.split('\n').map((l) => l.trim()).filter(Boolean);
+        const pool = titles
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean);
         state.losses = [];
         renderLoss($('loss') as unknown as SVGSVGElement, [], n);
         await trainJepa(BertTokenizer.fromVocabText(vocab), pool, n, b, (r) => {
           state.losses.push(r.loss);
           renderLoss($('loss') as unknown as SVGSVGElement, state.losses, n);
-          const terms = Object.entries(r.terms).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ');
-          setStatus('train-status', `step ${r.step}/${n}: loss ${r.loss.toFixed(3)} (${terms}); ${r.msPerStep.toFixed(0)} ms/step, batch ${b}`);
+          const terms = Object.entries(r.terms)
+            .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+            .join(', ');
+          setStatus(
+            'train-status',
+            `step ${r.step}/${n}: loss ${r.loss.toFixed(3)} (${terms}); ${r.msPerStep.toFixed(0)} ms/step, batch ${b}`,
+          );
         });
         return state.losses;
       } finally {

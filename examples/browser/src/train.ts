@@ -13,7 +13,11 @@ export interface StepReport {
 }
 
 export async function trainJepa(
-  tokenizer: BertTokenizer, pool: readonly string[], steps: number, batchSize: number, onStep: (r: StepReport) => void,
+  tokenizer: BertTokenizer,
+  pool: readonly string[],
+  steps: number,
+  batchSize: number,
+  onStep: (r: StepReport) => void,
 ): Promise<void> {
   // The plain-BERT recipe: this page trains every weight of a random-init encoder, no PPMI table.
   const cfg = resolveConfig(RECIPES.bert, { steps, batchSize, pooling: 'mean', evalEvery: 0 });
@@ -23,7 +27,10 @@ export async function trainJepa(
   const objective = jepaObjective(encoder, cfg);
   const schedule = makeSchedule(cfg.schedule, { lr: cfg.lr, warmup: cfg.warmup, total: cfg.steps });
   const optimizer = new AdamW([bert, ...Object.values(objective.heads)], {
-    lr: cfg.lr, schedule, weightDecay: cfg.weightDecay, maxGradNorm: cfg.clip > 0 ? cfg.clip : undefined,
+    lr: cfg.lr,
+    schedule,
+    weightDecay: cfg.weightDecay,
+    maxGradNorm: cfg.clip > 0 ? cfg.clip : undefined,
   });
   const stream = new BatchStream([...pool], cfg.batchSize, cfg.seed);
   try {

@@ -27,7 +27,11 @@ const SENTENCES = [
 ];
 const TOLERANCE = 1e-4;
 
-interface Outcome { name: string; ok: boolean; detail?: string }
+interface Outcome {
+  name: string;
+  ok: boolean;
+  detail?: string;
+}
 const outcomes: Outcome[] = [];
 
 function record(name: string, ok: boolean, detail?: string): void {
@@ -38,7 +42,12 @@ function record(name: string, ok: boolean, detail?: string): void {
 async function launch(): Promise<Browser> {
   const args = ['--enable-unsafe-webgpu', '--headless=new', '--no-first-run', '--disable-gpu-sandbox'];
   if (process.getuid?.() === 0) args.push('--no-sandbox');
-  return puppeteer.launch({ executablePath: CHROMIUM, headless: true, args, protocolTimeout: SUITE_TIMEOUT_MS + 60_000 });
+  return puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args,
+    protocolTimeout: SUITE_TIMEOUT_MS + 60_000,
+  });
 }
 
 async function runSuite(browser: Browser, url: string, suite: string): Promise<TestResult[]> {
@@ -48,9 +57,18 @@ async function runSuite(browser: Browser, url: string, suite: string): Promise<T
   page.on('pageerror', (e) => logs.push(`[pageerror] ${(e as Error).message}`));
   try {
     await page.goto(`${url}tests.html?suite=${encodeURIComponent(testBundle(suite).slice('tests/'.length))}`);
-    await page.waitForFunction(() => (window as unknown as { __results?: unknown }).__results !== undefined, { timeout: SUITE_TIMEOUT_MS, polling: 250 });
+    await page.waitForFunction(() => (window as unknown as { __results?: unknown }).__results !== undefined, {
+      timeout: SUITE_TIMEOUT_MS,
+      polling: 250,
+    });
     const results = await page.evaluate(() => (window as unknown as { __results: TestResult[] }).__results);
-    if (results.some((r) => r.status === 'fail') && logs.length) console.log(logs.slice(-20).map((l) => `      ${l}`).join('\n'));
+    if (results.some((r) => r.status === 'fail') && logs.length)
+      console.log(
+        logs
+          .slice(-20)
+          .map((l) => `      ${l}`)
+          .join('\n'),
+      );
     return results;
   } finally {
     await page.close();
@@ -70,16 +88,23 @@ interface PageApi {
 }
 type Win = { jepaPage: PageApi };
 
-async function endToEnd(browser: Browser, url: string, node: number[][]): Promise<{ maxDiff: number; kernels: string[]; adapter: string }> {
+async function endToEnd(
+  browser: Browser,
+  url: string,
+  node: number[][],
+): Promise<{ maxDiff: number; kernels: string[]; adapter: string }> {
   const page: Page = await browser.newPage();
   await page.setViewport({ width: 1100, height: 1200 });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push((e as Error).message));
   await page.goto(`${url}?model=model`);
-  await page.waitForFunction(() => {
-    const p = (window as unknown as Win).jepaPage;
-    return !!p && (!!p.encoder || !!p.error);
-  }, { timeout: 300_000, polling: 250 });
+  await page.waitForFunction(
+    () => {
+      const p = (window as unknown as Win).jepaPage;
+      return !!p && (!!p.encoder || !!p.error);
+    },
+    { timeout: 300_000, polling: 250 },
+  );
   const loadError = await page.evaluate(() => (window as unknown as Win).jepaPage.error);
   if (loadError) throw new Error(`the page could not load the model: ${loadError}`);
   record('page loads the model dir over HTTP', true, await page.$eval('#model-status', (e) => e.textContent ?? ''));
@@ -88,24 +113,43 @@ async function endToEnd(browser: Browser, url: string, node: number[][]): Promis
   await page.$eval('#sentences', (e) => ((e as HTMLTextAreaElement).value = ''));
   await page.type('#sentences', SENTENCES.join('\n'));
   await page.click('#embed');
-  await page.waitForFunction((n: number) => (window as unknown as Win).jepaPage.embeddings.length === n || !!(window as unknown as Win).jepaPage.error, { timeout: 300_000, polling: 250 }, SENTENCES.length);
+  await page.waitForFunction(
+    (n: number) =>
+      (window as unknown as Win).jepaPage.embeddings.length === n || !!(window as unknown as Win).jepaPage.error,
+    { timeout: 300_000, polling: 250 },
+    SENTENCES.length,
+  );
   const got = await page.evaluate(() => (window as unknown as Win).jepaPage.embeddings);
   let maxDiff = 0;
   for (let i = 0; i < node.length; i++) {
-    for (let j = 0; j < node[i]!.length; j++) maxDiff = Math.max(maxDiff, Math.abs(node[i]![j]! - (got[i]?.[j] ?? NaN)));
+    for (let j = 0; j < node[i]!.length; j++)
+      maxDiff = Math.max(maxDiff, Math.abs(node[i]![j]! - (got[i]?.[j] ?? NaN)));
   }
   if (got.length !== node.length || got[0]?.length !== node[0]?.length) maxDiff = NaN;
-  record(`embeddings typed on the page match Node's (${node.length}×${node[0]?.length})`, maxDiff <= TOLERANCE, `max |browser − node| = ${maxDiff.toExponential(2)} (tolerance ${TOLERANCE})`);
+  record(
+    `embeddings typed on the page match Node's (${node.length}×${node[0]?.length})`,
+    maxDiff <= TOLERANCE,
+    `max |browser − node| = ${maxDiff.toExponential(2)} (tolerance ${TOLERANCE})`,
+  );
   const cells = await page.$$eval('#heatmap td', (tds) => tds.length);
   record('the heatmap shows the cosine-similarity matrix', cells === SENTENCES.length ** 2, `${cells} cells`);
 
   await page.click('#kernels');
-  await page.waitForFunction(() => (window as unknown as Win).jepaPage.kernels.length > 0 || !!(window as unknown as Win).jepaPage.error, { timeout: 300_000, polling: 250 });
+  await page.waitForFunction(
+    () => (window as unknown as Win).jepaPage.kernels.length > 0 || !!(window as unknown as Win).jepaPage.error,
+    { timeout: 300_000, polling: 250 },
+  );
   const kernels = await page.evaluate(() => (window as unknown as Win).jepaPage.kernels);
 
   const losses = await page.evaluate(async () => (window as unknown as Win).jepaPage.train(4, 8));
-  const points = await page.$eval('#loss polyline', (e) => (e.getAttribute('points') ?? '').trim().split(/\s+/).length).catch(() => 0);
-  record('training steps on the page plot a finite loss', losses.length === 4 && losses.every(Number.isFinite) && points === 4, `losses ${losses.map((l) => l.toFixed(2)).join(', ')}`);
+  const points = await page
+    .$eval('#loss polyline', (e) => (e.getAttribute('points') ?? '').trim().split(/\s+/).length)
+    .catch(() => 0);
+  record(
+    'training steps on the page plot a finite loss',
+    losses.length === 4 && losses.every(Number.isFinite) && points === 4,
+    `losses ${losses.map((l) => l.toFixed(2)).join(', ')}`,
+  );
 
   mkdirSync(OUT, { recursive: true });
   await page.screenshot({ path: join(OUT, 'page.png'), fullPage: true });
@@ -123,7 +167,13 @@ async function main(): Promise<void> {
   const modelDir = join(ROOT, '.tmp', 'browser-test-model');
   rmSync(modelDir, { recursive: true, force: true });
   const made = await randomEncoder('tiny', { pooling: 'sif', maxTokens: 32, seed: 7 });
-  await exportModel(modelDir, made.bert, made.tokenizer, { pooling: 'sif', maxTokens: 32, objective: 'random-init', step: 0 }, made.tokenWeights);
+  await exportModel(
+    modelDir,
+    made.bert,
+    made.tokenizer,
+    { pooling: 'sif', maxTokens: 32, objective: 'random-init', step: 0 },
+    made.tokenWeights,
+  );
   made.bert.dispose();
   const enc = await loadEncoder(modelDir);
   const node = (await enc.embed(SENTENCES)).map((v) => Array.from(v));
@@ -134,7 +184,9 @@ async function main(): Promise<void> {
   const { server, url } = await serve({ model: modelDir, port: 0 });
   const browser = await launch();
   const version = await browser.version();
-  let passed = 0, failed = 0, skipped = 0;
+  let passed = 0,
+    failed = 0,
+    skipped = 0;
   try {
     console.log(`browser suites in Chromium (${CHROMIUM}, ${version}) at ${url}`);
     for (const [suite, why] of Object.entries(NODE_ONLY_SUITES)) console.log(`  - ${suite}: Node only (${why})`);
@@ -143,29 +195,49 @@ async function main(): Promise<void> {
     for (const suite of BROWSER_SUITES.filter((p) => picked.length === 0 || picked.some((w) => p.includes(w)))) {
       const s0 = Date.now();
       const results = await runSuite(browser, url, suite);
-      const p = results.filter((r) => r.status === 'pass').length, f = results.filter((r) => r.status === 'fail').length;
+      const p = results.filter((r) => r.status === 'pass').length,
+        f = results.filter((r) => r.status === 'fail').length;
       passed += p;
       failed += f;
       skipped += results.filter((r) => r.status === 'skip').length;
-      console.log(`  ${f ? '✗' : '✓'} ${suite} (${p} passed${f ? `, ${f} failed` : ''}) ${((Date.now() - s0) / 1000).toFixed(1)} s`);
-      for (const r of results.filter((x) => x.status === 'fail')) console.log(`      ✗ ${r.name}\n        ${(r.error ?? '').split('\n').slice(0, 6).join('\n        ')}`);
+      console.log(
+        `  ${f ? '✗' : '✓'} ${suite} (${p} passed${f ? `, ${f} failed` : ''}) ${((Date.now() - s0) / 1000).toFixed(1)} s`,
+      );
+      for (const r of results.filter((x) => x.status === 'fail'))
+        console.log(`      ✗ ${r.name}\n        ${(r.error ?? '').split('\n').slice(0, 6).join('\n        ')}`);
     }
     console.log('end to end (the page):');
     const e2e = await endToEnd(browser, url, node);
     const only = (a: string[], b: string[]) => a.filter((k) => !b.includes(k));
-    const browserOnly = only(e2e.kernels, nodeKernels.kernels), nodeOnly = only(nodeKernels.kernels, e2e.kernels);
-    console.log(`kernel variants of one training step: ${e2e.kernels.length} kernels in Chromium (${e2e.adapter}), ${nodeKernels.kernels.length} in Node (${nodeKernels.adapter})`);
+    const browserOnly = only(e2e.kernels, nodeKernels.kernels),
+      nodeOnly = only(nodeKernels.kernels, e2e.kernels);
+    console.log(
+      `kernel variants of one training step: ${e2e.kernels.length} kernels in Chromium (${e2e.adapter}), ${nodeKernels.kernels.length} in Node (${nodeKernels.adapter})`,
+    );
     console.log(`  only in Chromium: ${browserOnly.join(' ') || 'none'}`);
     console.log(`  only in Node:     ${nodeOnly.join(' ') || 'none'}`);
     mkdirSync(OUT, { recursive: true });
-    writeFileSync(join(OUT, 'results.json'), JSON.stringify({
-      chromium: version, adapter: e2e.adapter, nodeAdapter: nodeKernels.adapter, maxEmbeddingDiff: e2e.maxDiff,
-      kernels: { chromium: e2e.kernels, node: nodeKernels.kernels, browserOnly, nodeOnly }, outcomes,
-    }, null, 2) + '\n');
+    writeFileSync(
+      join(OUT, 'results.json'),
+      `${JSON.stringify(
+        {
+          chromium: version,
+          adapter: e2e.adapter,
+          nodeAdapter: nodeKernels.adapter,
+          maxEmbeddingDiff: e2e.maxDiff,
+          kernels: { chromium: e2e.kernels, node: nodeKernels.kernels, browserOnly, nodeOnly },
+          outcomes,
+        },
+        null,
+        2,
+      )}\n`,
+    );
     passed += outcomes.filter((o) => o.ok).length;
     failed += outcomes.filter((o) => !o.ok).length;
     console.log(`screenshot: ${join(OUT, 'page.png')}`);
-    console.log(`ran in Chromium (${CHROMIUM}, ${version}) on its WebGPU adapter "${e2e.adapter}" in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    console.log(
+      `ran in Chromium (${CHROMIUM}, ${version}) on its WebGPU adapter "${e2e.adapter}" in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+    );
   } finally {
     await browser.close();
     server.close();

@@ -25,10 +25,28 @@ const CASES: Case[] = [
   ['toBeNaN', (e) => e(NaN).toBeNaN()],
   ['not.toBeNull', (e) => e(null).not.toBeNull()],
   ['toContain', (e) => e(['a', 'b']).toContain('b')],
-  ['toThrow regex', (e) => e(() => { throw new Error('op: bad shape, got [2]'); }).toThrow(/bad shape/)],
-  ['toThrow wrong message', (e) => e(() => { throw new Error('other'); }).toThrow(/bad shape/)],
+  [
+    'toThrow regex',
+    (e) =>
+      e(() => {
+        throw new Error('op: bad shape, got [2]');
+      }).toThrow(/bad shape/),
+  ],
+  [
+    'toThrow wrong message',
+    (e) =>
+      e(() => {
+        throw new Error('other');
+      }).toThrow(/bad shape/),
+  ],
   ['toThrow nothing thrown', (e) => e(() => 1).toThrow()],
-  ['toThrow string', (e) => e(() => { throw new Error('a b c'); }).toThrow('b c')],
+  [
+    'toThrow string',
+    (e) =>
+      e(() => {
+        throw new Error('a b c');
+      }).toThrow('b c'),
+  ],
 ];
 
 function outcome(f: () => unknown): boolean {

@@ -3,8 +3,20 @@
 // its own page, as each is its own process under vitest.
 
 type Fn = () => unknown | Promise<unknown>;
-interface TestCase { name: string; fn: Fn; skip: boolean }
-interface Suite { name: string; tests: TestCase[]; suites: Suite[]; beforeAll: Fn[]; afterAll: Fn[]; beforeEach: Fn[]; afterEach: Fn[] }
+interface TestCase {
+  name: string;
+  fn: Fn;
+  skip: boolean;
+}
+interface Suite {
+  name: string;
+  tests: TestCase[];
+  suites: Suite[];
+  beforeAll: Fn[];
+  afterAll: Fn[];
+  beforeEach: Fn[];
+  afterEach: Fn[];
+}
 
 const root: Suite = newSuite('');
 let current = root;
@@ -42,7 +54,10 @@ export const afterEach = (f: Fn): void => void current.afterEach.push(f);
 
 function show(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
-  if (ArrayBuffer.isView(v)) return `${v.constructor.name}[${Array.from(v as unknown as ArrayLike<number>).slice(0, 8).join(', ')}${(v as unknown as ArrayLike<number>).length > 8 ? ', …' : ''}]`;
+  if (ArrayBuffer.isView(v))
+    return `${v.constructor.name}[${Array.from(v as unknown as ArrayLike<number>)
+      .slice(0, 8)
+      .join(', ')}${(v as unknown as ArrayLike<number>).length > 8 ? ', …' : ''}]`;
   try {
     return JSON.stringify(v) ?? String(v);
   } catch {
@@ -56,7 +71,8 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
   if (ArrayBuffer.isView(a)) {
-    const x = a as unknown as ArrayLike<unknown>, y = b as unknown as ArrayLike<unknown>;
+    const x = a as unknown as ArrayLike<unknown>,
+      y = b as unknown as ArrayLike<unknown>;
     if (x.length !== y.length) return false;
     for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i]) && x[i] !== y[i]) return false;
     return true;
@@ -115,7 +131,10 @@ function matchers(actual: unknown, negate: boolean): Matchers {
     toStrictEqual: (v) => check(deepEqual(actual, v), `to strictly equal ${show(v)}`),
     toBeCloseTo: (v, digits = 2) => {
       const a = actual as number;
-      const ok = (a === Infinity && v === Infinity) || (a === -Infinity && v === -Infinity) || Math.abs(v - a) < 10 ** -digits / 2;
+      const ok =
+        (a === Infinity && v === Infinity) ||
+        (a === -Infinity && v === -Infinity) ||
+        Math.abs(v - a) < 10 ** -digits / 2;
       check(ok, `to be close to ${v} (${digits} digits)`);
     },
     toBeGreaterThan: (v) => check((actual as number) > v, `to be > ${v}`),
@@ -128,9 +147,14 @@ function matchers(actual: unknown, negate: boolean): Matchers {
     toBeDefined: () => check(actual !== undefined, 'to be defined'),
     toBeTruthy: () => check(!!actual, 'to be truthy'),
     toBeFalsy: () => check(!actual, 'to be falsy'),
-    toContain: (v) => check(typeof actual === 'string' ? actual.includes(v as string) : [...(actual as Iterable<unknown>)].includes(v), `to contain ${show(v)}`),
+    toContain: (v) =>
+      check(
+        typeof actual === 'string' ? actual.includes(v as string) : [...(actual as Iterable<unknown>)].includes(v),
+        `to contain ${show(v)}`,
+      ),
     toHaveLength: (n) => check((actual as { length: number }).length === n, `to have length ${n}`),
-    toMatch: (re) => check(typeof re === 'string' ? (actual as string).includes(re) : re.test(actual as string), `to match ${re}`),
+    toMatch: (re) =>
+      check(typeof re === 'string' ? (actual as string).includes(re) : re.test(actual as string), `to match ${re}`),
     toBeInstanceOf: (c) => check(actual instanceof c, `to be an instance of ${c.name}`),
     toThrow: (want) => {
       let threw = false;
@@ -143,7 +167,10 @@ function matchers(actual: unknown, negate: boolean): Matchers {
       }
       if (!negate && !threw) throw new Error(`expected the function to throw ${want ?? ''}`);
       const ok = threw && thrownMatches(err, want);
-      if (ok === negate) throw new Error(`expected the function ${negate ? 'not ' : ''}to throw ${want ?? ''}, it threw: ${err instanceof Error ? err.message : String(err)}`);
+      if (ok === negate)
+        throw new Error(
+          `expected the function ${negate ? 'not ' : ''}to throw ${want ?? ''}, it threw: ${err instanceof Error ? err.message : String(err)}`,
+        );
     },
   };
 }
@@ -160,7 +187,8 @@ export function expect(actual: unknown): Expectation {
       try {
         await (typeof actual === 'function' ? (actual as () => Promise<unknown>)() : actual);
       } catch (e) {
-        if (!thrownMatches(e, want)) throw new Error(`expected a rejection matching ${want}, got: ${e instanceof Error ? e.message : String(e)}`);
+        if (!thrownMatches(e, want))
+          throw new Error(`expected a rejection matching ${want}, got: ${e instanceof Error ? e.message : String(e)}`);
         return;
       }
       throw new Error(`expected a rejection ${want ?? ''}, it resolved`);
@@ -175,9 +203,19 @@ export function expect(actual: unknown): Expectation {
 
 // ---- runner ----
 
-export interface TestResult { name: string; status: 'pass' | 'fail' | 'skip'; ms: number; error?: string }
+export interface TestResult {
+  name: string;
+  status: 'pass' | 'fail' | 'skip';
+  ms: number;
+  error?: string;
+}
 
-async function runSuite(s: Suite, prefix: string[], each: { before: Fn[]; after: Fn[] }, out: TestResult[]): Promise<void> {
+async function runSuite(
+  s: Suite,
+  prefix: string[],
+  each: { before: Fn[]; after: Fn[] },
+  out: TestResult[],
+): Promise<void> {
   const path = s.name ? [...prefix, s.name] : prefix;
   const hooks = { before: [...each.before, ...s.beforeEach], after: [...s.afterEach, ...each.after] };
   let setupError: string | undefined;

@@ -12,4 +12,6 @@ if (!linesFile?.endsWith('.jsonl') || !stepTimesFile) {
   process.exit(1);
 }
 const lines = jsonLines<SweepLine>(readFileSync(linesFile, 'utf8'), linesFile);
-process.stdout.write(writeSweepReport(lines, stepTimesFile, linesFile.slice(0, -'.jsonl'.length), refsFile, chartNames));
+process.stdout.write(
+  writeSweepReport(lines, stepTimesFile, linesFile.slice(0, -'.jsonl'.length), refsFile, chartNames),
+);

@@ -15,7 +15,11 @@ const dir = mkdtempSync(join(tmpdir(), 'jepa-cli-errors-'));
 
 function cli(args: string[], input = '') {
   const r = spawnSync(process.execPath, ['--import', 'tsx', ...args], {
-    cwd: root, input, encoding: 'utf8', timeout: 60_000, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
+    cwd: root,
+    input,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, timedOut: r.error !== undefined };
 }
@@ -25,12 +29,26 @@ describe('parseOptions (table-driven, shared by every CLI)', () => {
   const parse = (...argv: string[]) => parseOptions('pnpm train', argv, spec);
 
   it('coerces values by the table: kebab or camel, --k v and --k=v, bare booleans', () => {
-    expect(parse('--batch-size', '8', '--lr=1e-3', '--crop-both', '--maxTokens', '16', '--overwrite', 'false', '--expander', '64,64'))
-      .toEqual({ batchSize: 8, lr: 1e-3, cropBoth: true, maxTokens: 16, overwrite: false, expander: [64, 64] });
+    expect(
+      parse(
+        '--batch-size',
+        '8',
+        '--lr=1e-3',
+        '--crop-both',
+        '--maxTokens',
+        '16',
+        '--overwrite',
+        'false',
+        '--expander',
+        '64,64',
+      ),
+    ).toEqual({ batchSize: 8, lr: 1e-3, cropBoth: true, maxTokens: 16, overwrite: false, expander: [64, 64] });
   });
 
   it('unknown flags get a "did you mean" spelled as typed', () => {
-    expect(() => parse('--batchsize', '4')).toThrow('pnpm train: unknown option --batchsize (did you mean --batch-size?)');
+    expect(() => parse('--batchsize', '4')).toThrow(
+      'pnpm train: unknown option --batchsize (did you mean --batch-size?)',
+    );
     expect(() => parse('--batch_size', '4')).toThrow('(did you mean --batch-size?)');
     expect(() => parse('--evl-every', '4')).toThrow('(did you mean --eval-every?)');
     expect(() => parse('--zzzz', '4')).toThrow(/^pnpm train: unknown option --zzzz; see pnpm train --help$/);
@@ -41,7 +59,8 @@ describe('parseOptions (table-driven, shared by every CLI)', () => {
     expect(() => parse('--overwrite', 'runs/x')).toThrow('pnpm train: unexpected argument "runs/x"');
     expect(() => parse('--steps')).toThrow('pnpm train: --steps needs a value');
     expect(() => parse('--steps', '1', '--steps', '2')).toThrow('pnpm train: --steps given twice');
-    for (const v of ['0', '-1', 'abc', '1.5']) expect(() => parse('--batch-size', v)).toThrow(`--batch-size: expected a positive integer, got "${v}"`);
+    for (const v of ['0', '-1', 'abc', '1.5'])
+      expect(() => parse('--batch-size', v)).toThrow(`--batch-size: expected a positive integer, got "${v}"`);
     expect(() => parse('--pooling', 'avg')).toThrow('--pooling: expected one of cls|mean|max|sif, got "avg"');
   });
 });
@@ -51,20 +70,28 @@ describe('unusedOptions: a given option the run will not use is named', () => {
 
   it('objective settings under another objective', () => {
     expect(unused({ objective: 'mlm', lambda: 10, cropRest: true })).toEqual([
-      '--lambda has no effect with --objective mlm', '--crop-rest has no effect with --objective mlm',
+      '--lambda has no effect with --objective mlm',
+      '--crop-rest has no effect with --objective mlm',
     ]);
     expect(unused({ objective: 'jepa', temperature: 0.1, maskRate: 0.2, emaMomentum: 0.99 })).toEqual([
-      '--temperature has no effect with --objective jepa', '--mask-rate has no effect with --objective jepa',
+      '--temperature has no effect with --objective jepa',
+      '--mask-rate has no effect with --objective jepa',
       '--ema-momentum has no effect with --objective jepa',
     ]);
-    expect(unused({ objective: 'jepa-ema', emaLoss: 'mse', nu: 2, predictor: [64] })).toEqual(['--nu has no effect with --objective jepa-ema --ema-loss mse']);
+    expect(unused({ objective: 'jepa-ema', emaLoss: 'mse', nu: 2, predictor: [64] })).toEqual([
+      '--nu has no effect with --objective jepa-ema --ema-loss mse',
+    ]);
     expect(unused({ auxWeight: 2 })).toEqual(['--aux-weight has no effect without --aux']);
-    expect(unused({ init: 'runs/x', preset: 'base' })).toEqual(["--preset has no effect with --init (the model's config.json sets the size)"]);
+    expect(unused({ init: 'runs/x', preset: 'base' })).toEqual([
+      "--preset has no effect with --init (the model's config.json sets the size)",
+    ]);
   });
 
-  it('nothing for what the run uses, defaults not given, or a pretext task\'s own settings', () => {
+  it("nothing for what the run uses, defaults not given, or a pretext task's own settings", () => {
     expect(unused({ objective: 'jepa', lambda: 10, cropRest: true, expander: [64], steps: 5 })).toEqual([]);
-    expect(unused({ objective: 'jepa', aux: 'tsdae', auxWeight: 0.5, deleteRatio: 0.5, decoderTie: 'embeddings' })).toEqual([]);
+    expect(
+      unused({ objective: 'jepa', aux: 'tsdae', auxWeight: 0.5, deleteRatio: 0.5, decoderTie: 'embeddings' }),
+    ).toEqual([]);
     expect(unused({ objective: 'jepa', aux: 'mlm', maskRate: 0.2 })).toEqual([]);
     expect(unused({ objective: 'jepa-ema', lambda: 5, cropBoth: true, predictor: [64] })).toEqual([]);
     expect(unused({ objective: 'mlm', lambda: 10 }, ['objective'])).toEqual([]);
@@ -83,11 +110,17 @@ describe('the CLIs reject bad input before doing any work', () => {
 
   it('eval --tsk, train oops and bench --quik are errors with exit 1', () => {
     const e = cli(['packages/jepa/src/cli/eval.ts', '--model', 'tfidf', '--tsk', 'stsb']);
-    expect([e.code, e.stderr]).toEqual([1, 'error: pnpm eval: unknown option --tsk (did you mean --task?); see pnpm eval --help\n']);
+    expect([e.code, e.stderr]).toEqual([
+      1,
+      'error: pnpm eval: unknown option --tsk (did you mean --task?); see pnpm eval --help\n',
+    ]);
     const m = cli(['packages/jepa/src/cli/eval.ts', '--model', 'random-init', '--max-tokens', '2']);
     expect([m.code, m.stderr]).toEqual([1, 'error: --max-tokens: must be at least 3 ([CLS] x [SEP]), got 2\n']);
     const x = cli(['packages/jepa/src/cli/eval.ts', '--model', 'tfidf', '--max-tokens', '32']);
-    expect([x.code, x.stderr]).toEqual([1, 'error: --max-tokens: only with --model random-init (a model dir keeps the max tokens it was trained with), got --model tfidf\n']);
+    expect([x.code, x.stderr]).toEqual([
+      1,
+      'error: --max-tokens: only with --model random-init (a model dir keeps the max tokens it was trained with), got --model tfidf\n',
+    ]);
     const s = cli(['packages/jepa/src/cli/train.ts', '--steps', '5', '--stop-after', '6', '--out', join(dir, 'never')]);
     expect([s.code, s.stderr]).toEqual([1, 'error: --stop-after: must be after step 0 and at most --steps 5, got 6\n']);
     const z = cli(['packages/jepa/src/cli/train.ts', '--stop-after', '0']);
@@ -100,7 +133,7 @@ describe('the CLIs reject bad input before doing any work', () => {
     expect(b.stderr).toMatch(/^error: pnpm bench: unknown option --quik \(did you mean --quick\?\)/);
   });
 
-  it('errors name the file: bad JSON in --config or a model\'s config.json, a field unknown in --config, an output dir that cannot be written', () => {
+  it("errors name the file: bad JSON in --config or a model's config.json, a field unknown in --config, an output dir that cannot be written", () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{"steps": 10,}');
     const c = cli(['packages/jepa/src/cli/train.ts', '--config', bad]);
@@ -108,31 +141,59 @@ describe('the CLIs reject bad input before doing any work', () => {
     expect(c.stderr).toMatch(new RegExp(`^error: --config ${bad}: invalid JSON \\(`));
     const unknown = join(dir, 'unknown.json');
     writeFileSync(unknown, '{"batchsize": 10}');
-    expect(cli(['packages/jepa/src/cli/train.ts', '--config', unknown]).stderr)
-      .toBe(`error: --config ${unknown}: unknown field "batchsize" (did you mean "batchSize"?)\n`);
+    expect(cli(['packages/jepa/src/cli/train.ts', '--config', unknown]).stderr).toBe(
+      `error: --config ${unknown}: unknown field "batchsize" (did you mean "batchSize"?)\n`,
+    );
     const model = join(dir, 'model');
     mkdirSync(model);
-    for (const f of ['config.json', 'model.safetensors', 'vocab.txt']) writeFileSync(join(model, f), f === 'config.json' ? '{"hidden_size": ' : '');
+    for (const f of ['config.json', 'model.safetensors', 'vocab.txt'])
+      writeFileSync(join(model, f), f === 'config.json' ? '{"hidden_size": ' : '');
     const m = cli(['packages/jepa/src/cli/encode.ts', '--model', model], 'a\n');
     expect(m.code).toBe(1);
     expect(m.stderr).toMatch(new RegExp(`^error: .*${join(model, 'config.json')}: invalid JSON`, 'm'));
     // A file where the run dir should go: nothing can be created under it (root or not).
     const file = join(dir, 'a-file');
     writeFileSync(file, '');
-    const o = cli(['packages/jepa/src/cli/train.ts', '--out', join(file, 'run'), '--steps', '1', '--baselines', 'false']);
+    const o = cli([
+      'packages/jepa/src/cli/train.ts',
+      '--out',
+      join(file, 'run'),
+      '--steps',
+      '1',
+      '--baselines',
+      'false',
+    ]);
     expect(o.code).toBe(1);
     expect(o.stderr).toMatch(new RegExp(`^error: out ${join(file, 'run')}: cannot write there \\(ENOTDIR`, 'm'));
   });
 
   it('an eval file with no usable queries is an error, for eval and for train', () => {
     const f = join(dir, 'no-negatives.jsonl');
-    writeFileSync(f, readFileSync(join(root, 'packages/jepa/data/askubuntu-rerank/dev.jsonl'), 'utf8').split('\n').slice(0, 3)
-      .map((l) => JSON.stringify({ ...JSON.parse(l), negative: [] })).join('\n') + '\n');
+    writeFileSync(
+      f,
+      `${readFileSync(join(root, 'packages/jepa/data/askubuntu-rerank/dev.jsonl'), 'utf8')
+        .split('\n')
+        .slice(0, 3)
+        .map((l) => JSON.stringify({ ...JSON.parse(l), negative: [] }))
+        .join('\n')}\n`,
+    );
     const e = cli(['packages/jepa/src/cli/eval.ts', '--model', 'tfidf', '--file', f]);
     expect(e.code).toBe(1);
     expect(e.stdout).toBe('');
-    expect(e.stderr).toBe(`error: ${f}: no usable queries (each needs at least one positive and one negative candidate; 3 read)\n`);
-    const t = cli(['packages/jepa/src/cli/train.ts', '--eval-file', f, '--out', join(dir, 'run'), '--steps', '1', '--baselines', 'false']);
+    expect(e.stderr).toBe(
+      `error: ${f}: no usable queries (each needs at least one positive and one negative candidate; 3 read)\n`,
+    );
+    const t = cli([
+      'packages/jepa/src/cli/train.ts',
+      '--eval-file',
+      f,
+      '--out',
+      join(dir, 'run'),
+      '--steps',
+      '1',
+      '--baselines',
+      'false',
+    ]);
     expect(t.code).toBe(1);
     expect(t.stderr).toContain(`error: ${f}: no usable queries`);
   });

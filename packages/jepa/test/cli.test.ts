@@ -14,7 +14,11 @@ const dir = mkdtempSync(join(tmpdir(), 'jepa-cli-'));
 
 function cli(name: 'eval' | 'encode', args: string[], input?: string) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', `packages/jepa/src/cli/${name}.ts`, ...args], {
-    cwd: root, input, encoding: 'utf8', timeout: 240_000, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
+    cwd: root,
+    input,
+    encoding: 'utf8',
+    timeout: 240_000,
+    env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
   });
   const lines = r.stdout.trim().split('\n');
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, last: lines[lines.length - 1] };
@@ -33,7 +37,14 @@ describe('pnpm eval', () => {
   });
 
   it('Lei et al. layout and a malformed file named by file:line', () => {
-    const lei = cli('eval', ['--model', 'tfidf', '--task', 'askubuntu-lei', '--file', join(root, 'packages/jepa/test/fixtures/lei')]);
+    const lei = cli('eval', [
+      '--model',
+      'tfidf',
+      '--task',
+      'askubuntu-lei',
+      '--file',
+      join(root, 'packages/jepa/test/fixtures/lei'),
+    ]);
     expect(lei.code, lei.stderr).toBe(0);
     expect(JSON.parse(lei.last).queries).toBeGreaterThan(0);
     const bad = join(dir, 'bad.jsonl');
@@ -53,7 +64,10 @@ describe('pnpm encode and eval on a model dir', () => {
     enc.bert.dispose();
     const r = cli('encode', ['--model', model], 'how do i mount a usb drive\nwifi not working after upgrade\n');
     expect(r.code, r.stderr).toBe(0);
-    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as number[]);
+    const rows = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as number[]);
     expect(rows.length).toBe(2);
     rows.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(want[i][j], 4)));
     const npy = join(dir, 'e.npy');

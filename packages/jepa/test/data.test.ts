@@ -64,7 +64,9 @@ describe('loadRerankJsonl', () => {
       expect(q.positive.length).toBeGreaterThan(0);
       expect(q.positive.length + q.negative.length).toBe(20);
     }
-    expect(dev[0]!.query).toBe('Unable to lock the administration directory (/var/lib/dpkg/) is another process using it?');
+    expect(dev[0]!.query).toBe(
+      'Unable to lock the administration directory (/var/lib/dpkg/) is another process using it?',
+    );
   });
 
   const ok = JSON.stringify({ query: 'q', positive: ['p'], negative: ['n'] });
@@ -73,8 +75,16 @@ describe('loadRerankJsonl', () => {
     ['array', '[1, 2]', /expected a JSON object/],
     ['no query', JSON.stringify({ positive: [], negative: [] }), /"query" must be a non-empty string/],
     ['missing negative', JSON.stringify({ query: 'q', positive: ['p'] }), /missing "negative"/],
-    ['bad positive', JSON.stringify({ query: 'q', positive: 'p', negative: [] }), /"positive" must be an array of strings/],
-    ['non-string negative', JSON.stringify({ query: 'q', positive: [], negative: [1] }), /"negative" must be an array of strings/],
+    [
+      'bad positive',
+      JSON.stringify({ query: 'q', positive: 'p', negative: [] }),
+      /"positive" must be an array of strings/,
+    ],
+    [
+      'non-string negative',
+      JSON.stringify({ query: 'q', positive: [], negative: [1] }),
+      /"negative" must be an array of strings/,
+    ],
   ];
   it.each(cases)('malformed line (%s) -> error naming file:line', (name, bad, re) => {
     const p = write(`${name.replace(/ /g, '_')}.jsonl`, `${ok}\n\n${bad}\n`);
@@ -118,7 +128,11 @@ describe('loadStsb', () => {
   it('loads the shipped dev split (1500 pairs, rows with extra columns, quotes kept)', () => {
     const pairs = loadStsb();
     expect(pairs).toHaveLength(1500);
-    expect(pairs[0]).toEqual({ s1: 'A man with a hard hat is dancing.', s2: 'A man wearing a hard hat is dancing.', score: 5 });
+    expect(pairs[0]).toEqual({
+      s1: 'A man with a hard hat is dancing.',
+      s2: 'A man wearing a hard hat is dancing.',
+      score: 5,
+    });
     expect(pairs.every((p) => p.score >= 0 && p.score <= 5)).toBe(true);
     expect(pairs.some((p) => p.s1.includes('"') || p.s2.includes('"'))).toBe(true);
   });

@@ -16,13 +16,22 @@ const dir = mkdtempSync(join(tmpdir(), 'jepa-device-loss-'));
 const pool = join(dir, 'pool.txt');
 writeFileSync(pool, readFileSync(TRAIN_TITLES_PATH, 'utf8').split('\n').slice(0, 200).join('\n'));
 const devFile = join(dir, 'dev.jsonl');
-writeFileSync(devFile, readFileSync(ASKUBUNTU_DEV_PATH, 'utf8').split('\n').slice(0, 4).join('\n') + '\n');
+writeFileSync(devFile, `${readFileSync(ASKUBUNTU_DEV_PATH, 'utf8').split('\n').slice(0, 4).join('\n')}\n`);
 
 describe('device loss', () => {
   it('mid-run: stops as device-lost, names the kept checkpoint, which still loads', async () => {
     const out = join(dir, 'run');
     const cfg = resolveConfig(RECIPES.bert, {
-      steps: 20, batchSize: 8, maxTokens: 16, expander: '64,64', evalEvery: 4, evalQueries: 2, warmup: 0, trainFile: pool, evalFile: devFile, out,
+      steps: 20,
+      batchSize: 8,
+      maxTokens: 16,
+      expander: '64,64',
+      evalEvery: 4,
+      evalQueries: 2,
+      warmup: 0,
+      trainFile: pool,
+      evalFile: devFile,
+      out,
     });
     const unhandled: unknown[] = [];
     const onUnhandled = (e: unknown) => unhandled.push(e);
@@ -33,9 +42,11 @@ describe('device loss', () => {
     process.off('unhandledRejection', onUnhandled);
     expect(unhandled).toEqual([]);
     expect(s.stopped).toBe('device-lost');
-    expect(s.stopMessage).toMatch(new RegExp(
-      `^stopping: the GPU device was lost: destroyed.* \\(at step \\d+\\); the weights were on the GPU, so the steps after the last checkpoint are lost; the checkpoint of step 4 in ${join(out, 'checkpoint')} is kept$`,
-    ));
+    expect(s.stopMessage).toMatch(
+      new RegExp(
+        `^stopping: the GPU device was lost: destroyed.* \\(at step \\d+\\); the weights were on the GPU, so the steps after the last checkpoint are lost; the checkpoint of step 4 in ${join(out, 'checkpoint')} is kept$`,
+      ),
+    );
     // A new device: the kept checkpoint is complete and loads.
     await shutdown();
     await init();

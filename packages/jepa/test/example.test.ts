@@ -9,14 +9,30 @@ const root = fileURLToPath(new URL('../../..', import.meta.url));
 
 describe('examples/train-and-embed.ts', () => {
   it('trains, reloads the model dir and embeds', async () => {
-    const { stdout } = await promisify(execFile)('pnpm', ['exec', 'tsx', 'packages/jepa/examples/train-and-embed.ts', '12'], {
-      cwd: root, timeout: 590_000, env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
-    });
+    const { stdout } = await promisify(execFile)(
+      'pnpm',
+      ['exec', 'tsx', 'packages/jepa/examples/train-and-embed.ts', '12'],
+      {
+        cwd: root,
+        timeout: 590_000,
+        env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+      },
+    );
     const map = Number(/trained 12 steps in \d+ s; dev MAP ([\d.]+)/.exec(stdout)?.[1]);
     expect(map).toBeGreaterThan(15);
     expect(map).toBeLessThan(60);
     expect(stdout).toContain('4 embeddings of size 128 (sif pooling)');
-    const rows = stdout.trim().split('\n').slice(-4).map((l) => l.trim().split(/\s{2,}/).slice(1).map(Number));
+    const rows = stdout
+      .trim()
+      .split('\n')
+      .slice(-4)
+      .map((l) =>
+        l
+          .trim()
+          .split(/\s{2,}/)
+          .slice(1)
+          .map(Number),
+      );
     rows.forEach((r, i) => {
       expect(r.length).toBe(4);
       expect(r[i]).toBe(1); // cos(x, x)

@@ -86,7 +86,14 @@ describe('expectedRandomAp', () => {
     expect(expectedRandomAp(1, 4)).toBeCloseTo((1 + 1 / 2 + 1 / 3 + 1 / 4) / 4);
     expect(expectedRandomAp(3, 3)).toBeCloseTo(1);
     // Brute force: n = 4, 2 positives -> average AP over the 6 distinct label orders.
-    const orders: Label[][] = [[1, 1, 0, 0], [1, 0, 1, 0], [1, 0, 0, 1], [0, 1, 1, 0], [0, 1, 0, 1], [0, 0, 1, 1]];
+    const orders: Label[][] = [
+      [1, 1, 0, 0],
+      [1, 0, 1, 0],
+      [1, 0, 0, 1],
+      [0, 1, 1, 0],
+      [0, 1, 0, 1],
+      [0, 0, 1, 1],
+    ];
     const mean = orders.reduce((s, l) => s + averagePrecision([4, 3, 2, 1], l), 0) / orders.length;
     expect(expectedRandomAp(2, 4)).toBeCloseTo(mean, 12);
   });
@@ -123,7 +130,10 @@ describe('cosine helpers', () => {
 
   it('splitRows views a row-major buffer', () => {
     const rows = splitRows(new Float32Array([1, 2, 3, 4, 5, 6]), 3);
-    expect(rows.map((r) => Array.from(r))).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(rows.map((r) => Array.from(r))).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(() => splitRows(new Float32Array(5), 3)).toThrow();
   });
 });

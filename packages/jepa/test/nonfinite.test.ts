@@ -18,7 +18,11 @@ const { dir, pool, devFile, cfg } = tinyRun('nonfinite', 4, { steps: 12, warmup:
 
 function cli(args: string[], input = '') {
   const r = spawnSync(process.execPath, ['--import', 'tsx', ...args], {
-    cwd: root, input, encoding: 'utf8', timeout: 240_000, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
+    cwd: root,
+    input,
+    encoding: 'utf8',
+    timeout: 240_000,
+    env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -27,7 +31,9 @@ describe('a run that diverges', () => {
   it('stops at the gradient norm clipping already computes, before any checkpoint, and says none was kept', async () => {
     const s = await train(cfg({ out: join(dir, 'norm'), lr: 1e6 }), { quiet: true });
     expect(s.stopped).toBe('nan');
-    expect(s.stopMessage).toMatch(/^stopping: non-finite gradient norm \((NaN|Infinity)\) at step \d+; no checkpoint had been saved yet/);
+    expect(s.stopMessage).toMatch(
+      /^stopping: non-finite gradient norm \((NaN|Infinity)\) at step \d+; no checkpoint had been saved yet/,
+    );
     expect(await readTrainerState(join(dir, 'norm'))).toBeNull();
   });
 
@@ -48,15 +54,36 @@ describe('a run that diverges', () => {
     await saveSafetensorsFile(path, w, { format: 'pt' });
     const s = await train(cfg({ out, resume: out }), { quiet: true });
     expect(s.stopped).toBe('nan');
-    expect(s.stopMessage).toMatch(new RegExp(`^stopping: non-finite .* at step 3; the checkpoint of step 2 in ${join(out, 'checkpoint')} is kept`));
+    expect(s.stopMessage).toMatch(
+      new RegExp(`^stopping: non-finite .* at step 3; the checkpoint of step 2 in ${join(out, 'checkpoint')} is kept`),
+    );
     expect((await readTrainerState(out))!.step).toBe(2);
   });
 
   it('the CLI exits 2 with the message and no stack trace', () => {
-    const r = cli(['packages/jepa/src/cli/train.ts', '--lr', '1e6', '--steps', '12', '--batch-size', '8', '--max-tokens', '16', '--train-file', pool,
-      '--eval-file', devFile, '--baselines', 'false', '--out', join(dir, 'cli')]);
+    const r = cli([
+      'packages/jepa/src/cli/train.ts',
+      '--lr',
+      '1e6',
+      '--steps',
+      '12',
+      '--batch-size',
+      '8',
+      '--max-tokens',
+      '16',
+      '--train-file',
+      pool,
+      '--eval-file',
+      devFile,
+      '--baselines',
+      'false',
+      '--out',
+      join(dir, 'cli'),
+    ]);
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(/stopping: non-finite gradient norm \(\w+\) at step \d+; no checkpoint had been saved yet/);
+    expect(r.stderr).toMatch(
+      /stopping: non-finite gradient norm \(\w+\) at step \d+; no checkpoint had been saved yet/,
+    );
     expect(r.stderr).not.toMatch(/^\s+at /m);
   });
 });
@@ -80,10 +107,14 @@ describe('non-finite models', () => {
     const r = cli(['packages/jepa/src/cli/encode.ts', '--model', nan], 'a question\n');
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain(`${join(nan, 'model.safetensors')} tensor "encoder.layer.0.output.dense.weight" holds NaN at index 5`);
+    expect(r.stderr).toContain(
+      `${join(nan, 'model.safetensors')} tensor "encoder.layer.0.output.dense.weight" holds NaN at index 5`,
+    );
     const huge = await edit('huge', (d) => d.fill(3e38));
     const e = cli(['packages/jepa/src/cli/eval.ts', '--model', huge, '--task', 'stsb']);
     expect(e.code).toBe(1);
-    expect(e.stderr).toMatch(new RegExp(`^error: --model ${huge}: embed: the embedding of ".*" holds (NaN|-?Infinity)`, 'm'));
+    expect(e.stderr).toMatch(
+      new RegExp(`^error: --model ${huge}: embed: the embedding of ".*" holds (NaN|-?Infinity)`, 'm'),
+    );
   });
 });

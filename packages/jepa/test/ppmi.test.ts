@@ -13,9 +13,15 @@ function randomSymmetric(n: number, seed: number): Float64Array {
 }
 
 function denseToCsr(m: Float64Array, n: number): Csr {
-  const rowStart = new Int32Array(n + 1), col: number[] = [], val: number[] = [];
+  const rowStart = new Int32Array(n + 1),
+    col: number[] = [],
+    val: number[] = [];
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) if (m[i * n + j] !== 0) (col.push(j), val.push(m[i * n + j]));
+    for (let j = 0; j < n; j++) {
+      if (m[i * n + j] === 0) continue;
+      col.push(j);
+      val.push(m[i * n + j]);
+    }
     rowStart[i + 1] = col.length;
   }
   return { n, rowStart, col: Int32Array.from(col), val: Float64Array.from(val) };
@@ -23,7 +29,8 @@ function denseToCsr(m: Float64Array, n: number): Csr {
 
 const matmul = (a: Float64Array, b: Float64Array, n: number) => {
   const out = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) out[i * n + j] += a[i * n + k] * b[k * n + j];
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) out[i * n + j] += a[i * n + k] * b[k * n + j];
   return out;
 };
 
@@ -52,7 +59,8 @@ describe('linalg', () => {
   });
 
   it('csrTimes matches the dense product; orthonormalize gives QᵀQ = I', () => {
-    const n = 11, k = 4;
+    const n = 11,
+      k = 4;
     const a = randomSymmetric(n, 5);
     for (let i = 0; i < n * n; i += 3) a[i] = 0; // some structural zeros (breaks symmetry: fine for a product)
     const x = Float64Array.from({ length: n * k }, (_, i) => Math.sin(i + 1));
@@ -77,11 +85,17 @@ describe('linalg', () => {
 
   it('randomizedSvd finds the top singular values and vectors of a symmetric matrix', () => {
     // A = V diag(d) Vᵀ with a decaying spectrum of mixed signs: singular values |d|
-    const n = 48, rank = 5;
+    const n = 48,
+      rank = 5;
     const v = symmetricEigen(randomSymmetric(n, 6), n).vectors;
     const d = Array.from({ length: n }, (_, i) => (i % 2 ? -1 : 1) * 10 * 0.7 ** i);
-    const vd = new Float64Array(n * n), vt = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) (vd[i * n + j] = v[i * n + j] * d[j]), (vt[j * n + i] = v[i * n + j]);
+    const vd = new Float64Array(n * n),
+      vt = new Float64Array(n * n);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        vd[i * n + j] = v[i * n + j] * d[j];
+        vt[j * n + i] = v[i * n + j];
+      }
     const a = matmul(vd, vt, n);
     const { u, s } = randomizedSvd(denseToCsr(a, n), rank, { seed: 3 });
     for (let j = 0; j < rank; j++) {
@@ -112,7 +126,8 @@ describe('ppmi', () => {
     const ctx = r.map((x) => x ** PPMI_CONTEXT_POWER);
     const z = ctx.reduce((x, y) => x + y, 0);
     const got = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) for (let p = matrix.rowStart[i]; p < matrix.rowStart[i + 1]; p++) got[i * n + matrix.col[p]] = matrix.val[p];
+    for (let i = 0; i < n; i++)
+      for (let p = matrix.rowStart[i]; p < matrix.rowStart[i + 1]; p++) got[i * n + matrix.col[p]] = matrix.val[p];
     let kept = 0;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
@@ -139,8 +154,17 @@ describe('ppmi', () => {
     const row = (t: number) => vectors.subarray(ids.indexOf(t) * dim, (ids.indexOf(t) + 1) * dim);
     const cos = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0);
     for (const t of ids) expect(cos(row(t), row(t))).toBeCloseTo(1, 5);
-    for (const [a, b] of [[100, 101], [100, 105], [202, 203]]) expect(cos(row(a), row(b))).toBeGreaterThan(0.9);
-    for (const [a, b] of [[100, 200], [103, 205]]) expect(cos(row(a), row(b))).toBeLessThan(0.1);
+    for (const [a, b] of [
+      [100, 101],
+      [100, 105],
+      [202, 203],
+    ])
+      expect(cos(row(a), row(b))).toBeGreaterThan(0.9);
+    for (const [a, b] of [
+      [100, 200],
+      [103, 205],
+    ])
+      expect(cos(row(a), row(b))).toBeLessThan(0.1);
     expect(() => ppmiSvd([[1, 1]], 4)).toThrow(/ppmiSvd: the documents hold 1 distinct token\(s\)/);
     expect(() => ppmiSvd(docs, 0)).toThrow(/ppmiSvd: dim must be a positive integer, got 0/);
   });

@@ -7,7 +7,10 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 it('a script at the repository root imports @jepa/jepa, @jepa/nn and @jepa/tensor', () => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/readme-imports.ts'], {
-    cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
   });
   expect(r.stderr).not.toMatch(/ERR_MODULE_NOT_FOUND/);
   expect(r.status, r.stderr).toBe(0);

@@ -28,7 +28,13 @@ describe('SIF pooling', () => {
 
   it('is the weighted mean of the last hidden states (padding and specials excluded)', async () => {
     manualSeed(3);
-    const cfg = bertConfig('tiny', { num_hidden_layers: 1, hidden_size: 32, num_attention_heads: 2, intermediate_size: 64, hidden_dropout_prob: 0 });
+    const cfg = bertConfig('tiny', {
+      num_hidden_layers: 1,
+      hidden_size: 32,
+      num_attention_heads: 2,
+      intermediate_size: 64,
+      hidden_dropout_prob: 0,
+    });
     const bert = new BertModel(cfg).eval();
     const w = Float32Array.from({ length: tok.vocabSize }, (_, i) => ((i * 37) % 101) / 100);
     const enc = new SentenceEncoder(bert, tok, 'sif', 16, w);
@@ -39,7 +45,8 @@ describe('SIF pooling', () => {
       const h = noGrad(() => bert.forward(b.ids, b.mask).lastHidden);
       return [await e.toArray(), await h.toArray()];
     });
-    const H = 32, T = b.seqLen;
+    const H = 32,
+      T = b.seqLen;
     for (let r = 0; r < texts.length; r++) {
       const want = new Float64Array(H);
       let wsum = 0;
@@ -60,8 +67,19 @@ describe('SIF pooling', () => {
     const enc = await randomEncoder('tiny', { pooling: 'sif', maxTokens: 32 });
     expect(enc.tokenWeights![id('to')]).toBeLessThan(0.05); // among the most frequent title words
     expect(enc.tokenWeights![id('grub')]).toBeGreaterThan(0.5);
-    await exportModel(join(dir, 'sif'), enc.bert, enc.tokenizer, { pooling: 'sif', maxTokens: 32, objective: 'none', step: 0 }, enc.tokenWeights);
-    await exportModel(join(dir, 'plain'), enc.bert, enc.tokenizer, { pooling: 'mean', maxTokens: 32, objective: 'none', step: 0 });
+    await exportModel(
+      join(dir, 'sif'),
+      enc.bert,
+      enc.tokenizer,
+      { pooling: 'sif', maxTokens: 32, objective: 'none', step: 0 },
+      enc.tokenWeights,
+    );
+    await exportModel(join(dir, 'plain'), enc.bert, enc.tokenizer, {
+      pooling: 'mean',
+      maxTokens: 32,
+      objective: 'none',
+      step: 0,
+    });
     const texts = ['wifi drops after suspend', 'how to install ubuntu'];
     const want = await enc.embed(texts);
     enc.bert.dispose();
@@ -70,6 +88,8 @@ describe('SIF pooling', () => {
     const got = await back.embed(texts);
     got.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(want[i])));
     back.bert.dispose();
-    await expect(loadEncoder(join(dir, 'plain'), { pooling: 'sif' })).rejects.toThrow(/pooling "sif" needs token_weights\.safetensors/);
+    await expect(loadEncoder(join(dir, 'plain'), { pooling: 'sif' })).rejects.toThrow(
+      /pooling "sif" needs token_weights\.safetensors/,
+    );
   });
 });

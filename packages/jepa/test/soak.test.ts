@@ -14,23 +14,36 @@ const dir = mkdtempSync(join(tmpdir(), 'jepa-soak-'));
 const pool = join(dir, 'pool.txt');
 writeFileSync(pool, readFileSync(TRAIN_TITLES_PATH, 'utf8').split('\n').slice(0, 300).join('\n'));
 const devFile = join(dir, 'dev.jsonl');
-writeFileSync(devFile, readFileSync(ASKUBUNTU_DEV_PATH, 'utf8').split('\n').slice(0, 4).join('\n') + '\n');
+writeFileSync(devFile, `${readFileSync(ASKUBUNTU_DEV_PATH, 'utf8').split('\n').slice(0, 4).join('\n')}\n`);
 
 it('live GPU buffers stay flat (and RSS bounded) over 60 steps with evaluations and checkpoints every 10', async () => {
   const steps = 60;
   const buffers: number[] = [];
   const rss: number[] = [];
-  const s = await train(resolveConfig(RECIPES.bert, {
-    steps, batchSize: 4, maxTokens: 12, expander: '32,32', evalEvery: 10, evalQueries: 2, trainFile: pool, evalFile: devFile, out: join(dir, 'run'),
-  }), {
-    quiet: true,
-    onStep: () => {
-      buffers.push(runtime().stats().liveBuffers);
-      // Under a CPU driver (lavapipe) GPU buffers are host memory: count the buffer pool apart.
-      const st = runtime().stats();
-      rss.push((process.memoryUsage().rss - (runtime().gpu.info.isCpu ? st.liveBytes + st.pooledBytes : 0)) / 2 ** 20);
+  const s = await train(
+    resolveConfig(RECIPES.bert, {
+      steps,
+      batchSize: 4,
+      maxTokens: 12,
+      expander: '32,32',
+      evalEvery: 10,
+      evalQueries: 2,
+      trainFile: pool,
+      evalFile: devFile,
+      out: join(dir, 'run'),
+    }),
+    {
+      quiet: true,
+      onStep: () => {
+        buffers.push(runtime().stats().liveBuffers);
+        // Under a CPU driver (lavapipe) GPU buffers are host memory: count the buffer pool apart.
+        const st = runtime().stats();
+        rss.push(
+          (process.memoryUsage().rss - (runtime().gpu.info.isCpu ? st.liveBytes + st.pooledBytes : 0)) / 2 ** 20,
+        );
+      },
     },
-  });
+  );
   expect(s.stopped).toBe('done');
   expect(buffers.length).toBe(steps);
   // Warm-up: the first evaluation and checkpoint (step 10) allocate once; compare steps 20-39 with 40-59.

@@ -21,7 +21,10 @@ const good = join(dir, 'good');
 type Host = { shape: number[]; data: Float32Array | Int32Array };
 
 /** A copy of the good model dir with its weights and/or config.json rewritten. */
-async function variant(name: string, edit: { weights?: (w: Map<string, Host>) => Map<string, Host>; config?: Record<string, unknown> }): Promise<string> {
+async function variant(
+  name: string,
+  edit: { weights?: (w: Map<string, Host>) => Map<string, Host>; config?: Record<string, unknown> },
+): Promise<string> {
   const d = join(dir, name);
   cpSync(good, d, { recursive: true });
   if (edit.weights) {
@@ -38,7 +41,11 @@ async function variant(name: string, edit: { weights?: (w: Map<string, Host>) =>
 
 function cli(args: string[]) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', ...args], {
-    cwd: root, input: 'how do i mount a usb drive\n', encoding: 'utf8', timeout: 240_000, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
+    cwd: root,
+    input: 'how do i mount a usb drive\n',
+    encoding: 'utf8',
+    timeout: 240_000,
+    env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -56,11 +63,21 @@ describe('strict weight loading', () => {
       fewer: await variant('fewer', { config: { num_hidden_layers: 1 } }),
       more: await variant('more', { config: { num_hidden_layers: 3 } }),
       roberta: await variant('roberta', { weights: (w) => new Map([...w].map(([n, t]) => [`roberta.${n}`, t])) }),
-      transposed: await variant('transposed', { weights: (w) => new Map([...w].map(([n, t]) => [n, n === W ? { ...t, shape: [128, 512] } : t])) }),
-      int: await variant('int', {
-        weights: (w) => new Map([...w].map(([n, t]) => [n, n === 'embeddings.LayerNorm.weight' ? { ...t, data: new Int32Array(t.data.buffer.slice(0)) } : t])),
+      transposed: await variant('transposed', {
+        weights: (w) => new Map([...w].map(([n, t]) => [n, n === W ? { ...t, shape: [128, 512] } : t])),
       }),
-      noPooler: await variant('no-pooler', { weights: (w) => new Map([...w].filter(([n]) => !n.startsWith('pooler.'))) }),
+      int: await variant('int', {
+        weights: (w) =>
+          new Map(
+            [...w].map(([n, t]) => [
+              n,
+              n === 'embeddings.LayerNorm.weight' ? { ...t, data: new Int32Array(t.data.buffer.slice(0)) } : t,
+            ]),
+          ),
+      }),
+      noPooler: await variant('no-pooler', {
+        weights: (w) => new Map([...w].filter(([n]) => !n.startsWith('pooler.'))),
+      }),
     };
   });
 
@@ -69,13 +86,22 @@ describe('strict weight loading', () => {
       ['hidden', /shape mismatch for embeddings\.word_embeddings\.weight: expected \[30522, 64\], got \[30522, 128\]/],
       ['fewer', /: unexpected "encoder\.layer\.1\.attention\.output\.LayerNorm\.bias";.*\(\+10 more unexpected\)$/], // 16 per layer
       ['more', /missing "encoder\.layer\.2\.attention\.self\.query\.weight"/],
-      ['roberta', /: missing "embeddings\.word_embeddings\.weight";.*\(\+31 more missing\); unexpected "roberta\.embeddings\.LayerNorm\.bias";.*\(\+33 more unexpected\)$/],
-      ['transposed', /shape mismatch for encoder\.layer\.0\.intermediate\.dense\.weight: expected \[512, 128\], got \[128, 512\]/],
+      [
+        'roberta',
+        /: missing "embeddings\.word_embeddings\.weight";.*\(\+31 more missing\); unexpected "roberta\.embeddings\.LayerNorm\.bias";.*\(\+33 more unexpected\)$/,
+      ],
+      [
+        'transposed',
+        /shape mismatch for encoder\.layer\.0\.intermediate\.dense\.weight: expected \[512, 128\], got \[128, 512\]/,
+      ],
       ['int', /dtype mismatch for embeddings\.LayerNorm\.weight: expected a float tensor, got I32/],
     ];
     for (const [name, want] of cases) {
       const d = dirs[name];
-      const err = await loadEncoder(d).then(() => null, (e: Error) => e.message);
+      const err = await loadEncoder(d).then(
+        () => null,
+        (e: Error) => e.message,
+      );
       expect(err, name).toContain(`${join(d, 'model.safetensors')} does not match ${join(d, 'config.json')}`);
       expect(err, name).toMatch(want);
     }
@@ -98,9 +124,13 @@ describe('strict weight loading', () => {
     enc.bert.dispose();
   });
 
-  it('train --init keeps the file\'s dropout unless --dropout is given', async () => {
-    const fileRate = (JSON.parse(readFileSync(join(good, 'config.json'), 'utf8')) as { hidden_dropout_prob: number }).hidden_dropout_prob;
-    for (const [dropout, want] of [[null, fileRate], [0.3, 0.3]] as const) {
+  it("train --init keeps the file's dropout unless --dropout is given", async () => {
+    const fileRate = (JSON.parse(readFileSync(join(good, 'config.json'), 'utf8')) as { hidden_dropout_prob: number })
+      .hidden_dropout_prob;
+    for (const [dropout, want] of [
+      [null, fileRate],
+      [0.3, 0.3],
+    ] as const) {
       const { encoder, modules } = await buildModel(resolveConfig({ init: good, pooling: 'mean', dropout }), []);
       expect(encoder.bert.config.hidden_dropout_prob, String(dropout)).toBe(want);
       for (const m of modules) m.dispose();
@@ -112,11 +142,23 @@ describe('strict weight loading', () => {
     const enc = cli(['packages/jepa/src/cli/encode.ts', '--model', dirs.roberta]);
     expect(enc.code).toBe(1);
     expect(enc.stdout).toBe('');
-    expect(enc.stderr).toMatch(/^error: BertModel\.fromPretrained: .*roberta\/model\.safetensors does not match .*unexpected "roberta\./m);
+    expect(enc.stderr).toMatch(
+      /^error: BertModel\.fromPretrained: .*roberta\/model\.safetensors does not match .*unexpected "roberta\./m,
+    );
     const ev = cli(['packages/jepa/src/cli/eval.ts', '--model', dirs.hidden, '--task', 'stsb']);
     expect(ev.code).toBe(1);
     expect(ev.stderr).toMatch(/hidden\/model\.safetensors does not match .*hidden\/config\.json: .*shape mismatch/);
-    const tr = cli(['packages/jepa/src/cli/train.ts', '--init', dirs.int, '--steps', '2', '--out', join(dir, 'run'), '--baselines', 'false']);
+    const tr = cli([
+      'packages/jepa/src/cli/train.ts',
+      '--init',
+      dirs.int,
+      '--steps',
+      '2',
+      '--out',
+      join(dir, 'run'),
+      '--baselines',
+      'false',
+    ]);
     expect(tr.code).toBe(1);
     expect(tr.stderr).toMatch(/dtype mismatch for embeddings\.LayerNorm\.weight: expected a float tensor, got I32/);
     const len = cli(['packages/jepa/src/cli/encode.ts', '--model', dirs.transposed, '--lenient-load']);

@@ -9,7 +9,15 @@ import { TfIdf, tfidfTokenize } from '../src/eval/tfidf.ts';
 describe('tfidfTokenize (sklearn token_pattern (?u)\\b\\w\\w+\\b, lowercase)', () => {
   it('keeps runs of >= 2 Unicode word characters', () => {
     expect(tfidfTokenize("How do I install Java 8 on Ubuntu-14.04? I can't!")).toEqual([
-      'how', 'do', 'install', 'java', 'on', 'ubuntu', '14', '04', 'can',
+      'how',
+      'do',
+      'install',
+      'java',
+      'on',
+      'ubuntu',
+      '14',
+      '04',
+      'can',
     ]);
     expect(tfidfTokenize('Café_au lait, naïve ÉTÉ x')).toEqual(['café_au', 'lait', 'naïve', 'été']);
     expect(tfidfTokenize('a b c')).toEqual([]);

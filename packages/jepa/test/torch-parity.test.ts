@@ -88,11 +88,20 @@ async function ourStep(c: Case): Promise<Step> {
   const modules: [string, Module][] = [['bert', bert], ...Object.entries(obj.heads)];
   for (const [, m] of modules) m.train();
   const named = modules.flatMap(([p, m]) => m.namedParameters().map(([n, t]) => [`${p}.${n}`, t] as [string, Tensor]));
-  const buffers = modules.flatMap(([p, m]) => m.namedBuffers().filter(([n]) => n.includes('running')).map(([n, t]) => [`${p}.${n}`, t] as [string, Tensor]));
-  const host = async (list: [string, Tensor][]) => new Map(await Promise.all(list.map(async ([n, t]) => [n, await t.toArray()] as const)));
+  const buffers = modules.flatMap(([p, m]) =>
+    m
+      .namedBuffers()
+      .filter(([n]) => n.includes('running'))
+      .map(([n, t]) => [`${p}.${n}`, t] as [string, Tensor]),
+  );
+  const host = async (list: [string, Tensor][]) =>
+    new Map(await Promise.all(list.map(async ([n, t]) => [n, await t.toArray()] as const)));
   const before = await host(named);
   const runningBefore = await host(buffers);
-  const optimizer = new AdamW(modules.map(([, m]) => m), { ...ADAMW, maxGradNorm: cfg.clip });
+  const optimizer = new AdamW(
+    modules.map(([, m]) => m),
+    { ...ADAMW, maxGradNorm: cfg.clip },
+  );
   const rng = Rng.fromSeed(5);
   const rngAtStart = rng.clone();
   const s = await tidyAsync(async () => {
@@ -104,13 +113,22 @@ async function ourStep(c: Case): Promise<Step> {
     optimizer.step();
     const st = optimizer.state();
     const index = new Map(optimizer.params.map((p, i) => [p, i]));
-    const m = new Map<string, Float32Array>(), v = new Map<string, Float32Array>();
+    const m = new Map<string, Float32Array>(),
+      v = new Map<string, Float32Array>();
     for (const [n, t] of named) {
       m.set(n, await st.tensors.get(`m.${index.get(t)}`)!.toArray());
       v.set(n, await st.tensors.get(`v.${index.get(t)}`)!.toArray());
     }
     for (const t of st.tensors.values()) t.dispose();
-    return { loss, grads, m, v, gradNorm: await optimizer.lastGradNorm!.item(), after: await host(named), running: await host(buffers) };
+    return {
+      loss,
+      grads,
+      m,
+      v,
+      gradNorm: await optimizer.lastGradNorm!.item(),
+      after: await host(named),
+      running: await host(buffers),
+    };
   });
   // What the twin needs: the weights before the step and the exact token batches the objective built.
   const inputs: HostTensors = {};
@@ -123,7 +141,9 @@ async function ourStep(c: Case): Promise<Step> {
   if (cfg.objective === 'mlm') {
     const b = seen[0];
     const plan = planMasking(b.hostIds, b.hostMask, rngAtStart, {
-      rate: cfg.maskRate, maskId: tok.maskId, vocabSize: tok.vocabSize,
+      rate: cfg.maskRate,
+      maskId: tok.maskId,
+      vocabSize: tok.vocabSize,
       special: new Set([tok.padId, tok.clsId, tok.sepId, tok.unkId, tok.maskId]),
     });
     batchIn(b, plan.ids, 'a');
@@ -144,7 +164,12 @@ function twinCase(s: Step) {
   return {
     objective: cfg.objective,
     pooling: cfg.pooling,
-    bert: { hidden_size: bert.hidden_size, num_attention_heads: bert.num_attention_heads, num_hidden_layers: bert.num_hidden_layers, layer_norm_eps: bert.layer_norm_eps },
+    bert: {
+      hidden_size: bert.hidden_size,
+      num_attention_heads: bert.num_attention_heads,
+      num_hidden_layers: bert.num_hidden_layers,
+      layer_norm_eps: bert.layer_norm_eps,
+    },
     expander: [bert.hidden_size, ...(cfg.expander.length ? cfg.expander : [512, 512, 512])],
     vicreg: { variant: cfg.loss, lambda: cfg.lambda, mu: cfg.mu, nu: cfg.nu, gamma: 1, eps: 1e-4 },
     temperature: cfg.temperature,
@@ -156,7 +181,12 @@ const maxAbs = (a: Float32Array) => a.reduce((m, x) => Math.max(m, Math.abs(x)),
 const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
 
 /** Worst error of a family of tensors under the stated rule, and the offenders. */
-function check(kind: string, ours: Map<string, Float32Array>, ref: Map<string, Float32Array>, zero: ReadonlySet<string>): { worst: number; bad: string[] } {
+function check(
+  kind: string,
+  ours: Map<string, Float32Array>,
+  ref: Map<string, Float32Array>,
+  zero: ReadonlySet<string>,
+): { worst: number; bad: string[] } {
   const names = [...ref.keys()];
   const top = Math.max(...names.map((n) => maxAbs(ref.get(n)!)));
   let worst = 0;
@@ -175,16 +205,30 @@ function check(kind: string, ours: Map<string, Float32Array>, ref: Map<string, F
   return { worst, bad };
 }
 
-function family(ref: Map<string, { data: Float32Array }>, prefix: string, keep: (n: string) => boolean = () => true): Map<string, Float32Array> {
+function family(
+  ref: Map<string, { data: Float32Array }>,
+  prefix: string,
+  keep: (n: string) => boolean = () => true,
+): Map<string, Float32Array> {
   const out = new Map<string, Float32Array>();
-  for (const [k, t] of ref) if (k.startsWith(prefix) && keep(k.slice(prefix.length))) out.set(k.slice(prefix.length), t.data);
+  for (const [k, t] of ref)
+    if (k.startsWith(prefix) && keep(k.slice(prefix.length))) out.set(k.slice(prefix.length), t.data);
   return out;
 }
 
 const CASES: [string, Case][] = [
-  ['JEPA, official VICReg, mean pooling, expander 512³', { objective: 'jepa', overrides: { loss: 'official', pooling: 'mean' } }],
+  [
+    'JEPA, official VICReg, mean pooling, expander 512³',
+    { objective: 'jepa', overrides: { loss: 'official', pooling: 'mean' } },
+  ],
   ['JEPA, seed VICReg, CLS pooling, expander 512³', { objective: 'jepa', overrides: { loss: 'seed', pooling: 'cls' } }],
-  ['JEPA, official VICReg, D < N expander [32, 32, 4]', { objective: 'jepa', overrides: { loss: 'official', pooling: 'mean', expander: [32, 32, 4], expanderFinalBias: false } }],
+  [
+    'JEPA, official VICReg, D < N expander [32, 32, 4]',
+    {
+      objective: 'jepa',
+      overrides: { loss: 'official', pooling: 'mean', expander: [32, 32, 4], expanderFinalBias: false },
+    },
+  ],
   ['MLM (tied decoder)', { objective: 'mlm', overrides: { pooling: 'mean', maskRate: 0.3 } }],
   ['SimCSE (dropout off: the two passes agree)', { objective: 'simcse', overrides: { pooling: 'mean' } }],
 ];
@@ -210,19 +254,25 @@ describe.skipIf(!version)(`one training step against PyTorch ${version ?? '(not 
       const zero = new Set([...g64s].filter(([, a]) => maxAbs(a) <= ZERO * top64).map(([n]) => n));
       const g = check('grad', s.grads, refGrads, zero);
       const g64 = check('grad (torch f32 vs f64)', refGrads, g64s, zero);
-      report.push(`gradients: ${refGrads.size} tensors (${zero.size} exactly 0), worst ${g.worst.toExponential(2)} (torch f32 vs f64: ${g64.worst.toExponential(2)})`);
+      report.push(
+        `gradients: ${refGrads.size} tensors (${zero.size} exactly 0), worst ${g.worst.toExponential(2)} (torch f32 vs f64: ${g64.worst.toExponential(2)})`,
+      );
       bad.push(...g.bad);
       // AdamW: the moments (clipped gradients) and the update of each parameter.
       // PyTorch skips a parameter without a gradient (the unused pooler): it keeps its value exactly.
       const withGrad = (n: string) => refGrads.has(n);
       const unused = [...s.after].filter(([n]) => !withGrad(n));
-      for (const [n, a] of unused) if (a.some((x, i) => x !== s.before.get(n)![i])) bad.push(`update ${n}: changed without a gradient`);
+      for (const [n, a] of unused)
+        if (a.some((x, i) => x !== s.before.get(n)![i])) bad.push(`update ${n}: changed without a gradient`);
       const m = check('m', s.m, family(ref, 'm.', withGrad), zero);
       const v = check('v', s.v, family(ref, 'v.', withGrad), zero);
-      const delta = (after: Map<string, Float32Array>) => new Map([...after].filter(([n]) => withGrad(n)).map(([n, a]) => [n, a.map((x, i) => x - s.before.get(n)![i])]));
+      const delta = (after: Map<string, Float32Array>) =>
+        new Map([...after].filter(([n]) => withGrad(n)).map(([n, a]) => [n, a.map((x, i) => x - s.before.get(n)![i])]));
       const u = check('update', delta(s.after), delta(family(ref, 'after.')), zero);
       bad.push(...m.bad, ...v.bad, ...u.bad);
-      report.push(`AdamW: m ${m.worst.toExponential(2)}, v ${v.worst.toExponential(2)}, update ${u.worst.toExponential(2)}; grad norm rel ${gn.toExponential(2)}; ${unused.length} without a gradient kept`);
+      report.push(
+        `AdamW: m ${m.worst.toExponential(2)}, v ${v.worst.toExponential(2)}, update ${u.worst.toExponential(2)}; grad norm rel ${gn.toExponential(2)}; ${unused.length} without a gradient kept`,
+      );
       const running = family(ref, 'running.');
       if (running.size) {
         const r = check('running', s.running, running, new Set());

@@ -19,19 +19,29 @@ describe('config', () => {
   });
   it('names the field at fault', () => {
     expect(() => resolveConfig({ steps: 'ten' })).toThrow(/config "steps": expected a positive integer, got "ten"/);
-    expect(() => resolveConfig({ objective: 'byol' })).toThrow(/config "objective": expected one of jepa\|jepa-ema\|mlm\|simcse\|tsdae/);
+    expect(() => resolveConfig({ objective: 'byol' })).toThrow(
+      /config "objective": expected one of jepa\|jepa-ema\|mlm\|simcse\|tsdae/,
+    );
     expect(() => resolveConfig({ stpes: 3 })).toThrow(ConfigError);
     expect(() => resolveConfig({ batchsize: 3 })).toThrow(/did you mean "batchSize"/);
     expect(() => resolveConfig({ warmup: 50, steps: 10 })).toThrow(/warmup/);
     expect(() => resolveConfig({ deleteRatio: 1 })).toThrow(/config "deleteRatio": must be in \[0, 1\), got 1/);
     expect(() => resolveConfig({ decoderTie: 'none' })).toThrow(/config "decoderTie": expected one of all\|embeddings/);
-    expect(() => resolveConfig({ objective: 'mlm', aux: 'tsdae' })).toThrow(/config "aux": a pretext loss joins objective jepa only, got objective "mlm"/);
+    expect(() => resolveConfig({ objective: 'mlm', aux: 'tsdae' })).toThrow(
+      /config "aux": a pretext loss joins objective jepa only, got objective "mlm"/,
+    );
     expect(() => resolveConfig({ auxWeight: -1 })).toThrow(/config "auxWeight"/);
     expect(() => resolveConfig({ emaMomentum: 1.2 })).toThrow(/config "emaMomentum": must be in \[0, 1\], got 1.2/);
-    expect(() => resolveConfig({ emaSchedule: 'step' })).toThrow(/config "emaSchedule": expected one of constant\|linear\|cosine/);
+    expect(() => resolveConfig({ emaSchedule: 'step' })).toThrow(
+      /config "emaSchedule": expected one of constant\|linear\|cosine/,
+    );
     expect(() => resolveConfig({ emaLoss: 'l1' })).toThrow(/config "emaLoss": expected one of vicreg\|mse/);
-    expect(() => resolveConfig({ objective: 'jepa-ema', batchSize: 1 })).toThrow(/config "batchSize": objective jepa-ema needs at least 2/);
-    expect(() => resolveConfig({ cropBoth: true, cropRest: true })).toThrow(/config "cropRest": the views are either two crops \(cropBoth\) or a crop and the rest \(cropRest\), got both/);
+    expect(() => resolveConfig({ objective: 'jepa-ema', batchSize: 1 })).toThrow(
+      /config "batchSize": objective jepa-ema needs at least 2/,
+    );
+    expect(() => resolveConfig({ cropBoth: true, cropRest: true })).toThrow(
+      /config "cropRest": the views are either two crops \(cropBoth\) or a crop and the rest \(cropRest\), got both/,
+    );
     expect(resolveConfig({ cropRest: 'true' }).cropRest).toBe(true);
   });
   it('parses kebab-case flags', () => {
@@ -44,7 +54,8 @@ describe('config', () => {
 describe('data order', () => {
   const pool = Array.from({ length: 103 }, (_, i) => `s${i}`);
   it('is a pure function of (seed, step) and covers each epoch once', () => {
-    const a = new BatchStream(pool, 10, 7), b = new BatchStream(pool, 10, 7);
+    const a = new BatchStream(pool, 10, 7),
+      b = new BatchStream(pool, 10, 7);
     expect(b.batch(13)).toEqual(a.batch(13));
     const epoch = new Set(Array.from({ length: 10 }, (_, s) => a.batch(s)).flat());
     expect(epoch.size).toBe(100);
@@ -61,7 +72,12 @@ describe('MLM masking plan', () => {
     const n = 20000;
     const ids = Int32Array.from({ length: n }, (_, i) => (i % 50 === 0 ? 101 : 1000 + (i % 500)));
     const mask = Int32Array.from({ length: n }, (_, i) => (i % 10 === 9 ? 0 : 1));
-    const p = planMasking(ids, mask, Rng.fromSeed(3), { rate: 0.15, maskId: 103, vocabSize: 30522, special: new Set([0, 101, 102, 103, 100]) });
+    const p = planMasking(ids, mask, Rng.fromSeed(3), {
+      rate: 0.15,
+      maskId: 103,
+      vocabSize: 30522,
+      special: new Set([0, 101, 102, 103, 100]),
+    });
     const eligible = [...ids.keys()].filter((i) => mask[i] && ids[i] !== 101).length;
     expect(p.positions.length / eligible).toBeCloseTo(0.15, 1);
     for (const i of p.positions) {
@@ -91,9 +107,15 @@ describe('report and monitors', () => {
   });
   it('renders an offline page with SVG charts', () => {
     const html = renderReport({
-      title: 't', config: { a: 1 },
-      records: [{ kind: 'train', step: 10, loss: 3, inv: 1 }, { kind: 'train', step: 20, loss: 2, inv: 0.5 }, { kind: 'eval', step: 20, map: 30, mrr10: 31 }],
-      embStd: [1, 2, 3], spectrum: [3, 2, 1],
+      title: 't',
+      config: { a: 1 },
+      records: [
+        { kind: 'train', step: 10, loss: 3, inv: 1 },
+        { kind: 'train', step: 20, loss: 2, inv: 0.5 },
+        { kind: 'eval', step: 20, map: 30, mrr10: 31 },
+      ],
+      embStd: [1, 2, 3],
+      spectrum: [3, 2, 1],
     });
     expect(html).toContain('<svg');
     expect(html.match(/<svg/g)!.length).toBe(4);

@@ -121,7 +121,8 @@ describe('makeViews', () => {
     const seen = new Set<string>();
     for (let i = 0; i < 600; i++) {
       const { a, b } = makeViews([s], { rng, cropRest: true });
-      const rest = splitWords(a[0]!), crop = splitWords(b[0]!);
+      const rest = splitWords(a[0]!),
+        crop = splitWords(b[0]!);
       expect(rest.length >= 1 && crop.length >= 1).toBe(true);
       expect(rest.length + crop.length).toBe(words.length);
       // the crop is contiguous and the rest is the words before it then after it
@@ -133,7 +134,9 @@ describe('makeViews', () => {
     // every span but the whole sentence occurs (n words: n(n+1)/2 - 1 spans)
     expect(seen.size).toBe((words.length * (words.length + 1)) / 2 - 1);
     expect(makeViews(['x'], { rng, cropRest: true })).toEqual({ a: ['x'], b: ['x'] });
-    expect(makeViews(sentences, { rng: Rng.fromSeed(3), cropRest: true })).toEqual(makeViews(sentences, { rng: Rng.fromSeed(3), cropRest: true }));
+    expect(makeViews(sentences, { rng: Rng.fromSeed(3), cropRest: true })).toEqual(
+      makeViews(sentences, { rng: Rng.fromSeed(3), cropRest: true }),
+    );
     expect(() => makeViews(sentences, { rng, cropRest: true, cropBoth: true })).toThrow(/cropBoth and cropRest/);
   });
 

@@ -107,11 +107,17 @@ async function acquire(): Promise<Gpu> {
     adapter: name,
     vendor: ai.vendor,
     architecture: ai.architecture,
-    backend: (ai as unknown as { backendType?: string }).backendType ?? env('JEPA_WEBGPU_BACKEND') ?? (browserGpu() ? 'browser' : 'default'),
+    backend:
+      (ai as unknown as { backendType?: string }).backendType ??
+      env('JEPA_WEBGPU_BACKEND') ??
+      (browserGpu() ? 'browser' : 'default'),
     features: [...device.features].map(String).sort(),
     limits,
     isCpu: /llvmpipe|lavapipe|swiftshader|softpipe/i.test(name),
-    subgroupSize: device.features.has('subgroups') && ai.subgroupMinSize === ai.subgroupMaxSize ? ai.subgroupMinSize ?? null : null,
+    subgroupSize:
+      device.features.has('subgroups') && ai.subgroupMinSize === ai.subgroupMaxSize
+        ? (ai.subgroupMinSize ?? null)
+        : null,
   };
   device.lost.then((l) => {
     if (current?.device === device) current = null;

@@ -26,7 +26,8 @@ export class PassTimer {
       this.overflow = true;
       return undefined;
     }
-    if (s === this.sets.length) this.sets.push(this.device.createQuerySet({ type: 'timestamp', count: 2 * PASSES_PER_SET, label: 'pass timer' }));
+    if (s === this.sets.length)
+      this.sets.push(this.device.createQuerySet({ type: 'timestamp', count: 2 * PASSES_PER_SET, label: 'pass timer' }));
     this.labels.push(label);
     const j = i % PASSES_PER_SET;
     return { querySet: this.sets[s], beginningOfPassWriteIndex: 2 * j, endOfPassWriteIndex: 2 * j + 1 };
@@ -35,7 +36,7 @@ export class PassTimer {
   /** Total pass time in ms (null when more passes ran than the sets hold); frees the queries. */
   async read(): Promise<number | null> {
     const passes = await this.readPasses();
-    return passes && passes.reduce((a, p) => a + p.ms, 0);
+    return passes?.reduce((a, p) => a + p.ms, 0) ?? null;
   }
 
   /** Each pass's time in order (null on overflow); frees the queries. */
@@ -59,7 +60,10 @@ export class PassTimer {
       read.unmap();
       resolve.destroy();
       read.destroy();
-      return this.labels.map((label, i) => ({ label, ms: t[2 * i + 1] > t[2 * i] ? Number(t[2 * i + 1] - t[2 * i]) / 1e6 : 0 }));
+      return this.labels.map((label, i) => ({
+        label,
+        ms: t[2 * i + 1] > t[2 * i] ? Number(t[2 * i + 1] - t[2 * i]) / 1e6 : 0,
+      }));
     } finally {
       for (const q of this.sets) q.destroy();
     }

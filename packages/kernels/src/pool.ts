@@ -9,7 +9,7 @@ export function sizeClass(bytes: number): number {
   const e = Math.ceil(Math.log2(b) * 4) / 4;
   let c = Math.ceil(2 ** e);
   c = Math.ceil(c / 256) * 256; // keep every binding offset-aligned
-  return c < b ? b : c;
+  return Math.max(c, b);
 }
 
 export interface PoolStats {
@@ -65,7 +65,10 @@ export class BufferPool {
     this.live--;
     this.liveBytes -= cls;
     let list = this.free.get(cls);
-    if (!list) this.free.set(cls, (list = []));
+    if (!list) {
+      list = [];
+      this.free.set(cls, list);
+    }
     list.push(buf);
     this.pooledBytes += cls;
     this.pooledCount++;

@@ -106,7 +106,9 @@ export class Runtime {
     this.device.addEventListener('uncapturederror', (ev) => {
       const e = (ev as GPUUncapturedErrorEvent).error;
       const last = this.recentBatches.at(-1) ?? this.batchKernels;
-      this.errors.push(`${e.constructor?.name ?? 'GPUError'}: ${e.message}\n  kernels in the batch: ${summarize(last)}`);
+      this.errors.push(
+        `${e.constructor?.name ?? 'GPUError'}: ${e.message}\n  kernels in the batch: ${summarize(last)}`,
+      );
     });
     onDeviceLost((reason) => {
       if (!this.destroyed) this.lost = `${reason}; last kernels: ${summarize(this.recentBatches.at(-1) ?? [])}`;
@@ -184,7 +186,10 @@ export class Runtime {
       await staging.mapAsync(0x1 /* READ */, 0, aligned);
       if (TRACE) {
         const ms = performance.now() - t0;
-        if (ms > 1000) console.warn(`[jepa trace] readback of ${bytes} B waited ${ms.toFixed(0)} ms; last kernels: ${summarize(this.recentBatches.at(-1) ?? [])}`);
+        if (ms > 1000)
+          console.warn(
+            `[jepa trace] readback of ${bytes} B waited ${ms.toFixed(0)} ms; last kernels: ${summarize(this.recentBatches.at(-1) ?? [])}`,
+          );
       }
     } catch (e) {
       await Promise.all(this.compileChecks);
@@ -219,7 +224,8 @@ export class Runtime {
       }
       const bgl = this.device.createBindGroupLayout({ entries, label: `layout:${key}` });
       const pl = this.device.createPipelineLayout({ bindGroupLayouts: [bgl] });
-      this.layouts.set(key, (l = { bgl, pl }));
+      l = { bgl, pl };
+      this.layouts.set(key, l);
     }
     return { ...l, key };
   }
@@ -247,7 +253,10 @@ export class Runtime {
 
   private bufId(b: GPUBuffer): number {
     let id = this.bufIds.get(b);
-    if (id === undefined) this.bufIds.set(b, (id = this.nextBufId++));
+    if (id === undefined) {
+      id = this.nextBufId++;
+      this.bufIds.set(b, id);
+    }
     return id;
   }
 
@@ -260,8 +269,8 @@ export class Runtime {
 
   private bindGroup(k: Kernel, buffers: readonly GPUBuffer[]): GPUBindGroup {
     const { bgl, key: lkey } = this.layoutFor(k);
-    let key = lkey + ':';
-    for (const b of buffers) key += this.bufId(b) + ':';
+    let key = `${lkey}:`;
+    for (const b of buffers) key += `${this.bufId(b)}:`;
     let bg = this.bindGroups.get(key);
     if (!bg) {
       if (this.bindGroups.size > 20000) this.bindGroups.clear();
@@ -287,7 +296,9 @@ export class Runtime {
     if (x === 0 || y === 0 || z === 0) return;
     const maxWg = this.limits.maxComputeWorkgroupsPerDimension;
     if (x > maxWg || y > maxWg || z > maxWg) {
-      throw new Error(`kernel "${kernel.name}": workgroups [${x},${y},${z}] exceed maxComputeWorkgroupsPerDimension ${maxWg}`);
+      throw new Error(
+        `kernel "${kernel.name}": workgroups [${x},${y},${z}] exceed maxComputeWorkgroupsPerDimension ${maxWg}`,
+      );
     }
     if (kernel.uniform && this.arenaUsed + UNIFORM_SLOT > this.arenaData.byteLength) this.flush();
     const pipeline = this.pipeline(kernel);
@@ -445,7 +456,7 @@ export class Runtime {
 function summarize(names: string[]): string {
   if (names.length === 0) return '(none)';
   const uniq = [...new Set(names)];
-  return uniq.length > 12 ? uniq.slice(-12).join(', ') + ` (+${uniq.length - 12} more)` : uniq.join(', ');
+  return uniq.length > 12 ? `${uniq.slice(-12).join(', ')} (+${uniq.length - 12} more)` : uniq.join(', ');
 }
 
 let rt: Runtime | null = null;
@@ -465,7 +476,9 @@ export async function init(): Promise<Runtime> {
 /** The runtime, for synchronous code paths; throws if init() was not awaited. */
 export function runtime(): Runtime {
   if (!rt) {
-    throw new GpuError('the GPU runtime is not initialised: call `await init()` (from @jepa/kernels or @jepa/tensor) first');
+    throw new GpuError(
+      'the GPU runtime is not initialised: call `await init()` (from @jepa/kernels or @jepa/tensor) first',
+    );
   }
   return rt;
 }

@@ -30,15 +30,18 @@ const BUILT_IN: Record<VariantOp, readonly string[]> = {
  */
 export function registerVariant<O extends PluggableOp>(op: O, name: string, factory: VariantFactories[O]): void {
   // Checked at run time too: a caller from plain JavaScript has no type to stop it.
-  if (op !== 'matmul' && op !== 'attention') throw new Error(`registerVariant: only matmul and attention take added designs, got '${op}'`);
+  if (op !== 'matmul' && op !== 'attention')
+    throw new Error(`registerVariant: only matmul and attention take added designs, got '${op}'`);
   if (!name) throw new Error(`registerVariant: a ${op} variant needs a name, got ''`);
-  if (BUILT_IN[op].includes(name)) throw new Error(`registerVariant: '${name}' is a built-in ${op} variant, got it as a new one`);
+  if (BUILT_IN[op].includes(name))
+    throw new Error(`registerVariant: '${name}' is a built-in ${op} variant, got it as a new one`);
   addVariant(op, name, factory);
 }
 
 /** Every design `op` can run: the built-in ones first, then those registered, in registration order. */
 export function variantNames(op: VariantOp): readonly string[] {
-  if (!(op in BUILT_IN)) throw new Error(`variantNames: unknown op, got '${op}' (known: ${Object.keys(BUILT_IN).join(', ')})`);
+  if (!(op in BUILT_IN))
+    throw new Error(`variantNames: unknown op, got '${op}' (known: ${Object.keys(BUILT_IN).join(', ')})`);
   const added = op === 'matmul' || op === 'attention' ? [...addedVariants(op).keys()] : [];
   return [...BUILT_IN[op], ...added];
 }
@@ -50,15 +53,58 @@ export type { Kernel } from './runtime.ts';
 // matmul: launches over strided operands with the fused bias/GELU epilogue.
 export type { MatmulArgs, MatmulVariantPlan } from './wgsl/matmul.ts';
 export {
-  matmulKernel, epilogueKey, epilogueStore, epilogueRolled, kLoop, loadOperand, loadMode, transposed,
-  type EpilogueSpec, type Launch, type LoadMode, type MatmulPlan, type MatmulKernelSpec,
+  matmulKernel,
+  epilogueKey,
+  epilogueStore,
+  epilogueRolled,
+  kLoop,
+  loadOperand,
+  loadMode,
+  transposed,
+  type EpilogueSpec,
+  type Launch,
+  type LoadMode,
+  type MatmulPlan,
+  type MatmulKernelSpec,
 } from './wgsl/matmul-common.ts';
 export { SG_CONFIG, SG_LANES, type SgConfig } from './wgsl/matmul-subgroup.ts';
 // attention: the uniform block, view addressing, masking, and the subgroup designs' code generation.
 export type { AttentionVariantFactory } from './wgsl/attention.ts';
 export {
-  BIG, NEG, PARAMS_WGSL, VIEW, Row, Lane, attnBindings, attnMain, attnGrid, causalKeyEnd, causalQueryStart, causalSees,
-  cfgKey, keepExpr, maskStep, prologue, queryRowStatsLoop, rolledLoad, rolledStore, rowAt, seq, sgKernel, sgKeyLoop, sgShape,
-  type AttentionKernels, type AttnCfg, type AttnLaunch, type SgShape, type ViewName,
+  BIG,
+  NEG,
+  PARAMS_WGSL,
+  VIEW,
+  Row,
+  Lane,
+  attnBindings,
+  attnMain,
+  attnGrid,
+  causalKeyEnd,
+  causalQueryStart,
+  causalSees,
+  cfgKey,
+  keepExpr,
+  maskStep,
+  prologue,
+  queryRowStatsLoop,
+  rolledLoad,
+  rolledStore,
+  rowAt,
+  seq,
+  sgKernel,
+  sgKeyLoop,
+  sgShape,
+  type AttentionKernels,
+  type AttnCfg,
+  type AttnLaunch,
+  type SgShape,
+  type ViewName,
 } from './wgsl/attention-common.ts';
-export { dropWeights, keyLoop, maskSel, wgFor, tiledShared as tiledSharedAttention } from './wgsl/attention-tiled-shared.ts';
+export {
+  dropWeights,
+  keyLoop,
+  maskSel,
+  wgFor,
+  tiledShared as tiledSharedAttention,
+} from './wgsl/attention-tiled-shared.ts';

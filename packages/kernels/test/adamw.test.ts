@@ -25,20 +25,37 @@ type Hyper = Pick<AdamWArgs, 'lr' | 'beta1' | 'beta2' | 'eps' | 'weightDecay' | 
 function adamwCpu(p: Float64Array, m: Float64Array, v: Float64Array, g: Float32Array, h: Hyper, step: number): void {
   const gs = h.gradScale ?? 1;
   const clip = clipFactor(gs * Math.sqrt(g.reduce((s, x) => s + x * x, 0)), h.maxNorm);
-  adamwRef(p, m, v, Float64Array.from(g, (x) => x * gs * clip), h, step);
+  adamwRef(
+    p,
+    m,
+    v,
+    Float64Array.from(g, (x) => x * gs * clip),
+    h,
+    step,
+  );
 }
 
 function expectNear(got: Float32Array, want: Float64Array, tol: number, what: string): void {
-  let worst = 0, at = -1;
+  let worst = 0,
+    at = -1;
   for (let i = 0; i < want.length; i++) {
     const e = Math.abs(got[i] - want[i]) / (tol * (1 + Math.abs(want[i])));
-    if (!(e <= worst)) { worst = e; at = i; }
+    if (!(e <= worst)) {
+      worst = e;
+      at = i;
+    }
   }
   expect(worst, `${what}: element ${at} is ${got[at]}, expected ${want[at]}`).toBeLessThanOrEqual(1);
 }
 
 /** Run `steps` steps on one chunk on the GPU and in float64; compare param, m, v. */
-async function run(n: number, h: Hyper, steps: number, clip: boolean, offsets: [number, number, number, number] = [0, 0, 0, 0]): Promise<void> {
+async function run(
+  n: number,
+  h: Hyper,
+  steps: number,
+  clip: boolean,
+  offsets: [number, number, number, number] = [0, 0, 0, 0],
+): Promise<void> {
   const rt = runtime();
   const p0 = rand(n, 1);
   // Each range sits at its offset in a larger buffer (what optimizer chunks hand the kernel).
@@ -47,7 +64,11 @@ async function run(n: number, h: Hyper, steps: number, clip: boolean, offsets: [
     y.set(x, o);
     return y;
   };
-  const [p, m, v] = [upload(at(p0, offsets[0])), upload(at(new Float32Array(n), offsets[2])), upload(at(new Float32Array(n), offsets[3]))];
+  const [p, m, v] = [
+    upload(at(p0, offsets[0])),
+    upload(at(new Float32Array(n), offsets[2])),
+    upload(at(new Float32Array(n), offsets[3])),
+  ];
   const [pc, mc, vc] = [Float64Array.from(p0), new Float64Array(n), new Float64Array(n)];
   const norm = rt.alloc(4);
   for (let t = 1; t <= steps; t++) {
@@ -55,7 +76,18 @@ async function run(n: number, h: Hyper, steps: number, clip: boolean, offsets: [
     const gb = upload(at(g, offsets[1]));
     const flat = clip ? upload(g) : null;
     if (flat) gradNormInto([{ buffer: flat, n }], norm);
-    adamw({ param: p, grad: gb, m, v, n, step: t, ...h, offsets, normBuf: clip ? norm : undefined, maxNorm: clip ? h.maxNorm : undefined });
+    adamw({
+      param: p,
+      grad: gb,
+      m,
+      v,
+      n,
+      step: t,
+      ...h,
+      offsets,
+      normBuf: clip ? norm : undefined,
+      maxNorm: clip ? h.maxNorm : undefined,
+    });
     adamwCpu(pc, mc, vc, g, clip ? h : { ...h, maxNorm: undefined }, t);
     rt.free(gb);
     if (flat) rt.free(flat);
@@ -97,7 +129,10 @@ describe('adamw kernel vs float64 torch.optim.AdamW', () => {
     const data = lens.map((n, i) => rand(n, 40 + i));
     const bufs = data.map(upload);
     const out = rt.alloc(4);
-    gradNormInto(lens.map((n, i) => ({ buffer: bufs[i], n })), out);
+    gradNormInto(
+      lens.map((n, i) => ({ buffer: bufs[i], n })),
+      out,
+    );
     let ss = 0;
     for (const d of data) for (const x of d) ss += x * x;
     expect((await read(out, 1))[0]).toBeCloseTo(Math.sqrt(ss), 2);
@@ -109,13 +144,23 @@ describe('adamw kernel vs float64 torch.optim.AdamW', () => {
 
   it('clipping over two chunks uses the global norm', async () => {
     const rt = runtime();
-    const n1 = 5001, n2 = 7003;
+    const n1 = 5001,
+      n2 = 7003;
     const h = { ...H, maxNorm: 1 };
     const g = [rand(n1, 7, 0.5), rand(n2, 8, 0.5)];
     const p0 = [rand(n1, 9), rand(n2, 10)];
-    const bufs = [0, 1].map((k) => ({ p: upload(p0[k]), g: upload(g[k]), m: upload(new Float32Array(g[k].length)), v: upload(new Float32Array(g[k].length)), n: g[k].length }));
+    const bufs = [0, 1].map((k) => ({
+      p: upload(p0[k]),
+      g: upload(g[k]),
+      m: upload(new Float32Array(g[k].length)),
+      v: upload(new Float32Array(g[k].length)),
+      n: g[k].length,
+    }));
     const norm = rt.alloc(4);
-    gradNormInto(bufs.map((b) => ({ buffer: b.g, n: b.n })), norm);
+    gradNormInto(
+      bufs.map((b) => ({ buffer: b.g, n: b.n })),
+      norm,
+    );
     for (const b of bufs) adamw({ param: b.p, grad: b.g, m: b.m, v: b.v, n: b.n, step: 1, ...h, normBuf: norm });
     // float64: one flat parameter vector, clipped by the norm over both chunks.
     const pc = Float64Array.from([...p0[0], ...p0[1]]);

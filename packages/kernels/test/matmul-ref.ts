@@ -32,14 +32,31 @@ function rand(n: number, seed: number): Float32Array {
 function erf(x: number): number {
   // float64 erf (Abramowitz–Stegun 7.1.26 is what the kernel uses; compare with a tolerance)
   const t = 1 / (1 + 0.5 * Math.abs(x));
-  const y = 1 - t * Math.exp(-x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
-    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  const y =
+    1 -
+    t *
+      Math.exp(
+        -x * x -
+          1.26551223 +
+          t *
+            (1.00002368 +
+              t *
+                (0.37409196 +
+                  t *
+                    (0.09678418 +
+                      t *
+                        (-0.18628806 +
+                          t *
+                            (0.27886807 +
+                              t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+      );
   return x >= 0 ? y : -y;
 }
 
 function stridesOf(c: Case): { a: [number, number, number]; b: [number, number, number] } {
   const { M, N, K } = c;
-  const ta = c.layout[0] === 't', tb = c.layout[1] === 't';
+  const ta = c.layout[0] === 't',
+    tb = c.layout[1] === 't';
   return {
     a: [M * K, ta ? 1 : K, ta ? M : 1],
     b: [c.bcastB ? 0 : K * N, tb ? 1 : N, tb ? K : 1],
@@ -50,34 +67,51 @@ function stridesOf(c: Case): { a: [number, number, number]; b: [number, number, 
 export async function check(c: Case, variant: string): Promise<void> {
   const rt = runtime();
   const s = stridesOf(c);
-  const offA = c.offA ?? 0, offB = c.offB ?? 0;
+  const offA = c.offA ?? 0,
+    offB = c.offB ?? 0;
   const lenA = offA + c.batch * c.M * c.K;
   const lenB = offB + (c.bcastB ? 1 : c.batch) * c.K * c.N;
-  const A = rand(lenA, 1 + c.M), B = rand(lenB, 2 + c.N), bias = rand(c.N, 3);
+  const A = rand(lenA, 1 + c.M),
+    B = rand(lenB, 2 + c.N),
+    bias = rand(c.N, 3);
   const up = (x: Float32Array) => {
     const buf = rt.alloc(Math.max(4, x.byteLength));
     rt.write(buf, 0, x);
     return buf;
   };
-  const ab = up(A), bb = up(B), biasb = up(bias);
+  const ab = up(A),
+    bb = up(B),
+    biasb = up(bias);
   const out = rt.alloc(c.batch * c.M * c.N * 4);
   forceVariant('matmul', variant);
   try {
     matmul({
-      a: ab, b: bb, out, batch: c.batch, M: c.M, N: c.N, K: c.K,
-      aStrides: s.a, bStrides: s.b, aOffset: offA, bOffset: offB,
-      bias: c.bias ? biasb : undefined, gelu: c.gelu,
+      a: ab,
+      b: bb,
+      out,
+      batch: c.batch,
+      M: c.M,
+      N: c.N,
+      K: c.K,
+      aStrides: s.a,
+      bStrides: s.b,
+      aOffset: offA,
+      bOffset: offB,
+      bias: c.bias ? biasb : undefined,
+      gelu: c.gelu,
     });
   } finally {
     forceVariant('matmul', null);
   }
   const got = new Float32Array(await rt.read(out, 0, c.batch * c.M * c.N * 4));
   for (const b of [ab, bb, biasb, out]) rt.free(b);
-  let worst = 0, where = '';
+  let worst = 0,
+    where = '';
   for (let bt = 0; bt < c.batch; bt++) {
     for (let i = 0; i < c.M; i++) {
       for (let j = 0; j < c.N; j++) {
-        let acc = 0, mag = 0;
+        let acc = 0,
+          mag = 0;
         for (let k = 0; k < c.K; k++) {
           const x = A[offA + bt * s.a[0] + i * s.a[1] + k * s.a[2]] * B[offB + bt * s.b[0] + k * s.b[1] + j * s.b[2]];
           acc += x;
@@ -97,7 +131,6 @@ export async function check(c: Case, variant: string): Promise<void> {
   expect(worst, `${variant} ${JSON.stringify(c)}: worst ${where}`).toBeLessThan(5);
 }
 
-
 // Shapes around the lane blocks (v5: 16 rows × 8 lanes·8 columns; v3: 8×8 per lane) and the
 // vec4 / K % 4 paths. Layouts pick the load modes: nn -> A k4, B f4; nt -> k4/k4; tn -> f4/f4.
 export const CORE: Case[] = [
@@ -113,4 +146,3 @@ export const THIN: Case[] = [
   { batch: 1, M: 130, N: 1, K: 16, layout: 'nt', bias: true },
   { batch: 2, M: 97, N: 3, K: 12, layout: 'nn' },
 ];
-

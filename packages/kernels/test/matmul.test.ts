@@ -35,7 +35,8 @@ describe('matmul variants', () => {
 
   it('the chooser picks a CPU kernel on llvmpipe and tiles on GPUs', () => {
     const big = { batch: 1, M: 512, N: 512, K: 512 };
-    const gpu = { isCpu: false, subgroupSize: null }, llvmpipe = { isCpu: true, subgroupSize: 8 };
+    const gpu = { isCpu: false, subgroupSize: null },
+      llvmpipe = { isCpu: true, subgroupSize: 8 };
     expect(chooseMatmul(big, gpu)).toBe('tiledShared');
     expect(chooseMatmul(big, llvmpipe)).toBe('subgroupShared');
     expect(chooseMatmul(big, { isCpu: true, subgroupSize: null })).toBe('direct');

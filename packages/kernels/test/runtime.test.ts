@@ -1,5 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { elementwise, fill, init, matmul, philoxCpu, random, reduce, runtime, shutdown, sizeClass } from '../src/index.ts';
+import {
+  elementwise,
+  fill,
+  init,
+  matmul,
+  philoxCpu,
+  random,
+  reduce,
+  runtime,
+  shutdown,
+  sizeClass,
+} from '../src/index.ts';
 
 beforeAll(async () => {
   await init();
@@ -28,14 +39,23 @@ describe('runtime', () => {
     const n = 1 << 20;
     const x = upload(new Float32Array(n).fill(1));
     const out = rt.alloc(n * 4);
-    const op = () => elementwise({ name: 'exp', expr: 'exp(a)', inputs: [{ buffer: x, dtype: 'f32', strides: [1], offset: 0 }], out, outDtype: 'f32', shape: [n] });
+    const op = () =>
+      elementwise({
+        name: 'exp',
+        expr: 'exp(a)',
+        inputs: [{ buffer: x, dtype: 'f32', strides: [1], offset: 0 }],
+        out,
+        outDtype: 'f32',
+        shape: [n],
+      });
     const time = async (k: number) => {
       expect(rt.startTiming()).toBe(true);
       for (let i = 0; i < k; i++) op();
       return (await rt.stopTiming())!;
     };
     await time(1); // compile outside the measurement
-    const one = await time(1), twenty = await time(20);
+    const one = await time(1),
+      twenty = await time(20);
     expect(one).toBeGreaterThan(0);
     expect(twenty).toBeGreaterThan(one);
     rt.free(x);
@@ -47,7 +67,15 @@ describe('runtime', () => {
     const n = 1 << 12;
     const x = upload(new Float32Array(n).fill(1));
     const out = rt.alloc(n * 4);
-    const ew = (name: string, expr: string) => elementwise({ name, expr, inputs: [{ buffer: x, dtype: 'f32', strides: [1], offset: 0 }], out, outDtype: 'f32', shape: [n] });
+    const ew = (name: string, expr: string) =>
+      elementwise({
+        name,
+        expr,
+        inputs: [{ buffer: x, dtype: 'f32', strides: [1], offset: 0 }],
+        out,
+        outDtype: 'f32',
+        shape: [n],
+      });
     ew('exp', 'exp(a)');
     ew('neg', '-a');
     expect(rt.startProfile()).toBe(true);
@@ -94,11 +122,16 @@ describe('runtime', () => {
   it('elementwise broadcast over strided inputs matches the CPU', async () => {
     const a = Float32Array.from({ length: 6 }, (_, i) => i); // [2,3]
     const b = Float32Array.from([10, 20]); // [2,1] broadcast over columns
-    const ab = upload(a), bb = upload(b);
+    const ab = upload(a),
+      bb = upload(b);
     const out = runtime().alloc(6 * 4);
     // out[i,j] = a[j,i]^T? use a transposed view of a (3,2) -> shape [3,2] strides [1,3]
     elementwise({
-      name: 'add', expr: 'a + b', outDtype: 'f32', out, shape: [3, 2],
+      name: 'add',
+      expr: 'a + b',
+      outDtype: 'f32',
+      out,
+      shape: [3, 2],
       inputs: [
         { buffer: ab, dtype: 'f32', strides: [1, 3], offset: 0 },
         { buffer: bb, dtype: 'f32', strides: [0, 1], offset: 0 },
@@ -108,34 +141,40 @@ describe('runtime', () => {
   });
 
   it('reduces the middle axis', async () => {
-    const A = 3, R = 1500, B = 2;
+    const A = 3,
+      R = 1500,
+      B = 2;
     const x = Float32Array.from({ length: A * R * B }, (_, i) => Math.sin(i));
     const xb = upload(x);
     const out = runtime().alloc(A * B * 4);
     reduce({ op: 'sum', x: xb, out, A, R, B });
     const got = await readF32(out, A * B);
-    for (let a = 0; a < A; a++) for (let b = 0; b < B; b++) {
-      let s = 0;
-      for (let r = 0; r < R; r++) s += x[a * R * B + r * B + b];
-      expect(got[a * B + b]).toBeCloseTo(s, 3);
-    }
+    for (let a = 0; a < A; a++)
+      for (let b = 0; b < B; b++) {
+        let s = 0;
+        for (let r = 0; r < R; r++) s += x[a * R * B + r * B + b];
+        expect(got[a * B + b]).toBeCloseTo(s, 3);
+      }
     const out1 = runtime().alloc(4);
     reduce({ op: 'max', x: xb, out: out1, A: 1, R: A * R * B, B: 1 });
     expect((await readF32(out1, 1))[0]).toBe(Math.max(...x));
   });
 
   it('matmul with a transposed operand matches the CPU', async () => {
-    const M = 5, K = 7, N = 9;
+    const M = 5,
+      K = 7,
+      N = 9;
     const a = Float32Array.from({ length: M * K }, () => Math.random() - 0.5);
     const bt = Float32Array.from({ length: N * K }, () => Math.random() - 0.5); // B stored as [N,K]
     const out = runtime().alloc(M * N * 4);
     matmul({ a: upload(a), b: upload(bt), out, batch: 1, M, N, K, aStrides: [0, K, 1], bStrides: [0, 1, K] });
     const got = await readF32(out, M * N);
-    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
-      let s = 0;
-      for (let k = 0; k < K; k++) s += a[i * K + k] * bt[j * K + k];
-      expect(got[i * N + j]).toBeCloseTo(s, 5);
-    }
+    for (let i = 0; i < M; i++)
+      for (let j = 0; j < N; j++) {
+        let s = 0;
+        for (let k = 0; k < K; k++) s += a[i * K + k] * bt[j * K + k];
+        expect(got[i * N + j]).toBeCloseTo(s, 5);
+      }
   });
 
   it('philox stream matches its CPU twin', async () => {

@@ -24,7 +24,8 @@ function makeData(n) {
   const xs = new Float32Array(n * 2);
   const ys = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    const angle = (2 * Math.PI * i) / n, r = 0.3 + ((i * 7) % 10) / 10;
+    const angle = (2 * Math.PI * i) / n,
+      r = 0.3 + ((i * 7) % 10) / 10;
     xs[2 * i] = r * Math.cos(angle);
     xs[2 * i + 1] = r * Math.sin(angle);
     ys[i] = Math.floor((3 * i) / n);
@@ -35,7 +36,13 @@ function makeData(n) {
 await init();
 manualSeed(0);
 const model = new MLP(2, 32, 3);
-console.log('parameters:', model.namedParameters().map(([name, t]) => `${name} [${t.shape}]`).join(', '));
+console.log(
+  'parameters:',
+  model
+    .namedParameters()
+    .map(([name, t]) => `${name} [${t.shape}]`)
+    .join(', '),
+);
 const { x, y } = makeData(240);
 const opt = new AdamW(model.parameters(), { lr: 0.01 });
 

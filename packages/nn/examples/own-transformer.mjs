@@ -2,10 +2,33 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AdamW, Embedding, LayerNorm, Linear, Module, TransformerEncoderLayer, loadSafetensorsFile, pool, saveSafetensorsFile } from '@jepa/nn';
-import { add, checkLeaks, crossEntropy, init, manualSeed, shutdown, slice, tensor, tidy, tidyAsync } from '@jepa/tensor';
+import {
+  AdamW,
+  Embedding,
+  LayerNorm,
+  Linear,
+  Module,
+  TransformerEncoderLayer,
+  loadSafetensorsFile,
+  pool,
+  saveSafetensorsFile,
+} from '@jepa/nn';
+import {
+  add,
+  checkLeaks,
+  crossEntropy,
+  init,
+  manualSeed,
+  shutdown,
+  slice,
+  tensor,
+  tidy,
+  tidyAsync,
+} from '@jepa/tensor';
 
-const VOCAB = 12, MAX_LEN = 10, DIM = 32;
+const VOCAB = 12,
+  MAX_LEN = 10,
+  DIM = 32;
 
 class TinyTransformer extends Module {
   constructor(layers) {
@@ -13,8 +36,10 @@ class TinyTransformer extends Module {
     this.tokens = new Embedding(VOCAB, DIM, { std: 0.5 });
     this.positions = new Embedding(MAX_LEN, DIM, { std: 0.5 });
     // An array of modules is a ModuleList: "layers.0.self_attn.in_proj_weight", ...
-    this.layers = Array.from({ length: layers }, () =>
-      new TransformerEncoderLayer(DIM, 4, { dimFeedforward: 64, dropout: 0, normFirst: true }));
+    this.layers = Array.from(
+      { length: layers },
+      () => new TransformerEncoderLayer(DIM, 4, { dimFeedforward: 64, dropout: 0, normFirst: true }),
+    );
     this.norm = new LayerNorm(DIM);
     this.head = new Linear(DIM, 2);
   }
@@ -31,8 +56,13 @@ class TinyTransformer extends Module {
 // Toy task: does the sequence contain token 7? Lengths 3..10, padded with 0 to 10.
 function makeBatch(n, seed) {
   let s = seed;
-  const rand = (k) => ((s = (s * 1103515245 + 12345) % 2147483648) % k);
-  const ids = new Int32Array(n * MAX_LEN), mask = new Float32Array(n * MAX_LEN), labels = new Int32Array(n);
+  const rand = (k) => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s % k;
+  };
+  const ids = new Int32Array(n * MAX_LEN),
+    mask = new Float32Array(n * MAX_LEN),
+    labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const len = 3 + rand(MAX_LEN - 2);
     for (let t = 0; t < len; t++) {
@@ -42,7 +72,11 @@ function makeBatch(n, seed) {
     if (i % 2 === 0) ids[i * MAX_LEN + rand(len)] = 7; // half the rows surely contain it
     labels[i] = ids.subarray(i * MAX_LEN, i * MAX_LEN + len).includes(7) ? 1 : 0;
   }
-  return { ids: tensor(ids, [n, MAX_LEN], 'i32'), mask: tensor(mask, [n, MAX_LEN]), labels: tensor(labels, [n], 'i32') };
+  return {
+    ids: tensor(ids, [n, MAX_LEN], 'i32'),
+    mask: tensor(mask, [n, MAX_LEN]),
+    labels: tensor(labels, [n], 'i32'),
+  };
 }
 
 await init();

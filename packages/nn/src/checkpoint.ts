@@ -53,7 +53,9 @@ function namedTensors(parts: CheckpointParts): Map<string, Tensor> {
   return out;
 }
 
-async function hostOf(tensors: Map<string, Tensor>): Promise<Record<string, { shape: number[]; data: Float32Array | Int32Array }>> {
+async function hostOf(
+  tensors: Map<string, Tensor>,
+): Promise<Record<string, { shape: number[]; data: Float32Array | Int32Array }>> {
   const names = [...tensors.keys()];
   const values = await Promise.all(names.map((n) => toHost(tensors.get(n)!)));
   return Object.fromEntries(names.map((n, i) => [n, values[i]]));
@@ -87,7 +89,7 @@ export async function saveCheckpoint(dir: string, opts: SaveCheckpointOptions): 
     extra: opts.extra ?? null,
     files,
   };
-  await writeFileAtomic(join(dir, STATE_FILE), JSON.stringify(state, null, 2) + '\n');
+  await writeFileAtomic(join(dir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
   return state;
 }
 
@@ -102,8 +104,14 @@ export async function readCheckpointState(dir: string): Promise<CheckpointState>
   }
   if (state.version !== 1) throw new Error(`loadCheckpoint: ${path} has unsupported version ${String(state.version)}`);
   for (const [file, size] of Object.entries(state.files ?? {})) {
-    const actual = await stat(join(dir, file)).then((s) => s.size, () => -1);
-    if (actual !== size) throw new Error(`loadCheckpoint: ${join(dir, file)} is ${actual < 0 ? 'missing' : `${actual} bytes`}, state.json says ${size}`);
+    const actual = await stat(join(dir, file)).then(
+      (s) => s.size,
+      () => -1,
+    );
+    if (actual !== size)
+      throw new Error(
+        `loadCheckpoint: ${join(dir, file)} is ${actual < 0 ? 'missing' : `${actual} bytes`}, state.json says ${size}`,
+      );
   }
   return state;
 }
@@ -112,7 +120,10 @@ export async function readCheckpointState(dir: string): Promise<CheckpointState>
  * Load a checkpoint into existing modules (and optimizer). Model names/shapes are checked strictly
  * by default; optimizer state always is. Returns the saved state (extra, step, rng).
  */
-export async function loadCheckpoint(dir: string, opts: LoadCheckpointOptions): Promise<CheckpointState & { load: LoadStateDictResult }> {
+export async function loadCheckpoint(
+  dir: string,
+  opts: LoadCheckpointOptions,
+): Promise<CheckpointState & { load: LoadStateDictResult }> {
   const state = await readCheckpointState(dir);
   const file = await loadSafetensorsFile(join(dir, MODEL_FILE));
   const heads = Object.entries(opts.heads ?? {});
@@ -134,8 +145,14 @@ export async function loadCheckpoint(dir: string, opts: LoadCheckpointOptions): 
   if (opts.optimizer) {
     if (!state.optimizer) throw new Error(`loadCheckpoint: ${dir} has no optimizer state`);
     const o = await loadSafetensorsFile(join(dir, OPTIMIZER_FILE));
-    const paramSteps = o.metadata.param_steps === undefined ? undefined : (JSON.parse(o.metadata.param_steps) as number[]);
-    opts.optimizer.loadState({ kind: o.metadata.kind ?? state.optimizer.kind, step: Number(o.metadata.step ?? state.optimizer.step), paramSteps, tensors: o.tensors });
+    const paramSteps =
+      o.metadata.param_steps === undefined ? undefined : (JSON.parse(o.metadata.param_steps) as number[]);
+    opts.optimizer.loadState({
+      kind: o.metadata.kind ?? state.optimizer.kind,
+      step: Number(o.metadata.step ?? state.optimizer.step),
+      paramSteps,
+      tensors: o.tensors,
+    });
   }
   if (opts.restoreRng ?? true) setGeneratorState(state.rng);
   return { ...state, load };

@@ -23,9 +23,18 @@ export class Expander extends Sequential {
     if (dims.length < 2) throw new Error(`Expander: dims needs at least [in, out], got [${dims.join(', ')}]`);
     const layers: Layer[] = [];
     for (let i = 0; i < dims.length - 2; i++) {
-      layers.push(new Linear(dims[i], dims[i + 1], { maxShardBytes: opts.maxShardBytes }), new BatchNorm1d(dims[i + 1]), new ReLU());
+      layers.push(
+        new Linear(dims[i], dims[i + 1], { maxShardBytes: opts.maxShardBytes }),
+        new BatchNorm1d(dims[i + 1]),
+        new ReLU(),
+      );
     }
-    layers.push(new Linear(dims[dims.length - 2], dims[dims.length - 1], { bias: opts.finalBias ?? true, maxShardBytes: opts.maxShardBytes }));
+    layers.push(
+      new Linear(dims[dims.length - 2], dims[dims.length - 1], {
+        bias: opts.finalBias ?? true,
+        maxShardBytes: opts.maxShardBytes,
+      }),
+    );
     super(...layers);
     this.dims = [...dims];
   }

@@ -23,7 +23,9 @@ function kindOf(t: TensorLike): 'int' | 'float' {
 }
 
 function dtypeName(t: TensorLike): string {
-  return isTensor(t) ? t.dtype : ((t as { sourceDtype?: string }).sourceDtype ?? (t.data instanceof Int32Array ? 'I32' : 'F32'));
+  return isTensor(t)
+    ? t.dtype
+    : ((t as { sourceDtype?: string }).sourceDtype ?? (t.data instanceof Int32Array ? 'I32' : 'F32'));
 }
 
 /** A load result as one line naming each problem (the first few of each kind, then a count). */
@@ -31,9 +33,18 @@ export function describeLoad(res: LoadStateDictResult, show = 6): string {
   const kind = (items: string[], what: string) =>
     items.length > show ? [...items.slice(0, show), `… (+${items.length - show} more ${what})`] : items;
   const parts = [
-    ...kind(res.missing.map((n) => `missing "${n}"`), 'missing'),
-    ...kind(res.unexpected.map((n) => `unexpected "${n}"`), 'unexpected'),
-    ...kind(res.mismatched.map((m) => `${m.includes(': expected [') ? 'shape' : 'dtype'} mismatch for ${m}`), 'mismatched'),
+    ...kind(
+      res.missing.map((n) => `missing "${n}"`),
+      'missing',
+    ),
+    ...kind(
+      res.unexpected.map((n) => `unexpected "${n}"`),
+      'unexpected',
+    ),
+    ...kind(
+      res.mismatched.map((m) => `${m.includes(': expected [') ? 'shape' : 'dtype'} mismatch for ${m}`),
+      'mismatched',
+    ),
   ];
   return parts.length ? parts.join('; ') : 'everything matched';
 }
@@ -86,7 +97,8 @@ export class Module {
   }
 
   registerModule<M extends Module>(name: string, m: M): M {
-    if (!(m instanceof Module)) throw new Error(`${this.constructor.name}.registerModule("${name}"): expected a Module, got ${describe(m)}`);
+    if (!(m instanceof Module))
+      throw new Error(`${this.constructor.name}.registerModule("${name}"): expected a Module, got ${describe(m)}`);
     this.checkName(name, m);
     this._modules.set(name, m);
     return m;
@@ -131,7 +143,9 @@ export class Module {
 
   private *walk(prefix: string, ancestors: Module[]): IterableIterator<[string, Module]> {
     if (ancestors.includes(this)) {
-      throw new Error(`${this.constructor.name}: module "${prefix}" contains itself (a field pointing back up the tree? hold it with reference())`);
+      throw new Error(
+        `${this.constructor.name}: module "${prefix}" contains itself (a field pointing back up the tree? hold it with reference())`,
+      );
     }
     this.discover(); // before the yield: a caller reads this module's field parameters then
     yield [prefix, this];
@@ -203,9 +217,12 @@ export class Module {
         res.unexpected.push(name);
         continue;
       }
-      const why = fmt(dst.shape) !== fmt(src.shape)
-        ? `expected ${fmt(dst.shape)}, got ${fmt(src.shape)}`
-        : kindOf(src) !== (dst.dtype === 'i32' ? 'int' : 'float') ? `expected ${dst.dtype === 'i32' ? 'an integer' : 'a float'} tensor, got ${dtypeName(src)}` : null;
+      const why =
+        fmt(dst.shape) !== fmt(src.shape)
+          ? `expected ${fmt(dst.shape)}, got ${fmt(src.shape)}`
+          : kindOf(src) !== (dst.dtype === 'i32' ? 'int' : 'float')
+            ? `expected ${dst.dtype === 'i32' ? 'an integer' : 'a float'} tensor, got ${dtypeName(src)}`
+            : null;
       if (why) {
         res.mismatched.push(`${name}: ${why}`);
         bad.add(name);
@@ -250,7 +267,9 @@ export class Module {
       } else if (isTensor(v)) {
         if (!v.requiresGrad || v.node || this.isRegistered(key, v)) continue; // plain attribute, as in PyTorch
         if (v.disposed) {
-          throw new Error(`${where(key)} holds a disposed parameter ${v.dtype}${fmt(v.shape)} (created inside tidy()? build modules outside it, or keep() the tensor)`);
+          throw new Error(
+            `${where(key)} holds a disposed parameter ${v.dtype}${fmt(v.shape)} (created inside tidy()? build modules outside it, or keep() the tensor)`,
+          );
         }
         keep(v);
         params.set(key, v);
@@ -260,7 +279,9 @@ export class Module {
       } else if (v instanceof Map || Object.getPrototypeOf(v) === Object.prototype) {
         const vals: unknown[] = v instanceof Map ? [...v.values()] : Object.values(v);
         if (vals.some((x) => x instanceof Module && !this._refs.has(x))) {
-          throw new Error(`${where(key)} is ${v instanceof Map ? 'a Map' : 'an object'} holding modules, which is not registered; use an array (a ModuleList) or registerModule() each`);
+          throw new Error(
+            `${where(key)} is ${v instanceof Map ? 'a Map' : 'an object'} holding modules, which is not registered; use an array (a ModuleList) or registerModule() each`,
+          );
         }
       }
     }
@@ -289,16 +310,27 @@ export class Module {
     const mods = arr.filter((x): x is Module => x instanceof Module && !this._refs.has(x));
     if (mods.length === 0) {
       if (arr.some((x) => isTensor(x) && x.requiresGrad && !x.node)) {
-        throw new Error(`${where} is an array of parameters, which is not registered; registerParameter() each or hold them in modules`);
+        throw new Error(
+          `${where} is an array of parameters, which is not registered; registerParameter() each or hold them in modules`,
+        );
       }
       return null;
     }
     if (mods.length !== arr.length) {
-      throw new Error(`${where} mixes modules with other values (${arr.filter((x) => !(x instanceof Module)).map(describe).slice(0, 3).join(', ')}); an array of modules is registered as a ModuleList, so hold only modules in it`);
+      throw new Error(
+        `${where} mixes modules with other values (${arr
+          .filter((x) => !(x instanceof Module))
+          .map(describe)
+          .slice(0, 3)
+          .join(', ')}); an array of modules is registered as a ModuleList, so hold only modules in it`,
+      );
     }
     const known = mods.filter((m) => this.isRegistered(key, m)).length;
     if (known === mods.length) return null; // e.g. Sequential.layers: its elements are registered "0", "1", ...
-    if (known > 0) throw new Error(`${where} holds ${known} of its ${mods.length} modules registered under other names; register all or none`);
+    if (known > 0)
+      throw new Error(
+        `${where} holds ${known} of its ${mods.length} modules registered under other names; register all or none`,
+      );
     const cached = this._fieldLists.get(key);
     if (cached && cached.items.length === mods.length && cached.items.every((m, i) => m === mods[i])) return cached;
     const list = new ModuleList(mods);
@@ -308,13 +340,16 @@ export class Module {
   }
 
   private checkName(name: string, v: unknown): void {
-    if (!name || name.includes('.')) throw new Error(`${this.constructor.name}: invalid name "${name}" (non-empty, no dots)`);
+    if (!name || name.includes('.'))
+      throw new Error(`${this.constructor.name}: invalid name "${name}" (non-empty, no dots)`);
     if (this._params.has(name) || this._buffers.has(name) || this._modules.has(name)) {
       throw new Error(`${this.constructor.name}: "${name}" is already registered`);
     }
     const field = Object.getOwnPropertyDescriptor(this, name)?.value as unknown;
     if (field !== v && (field instanceof Module || (isTensor(field) && field.requiresGrad && !field.node))) {
-      throw new Error(`${this.constructor.name}: "${name}" is already a field holding ${describe(field)}; registering ${describe(v)} under the same name is ambiguous`);
+      throw new Error(
+        `${this.constructor.name}: "${name}" is already a field holding ${describe(field)}; registering ${describe(v)} under the same name is ambiguous`,
+      );
     }
   }
 }
@@ -335,7 +370,16 @@ export class ModuleList<M extends Module = Module> extends Module {
 }
 
 /** Module's own bookkeeping fields, never registrations. */
-const INTERNAL = new Set(['training', '_params', '_buffers', '_modules', '_refs', '_fieldParams', '_fieldModules', '_fieldLists']);
+const INTERNAL = new Set([
+  'training',
+  '_params',
+  '_buffers',
+  '_modules',
+  '_refs',
+  '_fieldParams',
+  '_fieldModules',
+  '_fieldLists',
+]);
 
 function describe(v: unknown): string {
   if (v instanceof Module) return `a ${v.constructor.name}`;
@@ -347,14 +391,19 @@ function describe(v: unknown): string {
 
 /** A state dict as a Map, from a Map or a plain object by name; anything else is an error. */
 function asStateMap(state: unknown, op: string): ReadonlyMap<string, TensorLike> {
-  const entries: [string, unknown][] | null = state instanceof Map
-    ? [...state.entries()]
-    : typeof state === 'object' && state !== null && !Array.isArray(state) && !isTensor(state)
-      ? Object.entries(state)
-      : null;
+  const entries: [string, unknown][] | null =
+    state instanceof Map
+      ? [...state.entries()]
+      : typeof state === 'object' && state !== null && !Array.isArray(state) && !isTensor(state)
+        ? Object.entries(state)
+        : null;
   if (!entries) throw new Error(`${op}: expected a Map or an object of tensors by name, got ${describe(state)}`);
   for (const [n, t] of entries) {
-    const host = typeof t === 'object' && t !== null && Array.isArray((t as HostTensor).shape) && ((t as HostTensor).data instanceof Float32Array || (t as HostTensor).data instanceof Int32Array);
+    const host =
+      typeof t === 'object' &&
+      t !== null &&
+      Array.isArray((t as HostTensor).shape) &&
+      ((t as HostTensor).data instanceof Float32Array || (t as HostTensor).data instanceof Int32Array);
     if (!isTensor(t) && !host) throw new Error(`${op}: "${n}" is ${describe(t)}, not a tensor or { shape, data }`);
   }
   return state instanceof Map ? (state as ReadonlyMap<string, TensorLike>) : new Map(entries as [string, TensorLike][]);
@@ -369,7 +418,10 @@ export interface Layer extends Module {
  * A whole host weight ("3.weight" [out, in], as PyTorch saves it) for a layer that holds it in row
  * blocks ("3.weight_shard0", ...; see Linear) is split into those blocks, so official checkpoints load.
  */
-function splitShardedWeights(state: ReadonlyMap<string, TensorLike>, own: ReadonlyMap<string, Tensor>): ReadonlyMap<string, TensorLike> {
+function splitShardedWeights(
+  state: ReadonlyMap<string, TensorLike>,
+  own: ReadonlyMap<string, Tensor>,
+): ReadonlyMap<string, TensorLike> {
   let out: Map<string, TensorLike> | null = null;
   for (const [name, src] of state) {
     if (own.has(name) || !own.has(`${name}_shard0`) || isTensor(src) || src.shape.length !== 2) continue;
@@ -382,7 +434,10 @@ function splitShardedWeights(state: ReadonlyMap<string, TensorLike>, own: Readon
     let r = 0;
     blocks.forEach((b, j) => {
       const cols = src.shape[1];
-      out!.set(`${name}_shard${j}`, { shape: [...b.shape], data: src.data.subarray(r * cols, (r + b.shape[0]) * cols) });
+      out!.set(`${name}_shard${j}`, {
+        shape: [...b.shape],
+        data: src.data.subarray(r * cols, (r + b.shape[0]) * cols),
+      });
       r += b.shape[0];
     });
   }

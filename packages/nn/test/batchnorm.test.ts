@@ -6,7 +6,9 @@ import { BatchNorm1d } from '../src/index.ts';
 
 /** Per-channel mean and biased/unbiased variance of x [N, C] by hand. */
 function stats(x: Float32Array, N: number, C: number) {
-  const mean = new Float64Array(C), biased = new Float64Array(C), unbiased = new Float64Array(C);
+  const mean = new Float64Array(C),
+    biased = new Float64Array(C),
+    unbiased = new Float64Array(C);
   for (let c = 0; c < C; c++) {
     let s = 0;
     for (let n = 0; n < N; n++) s += x[n * C + c];
@@ -21,23 +23,32 @@ function stats(x: Float32Array, N: number, C: number) {
 
 describe('BatchNorm1d', () => {
   it('training: batch statistics; running stats use the unbiased variance (as PyTorch)', async () => {
-    const N = 6, C = 4, eps = 1e-5, mom = 0.1;
+    const N = 6,
+      C = 4,
+      eps = 1e-5,
+      mom = 0.1;
     const bn = new BatchNorm1d(C, { eps, momentum: mom });
-    bn.loadStateDict(new Map([
-      ['weight', { shape: [C], data: Float32Array.of(1, 2, 0.5, -1) }],
-      ['bias', { shape: [C], data: Float32Array.of(0, 0.1, -0.2, 0.3) }],
-      ['running_mean', { shape: [C], data: new Float32Array(C) }],
-      ['running_var', { shape: [C], data: new Float32Array(C).fill(1) }],
-      ['num_batches_tracked', { shape: [], data: Int32Array.of(0) }],
-    ]));
-    const w = [1, 2, 0.5, -1], b = [0, 0.1, -0.2, 0.3];
-    let rm = new Float64Array(C), rv = new Float64Array(C).fill(1);
+    bn.loadStateDict(
+      new Map([
+        ['weight', { shape: [C], data: Float32Array.of(1, 2, 0.5, -1) }],
+        ['bias', { shape: [C], data: Float32Array.of(0, 0.1, -0.2, 0.3) }],
+        ['running_mean', { shape: [C], data: new Float32Array(C) }],
+        ['running_var', { shape: [C], data: new Float32Array(C).fill(1) }],
+        ['num_batches_tracked', { shape: [], data: Int32Array.of(0) }],
+      ]),
+    );
+    const w = [1, 2, 0.5, -1],
+      b = [0, 0.1, -0.2, 0.3];
+    let rm = new Float64Array(C),
+      rv = new Float64Array(C).fill(1);
     for (let step = 0; step < 2; step++) {
       const x = randArray(N * C, 10 + step, 2);
       const y = await tidy(() => bn.forward(tensor(x, [N, C]))).toArray();
       const s = stats(x, N, C);
       const want = new Float64Array(N * C);
-      for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) want[n * C + c] = ((x[n * C + c] - s.mean[c]) / Math.sqrt(s.biased[c] + eps)) * w[c] + b[c];
+      for (let n = 0; n < N; n++)
+        for (let c = 0; c < C; c++)
+          want[n * C + c] = ((x[n * C + c] - s.mean[c]) / Math.sqrt(s.biased[c] + eps)) * w[c] + b[c];
       expectClose(y, want, 1e-5, 1e-5, `y step ${step}`);
       rm = rm.map((v, c) => (1 - mom) * v + mom * s.mean[c]);
       rv = rv.map((v, c) => (1 - mom) * v + mom * s.unbiased[c]);

@@ -9,7 +9,13 @@ import { BertModel, bertConfig, parseBertConfig, pool, type BertConfig } from '.
 import { bertRef, poolRef, type RefWeights } from './bert-ref.ts';
 import { hfNames, randomWeights } from './helpers.ts';
 
-const small = (): BertConfig => bertConfig('tiny', { vocab_size: 97, max_position_embeddings: 16, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 });
+const small = (): BertConfig =>
+  bertConfig('tiny', {
+    vocab_size: 97,
+    max_position_embeddings: 16,
+    hidden_dropout_prob: 0,
+    attention_probs_dropout_prob: 0,
+  });
 
 describe('BertConfig', () => {
   it('presets match the BERT miniatures and bert-base', () => {
@@ -19,14 +25,20 @@ describe('BertConfig', () => {
     expect(dims(bertConfig('small'))).toEqual([4, 512, 8, 2048]);
     expect(dims(bertConfig('base'))).toEqual([12, 768, 12, 3072]);
     const b = bertConfig('base');
-    expect([b.vocab_size, b.max_position_embeddings, b.type_vocab_size, b.layer_norm_eps]).toEqual([30522, 512, 2, 1e-12]);
+    expect([b.vocab_size, b.max_position_embeddings, b.type_vocab_size, b.layer_norm_eps]).toEqual([
+      30522, 512, 2, 1e-12,
+    ]);
   });
 
   it('parses HF config.json and names the bad field', () => {
     const hf = { architectures: ['BertForMaskedLM'], model_type: 'bert', ...bertConfig('mini'), pad_token_id: 0 };
     expect(parseBertConfig(hf).hidden_size).toBe(256);
-    expect(() => parseBertConfig({ ...hf, hidden_size: 250 })).toThrow(/field "num_attention_heads" must divide hidden_size 250/);
-    expect(() => parseBertConfig({ ...hf, vocab_size: '1' })).toThrow(/field "vocab_size" must be a positive integer, got "1"/);
+    expect(() => parseBertConfig({ ...hf, hidden_size: 250 })).toThrow(
+      /field "num_attention_heads" must divide hidden_size 250/,
+    );
+    expect(() => parseBertConfig({ ...hf, vocab_size: '1' })).toThrow(
+      /field "vocab_size" must be a positive integer, got "1"/,
+    );
     expect(() => parseBertConfig({ ...hf, hidden_act: 'relu' })).toThrow(/field "hidden_act"/);
     expect(() => parseBertConfig({ ...hf, hidden_dropout_prob: 1.5 })).toThrow(/field "hidden_dropout_prob"/);
     expect(() => parseBertConfig({ ...hf, num_hidden_layers: undefined })).toThrow(/field "num_hidden_layers"/);
@@ -54,14 +66,25 @@ describe('BertModel', () => {
     const m = new BertModel(cfg).eval();
     const w = randomWeights(m);
     m.loadStateDict(w);
-    const B = 3, T = 9;
+    const B = 3,
+      T = 9;
     const ids = Int32Array.from({ length: B * T }, (_, i) => (i * 37 + 5) % cfg.vocab_size);
     const lens = [9, 5, 1];
     const mask = Int32Array.from({ length: B * T }, (_, i) => (i % T < lens[Math.floor(i / T)] ? 1 : 0));
     const types = Int32Array.from({ length: B * T }, (_, i) => (i % T > 3 ? 1 : 0));
-    const ref = bertRef(cfg, new Map([...w].map(([n, t]) => [n, Float64Array.from(t.data)])) as RefWeights, ids, mask, B, T, types);
+    const ref = bertRef(
+      cfg,
+      new Map([...w].map(([n, t]) => [n, Float64Array.from(t.data)])) as RefWeights,
+      ids,
+      mask,
+      B,
+      T,
+      types,
+    );
     await tidyAsync(async () => {
-      const out = noGrad(() => m.forward(tensor(ids, [B, T], 'i32'), tensor(mask, [B, T], 'i32'), tensor(types, [B, T], 'i32')));
+      const out = noGrad(() =>
+        m.forward(tensor(ids, [B, T], 'i32'), tensor(mask, [B, T], 'i32'), tensor(types, [B, T], 'i32')),
+      );
       expect(out.lastHidden.shape).toEqual([B, T, cfg.hidden_size]);
       expectClose(await out.lastHidden.toArray(), ref.lastHidden, 1e-4, 1e-4, 'lastHidden');
       expectClose(await out.pooled!.toArray(), ref.pooled, 1e-4, 1e-4, 'pooled');
@@ -73,7 +96,11 @@ describe('BertModel', () => {
       }
       // train mode with zero dropout is the same function
       m.train();
-      const tr = m.forward(tensor(ids, [B, T], 'i32'), tensor(Float32Array.from(mask), [B, T]), tensor(types, [B, T], 'i32'));
+      const tr = m.forward(
+        tensor(ids, [B, T], 'i32'),
+        tensor(Float32Array.from(mask), [B, T]),
+        tensor(types, [B, T], 'i32'),
+      );
       expectClose(await tr.lastHidden.toArray(), ref.lastHidden, 1e-4, 1e-4, 'lastHidden (train, p=0)');
     });
     m.dispose();
@@ -112,19 +139,30 @@ describe('BertModel', () => {
       }
       let off = 0;
       const header: Record<string, unknown> = {};
-      for (const [n, shape, d] of entries) header[n] = { dtype: 'BF16', shape, data_offsets: [off, (off += d.byteLength)] };
+      for (const [n, shape, d] of entries) {
+        header[n] = { dtype: 'BF16', shape, data_offsets: [off, off + d.byteLength] };
+        off += d.byteLength;
+      }
       const json = new TextEncoder().encode(JSON.stringify(header));
       const file = new Uint8Array(8 + json.length + off);
       new DataView(file.buffer).setBigUint64(0, BigInt(json.length), true);
       file.set(json, 8);
       let p = 8 + json.length;
-      for (const [, , d] of entries) { file.set(new Uint8Array(d.buffer), p); p += d.byteLength; }
+      for (const [, , d] of entries) {
+        file.set(new Uint8Array(d.buffer), p);
+        p += d.byteLength;
+      }
       await writeFile(join(dir, 'model.safetensors'), file);
       await writeFile(join(dir, 'config.json'), JSON.stringify({ ...cfg, architectures: ['BertForMaskedLM'] }));
-      await writeFile(join(dir, 'vocab.txt'), ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'hello', 'world'].join('\n') + '\n');
+      await writeFile(
+        join(dir, 'vocab.txt'),
+        `${['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'hello', 'world'].join('\n')}\n`,
+      );
       const { model, tokenizer } = await BertModel.fromPretrained(dir);
       expect(tokenizer.encode('hello world').ids).toEqual([2, 5, 6, 3]);
-      const got = new Uint32Array((await model.stateDict().get('encoder.layer.1.output.dense.weight')!.toArray()).buffer);
+      const got = new Uint32Array(
+        (await model.stateDict().get('encoder.layer.1.output.dense.weight')!.toArray()).buffer,
+      );
       const want = entries.find(([n]) => n === 'bert.encoder.layer.1.output.dense.weight')![2];
       expect(Array.from(got, (b) => b >>> 16)).toEqual(Array.from(want));
       expect(Array.from(got).every((b) => (b & 0xffff) === 0)).toBe(true);
@@ -135,9 +173,13 @@ describe('BertModel', () => {
       expect(tuned.model.config.hidden_dropout_prob).toBe(0.25);
       expect(tuned.model.config.attention_probs_dropout_prob).toBe(cfg.attention_probs_dropout_prob);
       tuned.model.dispose();
-      await expect(BertModel.fromPretrained(dir, { configOverrides: { hidden_dropout_prob: 1.5 } })).rejects.toThrow(/config.json with overrides \{"hidden_dropout_prob":1.5\}: field "hidden_dropout_prob"/);
+      await expect(BertModel.fromPretrained(dir, { configOverrides: { hidden_dropout_prob: 1.5 } })).rejects.toThrow(
+        /config.json with overrides \{"hidden_dropout_prob":1.5\}: field "hidden_dropout_prob"/,
+      );
       await writeFile(join(dir, 'config.json'), JSON.stringify({ ...cfg, hidden_size: 129 }));
-      await expect(BertModel.fromPretrained(dir)).rejects.toThrow(/config.json: field "num_attention_heads" must divide hidden_size 129/);
+      await expect(BertModel.fromPretrained(dir)).rejects.toThrow(
+        /config.json: field "num_attention_heads" must divide hidden_size 129/,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -146,8 +188,12 @@ describe('BertModel', () => {
   it('rejects bad inputs with shapes in the message', () => {
     const m = new BertModel(small());
     expect(() => m.forward(tensor(new Float32Array(4), [2, 2]))).toThrow(/ids must be i32 \[B, T\], got f32\[2, 2\]/);
-    expect(() => m.forward(tensor(new Int32Array(4), [2, 2]), tensor(new Float32Array(3), [1, 3]))).toThrow(/attentionMask must be \[2, 2\]/);
-    expect(() => m.forward(tensor(new Int32Array(34), [2, 17]))).toThrow(/sequence length 17 exceeds max_position_embeddings 16/);
+    expect(() => m.forward(tensor(new Int32Array(4), [2, 2]), tensor(new Float32Array(3), [1, 3]))).toThrow(
+      /attentionMask must be \[2, 2\]/,
+    );
+    expect(() => m.forward(tensor(new Int32Array(34), [2, 17]))).toThrow(
+      /sequence length 17 exceeds max_position_embeddings 16/,
+    );
     m.dispose();
   });
 });

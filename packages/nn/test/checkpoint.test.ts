@@ -5,10 +5,23 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getGeneratorState, keep, manualSeed, randn, type Tensor } from '@jepa/tensor';
 import {
-  AdamW, BertModel, Expander, bertConfig, loadCheckpoint, loadSafetensorsFile, saveCheckpoint, type Module,
+  AdamW,
+  BertModel,
+  Expander,
+  bertConfig,
+  loadCheckpoint,
+  loadSafetensorsFile,
+  saveCheckpoint,
+  type Module,
 } from '../src/index.ts';
 
-const cfg = bertConfig('tiny', { vocab_size: 50, hidden_size: 32, num_attention_heads: 2, intermediate_size: 64, max_position_embeddings: 16 });
+const cfg = bertConfig('tiny', {
+  vocab_size: 50,
+  hidden_size: 32,
+  num_attention_heads: 2,
+  intermediate_size: 64,
+  max_position_embeddings: 16,
+});
 const dirs: string[] = [];
 const tmp = async () => {
   const d = await mkdtemp(join(tmpdir(), 'ckpt-'));
@@ -29,10 +42,15 @@ function build(seed: number) {
 
 async function bits(m: Map<string, Tensor>): Promise<Map<string, number[]>> {
   const out = new Map<string, number[]>();
-  for (const [n, t] of m) out.set(n, Array.from(new Uint32Array((t.dtype === 'i32' ? await t.toInt32Array() : await t.toArray()).buffer)));
+  for (const [n, t] of m)
+    out.set(n, Array.from(new Uint32Array((t.dtype === 'i32' ? await t.toInt32Array() : await t.toArray()).buffer)));
   return out;
 }
-const all = (model: Module, expander: Module) => new Map([...model.stateDict(), ...[...expander.stateDict()].map(([n, t]) => [`expander.${n}`, t] as [string, Tensor])]);
+const all = (model: Module, expander: Module) =>
+  new Map([
+    ...model.stateDict(),
+    ...[...expander.stateDict()].map(([n, t]) => [`expander.${n}`, t] as [string, Tensor]),
+  ]);
 
 describe('checkpoints', () => {
   it('save -> load round trip is bit-exact (model, heads, optimizer, RNG, extra)', async () => {
@@ -49,7 +67,12 @@ describe('checkpoints', () => {
     randn([10]).dispose();
     const rng = getGeneratorState();
     const dir = await tmp();
-    const saved = await saveCheckpoint(dir, { model: a.model, heads: { expander: a.expander }, optimizer: a.opt, extra: { step: 2, note: 'x' } });
+    const saved = await saveCheckpoint(dir, {
+      model: a.model,
+      heads: { expander: a.expander },
+      optimizer: a.opt,
+      extra: { step: 2, note: 'x' },
+    });
     expect(Object.keys(saved.files).sort()).toEqual(['model.safetensors', 'optimizer.safetensors']);
     const file = await loadSafetensorsFile(join(dir, 'model.safetensors'));
     expect(file.tensors.has('encoder.layer.1.attention.self.query.weight')).toBe(true); // HF names
@@ -62,7 +85,8 @@ describe('checkpoints', () => {
     expect(getGeneratorState()).toEqual(rng);
     expect(b.opt.stepCount).toBe(2);
     expect(await bits(all(b.model, b.expander))).toEqual(await bits(all(a.model, a.expander)));
-    const sa = a.opt.state(), sb = b.opt.state();
+    const sa = a.opt.state(),
+      sb = b.opt.state();
     expect(await bits(sb.tensors)).toEqual(await bits(sa.tensors));
 
     // wrong name / wrong shape fail naming the tensor
@@ -71,9 +95,15 @@ describe('checkpoints', () => {
       /shape mismatch for encoder.layer.0.intermediate.dense.weight: expected \[96, 32\], got \[64, 32\]/,
     );
     await expect(loadCheckpoint(dir, { model: b.model })).rejects.toThrow(/unexpected "expander.0.weight"/);
-    await expect(loadCheckpoint(dir, { model: b.model, heads: { expander: new Expander([32, 48, 48, 16]) } })).rejects.toThrow(/missing "6.weight"/);
+    await expect(
+      loadCheckpoint(dir, { model: b.model, heads: { expander: new Expander([32, 48, 48, 16]) } }),
+    ).rejects.toThrow(/missing "6.weight"/);
     for (const s of [sa, sb]) for (const t of s.tensors.values()) t.dispose();
-    for (const x of [a, b]) { x.opt.dispose(); x.model.dispose(); x.expander.dispose(); }
+    for (const x of [a, b]) {
+      x.opt.dispose();
+      x.model.dispose();
+      x.expander.dispose();
+    }
     other.dispose();
   });
 
@@ -84,7 +114,9 @@ describe('checkpoints', () => {
     await expect(loadCheckpoint(dir, { model: a.model, optimizer: a.opt })).rejects.toThrow(/has no optimizer state/);
     const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8'));
     await truncate(join(dir, 'model.safetensors'), state.files['model.safetensors'] - 8);
-    await expect(loadCheckpoint(dir, { model: a.model })).rejects.toThrow(/model.safetensors is \d+ bytes, state.json says/);
+    await expect(loadCheckpoint(dir, { model: a.model })).rejects.toThrow(
+      /model.safetensors is \d+ bytes, state.json says/,
+    );
     await writeFile(join(dir, 'state.json'), '{');
     await expect(loadCheckpoint(dir, { model: a.model })).rejects.toThrow(/cannot read .*state.json/);
     a.opt.dispose();

@@ -8,10 +8,17 @@ import { paramVjpCheck, randomWeights } from './helpers.ts';
 
 // Head dim 16 keeps the attention kernels quick to compile on lavapipe.
 const cfg = bertConfig('tiny', {
-  vocab_size: 41, hidden_size: 32, num_attention_heads: 2, intermediate_size: 48, max_position_embeddings: 12,
-  hidden_dropout_prob: 0, attention_probs_dropout_prob: 0,
+  vocab_size: 41,
+  hidden_size: 32,
+  num_attention_heads: 2,
+  intermediate_size: 48,
+  max_position_embeddings: 12,
+  hidden_dropout_prob: 0,
+  attention_probs_dropout_prob: 0,
 });
-const B = 3, T = 7, H = cfg.hidden_size;
+const B = 3,
+  T = 7,
+  H = cfg.hidden_size;
 const ids = Int32Array.from({ length: B * T }, (_, i) => (i * 13 + 2) % cfg.vocab_size);
 
 /** An encoder and a decoder tied to it, every weight random at a useful scale. */
@@ -67,7 +74,9 @@ describe('BertDecoder (HF BertLMHeadModel layout, TSDAE tying)', () => {
     }
     const enc = new BertModel(cfg);
     expect(() => new BertDecoder(enc, { tie: 'all', layers: 1 })).toThrow(/layers must be 2, got 1/);
-    expect(() => new BertDecoder(enc, { tie: 'none' as DecoderTie })).toThrow(/tie must be one of all\|embeddings, got "none"/);
+    expect(() => new BertDecoder(enc, { tie: 'none' as DecoderTie })).toThrow(
+      /tie must be one of all\|embeddings, got "none"/,
+    );
     enc.dispose();
   });
 
@@ -75,11 +84,16 @@ describe('BertDecoder (HF BertLMHeadModel layout, TSDAE tying)', () => {
     it(`matches a float64 CPU reference (tie ${tie}): causal self-attention, cross-attention to one vector and to a padded context`, async () => {
       const { enc, dec } = build(tie);
       const w = await refWeights(enc, dec);
-      for (const [S, mask] of [[1, undefined], [4, Float32Array.from({ length: B * 4 }, (_, i) => (i % 4 < 4 - (i >> 2) ? 1 : 0))]] as const) {
+      for (const [S, mask] of [
+        [1, undefined],
+        [4, Float32Array.from({ length: B * 4 }, (_, i) => (i % 4 < 4 - (i >> 2) ? 1 : 0))],
+      ] as const) {
         const ctx = randArray(B * S * H, 5 + S, 1);
         const ref = decoderRef(cfg, w, ids, B, T, Float64Array.from(ctx), S, mask);
         await tidyAsync(async () => {
-          const h = noGrad(() => dec.forward(tensor(ids, [B, T], 'i32'), tensor(ctx, [B, S, H]), mask && tensor(mask, [B, S])));
+          const h = noGrad(() =>
+            dec.forward(tensor(ids, [B, T], 'i32'), tensor(ctx, [B, S, H]), mask && tensor(mask, [B, S])),
+          );
           expect(h.shape).toEqual([B, T, H]);
           expectClose(await h.toArray(), ref.hidden, 1e-4, 1e-4, `hidden (S = ${S})`);
           expectClose(await noGrad(() => dec.logits(h)).toArray(), ref.logits, 1e-4, 1e-4, `logits (S = ${S})`);
@@ -116,9 +130,17 @@ describe('BertDecoder (HF BertLMHeadModel layout, TSDAE tying)', () => {
       const ctx = tensor(randArray(B * H, 4), [B, 1, H]);
       // Tied entirely, the decoder trains the encoder's embeddings and layers; else its word table only.
       const shared = tie === 'all' ? [enc.embeddings, enc.encoder] : [enc.embeddings.wordEmbeddings];
-      await paramVjpCheck([dec, ...shared], () => dec.loss(dec.forward(tensor(ids, [B, T], 'i32'), ctx), positions, targets), 1e-3);
+      await paramVjpCheck(
+        [dec, ...shared],
+        () => dec.loss(dec.forward(tensor(ids, [B, T], 'i32'), ctx), positions, targets),
+        1e-3,
+      );
       // In a scope: the layers' intermediates would otherwise be left to the garbage collector.
-      await tidyAsync(() => vjpCheck((s) => reshape(dec.forward(tensor(ids, [B, T], 'i32'), reshape(s, [B, 1, H])), [B * T, H]), [[B, H]], { eps: 3e-3 }));
+      await tidyAsync(() =>
+        vjpCheck((s) => reshape(dec.forward(tensor(ids, [B, T], 'i32'), reshape(s, [B, 1, H])), [B * T, H]), [[B, H]], {
+          eps: 3e-3,
+        }),
+      );
       ctx.dispose();
       dec.dispose();
       enc.dispose();

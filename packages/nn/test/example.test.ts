@@ -9,7 +9,10 @@ const root = fileURLToPath(new URL('../../..', import.meta.url));
 
 describe('examples/encode.ts', () => {
   it('builds the tiny preset, encodes two sentences and prints the pooled shape', async () => {
-    const { stdout } = await promisify(execFile)('pnpm', ['exec', 'tsx', 'packages/nn/examples/encode.ts'], { cwd: root, timeout: 590_000 });
+    const { stdout } = await promisify(execFile)('pnpm', ['exec', 'tsx', 'packages/nn/examples/encode.ts'], {
+      cwd: root,
+      timeout: 590_000,
+    });
     expect(stdout).toContain('pooled embeddings: [2, 128]');
     expect(stdout).toMatch(/tokens per sentence: 9, 12/);
   }, 600_000);

@@ -8,7 +8,17 @@ import { describe, expect, it } from 'vitest';
 import { add, manualSeed, randn, relu, tensor, tidy, zeros, type Tensor } from '@jepa/tensor';
 import { expectClose } from '../../tensor/test/helpers.ts';
 import {
-  AdamW, bertConfig, BertDecoder, BertModel, Linear, LayerNorm, loadSafetensorsFile, Module, ModuleList, saveSafetensorsFile, Sequential,
+  AdamW,
+  bertConfig,
+  BertDecoder,
+  BertModel,
+  Linear,
+  LayerNorm,
+  loadSafetensorsFile,
+  Module,
+  ModuleList,
+  saveSafetensorsFile,
+  Sequential,
 } from '../src/index.ts';
 import { hfNames } from './helpers.ts';
 
@@ -34,8 +44,15 @@ describe('Module fields', () => {
   it('registers modules, arrays of modules and parameter tensors under their field names, in declaration order', () => {
     const m = new MLP();
     expect(m.namedParameters().map(([n, t]) => `${n}:${t.shape.join('x')}`)).toEqual([
-      'scale:8', 'fc1.weight:8x4', 'fc1.bias:8', 'layers.0.weight:8x8', 'layers.0.bias:8',
-      'layers.1.weight:8x8', 'layers.1.bias:8', 'fc2.weight:3x8', 'fc2.bias:3',
+      'scale:8',
+      'fc1.weight:8x4',
+      'fc1.bias:8',
+      'layers.0.weight:8x8',
+      'layers.0.bias:8',
+      'layers.1.weight:8x8',
+      'layers.1.bias:8',
+      'fc2.weight:3x8',
+      'fc2.bias:3',
     ]);
     expect([...m.namedModules()].map(([n]) => n)).toEqual(['', 'fc1', 'layers', 'layers.0', 'layers.1', 'fc2']);
     expect(m.layers[0].weight).toBe(m.stateDict().get('layers.0.weight'));
@@ -47,7 +64,10 @@ describe('Module fields', () => {
     manualSeed(5);
     const m = new MLP();
     const opt = new AdamW(m.parameters(), { lr: 1e-2 });
-    const x = tensor(Float32Array.from({ length: 16 }, (_, i) => Math.sin(i)), [4, 4]);
+    const x = tensor(
+      Float32Array.from({ length: 16 }, (_, i) => Math.sin(i)),
+      [4, 4],
+    );
     const loss = () => add(m.forward(x), -1).square().mean();
     const lossAt = () => tidy(loss);
     const first = await lossAt().item();
@@ -83,14 +103,21 @@ describe('Module fields', () => {
       }
     }
     const m = new Mixed();
-    expect(m.namedParameters().map(([n]) => n)).toEqual(['LayerNorm.weight', 'LayerNorm.bias', 'head.weight', 'head.bias']);
+    expect(m.namedParameters().map(([n]) => n)).toEqual([
+      'LayerNorm.weight',
+      'LayerNorm.bias',
+      'head.weight',
+      'head.bias',
+    ]);
     m.dispose();
     const bert = new BertModel(bertConfig('tiny', smallBert));
     expect(bert.namedParameters().map(([n]) => n)).toEqual(hfNames(2));
     // A tied decoder holds the encoder's modules by reference(): its own names only.
     const dec = new BertDecoder(bert, { tie: 'all' });
     const names = dec.namedParameters().map(([n]) => n);
-    expect(names.some((n) => n.includes('word_embeddings') || n.includes('.attention.self.') || n.includes('intermediate'))).toBe(false);
+    expect(
+      names.some((n) => n.includes('word_embeddings') || n.includes('.attention.self.') || n.includes('intermediate')),
+    ).toBe(false);
     expect(names).toContain('bert.encoder.layer.0.crossattention.self.query.weight');
     const seq = new Sequential(new Linear(2, 2));
     expect(seq.namedParameters().map(([n]) => n)).toEqual(['0.weight', '0.bias']);
@@ -113,7 +140,9 @@ describe('Module fields', () => {
         this.fc = new Linear(2, 2);
       }
     }
-    expect(() => new Clash2().parameters()).toThrow(/Clash2: "fc" is both a field \(a Linear\) and a registered module \(a Linear\)/);
+    expect(() => new Clash2().parameters()).toThrow(
+      /Clash2: "fc" is both a field \(a Linear\) and a registered module \(a Linear\)/,
+    );
     class Mixed extends Module {
       stuff: unknown[] = [new Linear(2, 2), 3];
     }
@@ -153,22 +182,38 @@ describe('Module fields', () => {
       const path = join(dir, 'mlp.safetensors');
       await saveSafetensorsFile(path, a.stateDict());
       const file = await loadSafetensorsFile(path);
-      expect([...file.tensors.keys()].sort()).toEqual(a.namedParameters().map(([n]) => n).sort());
+      expect([...file.tensors.keys()].sort()).toEqual(
+        a
+          .namedParameters()
+          .map(([n]) => n)
+          .sort(),
+      );
       manualSeed(2);
       const b = new MLP();
       b.loadStateDict(file.tensors);
-      const x = tensor(Float32Array.from({ length: 12 }, (_, i) => i / 7 - 0.8), [3, 4]);
+      const x = tensor(
+        Float32Array.from({ length: 12 }, (_, i) => i / 7 - 0.8),
+        [3, 4],
+      );
       const ya = await tidy(() => a.forward(x)).toArray();
       const yb = await tidy(() => b.forward(x)).toArray();
       expectClose(yb, ya, 0, 0, 'reloaded output');
       // A plain object by name loads too.
       b.loadStateDict(Object.fromEntries(file.tensors));
       // Anything else is an error naming it, never an empty file.
-      await expect(saveSafetensorsFile(join(dir, 'e.safetensors'), new Map())).rejects.toThrow(/nothing to write: an empty Map/);
-      await expect(saveSafetensorsFile(join(dir, 'e.safetensors'), [1, 2] as never)).rejects.toThrow(/item 0 is number 1, not a \{ name, shape, data \}/);
-      await expect(saveSafetensorsFile(join(dir, 'e.safetensors'), a as never)).rejects.toThrow(/got a MLP; pass model.stateDict\(\)/);
+      await expect(saveSafetensorsFile(join(dir, 'e.safetensors'), new Map())).rejects.toThrow(
+        /nothing to write: an empty Map/,
+      );
+      await expect(saveSafetensorsFile(join(dir, 'e.safetensors'), [1, 2] as never)).rejects.toThrow(
+        /item 0 is number 1, not a \{ name, shape, data \}/,
+      );
+      await expect(saveSafetensorsFile(join(dir, 'e.safetensors'), a as never)).rejects.toThrow(
+        /got a MLP; pass model.stateDict\(\)/,
+      );
       await expect(readFile(join(dir, 'e.safetensors'))).rejects.toThrow(/ENOENT/);
-      expect(() => b.loadStateDict(42 as never)).toThrow(/loadStateDict\(MLP\): expected a Map or an object of tensors by name, got number 42/);
+      expect(() => b.loadStateDict(42 as never)).toThrow(
+        /loadStateDict\(MLP\): expected a Map or an object of tensors by name, got number 42/,
+      );
       for (const t of [x, ...[a, b].flatMap((m) => [m.notAParam])]) t.dispose();
       a.dispose();
       b.dispose();
@@ -179,6 +224,11 @@ describe('Module fields', () => {
 });
 
 const smallBert = {
-  vocab_size: 30, hidden_size: 8, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 16,
-  max_position_embeddings: 16, type_vocab_size: 2,
+  vocab_size: 30,
+  hidden_size: 8,
+  num_hidden_layers: 2,
+  num_attention_heads: 2,
+  intermediate_size: 16,
+  max_position_embeddings: 16,
+  type_vocab_size: 2,
 };

@@ -7,10 +7,16 @@ import { paramVjpCheck, randomWeights } from './helpers.ts';
 
 // Head dim 16 keeps the attention kernels quick to compile on lavapipe.
 const cfg = bertConfig('tiny', {
-  vocab_size: 40, hidden_size: 32, num_attention_heads: 2, intermediate_size: 48, max_position_embeddings: 8,
-  hidden_dropout_prob: 0, attention_probs_dropout_prob: 0,
+  vocab_size: 40,
+  hidden_size: 32,
+  num_attention_heads: 2,
+  intermediate_size: 48,
+  max_position_embeddings: 8,
+  hidden_dropout_prob: 0,
+  attention_probs_dropout_prob: 0,
 });
-const B = 3, T = 5;
+const B = 3,
+  T = 5;
 const ids = Int32Array.from({ length: B * T }, (_, i) => (i * 7) % 11); // repeated ids across rows
 const mask = Float32Array.from({ length: B * T }, (_, i) => (i % T < [5, 3, 4][Math.floor(i / T)] ? 1 : 0));
 
@@ -30,7 +36,10 @@ describe('gradients through BERT + pooling + expander (train mode, dropout 0, Ba
         const out = bert.forward(tensor(ids, [B, T], 'i32'), tensor(mask, [B, T]));
         const z = expander.forward(pool(out.lastHidden, tensor(mask, [B, T]), mode));
         // the pooled output joins the loss, so the pooler gets a gradient too
-        return z.mul(tensor(u, [B, 12])).sum().add(out.pooled!.sum().mul(0.1));
+        return z
+          .mul(tensor(u, [B, 12]))
+          .sum()
+          .add(out.pooled!.sum().mul(0.1));
       });
     }
   });

@@ -7,14 +7,23 @@ import { copyInto, type Module } from '../src/index.ts';
 /** HF BertModel's state-dict names for `layers` layers, in HF order. */
 export function hfNames(layers: number): string[] {
   const names = [
-    'embeddings.word_embeddings.weight', 'embeddings.position_embeddings.weight', 'embeddings.token_type_embeddings.weight',
-    'embeddings.LayerNorm.weight', 'embeddings.LayerNorm.bias',
+    'embeddings.word_embeddings.weight',
+    'embeddings.position_embeddings.weight',
+    'embeddings.token_type_embeddings.weight',
+    'embeddings.LayerNorm.weight',
+    'embeddings.LayerNorm.bias',
   ];
   for (let l = 0; l < layers; l++) {
     const p = `encoder.layer.${l}.`;
-    for (const m of ['attention.self.query', 'attention.self.key', 'attention.self.value', 'attention.output.dense']) names.push(`${p}${m}.weight`, `${p}${m}.bias`);
+    for (const m of ['attention.self.query', 'attention.self.key', 'attention.self.value', 'attention.output.dense'])
+      names.push(`${p}${m}.weight`, `${p}${m}.bias`);
     names.push(`${p}attention.output.LayerNorm.weight`, `${p}attention.output.LayerNorm.bias`);
-    names.push(`${p}intermediate.dense.weight`, `${p}intermediate.dense.bias`, `${p}output.dense.weight`, `${p}output.dense.bias`);
+    names.push(
+      `${p}intermediate.dense.weight`,
+      `${p}intermediate.dense.bias`,
+      `${p}output.dense.weight`,
+      `${p}output.dense.bias`,
+    );
     names.push(`${p}output.LayerNorm.weight`, `${p}output.LayerNorm.bias`);
   }
   names.push('pooler.dense.weight', 'pooler.dense.bias');
@@ -56,5 +65,7 @@ export async function paramVjpCheck(modules: Module[], loss: () => Tensor, eps =
   };
   const numeric = ((await at(1)) - (await at(-1))) / (2 * eps);
   params.forEach((p, i) => copyInto(p, { shape: p.shape, data: base[i] }));
-  expect(Math.abs(analytic - numeric), `analytic ${analytic} vs numeric ${numeric}`).toBeLessThanOrEqual(rtol * Math.max(1, Math.abs(numeric)));
+  expect(Math.abs(analytic - numeric), `analytic ${analytic} vs numeric ${numeric}`).toBeLessThanOrEqual(
+    rtol * Math.max(1, Math.abs(numeric)),
+  );
 }

@@ -7,17 +7,34 @@ import { describe, expect, it } from 'vitest';
 import { runtime, tensor, tidy } from '@jepa/tensor';
 import { AdamW, BertMLMHead, BertModel, Expander, pool } from '../src/index.ts';
 
-interface Alloc { bytes: number; what: string }
+interface Alloc {
+  bytes: number;
+  what: string;
+}
 
 /** Run fn with allocations recorded (not made) and no dispatches, copies, clears or uploads. */
 function dryRun(fn: () => void): Alloc[] {
   const rt = runtime();
-  const saved = { alloc: rt.alloc, free: rt.free, dispatch: rt.dispatch, copy: rt.copy, write: rt.write, clear: rt.clear };
+  const saved = {
+    alloc: rt.alloc,
+    free: rt.free,
+    dispatch: rt.dispatch,
+    copy: rt.copy,
+    write: rt.write,
+    clear: rt.clear,
+  };
   const dummy = rt.alloc(4, 'dry-run dummy');
   const allocs: Alloc[] = [];
   Object.assign(rt, {
-    alloc: (bytes: number, what = '?') => (allocs.push({ bytes, what }), dummy),
-    free: () => {}, dispatch: () => {}, copy: () => {}, write: () => {}, clear: () => {},
+    alloc: (bytes: number, what = '?') => {
+      allocs.push({ bytes, what });
+      return dummy;
+    },
+    free: () => {},
+    dispatch: () => {},
+    copy: () => {},
+    write: () => {},
+    clear: () => {},
   });
   try {
     tidy(fn);
@@ -57,11 +74,16 @@ describe('per-binding limit at BERT-base scale', () => {
     const limit = runtime().limits.maxStorageBufferBindingSize;
     const allocs = dryRun(baseStep(32, 128, [768, 1536, 1536, 1536]));
     const big = largest(allocs);
-    console.log(`base step 32x128: ${allocs.length} allocations, largest ${(big.bytes / MiB).toFixed(1)} MiB (${big.what}); limit ${limit / MiB} MiB`);
+    console.log(
+      `base step 32x128: ${allocs.length} allocations, largest ${(big.bytes / MiB).toFixed(1)} MiB (${big.what}); limit ${limit / MiB} MiB`,
+    );
     const over = allocs.filter((a) => a.bytes > limit);
     expect(over, over.map((a) => `${a.what}: ${a.bytes} B`).join('\n')).toEqual([]);
     // The MLM logits exist only at masked rows: 615 x 30522 x 4 B, not 4096 x 30522 x 4 B = 500 MB.
-    const rows = allocs.flatMap((a) => /\[(\d+), 30522\]/.exec(a.what)?.[1] ?? []).map(Number).filter((r) => r !== 768);
+    const rows = allocs
+      .flatMap((a) => /\[(\d+), 30522\]/.exec(a.what)?.[1] ?? [])
+      .map(Number)
+      .filter((r) => r !== 768);
     expect(Math.max(...rows)).toBe(615);
     // Besides the optimizer's flat chunks (sized to the limit), the embedding-sized buffers
     // (word embeddings, their gradient: 93.8 MiB) are the largest.
@@ -75,6 +97,8 @@ describe('per-binding limit at BERT-base scale', () => {
     const over = allocs.filter((a) => a.bytes > limit);
     expect(over, over.map((a) => `${a.what}: ${a.bytes} B`).join('\n')).toEqual([]);
     // Two blocks per 8192 x 8192 weight (one block per weight would be 256 MiB).
-    expect(allocs.filter((a) => a.bytes === 4096 * 8192 * 4 && a.what.includes('[4096, 8192]')).length).toBeGreaterThanOrEqual(4);
+    expect(
+      allocs.filter((a) => a.bytes === 4096 * 8192 * 4 && a.what.includes('[4096, 8192]')).length,
+    ).toBeGreaterThanOrEqual(4);
   });
 });

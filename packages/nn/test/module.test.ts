@@ -18,7 +18,11 @@ describe('Module', () => {
   it('names parameters and buffers with dotted paths, as PyTorch', () => {
     const b = new Block();
     expect(b.namedParameters().map(([n, t]) => `${n}:${t.shape.join('x')}`)).toEqual([
-      'scale:1', 'fc.weight:4x3', 'fc.bias:4', 'bn.weight:4', 'bn.bias:4',
+      'scale:1',
+      'fc.weight:4x3',
+      'fc.bias:4',
+      'bn.weight:4',
+      'bn.bias:4',
     ]);
     expect(b.namedBuffers().map(([n]) => n)).toEqual(['bn.running_mean', 'bn.running_var', 'bn.num_batches_tracked']);
     expect([...b.stateDict().keys()]).toHaveLength(8);
@@ -49,7 +53,9 @@ describe('Module', () => {
     expect(b.fc.weight).toBe(w); // same tensor, new values
     expect(Array.from(await w.toArray())).toEqual(Array.from(await a.fc.weight.toArray()));
     // Host arrays (as read from safetensors) load too.
-    b.loadStateDict(new Map([...a.stateDict()].map(([n, t]) => [n, n === 'scale' ? { shape: [1], data: Float32Array.of(7) } : t])));
+    b.loadStateDict(
+      new Map([...a.stateDict()].map(([n, t]) => [n, n === 'scale' ? { shape: [1], data: Float32Array.of(7) } : t])),
+    );
     expect((await b.stateDict().get('scale')!.toArray())[0]).toBe(7);
     a.dispose();
     b.dispose();
@@ -61,7 +67,9 @@ describe('Module', () => {
     sd.delete('fc.bias');
     sd.set('fc.extra', zeros([2]));
     sd.set('bn.weight', zeros([5]));
-    expect(() => b.loadStateDict(sd)).toThrow(/missing "fc.bias".*unexpected "fc.extra".*shape mismatch for bn.weight: expected \[4\], got \[5\]/);
+    expect(() => b.loadStateDict(sd)).toThrow(
+      /missing "fc.bias".*unexpected "fc.extra".*shape mismatch for bn.weight: expected \[4\], got \[5\]/,
+    );
     const res = b.loadStateDict(sd, { strict: false });
     expect(res.missing).toEqual(['fc.bias']);
     expect(res.unexpected).toEqual(['fc.extra']);
@@ -88,7 +96,15 @@ describe('Module', () => {
   it('Expander has the official VICReg layout and names', () => {
     const e = new Expander([8, 16, 16, 4], { finalBias: false });
     expect(e.namedParameters().map(([n]) => n)).toEqual([
-      '0.weight', '0.bias', '1.weight', '1.bias', '3.weight', '3.bias', '4.weight', '4.bias', '6.weight',
+      '0.weight',
+      '0.bias',
+      '1.weight',
+      '1.bias',
+      '3.weight',
+      '3.bias',
+      '4.weight',
+      '4.bias',
+      '6.weight',
     ]);
     expect(e.namedBuffers().map(([n]) => n)).toContain('4.running_var');
     expect(() => new Expander([8])).toThrow(/at least \[in, out\]/);

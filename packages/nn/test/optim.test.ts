@@ -3,7 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { keep, tensor, type Tensor } from '@jepa/tensor';
 import { randArray } from '../../tensor/test/helpers.ts';
 import { adamwRef, clipFactor } from '../../../test/ref/adamw.ts';
-import { AdamW, LayerNorm, Linear, Module, SGD, clipGradNorm, gradNorm, linearSchedule, type OptimizerState } from '../src/index.ts';
+import {
+  AdamW,
+  LayerNorm,
+  Linear,
+  Module,
+  SGD,
+  clipGradNorm,
+  gradNorm,
+  linearSchedule,
+  type OptimizerState,
+} from '../src/index.ts';
 
 class Net extends Module {
   readonly fc = this.registerModule('fc', new Linear(5, 3));
@@ -24,34 +34,68 @@ function setGrads(ps: readonly Tensor[], step: number): void {
   });
 }
 
-interface RefOpts { lr: (t: number) => number; b1: number; b2: number; eps: number; wd: number[]; maxNorm?: number }
+interface RefOpts {
+  lr: (t: number) => number;
+  b1: number;
+  b2: number;
+  eps: number;
+  wd: number[];
+  maxNorm?: number;
+}
 
 /** float64 torch.optim.AdamW (+ clip_grad_norm_) over host copies. */
-function adamwSteps(p: Float64Array[], steps: number, o: RefOpts, firstStep = 1, m = p.map((x) => new Float64Array(x.length)), v = p.map((x) => new Float64Array(x.length))) {
+function adamwSteps(
+  p: Float64Array[],
+  steps: number,
+  o: RefOpts,
+  firstStep = 1,
+  m = p.map((x) => new Float64Array(x.length)),
+  v = p.map((x) => new Float64Array(x.length)),
+) {
   for (let t = firstStep; t < firstStep + steps; t++) {
     const gs = p.map((x, i) => Float64Array.from(gradFor(t, i, x.length)));
     const clip = clipFactor(norm64(gs), o.maxNorm);
     const lr = o.lr(t - 1);
-    p.forEach((x, i) => adamwRef(x, m[i], v[i], gs[i].map((g) => g * clip), { lr, beta1: o.b1, beta2: o.b2, eps: o.eps, weightDecay: o.wd[i] }, t));
+    p.forEach((x, i) =>
+      adamwRef(
+        x,
+        m[i],
+        v[i],
+        gs[i].map((g) => g * clip),
+        { lr, beta1: o.b1, beta2: o.b2, eps: o.eps, weightDecay: o.wd[i] },
+        t,
+      ),
+    );
   }
   return { m, v };
 }
 
-const norm64 = (gs: (Float64Array | null)[]) => Math.sqrt(gs.reduce((s, g) => s + (g ? g.reduce((a, x) => a + x * x, 0) : 0), 0));
+const norm64 = (gs: (Float64Array | null)[]) =>
+  Math.sqrt(gs.reduce((s, g) => s + (g ? g.reduce((a, x) => a + x * x, 0) : 0), 0));
 
 function expectNear(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string) {
   for (let i = 0; i < want.length; i++) {
-    if (!(Math.abs(got[i] - want[i]) <= tol * (1 + Math.abs(want[i])))) expect.fail(`${what}[${i}] = ${got[i]}, expected ${want[i]}`);
+    if (!(Math.abs(got[i] - want[i]) <= tol * (1 + Math.abs(want[i]))))
+      expect.fail(`${what}[${i}] = ${got[i]}, expected ${want[i]}`);
   }
 }
 
 describe('AdamW', () => {
   it('matches a float64 torch.optim.AdamW reference (groups, schedule, clipping, several chunks)', async () => {
-    for (const variant of [{ maxChunkBytes: undefined, maxNorm: undefined }, { maxChunkBytes: 60, maxNorm: 0.5 }]) {
+    for (const variant of [
+      { maxChunkBytes: undefined, maxNorm: undefined },
+      { maxChunkBytes: 60, maxNorm: 0.5 },
+    ]) {
       const net = new Net();
       const extra = keep(tensor(randArray(7, 3), [7]));
       const schedule = linearSchedule({ lr: 0.05, warmup: 2, total: 6 });
-      const opt = new AdamW([net, extra], { lr: 0, schedule, weightDecay: 0.1, maxGradNorm: variant.maxNorm, maxChunkBytes: variant.maxChunkBytes });
+      const opt = new AdamW([net, extra], {
+        lr: 0,
+        schedule,
+        weightDecay: 0.1,
+        maxGradNorm: variant.maxNorm,
+        maxChunkBytes: variant.maxChunkBytes,
+      });
       // params order: decayed (rank >= 2) first, then the rest, in module order
       expect(opt.params[0]).toBe(net.fc.weight);
       expect(opt.params.length).toBe(5);
@@ -78,7 +122,14 @@ describe('AdamW', () => {
       for (const x of st.tensors.values()) x.dispose();
       setGrads(ps, 5);
       opt2.step();
-      adamwSteps(host, 1, { lr: schedule, b1: 0.9, b2: 0.999, eps: 1e-8, wd, maxNorm: variant.maxNorm }, 5, ref.m, ref.v);
+      adamwSteps(
+        host,
+        1,
+        { lr: schedule, b1: 0.9, b2: 0.999, eps: 1e-8, wd, maxNorm: variant.maxNorm },
+        5,
+        ref.m,
+        ref.v,
+      );
       (await hostParams(ps)).forEach((g, i) => expectNear(g, host[i], 2e-5, `resumed param ${i}`));
       opt.dispose();
       opt2.dispose();
@@ -113,17 +164,32 @@ describe('AdamW: parameters without a gradient (torch skips them)', () => {
     const ps = shapes.map((s, i) => keep(tensor(randArray(s[0] * (s[1] ?? 1), 50 + i), s)));
     const o = { lr: 0.05, b1: 0.9, b2: 0.99, eps: 1e-8, wd: 0.1, maxNorm: 2 };
     // Two chunks (60 elements at most each), so the skipped ones split runs inside a chunk.
-    const opt = new AdamW([{ params: ps, weightDecay: o.wd }], { lr: o.lr, beta1: o.b1, beta2: o.b2, maxGradNorm: o.maxNorm, maxChunkBytes: 120 });
+    const opt = new AdamW([{ params: ps, weightDecay: o.wd }], {
+      lr: o.lr,
+      beta1: o.b1,
+      beta2: o.b2,
+      maxGradNorm: o.maxNorm,
+      maxChunkBytes: 120,
+    });
     expect(opt.chunkCount).toBe(2);
     const host = await hostParams(ps);
-    const m = host.map((x) => new Float64Array(x.length)), v = host.map((x) => new Float64Array(x.length));
+    const m = host.map((x) => new Float64Array(x.length)),
+      v = host.map((x) => new Float64Array(x.length));
     const count = host.map(() => 0);
     const refStep = (t: number) => {
       const gs = host.map((x, i) => (has(t, i) ? Float64Array.from(gradFor(t, i, x.length)) : null));
       const clip = clipFactor(norm64(gs), o.maxNorm);
       host.forEach((x, i) => {
         const g = gs[i];
-        if (g) adamwRef(x, m[i], v[i], g.map((y) => y * clip), { lr: o.lr, beta1: o.b1, beta2: o.b2, eps: o.eps, weightDecay: o.wd }, ++count[i]);
+        if (g)
+          adamwRef(
+            x,
+            m[i],
+            v[i],
+            g.map((y) => y * clip),
+            { lr: o.lr, beta1: o.b1, beta2: o.b2, eps: o.eps, weightDecay: o.wd },
+            ++count[i],
+          );
       });
     };
     const gpuStep = (opt: AdamW, t: number) => {
@@ -140,7 +206,13 @@ describe('AdamW: parameters without a gradient (torch skips them)', () => {
     expect(st.paramSteps).toEqual([3, 0, 1, 1]);
     expectNear(await st.tensors.get('m.1')!.toArray(), new Float64Array(6), 0, 'm.1 (never a gradient)');
     // Resume into a fresh optimizer; step 4 gives parameter 3 its second update (count 2, not 4).
-    const opt2 = new AdamW([{ params: ps, weightDecay: o.wd }], { lr: o.lr, beta1: o.b1, beta2: o.b2, maxGradNorm: o.maxNorm, maxChunkBytes: 120 });
+    const opt2 = new AdamW([{ params: ps, weightDecay: o.wd }], {
+      lr: o.lr,
+      beta1: o.b1,
+      beta2: o.b2,
+      maxGradNorm: o.maxNorm,
+      maxChunkBytes: 120,
+    });
     opt2.loadState(st);
     for (const x of st.tensors.values()) x.dispose();
     gpuStep(opt2, 4);

@@ -14,7 +14,9 @@ const source = (f: string) => readFileSync(`${root}packages/nn/examples/${f}`, '
 
 async function run(file: string): Promise<{ stdout: string; stderr: string }> {
   return promisify(execFile)('node', ['--import', 'tsx', `packages/nn/examples/${file}`], {
-    cwd: root, timeout: 290_000, env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+    cwd: root,
+    timeout: 290_000,
+    env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
   });
 }
 
@@ -30,7 +32,7 @@ function checkCommon(stdout: string, stderr: string): void {
 describe('docs/OWN-MODEL.md', () => {
   it('has exactly the example files as its code blocks', () => {
     const doc = readFileSync(`${root}docs/OWN-MODEL.md`, 'utf8');
-    const blocks = [...doc.matchAll(/```js\n([^]*?)```/g)].map((m) => m[1]);
+    const blocks = [...doc.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
     expect(blocks).toEqual(EXAMPLES.map(source));
     // Plain JS as printed: no TypeScript-only syntax such as non-null assertions.
     for (const f of EXAMPLES) expect(source(f)).not.toMatch(/\w!\.|\w!\)|: (number|string|Tensor)\b/);
@@ -38,7 +40,9 @@ describe('docs/OWN-MODEL.md', () => {
 
   it('own-mlp.mjs: a Module with fields trains, saves and reloads identically', async () => {
     const { stdout, stderr } = await run('own-mlp.mjs');
-    expect(stdout).toContain('parameters: fc1.weight [32,2], fc1.bias [32], fc2.weight [32,32], fc2.bias [32], head.weight [3,32], head.bias [3]');
+    expect(stdout).toContain(
+      'parameters: fc1.weight [32,2], fc1.bias [32], fc2.weight [32,32], fc2.bias [32], head.weight [3,32], head.bias [3]',
+    );
     expect(Number(/training accuracy: ([\d.]+)%/.exec(stdout)?.[1])).toBeGreaterThan(90);
     checkCommon(stdout, stderr);
   }, 300_000);

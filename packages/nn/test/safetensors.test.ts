@@ -61,11 +61,22 @@ function expectError(bytes: Uint8Array, pattern: RegExp, tensor?: string): void 
 }
 
 const F32_SPECIALS = [
-  0x00000000, 0x80000000, // +0, -0
-  0x7fc00000, 0xffc00000, 0x7fa00001, 0x7f800001, 0xffffffff, // NaNs, incl. signalling and payloads
-  0x7f800000, 0xff800000, // +-Inf
-  0x00000001, 0x807fffff, 0x00400000, // denormals
-  0x00800000, 0x7f7fffff, 0x3f800000, 0xbfc00000, // min normal, max, 1, -1.5
+  0x00000000,
+  0x80000000, // +0, -0
+  0x7fc00000,
+  0xffc00000,
+  0x7fa00001,
+  0x7f800001,
+  0xffffffff, // NaNs, incl. signalling and payloads
+  0x7f800000,
+  0xff800000, // +-Inf
+  0x00000001,
+  0x807fffff,
+  0x00400000, // denormals
+  0x00800000,
+  0x7f7fffff,
+  0x3f800000,
+  0xbfc00000, // min normal, max, 1, -1.5
 ];
 
 describe('writeSafetensors / readSafetensors', () => {
@@ -139,17 +150,27 @@ describe('writeSafetensors / readSafetensors', () => {
   });
 
   it('accepts a space-padded header without __metadata__', () => {
-    const bytes = buildFile('{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}     ', new Uint8Array([0, 0, 0x80, 0x3f]));
+    const bytes = buildFile(
+      '{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}     ',
+      new Uint8Array([0, 0, 0x80, 0x3f]),
+    );
     expect(Array.from(only(readSafetensors(bytes), 'x').data)).toEqual([1]);
   });
 
   it('rejects bad tensors on write', () => {
     const data = new Float32Array(2);
     expect(() => writeSafetensors([{ name: 'a', shape: [3], data }])).toThrow(/"a".*3 elements but data has 2/);
-    expect(() => writeSafetensors([{ name: 'a', shape: [2], data }, { name: 'a', shape: [2], data }])).toThrow(/"a".*duplicate/);
+    expect(() =>
+      writeSafetensors([
+        { name: 'a', shape: [2], data },
+        { name: 'a', shape: [2], data },
+      ]),
+    ).toThrow(/"a".*duplicate/);
     expect(() => writeSafetensors([{ name: '__metadata__', shape: [2], data }])).toThrow(/reserved/);
     expect(() => writeSafetensors([{ name: 'a', shape: [-2], data }])).toThrow(/invalid shape/);
-    expect(() => writeSafetensors([{ name: 'a', shape: [2], data: new Float64Array(2) as unknown as Float32Array }])).toThrow(/Float32Array or Int32Array/);
+    expect(() =>
+      writeSafetensors([{ name: 'a', shape: [2], data: new Float64Array(2) as unknown as Float32Array }]),
+    ).toThrow(/Float32Array or Int32Array/);
     expect(() => writeSafetensors([], { n: 1 as unknown as string })).toThrow(/metadata/);
   });
 });
@@ -158,7 +179,9 @@ describe('F16 / BF16 / I64 decoding', () => {
   it('decodes hand-computed F16 values', () => {
     const words = [0x3c00, 0xc000, 0x7c00, 0xfc00, 0x0001, 0x03ff, 0x0400, 0x7bff, 0x3555, 0x8000, 0x0000, 0x3800];
     const want = [1, -2, Infinity, -Infinity, 2 ** -24, 1023 * 2 ** -24, 2 ** -14, 65504, 1365 / 4096, -0, 0, 0.5];
-    const file = readSafetensors(buildFile({ h: { dtype: 'F16', shape: [words.length], data_offsets: [0, words.length * 2] } }, u16le(words)));
+    const file = readSafetensors(
+      buildFile({ h: { dtype: 'F16', shape: [words.length], data_offsets: [0, words.length * 2] } }, u16le(words)),
+    );
     const h = only(file, 'h');
     expect(h.dtype).toBe('F32');
     expect(h.sourceDtype).toBe('F16');
@@ -175,7 +198,8 @@ describe('F16 / BF16 / I64 decoding', () => {
       const sign = h & 0x8000 ? -1 : 1;
       const e = (h >> 10) & 0x1f;
       const m = h & 0x3ff;
-      const want = e === 0 ? sign * m * 2 ** -24 : e === 31 ? (m ? NaN : sign * Infinity) : sign * (1 + m / 1024) * 2 ** (e - 15);
+      const want =
+        e === 0 ? sign * m * 2 ** -24 : e === 31 ? (m ? NaN : sign * Infinity) : sign * (1 + m / 1024) * 2 ** (e - 15);
       if (!Object.is(got[h], want)) throw new Error(`f16 0x${h.toString(16)}: got ${got[h]}, want ${want}`);
     }
   });
@@ -183,7 +207,9 @@ describe('F16 / BF16 / I64 decoding', () => {
   it('decodes hand-computed BF16 values', () => {
     const words = [0x3f80, 0xc000, 0x7f80, 0xff80, 0x4049, 0x8000, 0x0001, 0x0080];
     const want = [1, -2, Infinity, -Infinity, 3.140625, -0, 2 ** -133, 2 ** -126];
-    const file = readSafetensors(buildFile({ b: { dtype: 'BF16', shape: [2, 4], data_offsets: [0, 16] } }, u16le(words)));
+    const file = readSafetensors(
+      buildFile({ b: { dtype: 'BF16', shape: [2, 4], data_offsets: [0, 16] } }, u16le(words)),
+    );
     const b = only(file, 'b');
     expect(b.sourceDtype).toBe('BF16');
     expect(b.shape).toEqual([2, 4]);
@@ -195,7 +221,10 @@ describe('F16 / BF16 / I64 decoding', () => {
     const data = new Uint8Array(32);
     const dv = new DataView(data.buffer);
     [0n, -1n, 2147483647n, -2147483648n].forEach((v, i) => dv.setBigInt64(8 * i, v, true));
-    const t = only(readSafetensors(buildFile({ ids: { dtype: 'I64', shape: [1, 4], data_offsets: [0, 32] } }, data)), 'ids');
+    const t = only(
+      readSafetensors(buildFile({ ids: { dtype: 'I64', shape: [1, 4], data_offsets: [0, 32] } }, data)),
+      'ids',
+    );
     expect(t.dtype).toBe('I32');
     expect(t.sourceDtype).toBe('I64');
     expect(Array.from(t.data)).toEqual([0, -1, 2147483647, -2147483648]);
@@ -205,7 +234,11 @@ describe('F16 / BF16 / I64 decoding', () => {
     for (const v of [2147483648n, -2147483649n, 1n << 40n]) {
       const data = new Uint8Array(16);
       new DataView(data.buffer).setBigInt64(8, v, true);
-      expectError(buildFile({ ids: { dtype: 'I64', shape: [2], data_offsets: [0, 16] } }, data), new RegExp(`${v} at index 1 does not fit`), 'ids');
+      expectError(
+        buildFile({ ids: { dtype: 'I64', shape: [2], data_offsets: [0, 16] } }, data),
+        new RegExp(`${v} at index 1 does not fit`),
+        'ids',
+      );
     }
   });
 });

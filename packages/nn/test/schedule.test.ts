@@ -31,7 +31,9 @@ describe('learning-rate schedules', () => {
 
   it('by name, with errors that name the problem', () => {
     expect(makeSchedule('cosine', { lr: 1, total: 10 })(0)).toBeCloseTo(1);
-    expect(() => linearSchedule({ lr: 1, warmup: 10, total: 5 })).toThrow(/total \(5\) must be an integer > warmup \(10\)/);
+    expect(() => linearSchedule({ lr: 1, warmup: 10, total: 5 })).toThrow(
+      /total \(5\) must be an integer > warmup \(10\)/,
+    );
     expect(() => constantSchedule({ lr: 1, warmup: -1 })).toThrow(/warmup/);
     expect(() => makeSchedule('step' as never, { lr: 1 })).toThrow(/unknown schedule "step"/);
   });

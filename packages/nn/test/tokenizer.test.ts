@@ -56,7 +56,17 @@ describe('tokenize', () => {
   it('does greedy longest-match-first WordPiece', () => {
     // Greedy picks the longest vocab prefix at each step: "una" (no "unaf".."unaffable"), then "##ffa"
     // (no "##ffab".."##ffable"), then "##ble". (BERT's README example "un ##aff ##able" used another vocab.)
-    for (const absent of ['unaf', 'unaff', 'unaffa', 'unaffab', 'unaffabl', 'unaffable', '##ffab', '##ffabl', '##ffable']) {
+    for (const absent of [
+      'unaf',
+      'unaff',
+      'unaffa',
+      'unaffab',
+      'unaffabl',
+      'unaffable',
+      '##ffab',
+      '##ffabl',
+      '##ffable',
+    ]) {
       expect(tok.hasToken(absent)).toBe(false);
     }
     for (const present of ['una', '##ffa', '##ble', '##ff', '##able']) expect(tok.hasToken(present)).toBe(true);
@@ -66,8 +76,24 @@ describe('tokenize', () => {
   it('matches Hugging Face on its own WordPiece test vocabulary', () => {
     const dir = mkdtempSync(join(tmpdir(), 'jepa-vocab-'));
     const path = join(dir, 'vocab.txt');
-    const vocab = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'want', '##want', '##ed', 'wa', 'un', 'runn', '##ing', ',', 'low', 'lowest'];
-    writeFileSync(path, vocab.join('\n') + '\n');
+    const vocab = [
+      '[PAD]',
+      '[UNK]',
+      '[CLS]',
+      '[SEP]',
+      '[MASK]',
+      'want',
+      '##want',
+      '##ed',
+      'wa',
+      'un',
+      'runn',
+      '##ing',
+      ',',
+      'low',
+      'lowest',
+    ];
+    writeFileSync(path, `${vocab.join('\n')}\n`);
     const small = BertTokenizer.fromVocabFile(path);
     expect(small.tokenize('')).toEqual([]);
     expect(small.tokenize('unwanted running')).toEqual(['un', '##want', '##ed', 'runn', '##ing']);
@@ -109,7 +135,7 @@ describe('tokenize', () => {
   it('maps words over 100 characters to [UNK]', () => {
     const w100 = 'a'.repeat(100);
     expect(tok.tokenize(w100)).not.toContain('[UNK]');
-    expect(tok.tokenize(w100 + 'a')).toEqual(['[UNK]']);
+    expect(tok.tokenize(`${w100}a`)).toEqual(['[UNK]']);
     // Length counts code points, not UTF-16 units, and is checked after punctuation splitting.
     expect(tok.tokenize(`${'b'.repeat(60)}.${'c'.repeat(60)}`)).not.toContain('[UNK]');
   });
@@ -141,7 +167,9 @@ describe('tokenize', () => {
       for (let i = 0; i < 40; i++) text += String.fromCharCode(32 + Math.floor(rand() * 95));
       const pieces = tok.tokenize(text);
       expect(pieces).not.toContain('[UNK]');
-      expect(pieces.map((p) => (p.length > 2 ? p.replace(/^##/, '') : p)).join('')).toBe(text.toLowerCase().replace(/ /g, ''));
+      expect(pieces.map((p) => (p.length > 2 ? p.replace(/^##/, '') : p)).join('')).toBe(
+        text.toLowerCase().replace(/ /g, ''),
+      );
     }
   });
 });
@@ -205,7 +233,9 @@ describe('encodeBatch', () => {
   it('without truncation, grows to the longest row or refuses max_length', () => {
     const long = 'word '.repeat(20);
     expect(tok.encodeBatch([long], { maxLength: 8, truncation: false }).seqLen).toBe(22);
-    expect(() => tok.encodeBatch([long], { maxLength: 8, truncation: false, padding: 'max_length' })).toThrow(/maxLength/);
+    expect(() => tok.encodeBatch([long], { maxLength: 8, truncation: false, padding: 'max_length' })).toThrow(
+      /maxLength/,
+    );
   });
 
   it('handles an empty batch', () => {
@@ -218,8 +248,12 @@ describe('decode', () => {
   it('merges continuations and tidies punctuation', () => {
     expect(tok.decode(tok.encode('Hello, world!').ids)).toBe('[CLS] hello, world! [SEP]');
     expect(tok.decode(tok.encode('Hello, world!').ids, { skipSpecialTokens: true })).toBe('hello, world!');
-    expect(tok.decode(tok.encode("I can't believe unaffable").ids, { skipSpecialTokens: true })).toBe("i can't believe unaffable");
-    expect(tok.decode(tok.encodeBatch(['hi', 'Hello, world!']).ids.subarray(0, 6), { skipSpecialTokens: true })).toBe('hi');
+    expect(tok.decode(tok.encode("I can't believe unaffable").ids, { skipSpecialTokens: true })).toBe(
+      "i can't believe unaffable",
+    );
+    expect(tok.decode(tok.encodeBatch(['hi', 'Hello, world!']).ids.subarray(0, 6), { skipSpecialTokens: true })).toBe(
+      'hi',
+    );
     expect(() => tok.decode([40000])).toThrow(RangeError);
   });
 });

@@ -20,7 +20,15 @@ export interface MhaDims {
 }
 
 /** x [rows, inF] · W[r0 : r0+outF]ᵀ + b[r0 : r0+outF] */
-export function cpuLinear(x: ArrayLike<number>, rows: number, inF: number, W: ArrayLike<number>, b: ArrayLike<number> | null, r0: number, outF: number): Float64Array {
+export function cpuLinear(
+  x: ArrayLike<number>,
+  rows: number,
+  inF: number,
+  W: ArrayLike<number>,
+  b: ArrayLike<number> | null,
+  r0: number,
+  outF: number,
+): Float64Array {
   const y = new Float64Array(rows * outF);
   for (let r = 0; r < rows; r++) {
     for (let o = 0; o < outF; o++) {
@@ -32,7 +40,13 @@ export function cpuLinear(x: ArrayLike<number>, rows: number, inF: number, W: Ar
   return y;
 }
 
-export function cpuMha(q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, w: MhaWeights, d: MhaDims): Float64Array {
+export function cpuMha(
+  q: ArrayLike<number>,
+  k: ArrayLike<number>,
+  v: ArrayLike<number>,
+  w: MhaWeights,
+  d: MhaDims,
+): Float64Array {
   const { B, T, S, E, H } = d;
   const D = E / H;
   const Q = cpuLinear(q, B * T, E, w.in_proj_weight, w.in_proj_bias, 0, E);
@@ -43,7 +57,7 @@ export function cpuMha(q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
       for (let i = 0; i < T; i++) {
-        const allowed = (j: number) => (!d.mask || d.mask[b * S + j] !== 0) && (!d.causal || j <= i + (S - T));
+        const allowed = (j: number) => d.mask?.[b * S + j] !== 0 && (!d.causal || j <= i + (S - T));
         const sc = new Float64Array(S);
         let mx = -Infinity;
         for (let j = 0; j < S; j++) {
@@ -55,7 +69,10 @@ export function cpuMha(q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<
         }
         if (mx === -Infinity) continue; // no key: 0
         let z = 0;
-        for (let j = 0; j < S; j++) z += allowed(j) ? (sc[j] = Math.exp(sc[j] - mx)) : (sc[j] = 0);
+        for (let j = 0; j < S; j++) {
+          sc[j] = allowed(j) ? Math.exp(sc[j] - mx) : 0;
+          z += sc[j];
+        }
         for (let j = 0; j < S; j++) {
           if (!sc[j]) continue;
           for (let e = 0; e < D; e++) ctx[(b * T + i) * E + h * D + e] += (sc[j] / z) * V[(b * S + j) * E + h * D + e];
@@ -66,7 +83,14 @@ export function cpuMha(q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<
   return cpuLinear(ctx, B * T, E, w.out_weight, w.out_bias, 0, E);
 }
 
-export function cpuLayerNorm(x: ArrayLike<number>, rows: number, n: number, g: ArrayLike<number>, b: ArrayLike<number>, eps: number): Float64Array {
+export function cpuLayerNorm(
+  x: ArrayLike<number>,
+  rows: number,
+  n: number,
+  g: ArrayLike<number>,
+  b: ArrayLike<number>,
+  eps: number,
+): Float64Array {
   const y = new Float64Array(rows * n);
   for (let r = 0; r < rows; r++) {
     let m = 0;
@@ -84,7 +108,8 @@ export function cpuLayerNorm(x: ArrayLike<number>, rows: number, n: number, g: A
 function erf(x: number): number {
   const ax = Math.abs(x);
   if (ax < 2.5) {
-    let term = x, sum = x;
+    let term = x,
+      sum = x;
     for (let n = 1; n < 100; n++) {
       term *= (-x * x) / n;
       const add = term / (2 * n + 1);
@@ -94,7 +119,9 @@ function erf(x: number): number {
     return (2 / Math.sqrt(Math.PI)) * sum;
   }
   // erfc continued fraction (Lentz)
-  let f = ax, C = ax, Dd = 0;
+  let f = ax,
+    C = ax,
+    Dd = 0;
   for (let n = 1; n < 200; n++) {
     const a = n / 2;
     Dd = 1 / (ax + a * Dd);
@@ -110,15 +137,31 @@ function erf(x: number): number {
 export const cpuGelu = (x: number) => 0.5 * x * (1 + erf(x / Math.SQRT2));
 
 export interface LayerWeights extends MhaWeights {
-  linear1_weight: ArrayLike<number>; linear1_bias: ArrayLike<number>;
-  linear2_weight: ArrayLike<number>; linear2_bias: ArrayLike<number>;
-  norm1_weight: ArrayLike<number>; norm1_bias: ArrayLike<number>;
-  norm2_weight: ArrayLike<number>; norm2_bias: ArrayLike<number>;
+  linear1_weight: ArrayLike<number>;
+  linear1_bias: ArrayLike<number>;
+  linear2_weight: ArrayLike<number>;
+  linear2_bias: ArrayLike<number>;
+  norm1_weight: ArrayLike<number>;
+  norm1_bias: ArrayLike<number>;
+  norm2_weight: ArrayLike<number>;
+  norm2_bias: ArrayLike<number>;
 }
 
 export function cpuEncoderLayer(
-  x: ArrayLike<number>, w: LayerWeights,
-  d: { B: number; T: number; E: number; H: number; F: number; normFirst: boolean; activation: 'relu' | 'gelu'; eps: number; causal?: boolean; mask?: ArrayLike<number> },
+  x: ArrayLike<number>,
+  w: LayerWeights,
+  d: {
+    B: number;
+    T: number;
+    E: number;
+    H: number;
+    F: number;
+    normFirst: boolean;
+    activation: 'relu' | 'gelu';
+    eps: number;
+    causal?: boolean;
+    mask?: ArrayLike<number>;
+  },
 ): Float64Array {
   const rows = d.B * d.T;
   const md: MhaDims = { B: d.B, T: d.T, S: d.T, E: d.E, H: d.H, causal: d.causal, mask: d.mask };

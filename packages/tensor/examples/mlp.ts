@@ -3,8 +3,12 @@ import { init, linear, randn, shutdown, tensor, tidyAsync } from '@jepa/tensor';
 
 export async function main(): Promise<number[]> {
   await init();
-  const w1 = randn([16, 4], 0, 0.5).requireGrad(), w2 = randn([1, 16], 0, 0.5).requireGrad();
-  const x = tensor([[1, 2, 3, 4], [0, -1, 0.5, 2]]);
+  const w1 = randn([16, 4], 0, 0.5).requireGrad(),
+    w2 = randn([1, 16], 0, 0.5).requireGrad();
+  const x = tensor([
+    [1, 2, 3, 4],
+    [0, -1, 0.5, 2],
+  ]);
   const grads = await tidyAsync(async () => {
     const loss = linear(linear(x, w1).relu(), w2).square().mean();
     loss.backward();

@@ -109,7 +109,9 @@ export function backward(root: Tensor, grad?: Tensor): void {
         const gi = gs[i];
         if (!gi || !inp.requiresGrad) return;
         if (!sameShape(gi.shape, inp.shape)) {
-          throw new Error(`backward of ${node.op}: gradient for input ${i} has shape ${fmt(gi.shape)}, expected ${fmt(inp.shape)}`);
+          throw new Error(
+            `backward of ${node.op}: gradient for input ${i} has shape ${fmt(gi.shape)}, expected ${fmt(inp.shape)}`,
+          );
         }
         const prev = grads.get(inp);
         grads.set(inp, prev ? prev.add(gi) : gi.alias());

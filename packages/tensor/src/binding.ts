@@ -6,8 +6,13 @@ import { runtime } from '@jepa/kernels';
  * How many rows of `rowElements` 4-byte values fit in one binding of `limitBytes` (default: the
  * device's maxStorageBufferBindingSize). `what` names one row in the error when none fits.
  */
-export function rowsPerBinding(rowElements: number, what: string, limitBytes = runtime().limits.maxStorageBufferBindingSize): number {
+export function rowsPerBinding(
+  rowElements: number,
+  what: string,
+  limitBytes = runtime().limits.maxStorageBufferBindingSize,
+): number {
   const rowBytes = 4 * rowElements;
-  if (rowBytes > limitBytes) throw new Error(`${what} (${rowBytes} bytes) exceeds the ${limitBytes}-byte binding limit`);
+  if (rowBytes > limitBytes)
+    throw new Error(`${what} (${rowBytes} bytes) exceeds the ${limitBytes}-byte binding limit`);
   return Math.floor(limitBytes / rowBytes);
 }

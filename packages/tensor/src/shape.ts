@@ -31,7 +31,10 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
       const v = s[i];
       if (v === out[d] || v === 1) continue;
       if (out[d] === 1) out[d] = v;
-      else throw new Error(`${op}: shapes ${shapes.map(fmt).join(' and ')} cannot be broadcast together (dim ${d}: ${out[d]} vs ${v})`);
+      else
+        throw new Error(
+          `${op}: shapes ${shapes.map(fmt).join(' and ')} cannot be broadcast together (dim ${d}: ${out[d]} vs ${v})`,
+        );
     }
   }
   return out;

@@ -111,7 +111,9 @@ export class Tensor {
     // Its buffer belongs to a device that shutdown() destroyed: Dawn would only say "invalid buffer".
     const owner = this.storage.owner;
     if (!owner.alive || (hasRuntime() && runtime() !== owner)) {
-      throw new Error(`${op}: ${what()} was created before shutdown(); tensors do not outlive their GPU runtime, create it again after init()`);
+      throw new Error(
+        `${op}: ${what()} was created before shutdown(); tensors do not outlive their GPU runtime, create it again after init()`,
+      );
     }
   }
 
@@ -190,36 +192,119 @@ export class Tensor {
   }
 
   // ---- fluent API: thin wrappers over the op functions (binary and unary ones below the class) ----
-  clamp(lo: number, hi: number): Tensor { return ops.clamp(this, lo, hi); }
-  sum(axes?: number | number[], keepdim = false): Tensor { return ops.sum(this, axes, keepdim); }
-  mean(axes?: number | number[], keepdim = false): Tensor { return ops.mean(this, axes, keepdim); }
-  max(axes?: number | number[], keepdim = false): Tensor { return ops.max(this, axes, keepdim); }
-  min(axes?: number | number[], keepdim = false): Tensor { return ops.min(this, axes, keepdim); }
-  var(axes?: number | number[], opts?: { unbiased?: boolean; keepdim?: boolean }): Tensor { return ops.variance(this, axes, opts); }
-  matmul(o: Tensor): Tensor { return ops.matmul(this, o); }
-  reshape(shape: number[]): Tensor { return ops.reshape(this, shape); }
-  flatten(start = 0, end = -1): Tensor { return ops.flatten(this, start, end); }
-  permute(dims: number[]): Tensor { return ops.permute(this, dims); }
-  transpose(d0 = -2, d1 = -1): Tensor { return ops.transpose(this, d0, d1); }
-  get T(): Tensor { return ops.transpose(this, -2, -1); }
-  slice(axis: number, start: number, end?: number): Tensor { return ops.slice(this, axis, start, end); }
-  expand(shape: number[]): Tensor { return ops.expand(this, shape); }
-  unsqueeze(axis: number): Tensor { return ops.unsqueeze(this, axis); }
-  squeeze(axis?: number): Tensor { return ops.squeeze(this, axis); }
-  contiguous(): Tensor { return ops.contiguous(this); }
-  cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
-  onesLike(): Tensor { return ops.full(this.shape, 1, this.dtype); }
+  clamp(lo: number, hi: number): Tensor {
+    return ops.clamp(this, lo, hi);
+  }
+  sum(axes?: number | number[], keepdim = false): Tensor {
+    return ops.sum(this, axes, keepdim);
+  }
+  mean(axes?: number | number[], keepdim = false): Tensor {
+    return ops.mean(this, axes, keepdim);
+  }
+  max(axes?: number | number[], keepdim = false): Tensor {
+    return ops.max(this, axes, keepdim);
+  }
+  min(axes?: number | number[], keepdim = false): Tensor {
+    return ops.min(this, axes, keepdim);
+  }
+  var(axes?: number | number[], opts?: { unbiased?: boolean; keepdim?: boolean }): Tensor {
+    return ops.variance(this, axes, opts);
+  }
+  matmul(o: Tensor): Tensor {
+    return ops.matmul(this, o);
+  }
+  reshape(shape: number[]): Tensor {
+    return ops.reshape(this, shape);
+  }
+  flatten(start = 0, end = -1): Tensor {
+    return ops.flatten(this, start, end);
+  }
+  permute(dims: number[]): Tensor {
+    return ops.permute(this, dims);
+  }
+  transpose(d0 = -2, d1 = -1): Tensor {
+    return ops.transpose(this, d0, d1);
+  }
+  get T(): Tensor {
+    return ops.transpose(this, -2, -1);
+  }
+  slice(axis: number, start: number, end?: number): Tensor {
+    return ops.slice(this, axis, start, end);
+  }
+  expand(shape: number[]): Tensor {
+    return ops.expand(this, shape);
+  }
+  unsqueeze(axis: number): Tensor {
+    return ops.unsqueeze(this, axis);
+  }
+  squeeze(axis?: number): Tensor {
+    return ops.squeeze(this, axis);
+  }
+  contiguous(): Tensor {
+    return ops.contiguous(this);
+  }
+  cast(dtype: DType): Tensor {
+    return ops.cast(this, dtype);
+  }
+  onesLike(): Tensor {
+    return ops.full(this.shape, 1, this.dtype);
+  }
   /** Overwrite this (dense) tensor's elements in place; see ops.assign. */
-  assign(src: Tensor | Float32Array | Int32Array, what?: string): this { ops.assign(this, src, what); return this; }
-  zeroInPlace(what?: string): this { ops.zeroInPlace(this, what); return this; }
-  zerosLike(): Tensor { return ops.full(this.shape, 0, this.dtype); }
+  assign(src: Tensor | Float32Array | Int32Array, what?: string): this {
+    ops.assign(this, src, what);
+    return this;
+  }
+  zeroInPlace(what?: string): this {
+    ops.zeroInPlace(this, what);
+    return this;
+  }
+  zerosLike(): Tensor {
+    return ops.full(this.shape, 0, this.dtype);
+  }
 }
 
 // The elementwise methods, from two tables: x.add(y) is add(x, y), x.exp() is exp(x).
-const BINARY_METHODS = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
-const UNARY_METHODS = ['neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'square', 'reciprocal', 'relu', 'gelu', 'sigmoid', 'tanh', 'sin', 'cos'] as const;
+const BINARY_METHODS = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'pow',
+  'maximum',
+  'minimum',
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+] as const;
+const UNARY_METHODS = [
+  'neg',
+  'exp',
+  'log',
+  'sqrt',
+  'rsqrt',
+  'abs',
+  'square',
+  'reciprocal',
+  'relu',
+  'gelu',
+  'sigmoid',
+  'tanh',
+  'sin',
+  'cos',
+] as const;
 export interface Tensor
   extends Record<(typeof BINARY_METHODS)[number], (o: Tensor | number) => Tensor>,
     Record<(typeof UNARY_METHODS)[number], () => Tensor> {}
-for (const name of BINARY_METHODS) Tensor.prototype[name] = function (this: Tensor, o: Tensor | number) { return ops[name](this, o); };
-for (const name of UNARY_METHODS) Tensor.prototype[name] = function (this: Tensor) { return ops[name](this); };
+for (const name of BINARY_METHODS)
+  Tensor.prototype[name] = function (this: Tensor, o: Tensor | number) {
+    // biome-ignore lint/performance/noDynamicNamespaceImportAccess: table-driven methods, installed once
+    return ops[name](this, o);
+  };
+for (const name of UNARY_METHODS)
+  Tensor.prototype[name] = function (this: Tensor) {
+    // biome-ignore lint/performance/noDynamicNamespaceImportAccess: table-driven methods, installed once
+    return ops[name](this);
+  };

@@ -7,7 +7,11 @@ import * as T from '../src/index.ts';
 import { expectClose, randArray } from './helpers.ts';
 
 export interface Dims {
-  B: number; H: number; Tq: number; Tk: number; D: number;
+  B: number;
+  H: number;
+  Tq: number;
+  Tk: number;
+  D: number;
   scale?: number;
   /** [B, Tk], 1 keep / 0 pad. */
   mask?: ArrayLike<number>;
@@ -32,8 +36,14 @@ export function cpuProbs(q: ArrayLike<number>, k: ArrayLike<number>, d: Dims): F
       const s = new Float64Array(Tk);
       let m = -Infinity;
       for (let j = 0; j < Tk; j++) {
-        if (d.mask && d.mask[b * Tk + j] === 0) { s[j] = -Infinity; continue; }
-        if (d.causal && j > i + Tk - Tq) { s[j] = -Infinity; continue; }
+        if (d.mask && d.mask[b * Tk + j] === 0) {
+          s[j] = -Infinity;
+          continue;
+        }
+        if (d.causal && j > i + Tk - Tq) {
+          s[j] = -Infinity;
+          continue;
+        }
         let acc = 0;
         for (let c = 0; c < D; c++) acc += q[(bh * Tq + i) * D + c] * k[(bh * Tk + j) * D + c];
         s[j] = acc * scale;
@@ -65,11 +75,19 @@ export function cpuAttention(q: ArrayLike<number>, k: ArrayLike<number>, v: Arra
 }
 
 /** Analytic float64 gradients of <O, dO> (the softmax Jacobian written out, not FA-2's D trick). */
-export function cpuAttentionGrads(q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, dO: ArrayLike<number>, d: Dims) {
+export function cpuAttentionGrads(
+  q: ArrayLike<number>,
+  k: ArrayLike<number>,
+  v: ArrayLike<number>,
+  dO: ArrayLike<number>,
+  d: Dims,
+) {
   const { B, H, Tq, Tk, D } = d;
   const scale = d.scale ?? 1 / Math.sqrt(D);
   const P = cpuProbs(q, k, d);
-  const dq = new Float64Array(B * H * Tq * D), dk = new Float64Array(B * H * Tk * D), dv = new Float64Array(B * H * Tk * D);
+  const dq = new Float64Array(B * H * Tq * D),
+    dk = new Float64Array(B * H * Tk * D),
+    dv = new Float64Array(B * H * Tk * D);
   for (let bh = 0; bh < B * H; bh++) {
     for (let i = 0; i < Tq; i++) {
       const dP = new Float64Array(Tk);
@@ -107,19 +125,26 @@ export function padMask(B: number, Tk: number, step: number, min = 0): Float32Ar
 export async function compare(d: Dims, opts: { strided?: boolean; tol?: number } = {}): Promise<void> {
   const { B, H, Tq, Tk, D } = d;
   const tol = opts.tol ?? 2e-4;
-  const qa = randArray(B * H * Tq * D, 11), ka = randArray(B * H * Tk * D, 12), va = randArray(B * H * Tk * D, 13);
+  const qa = randArray(B * H * Tq * D, 11),
+    ka = randArray(B * H * Tk * D, 12),
+    va = randArray(B * H * Tk * D, 13);
   const ga = randArray(B * H * Tq * D, 14);
   const make = (a: Float32Array, t: number) => {
     if (!opts.strided) return T.tensor(a, [B, H, t, D]);
     // The same logical values stored as [B, T, H, D] and viewed as [B, H, T, D] (no copy).
     const phys = new Float32Array(a.length);
-    for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) for (let i = 0; i < t; i++) for (let c = 0; c < D; c++) {
-      phys[((b * t + i) * H + h) * D + c] = a[((b * H + h) * t + i) * D + c];
-    }
+    for (let b = 0; b < B; b++)
+      for (let h = 0; h < H; h++)
+        for (let i = 0; i < t; i++)
+          for (let c = 0; c < D; c++) {
+            phys[((b * t + i) * H + h) * D + c] = a[((b * H + h) * t + i) * D + c];
+          }
     return T.tensor(phys, [B, t, H, D]).permute([0, 2, 1, 3]);
   };
   await T.tidyAsync(async () => {
-    const q = make(qa, Tq).requireGrad(), k = make(ka, Tk).requireGrad(), v = make(va, Tk).requireGrad();
+    const q = make(qa, Tq).requireGrad(),
+      k = make(ka, Tk).requireGrad(),
+      v = make(va, Tk).requireGrad();
     const keyMask = d.mask ? T.tensor(Float32Array.from(d.mask), [B, Tk]) : undefined;
     const out = T.attention(q, k, v, { keyMask, scale: d.scale, causal: d.causal });
     expectClose(await out.toArray(), cpuAttention(qa, ka, va, d), tol, tol, 'forward');
@@ -145,19 +170,26 @@ export function dropFn(state: { seed: number; offset: number }, p: number, Tq: n
   };
 }
 
-
 /** Forward and gradients with dropout (and padding) against the reference with the regenerated mask. */
-export async function compareDropout(d: { B: number; H: number; Tq: number; Tk: number; D: number; causal?: boolean }, p = 0.3, seed = 1234): Promise<void> {
+export async function compareDropout(
+  d: { B: number; H: number; Tq: number; Tk: number; D: number; causal?: boolean },
+  p = 0.3,
+  seed = 1234,
+): Promise<void> {
   const { B, H, Tq, Tk, D } = d;
   const mask = padMask(B, Tk, 5, 1);
-  const qa = randArray(B * H * Tq * D, 21), ka = randArray(B * H * Tk * D, 22), va = randArray(B * H * Tk * D, 23);
+  const qa = randArray(B * H * Tq * D, 21),
+    ka = randArray(B * H * Tk * D, 22),
+    va = randArray(B * H * Tk * D, 23);
   const ga = randArray(B * H * Tq * D, 24);
   T.manualSeed(seed);
   T.randn([5]).dispose(); // move the stream off 0
   const state = T.getGeneratorState();
   const dims: Dims = { ...d, mask, drop: dropFn(state, p, Tq, Tk) };
   await T.tidyAsync(async () => {
-    const q = T.tensor(qa, [B, H, Tq, D]).requireGrad(), k = T.tensor(ka, [B, H, Tk, D]).requireGrad(), v = T.tensor(va, [B, H, Tk, D]).requireGrad();
+    const q = T.tensor(qa, [B, H, Tq, D]).requireGrad(),
+      k = T.tensor(ka, [B, H, Tk, D]).requireGrad(),
+      v = T.tensor(va, [B, H, Tk, D]).requireGrad();
     const out = T.attention(q, k, v, { keyMask: T.tensor(mask, [B, Tk]), dropout: p, causal: d.causal });
     expectClose(await out.toArray(), cpuAttention(qa, ka, va, dims), 2e-4, 2e-4, 'forward');
     out.backward(T.tensor(ga, [B, H, Tq, D]));
@@ -166,7 +198,11 @@ export async function compareDropout(d: { B: number; H: number; Tq: number; Tk: 
     expectClose(await k.grad!.toArray(), want.dk, 1e-3, 1e-3, 'dk');
     expectClose(await v.grad!.toArray(), want.dv, 1e-3, 1e-3, 'dv');
     // Each call draws fresh counters: a second call gives a different mask.
-    const again = await T.attention(q, k, v, { keyMask: T.tensor(mask, [B, Tk]), dropout: p, causal: d.causal }).toArray();
+    const again = await T.attention(q, k, v, {
+      keyMask: T.tensor(mask, [B, Tk]),
+      dropout: p,
+      causal: d.causal,
+    }).toArray();
     expect(Array.from(again)).not.toEqual(Array.from(await out.toArray()));
     for (const t of [q, k, v]) t.zeroGrad();
   });

@@ -9,9 +9,18 @@ afterEach(() => forceVariant('attention', null));
 
 describe('attention (fused)', () => {
   it('matches the composition and finite differences on a small masked case (checkOp)', async () => {
-    const B = 2, H = 2, Tq = 3, Tk = 5, D = 8;
+    const B = 2,
+      H = 2,
+      Tq = 3,
+      Tk = 5,
+      D = 8;
     await checkOp({
-      shapes: [[B, H, Tq, D], [B, H, Tk, D], [B, H, Tk, D], [B, Tk]],
+      shapes: [
+        [B, H, Tq, D],
+        [B, H, Tk, D],
+        [B, H, Tk, D],
+        [B, Tk],
+      ],
       data: [undefined, undefined, undefined, padMask(B, Tk, 2)],
       constant: [3],
       gpu: (q, k, v, m) => T.attention(q, k, v, { keyMask: m }),
@@ -20,9 +29,17 @@ describe('attention (fused)', () => {
   });
 
   it('matches finite differences without a mask, custom scale, scalar (d % 4 != 0) path', async () => {
-    const B = 1, H = 2, Tq = 4, Tk = 3, D = 6;
+    const B = 1,
+      H = 2,
+      Tq = 4,
+      Tk = 3,
+      D = 6;
     await checkOp({
-      shapes: [[B, H, Tq, D], [B, H, Tk, D], [B, H, Tk, D]],
+      shapes: [
+        [B, H, Tq, D],
+        [B, H, Tk, D],
+        [B, H, Tk, D],
+      ],
       gpu: (q, k, v) => T.attention(q, k, v, { scale: 0.7 }),
       cpu: ([q, k, v]) => cpuAttention(q, k, v, { B, H, Tq, Tk, D, scale: 0.7 }),
     });
@@ -30,7 +47,12 @@ describe('attention (fused)', () => {
 
   // Lengths around the key-block sizes (1, 7, 33, 130) and several head dims, Tq != Tk, padding.
   const cases: [number, number, number, number, number][] = [
-    [2, 1, 1, 1, 8], [1, 2, 7, 33, 16], [2, 2, 33, 7, 64], [2, 1, 130, 33, 8], [1, 1, 33, 130, 64], [3, 2, 7, 7, 16],
+    [2, 1, 1, 1, 8],
+    [1, 2, 7, 33, 16],
+    [2, 2, 33, 7, 64],
+    [2, 1, 130, 33, 8],
+    [1, 1, 33, 130, 64],
+    [3, 2, 7, 7, 16],
   ];
   for (const [B, H, Tq, Tk, D] of cases) {
     it(`forward and gradients match float64 for B=${B} H=${H} Tq=${Tq} Tk=${Tk} d=${D} with padding`, async () => {
@@ -52,11 +74,17 @@ describe('attention (fused)', () => {
   });
 
   it('a query row whose keys are all padded gives 0 and zero gradients', async () => {
-    const B = 2, H = 2, Tq = 4, Tk = 6, D = 8;
+    const B = 2,
+      H = 2,
+      Tq = 4,
+      Tk = 6,
+      D = 8;
     const mask = padMask(B, Tk, 6); // batch 1 keeps no key
     await compare({ B, H, Tq, Tk, D, mask });
     await T.tidyAsync(async () => {
-      const q = T.randn([B, H, Tq, D]).requireGrad(), k = T.randn([B, H, Tk, D]).requireGrad(), v = T.randn([B, H, Tk, D]).requireGrad();
+      const q = T.randn([B, H, Tq, D]).requireGrad(),
+        k = T.randn([B, H, Tk, D]).requireGrad(),
+        v = T.randn([B, H, Tk, D]).requireGrad();
       const out = T.attention(q, k, v, { keyMask: T.tensor(mask, [B, Tk]) });
       const o = await out.toArray();
       expect(o.slice(H * Tq * D).every((x) => x === 0)).toBe(true);
@@ -71,22 +99,40 @@ describe('attention (fused)', () => {
   });
 
   it('passes VJP checks (masked, unmasked, d = 64)', async () => {
-    const B = 2, H = 2, Tq = 7, Tk = 9;
+    const B = 2,
+      H = 2,
+      Tq = 7,
+      Tk = 9;
     const m = T.tensor(padMask(B, Tk, 3), [B, Tk]);
-    await vjpCheck((q, k, v) => T.attention(q, k, v, { keyMask: m }), [[B, H, Tq, 16], [B, H, Tk, 16], [B, H, Tk, 16]]);
-    await vjpCheck((q, k, v) => T.attention(q, k, v), [[1, 2, 5, 64], [1, 2, 33, 64], [1, 2, 33, 64]]);
+    await vjpCheck(
+      (q, k, v) => T.attention(q, k, v, { keyMask: m }),
+      [
+        [B, H, Tq, 16],
+        [B, H, Tk, 16],
+        [B, H, Tk, 16],
+      ],
+    );
+    await vjpCheck(
+      (q, k, v) => T.attention(q, k, v),
+      [
+        [1, 2, 5, 64],
+        [1, 2, 33, 64],
+        [1, 2, 33, 64],
+      ],
+    );
   });
 
   it('rejects bad shapes and dropout outside [0, 1)', () => {
     const q = T.zeros([1, 1, 2, 4]);
-    expect(() => T.attention(q, T.zeros([1, 1, 3, 4]), T.zeros([1, 1, 2, 4]))).toThrow(/attention: k \[1, 1, 3, 4\] and v/);
+    expect(() => T.attention(q, T.zeros([1, 1, 3, 4]), T.zeros([1, 1, 2, 4]))).toThrow(
+      /attention: k \[1, 1, 3, 4\] and v/,
+    );
     expect(() => T.attention(q, q, q, { keyMask: T.ones([1, 3]) })).toThrow(/keyMask \[1, 3\] must be \[B, Tk\]/);
     expect(() => T.attention(q, q, q, { dropout: 1 })).toThrow(/dropout must be in \[0, 1\)/);
   });
 });
 
 describe('attention dropout', () => {
-
   for (const variant of ['subgroupRows', 'tiledShared'] as const) {
     it(`${variant}: forward and gradients match the reference with the regenerated mask`, async () => {
       forceVariant('attention', variant);
@@ -97,7 +143,9 @@ describe('attention dropout', () => {
   it('drops about a fraction p of the probabilities', async () => {
     // v = identity rows: O[i, j] = dropped-and-rescaled P[i, j]; with equal scores P = 1/Tk.
     await T.tidyAsync(async () => {
-      const Tq = 64, Tk = 64, p = 0.25;
+      const Tq = 64,
+        Tk = 64,
+        p = 0.25;
       const q = T.zeros([1, 1, Tq, Tk]);
       const eye = new Float32Array(Tk * Tk);
       for (let j = 0; j < Tk; j++) eye[j * Tk + j] = 1;
@@ -116,17 +164,29 @@ describe('attention dropout', () => {
       T.setGeneratorState(s0);
       return T.attention(q, k, v, { dropout: 0.2 });
     };
-    await vjpCheck(f, [[2, 1, 6, 8], [2, 1, 10, 8], [2, 1, 10, 8]]);
+    await vjpCheck(f, [
+      [2, 1, 6, 8],
+      [2, 1, 10, 8],
+      [2, 1, 10, 8],
+    ]);
   });
 });
 
-
 describe('attention (causal)', () => {
   it('matches finite differences on a small case, Tq == Tk and Tq < Tk (checkOp)', async () => {
-    for (const [Tq, Tk] of [[5, 5], [3, 6]]) {
-      const B = 2, H = 1, D = 4;
+    for (const [Tq, Tk] of [
+      [5, 5],
+      [3, 6],
+    ]) {
+      const B = 2,
+        H = 1,
+        D = 4;
       await checkOp({
-        shapes: [[B, H, Tq, D], [B, H, Tk, D], [B, H, Tk, D]],
+        shapes: [
+          [B, H, Tq, D],
+          [B, H, Tk, D],
+          [B, H, Tk, D],
+        ],
         gpu: (q, k, v) => T.attention(q, k, v, { causal: true }),
         cpu: ([q, k, v]) => cpuAttention(q, k, v, { B, H, Tq, Tk, D, causal: true }),
       });
@@ -135,11 +195,17 @@ describe('attention (causal)', () => {
 
   it('is bottom-right aligned: the last query sees every key, query i of Tq == Tk sees keys 0..i', async () => {
     // v = identity rows and equal scores: O[i, j] = 1/(keys seen by i) for the keys i sees, else 0.
-    for (const [Tq, Tk] of [[4, 4], [2, 5], [5, 2]]) {
+    for (const [Tq, Tk] of [
+      [4, 4],
+      [2, 5],
+      [5, 2],
+    ]) {
       await T.tidyAsync(async () => {
         const eye = new Float32Array(Tk * Tk);
         for (let j = 0; j < Tk; j++) eye[j * Tk + j] = 1;
-        const o = await T.attention(T.zeros([1, 1, Tq, Tk]), T.zeros([1, 1, Tk, Tk]), T.tensor(eye, [1, 1, Tk, Tk]), { causal: true }).toArray();
+        const o = await T.attention(T.zeros([1, 1, Tq, Tk]), T.zeros([1, 1, Tk, Tk]), T.tensor(eye, [1, 1, Tk, Tk]), {
+          causal: true,
+        }).toArray();
         for (let i = 0; i < Tq; i++) {
           const seen = Math.max(0, Math.min(Tk, i + Tk - Tq + 1));
           for (let j = 0; j < Tk; j++) expect(o[i * Tk + j]).toBeCloseTo(j < seen ? 1 / seen : 0, 6);
@@ -151,7 +217,13 @@ describe('attention (causal)', () => {
   // Odd lengths around the key-block and subgroup sizes; Tq != Tk both ways (Tq > Tk leaves the
   // first rows without keys); Tk = 1 (a decoder cross-attending to one sentence vector).
   const cases: [number, number, number, number, number][] = [
-    [2, 1, 1, 1, 8], [1, 2, 7, 7, 16], [2, 2, 33, 33, 64], [1, 2, 7, 33, 16], [2, 1, 33, 7, 8], [2, 2, 9, 1, 16], [3, 1, 1, 13, 6],
+    [2, 1, 1, 1, 8],
+    [1, 2, 7, 7, 16],
+    [2, 2, 33, 33, 64],
+    [1, 2, 7, 33, 16],
+    [2, 1, 33, 7, 8],
+    [2, 2, 9, 1, 16],
+    [3, 1, 1, 13, 6],
   ];
   // Every case on the adapter's own variant; the forced ones (each compiles its kernels) on fewer.
   const forcedCases = [cases[1], cases[3], cases[4], cases[5]];
@@ -166,7 +238,11 @@ describe('attention (causal)', () => {
     }
     it(`${name}: causal with dropout matches the reference with the regenerated mask`, async () => {
       forceVariant('attention', variant);
-      for (const [B, H, Tq, Tk, D] of [[2, 2, 9, 13, 16], [2, 1, 13, 9, 8], [1, 2, 7, 7, 16]]) {
+      for (const [B, H, Tq, Tk, D] of [
+        [2, 2, 9, 13, 16],
+        [2, 1, 13, 9, 8],
+        [1, 2, 7, 7, 16],
+      ]) {
         await compareDropout({ B, H, Tq, Tk, D, causal: true });
       }
     });
@@ -177,13 +253,34 @@ describe('attention (causal)', () => {
   });
 
   it('passes VJP checks (self-attention, Tq < Tk, with dropout replayed)', async () => {
-    await vjpCheck((q, k, v) => T.attention(q, k, v, { causal: true }), [[2, 2, 7, 16], [2, 2, 7, 16], [2, 2, 7, 16]]);
-    await vjpCheck((q, k, v) => T.attention(q, k, v, { causal: true }), [[1, 2, 5, 64], [1, 2, 33, 64], [1, 2, 33, 64]]);
+    await vjpCheck(
+      (q, k, v) => T.attention(q, k, v, { causal: true }),
+      [
+        [2, 2, 7, 16],
+        [2, 2, 7, 16],
+        [2, 2, 7, 16],
+      ],
+    );
+    await vjpCheck(
+      (q, k, v) => T.attention(q, k, v, { causal: true }),
+      [
+        [1, 2, 5, 64],
+        [1, 2, 33, 64],
+        [1, 2, 33, 64],
+      ],
+    );
     const s0 = T.getGeneratorState();
-    await vjpCheck((q, k, v) => {
-      T.setGeneratorState(s0);
-      return T.attention(q, k, v, { causal: true, dropout: 0.2 });
-    }, [[2, 1, 10, 8], [2, 1, 10, 8], [2, 1, 10, 8]]);
+    await vjpCheck(
+      (q, k, v) => {
+        T.setGeneratorState(s0);
+        return T.attention(q, k, v, { causal: true, dropout: 0.2 });
+      },
+      [
+        [2, 1, 10, 8],
+        [2, 1, 10, 8],
+        [2, 1, 10, 8],
+      ],
+    );
   });
 });
 
@@ -191,30 +288,60 @@ describe('attention (cross)', () => {
   /** [B, T, H*D] -> [B, H, T, D] in float64 (the CPU twin of reshape + permute). */
   function heads(x: ArrayLike<number>, B: number, Tn: number, H: number, D: number): Float64Array {
     const out = new Float64Array(B * H * Tn * D);
-    for (let b = 0; b < B; b++) for (let t = 0; t < Tn; t++) for (let h = 0; h < H; h++) for (let c = 0; c < D; c++) {
-      out[((b * H + h) * Tn + t) * D + c] = x[(b * Tn + t) * H * D + h * D + c];
-    }
+    for (let b = 0; b < B; b++)
+      for (let t = 0; t < Tn; t++)
+        for (let h = 0; h < H; h++)
+          for (let c = 0; c < D; c++) {
+            out[((b * H + h) * Tn + t) * D + c] = x[(b * Tn + t) * H * D + h * D + c];
+          }
     return out;
   }
   const split = (x: T.Tensor, H: number, D: number) => x.reshape([x.shape[0], x.shape[1], H, D]).permute([0, 2, 1, 3]);
 
   // Decoder states x [B, Tq, H*D] attend over a memory m [B, Tk, H*D] that gives both keys and
   // values (k = m, v = 2m): the gradient of m sums its key and value parts.
-  for (const [Tq, Tk] of [[5, 1], [3, 7], [8, 2]]) {
+  for (const [Tq, Tk] of [
+    [5, 1],
+    [3, 7],
+    [8, 2],
+  ]) {
     it(`queries from one tensor, keys and values from another: Tq=${Tq} Tk=${Tk} (checkOp)`, async () => {
-      const B = 2, H = 2, D = 4;
+      const B = 2,
+        H = 2,
+        D = 4;
       await checkOp({
-        shapes: [[B, Tq, H * D], [B, Tk, H * D], [B, Tk]],
+        shapes: [
+          [B, Tq, H * D],
+          [B, Tk, H * D],
+          [B, Tk],
+        ],
         data: [undefined, undefined, padMask(B, Tk, 1, 1)],
         constant: [2],
         gpu: (x, m, km) => T.attention(split(x, H, D), split(m, H, D), split(m.mul(2), H, D), { keyMask: km }),
-        cpu: ([x, m, km]) => cpuAttention(heads(x, B, Tq, H, D), heads(m, B, Tk, H, D), heads(m.map((e) => 2 * e), B, Tk, H, D),
-          { B, H, Tq, Tk, D, mask: km }),
+        cpu: ([x, m, km]) =>
+          cpuAttention(
+            heads(x, B, Tq, H, D),
+            heads(m, B, Tk, H, D),
+            heads(
+              m.map((e) => 2 * e),
+              B,
+              Tk,
+              H,
+              D,
+            ),
+            { B, H, Tq, Tk, D, mask: km },
+          ),
       });
     });
   }
 
   it('passes a VJP check on the GPU (Tq=9, Tk=4, d=16)', async () => {
-    await vjpCheck((x, m) => T.attention(split(x, 2, 16), split(m, 2, 16), split(m, 2, 16)), [[2, 9, 32], [2, 4, 32]]);
+    await vjpCheck(
+      (x, m) => T.attention(split(x, 2, 16), split(m, 2, 16), split(m, 2, 16)),
+      [
+        [2, 9, 32],
+        [2, 4, 32],
+      ],
+    );
   });
 });

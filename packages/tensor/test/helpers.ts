@@ -2,7 +2,7 @@
 // passes — analytic GPU gradients against float64 finite differences of the CPU reference, and a
 // random-direction VJP check on the GPU path alone.
 import { expect } from 'vitest';
-import { Tensor, tensor, tidy } from '../src/index.ts';
+import { type Tensor, tensor, tidy } from '../src/index.ts';
 
 /** Deterministic uniform(-1, 1) data (mulberry32). */
 export function rng(seed = 1): () => number {
@@ -23,9 +23,16 @@ export function randArray(n: number, seed = 1, scale = 1): Float32Array {
 
 export const numelOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
-export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rtol = 1e-5, atol = 1e-5, what = 'value'): void {
+export function expectClose(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  rtol = 1e-5,
+  atol = 1e-5,
+  what = 'value',
+): void {
   expect(got.length, `${what}: length`).toBe(want.length);
-  let worst = 0, worstI = -1;
+  let worst = 0,
+    worstI = -1;
   for (let i = 0; i < want.length; i++) {
     const err = Math.abs(got[i] - want[i]) - (atol + rtol * Math.abs(want[i]));
     if (!(err <= worst) || Number.isNaN(got[i]) !== Number.isNaN(want[i])) {
@@ -75,7 +82,8 @@ export interface GradCase {
 
 /** Forward against the CPU reference, then GPU backward against float64 finite differences. */
 export async function checkOp(c: GradCase): Promise<void> {
-  const rtol = c.rtol ?? 2e-4, atol = c.atol ?? 2e-4;
+  const rtol = c.rtol ?? 2e-4,
+    atol = c.atol ?? 2e-4;
   const xs32 = c.shapes.map((s, i) => c.data?.[i] ?? randArray(numelOf(s), (c.seed ?? 7) + i));
   const xs64 = xs32.map((x) => Float64Array.from(x));
   const want = c.cpu(xs64);
@@ -83,7 +91,12 @@ export async function checkOp(c: GradCase): Promise<void> {
   const tensors = xs32.map((x, i) => tensor(x, c.shapes[i]).requireGrad(!c.constant?.includes(i)));
   const out = c.gpu(...tensors);
   expectClose(await out.toArray(), want, rtol, atol, 'forward');
-  tidy(() => out.mul(tensor(Float32Array.from(u), out.shape)).sum().backward());
+  tidy(() =>
+    out
+      .mul(tensor(Float32Array.from(u), out.shape))
+      .sum()
+      .backward(),
+  );
   const fd = fdGrad(c.cpu, xs64, u);
   for (let i = 0; i < tensors.length; i++) {
     if (c.constant?.includes(i)) continue;
@@ -91,7 +104,10 @@ export async function checkOp(c: GradCase): Promise<void> {
     expect(g, `input ${i} has a gradient`).not.toBeNull();
     expectClose(await g!.toArray(), fd[i], rtol * 10, atol * 10, `grad of input ${i}`);
   }
-  for (const t of [...tensors, out]) { t.grad?.dispose(); t.dispose(); }
+  for (const t of [...tensors, out]) {
+    t.grad?.dispose();
+    t.dispose();
+  }
 }
 
 /** <J·v, u> from backward vs a central difference of <f(x + εv), u>, all on the GPU in f32. */
@@ -102,7 +118,9 @@ export async function vjpCheck(
 ): Promise<void> {
   const eps = opts.eps ?? 1e-2;
   const xs = shapes.map((s, i) => opts.data?.[i] ?? randArray(numelOf(s), (opts.seed ?? 3) + i));
-  const vs = shapes.map((s, i) => (opts.constant?.includes(i) ? new Float32Array(numelOf(s)) : randArray(numelOf(s), 50 + i)));
+  const vs = shapes.map((s, i) =>
+    opts.constant?.includes(i) ? new Float32Array(numelOf(s)) : randArray(numelOf(s), 50 + i),
+  );
   const inputs = xs.map((x, i) => tensor(x, shapes[i]).requireGrad(!opts.constant?.includes(i)));
   const out = f(...inputs);
   const u = randArray(out.size, 77);
@@ -116,8 +134,15 @@ export async function vjpCheck(
   }
   const at = async (sgn: number) =>
     tidy(() => {
-      const shifted = xs.map((x, i) => tensor(x.map((v, j) => v + sgn * eps * vs[i][j]), shapes[i]));
-      return f(...shifted).mul(ut).sum();
+      const shifted = xs.map((x, i) =>
+        tensor(
+          x.map((v, j) => v + sgn * eps * vs[i][j]),
+          shapes[i],
+        ),
+      );
+      return f(...shifted)
+        .mul(ut)
+        .sum();
     }).item();
   const numeric = ((await at(1)) - (await at(-1))) / (2 * eps);
   for (const t of [...inputs, out, ut]) {

@@ -39,11 +39,14 @@ describe('assign and zeroInPlace', () => {
   });
 });
 
-const norm64 = (xs: ArrayLike<number>[]) => Math.sqrt(xs.reduce((s, x) => s + Array.from(x).reduce((a, b) => a + b * b, 0), 0));
+const norm64 = (xs: ArrayLike<number>[]) =>
+  Math.sqrt(xs.reduce((s, x) => s + Array.from(x).reduce((a, b) => a + b * b, 0), 0));
 
 describe('adamwStep and globalNorm', () => {
   it('globalNorm over several tensors (odd sizes, a strided view, an empty one) matches float64', async () => {
-    const a = tensor(randArray(4099, 4), [4099]), b = tensor(randArray(35, 5), [5, 7]), e = T.zeros([0]);
+    const a = tensor(randArray(4099, 4), [4099]),
+      b = tensor(randArray(35, 5), [5, 7]),
+      e = T.zeros([0]);
     const bt = b.T;
     const n = T.globalNorm([a, bt, e]);
     expect(n.shape).toEqual([1]);
@@ -57,12 +60,16 @@ describe('adamwStep and globalNorm', () => {
   });
 
   it('adamwStep on regions at odd offsets, several steps, gradScale and in-kernel clipping, matches float64', async () => {
-    const n = 1001, off = 13;
+    const n = 1001,
+      off = 13;
     // param, m, v live inside larger buffers, as slots of an optimizer's flat chunk do.
-    const big = (seed: number) => tensor(seed ? randArray(n + 2 * off, seed) : new Float32Array(n + 2 * off), [n + 2 * off]);
+    const big = (seed: number) =>
+      tensor(seed ? randArray(n + 2 * off, seed) : new Float32Array(n + 2 * off), [n + 2 * off]);
     const [P, M, V] = [big(6), big(0), big(0)];
     const [p, m, v] = [P, M, V].map((t) => t.view([n], [1], off));
-    const pc = Float64Array.from(await p.toArray()), mc = new Float64Array(n), vc = new Float64Array(n);
+    const pc = Float64Array.from(await p.toArray()),
+      mc = new Float64Array(n),
+      vc = new Float64Array(n);
     const norm = T.zeros([1]);
     let clipped = 0;
     for (let step = 1; step <= 4; step++) {
@@ -71,7 +78,14 @@ describe('adamwStep and globalNorm', () => {
       const o = { lr: 1e-2, beta1: 0.9, beta2: 0.95, eps: 1e-6, weightDecay: 0.1, step, gradScale: 0.5 };
       T.globalNorm([gt], norm);
       T.adamwStep(p, gt, m, v, { ...o, clip: { norm, maxNorm: 1 } });
-      adamwRef(pc, mc, vc, Float64Array.from(g, (x) => x * 0.5 * clipFactor(0.5 * norm64([g]), 1)), o, step);
+      adamwRef(
+        pc,
+        mc,
+        vc,
+        Float64Array.from(g, (x) => x * 0.5 * clipFactor(0.5 * norm64([g]), 1)),
+        o,
+        step,
+      );
       clipped += Number(0.5 * norm64([g]) > 1);
       gt.dispose();
     }
@@ -83,9 +97,9 @@ describe('adamwStep and globalNorm', () => {
     const edges = async (t: T.Tensor) => Array.from(await t.toArray()).filter((_, i) => i < off || i >= off + n);
     expect(await edges(M)).toEqual(new Array(2 * off).fill(0));
     expect(await edges(P)).toEqual(Array.from(randArray(n + 2 * off, 6)).filter((_, i) => i < off || i >= off + n));
-    expect(() => T.adamwStep(p, T.zeros([n - 1]), m, v, { lr: 1, beta1: 0.9, beta2: 0.9, eps: 1e-8, weightDecay: 0, step: 1 })).toThrow(
-      /adamwStep: param must be a dense f32 tensor of 1000 elements/,
-    );
+    expect(() =>
+      T.adamwStep(p, T.zeros([n - 1]), m, v, { lr: 1, beta1: 0.9, beta2: 0.9, eps: 1e-8, weightDecay: 0, step: 1 }),
+    ).toThrow(/adamwStep: param must be a dense f32 tensor of 1000 elements/);
     for (const t of [P, M, V, p, m, v, norm]) t.dispose();
   });
 });
@@ -93,7 +107,11 @@ describe('adamwStep and globalNorm', () => {
 describe('rowsPerBinding', () => {
   it('counts the rows that fit one binding and names the row that does not', () => {
     expect(T.rowsPerBinding(1, 'x', 60)).toBe(15);
-    expect(T.rowsPerBinding(30522, 'logits row')).toBe(Math.floor(T.runtime().limits.maxStorageBufferBindingSize / (4 * 30522)));
-    expect(() => T.rowsPerBinding(16, 'Linear(16→2): one weight row', 32)).toThrow(/Linear\(16→2\): one weight row \(64 bytes\) exceeds the 32-byte binding limit/);
+    expect(T.rowsPerBinding(30522, 'logits row')).toBe(
+      Math.floor(T.runtime().limits.maxStorageBufferBindingSize / (4 * 30522)),
+    );
+    expect(() => T.rowsPerBinding(16, 'Linear(16→2): one weight row', 32)).toThrow(
+      /Linear\(16→2\): one weight row \(64 bytes\) exceeds the 32-byte binding limit/,
+    );
   });
 });

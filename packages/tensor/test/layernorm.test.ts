@@ -25,7 +25,13 @@ afterEach(() => forceVariant('layernorm', null));
 describe('layerNorm', () => {
   // Widths: 1 (output is exactly the bias), odd, multiples of 4 (vec4 path) and wider than a workgroup.
   for (const variant of ['row', 'wg'] as const) {
-    for (const shape of [[1, 8], [5, 37], [3, 1], [2, 3, 12], [4, 130]]) {
+    for (const shape of [
+      [1, 8],
+      [5, 37],
+      [3, 1],
+      [2, 3, 12],
+      [4, 130],
+    ]) {
       it(`${variant}: matches float64 reference and gradients for ${JSON.stringify(shape)}`, async () => {
         forceVariant('layernorm', variant);
         const D = shape[shape.length - 1];
@@ -48,9 +54,11 @@ describe('layerNorm', () => {
   });
 
   it('is stable for rows with a large mean and small spread, default eps', async () => {
-    const N = 6, D = 64;
+    const N = 6,
+      D = 64;
     const x = randArray(N * D, 5).map((v, i) => 1000 + (i % 7) + v);
-    const w = randArray(D, 6), b = randArray(D, 7);
+    const w = randArray(D, 6),
+      b = randArray(D, 7);
     const want = cpuLayerNorm(Float64Array.from(x), Float64Array.from(w), Float64Array.from(b), D, 1e-12);
     await T.tidyAsync(async () => {
       const y = T.layerNorm(T.tensor(x, [N, D]), T.tensor(w), T.tensor(b));
@@ -61,19 +69,30 @@ describe('layerNorm', () => {
   it('handles non-contiguous input and a tall 4096 x 768 input', async () => {
     const x = T.randn([768, 40]);
     const xt = x.T; // [40, 768], strided
-    const w = T.randn([768]), b = T.randn([768]);
+    const w = T.randn([768]),
+      b = T.randn([768]);
     const y = T.layerNorm(xt, w, b);
-    const want = cpuLayerNorm(Float64Array.from(await xt.toArray()), Float64Array.from(await w.toArray()), Float64Array.from(await b.toArray()), 768, 1e-12);
+    const want = cpuLayerNorm(
+      Float64Array.from(await xt.toArray()),
+      Float64Array.from(await w.toArray()),
+      Float64Array.from(await b.toArray()),
+      768,
+      1e-12,
+    );
     expectClose(await y.toArray(), want, 1e-4, 1e-4);
     const big = T.randn([4096, 768]).requireGrad();
-    const wb = T.ones([768]).requireGrad(), bb = T.zeros([768]).requireGrad();
+    const wb = T.ones([768]).requireGrad(),
+      bb = T.zeros([768]).requireGrad();
     const out = T.layerNorm(big, wb, bb);
     T.tidy(() => out.sum().backward());
     // sum over a row of the normalised output is 0 for any x, so dx = 0 and dbias = N.
     const dx = await big.grad!.toArray();
     expect(dx.reduce((m, v) => Math.max(m, Math.abs(v)), 0)).toBeLessThan(1e-3);
     expectClose(await bb.grad!.toArray(), new Float32Array(768).fill(4096), 1e-5, 1e-3);
-    for (const t of [x, xt, w, b, y, big, wb, bb, out]) { t.grad?.dispose(); t.dispose(); }
+    for (const t of [x, xt, w, b, y, big, wb, bb, out]) {
+      t.grad?.dispose();
+      t.dispose();
+    }
   });
 
   it('rejects mismatched weight shapes', () => {

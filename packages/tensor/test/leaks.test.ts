@@ -21,7 +21,11 @@ describe('leak accounting', () => {
     expect(after - before).toBe(6);
     expect(leakedCount()).toBe(after);
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(String(warn.mock.calls[0][0])).toMatch(new RegExp(`^\\[@jepa/tensor\\] ${after} GPU tensor\\(s\\) were garbage-collected without dispose\\(\\) \\(latest: f32\\[2\\]\\)`));
+    expect(String(warn.mock.calls[0][0])).toMatch(
+      new RegExp(
+        `^\\[@jepa/tensor\\] ${after} GPU tensor\\(s\\) were garbage-collected without dispose\\(\\) \\(latest: f32\\[2\\]\\)`,
+      ),
+    );
   });
 
   it('disposed and tidy()-scoped tensors are not leaks, and a clean run prints nothing', async () => {

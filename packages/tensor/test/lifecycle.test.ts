@@ -10,8 +10,10 @@ const { tensor } = T;
 describe('matmul of 1-D tensors', () => {
   it('two vectors give their dot product as a 0-d tensor, with gradients b and a', async () => {
     const n = 37;
-    const av = randArray(n, 1), bv = randArray(n, 2);
-    const a = tensor(av, [n]).requireGrad(), b = tensor(bv, [n]).requireGrad();
+    const av = randArray(n, 1),
+      bv = randArray(n, 2);
+    const a = tensor(av, [n]).requireGrad(),
+      b = tensor(bv, [n]).requireGrad();
     const d = T.matmul(a, b);
     expect(d.shape).toEqual([]);
     let want = 0;
@@ -24,7 +26,10 @@ describe('matmul of 1-D tensors', () => {
   });
 
   it('vector @ matrix and matrix @ vector keep their shapes', async () => {
-    const m = tensor([[1, 2, 3], [4, 5, 6]]);
+    const m = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(await T.matmul(tensor([1, -1]), m).toNested()).toEqual([-3, -3, -3]);
     expect(await T.matmul(m, tensor([1, 0, -1])).toNested()).toEqual([-2, -2]);
   });
@@ -35,7 +40,8 @@ describe('tensors across shutdown() and init()', () => {
     const w = tensor([1, 2, 3]).setName('w');
     await T.shutdown();
     await T.init();
-    const stale = /tensor "w" f32\[3\] \(id \d+\) was created before shutdown\(\); tensors do not outlive their GPU runtime/;
+    const stale =
+      /tensor "w" f32\[3\] \(id \d+\) was created before shutdown\(\); tensors do not outlive their GPU runtime/;
     expect(() => T.add(w, 1)).toThrow(stale);
     expect(() => T.matmul(w, w)).toThrow(stale);
     await expect(w.toArray()).rejects.toThrow(stale);

@@ -9,7 +9,8 @@ const close = (got: Float32Array, want: Float32Array, what: string) => expectClo
 
 describe('fused linear', () => {
   // [2, 33, 20] @ [36, 20]ᵀ: leading dims fold into 66 rows, output columns not a multiple of 8.
-  const xs = [2, 33, 20], ws = [36, 20];
+  const xs = [2, 33, 20],
+    ws = [36, 20];
 
   for (const withGelu of [false, true]) {
     it(`${withGelu ? 'linearGelu' : 'linear'}: forward and gradients match the composition`, async () => {
@@ -18,16 +19,25 @@ describe('fused linear', () => {
         const w = T.tensor(rand(36 * 20, 2), ws).requireGrad();
         const b = T.tensor(rand(36, 3), [36]).requireGrad();
         const y = fused
-          ? (withGelu ? T.linearGelu(x, w, b) : T.linear(x, w, b))
-          : (() => { const h = T.matmul(x, T.transpose(w)).add(b); return withGelu ? T.gelu(h) : h; })();
+          ? withGelu
+            ? T.linearGelu(x, w, b)
+            : T.linear(x, w, b)
+          : (() => {
+              const h = T.matmul(x, T.transpose(w)).add(b);
+              return withGelu ? T.gelu(h) : h;
+            })();
         // (the composition's intermediates are freed by tidy below)
         const g = T.tensor(rand(2 * 33 * 36, 4), [2, 33, 36]);
         y.backward(g);
         const out = [await y.toArray(), await x.grad!.toArray(), await w.grad!.toArray(), await b.grad!.toArray()];
-        for (const t of [x, w, b, y, g]) { t.zeroGrad(); t.dispose(); }
+        for (const t of [x, w, b, y, g]) {
+          t.zeroGrad();
+          t.dispose();
+        }
         return out;
       };
-      const fused = await T.tidyAsync(() => run(true)), ref = await T.tidyAsync(() => run(false));
+      const fused = await T.tidyAsync(() => run(true)),
+        ref = await T.tidyAsync(() => run(false));
       ['y', 'dx', 'dw', 'dbias'].forEach((n, i) => close(fused[i], ref[i], n));
     });
   }

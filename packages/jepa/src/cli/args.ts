@@ -17,14 +17,21 @@ export function parseOptions(command: string, argv: readonly string[], spec: Opt
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] === '-h' ? '--help' : argv[i];
     if (!arg.startsWith('--') || arg === '--') {
-      throw new UsageError(`${command}: unexpected argument "${arg}" (options are --name value; see ${command} --help)`);
+      throw new UsageError(
+        `${command}: unexpected argument "${arg}" (options are --name value; see ${command} --help)`,
+      );
     }
     const eq = arg.indexOf('=');
     const typed = eq < 0 ? arg : arg.slice(0, eq);
     const key = byFlag.get(flagName(typed.slice(2)));
     if (!key) {
-      const near = closest(typed.slice(2), [...byFlag.keys()].map((f) => f.slice(2)));
-      throw new UsageError(`${command}: unknown option ${typed}${near ? ` (did you mean --${near}?)` : ''}; see ${command} --help`);
+      const near = closest(
+        typed.slice(2),
+        [...byFlag.keys()].map((f) => f.slice(2)),
+      );
+      throw new UsageError(
+        `${command}: unknown option ${typed}${near ? ` (did you mean --${near}?)` : ''}; see ${command} --help`,
+      );
     }
     if (key in out) throw new UsageError(`${command}: ${typed} given twice`);
     const kind = spec[key];
@@ -33,7 +40,8 @@ export function parseOptions(command: string, argv: readonly string[], spec: Opt
     else if (kind === 'bool') {
       value = ['true', 'false', '1', '0'].includes(argv[i + 1]) ? argv[++i] : true;
     } else {
-      if (argv[i + 1] === undefined || argv[i + 1].startsWith('--')) throw new UsageError(`${command}: ${typed} needs a value`);
+      if (argv[i + 1] === undefined || argv[i + 1].startsWith('--'))
+        throw new UsageError(`${command}: ${typed} needs a value`);
       value = argv[++i];
     }
     out[key] = coerceOption(typed, kind, value);

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { shutdown } from '@jepa/tensor';
 
+// biome-ignore lint/suspicious/noConfusingVoidType: a main that returns nothing exits 0
 export async function runCli(main: () => Promise<number | void>): Promise<void> {
   let code = 0;
   try {
@@ -43,6 +44,7 @@ export function readJsonFile(path: string, what: string): Record<string, unknown
   } catch (e) {
     throw new Error(`${what} ${path}: invalid JSON (${(e as Error).message})`);
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${what} ${path}: expected a JSON object`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new Error(`${what} ${path}: expected a JSON object`);
   return v as Record<string, unknown>;
 }

@@ -9,7 +9,14 @@ import { commandName, runCli } from './common.ts';
 
 const CMD = commandName('encode');
 const USAGE = `usage: ${CMD} --model DIR [--pooling cls|mean|max|sif] [--batch 64] [--out FILE.npy] [--lenient-load] < sentences.txt`;
-const OPTIONS: OptionSpec = { model: 'str', pooling: CONFIG_FIELDS.pooling, batch: 'pos', out: 'str', lenientLoad: 'bool', help: 'bool' };
+const OPTIONS: OptionSpec = {
+  model: 'str',
+  pooling: CONFIG_FIELDS.pooling,
+  batch: 'pos',
+  out: 'str',
+  lenientLoad: 'bool',
+  help: 'bool',
+};
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -19,10 +26,15 @@ async function readStdin(): Promise<string> {
 
 await runCli(async () => {
   const o = parseOptions(CMD, process.argv.slice(2), OPTIONS) as {
-    model?: string; pooling?: Pooling; batch?: number; out?: string; lenientLoad?: boolean; help?: boolean;
+    model?: string;
+    pooling?: Pooling;
+    batch?: number;
+    out?: string;
+    lenientLoad?: boolean;
+    help?: boolean;
   };
   if (o.help || !o.model) {
-    (o.help ? process.stdout : process.stderr).write(USAGE + '\n');
+    (o.help ? process.stdout : process.stderr).write(`${USAGE}\n`);
     return o.help ? 0 : 1;
   }
   const enc = await loadEncoder(o.model, { pooling: o.pooling, lenient: o.lenientLoad });
@@ -40,7 +52,9 @@ await runCli(async () => {
     }
     process.stderr.write(`wrote ${embs.length} × ${embs[0]?.length ?? 0} embeddings to ${o.out}\n`);
   } else {
-    process.stdout.write(embs.map((e) => JSON.stringify(Array.from(e, (v) => +v.toPrecision(7)))).join('\n') + (embs.length ? '\n' : ''));
+    process.stdout.write(
+      embs.map((e) => JSON.stringify(Array.from(e, (v) => +v.toPrecision(7)))).join('\n') + (embs.length ? '\n' : ''),
+    );
   }
   return 0;
 });

@@ -42,7 +42,9 @@ export function installInterrupt(opts: InterruptOptions): Interrupt {
   const stop = (why: string) => {
     const signal = why in CODES;
     if (ctl.signal.aborted && !(byLauncher && signal)) return;
-    opts.log(`${why}: finishing the current step, then saving a checkpoint (press Ctrl-C again to abort without saving)`);
+    opts.log(
+      `${why}: finishing the current step, then saving a checkpoint (press Ctrl-C again to abort without saving)`,
+    );
     byLauncher = !signal;
     if (!ctl.signal.aborted) ctl.abort(signal ? why : 'launcher exited');
   };

@@ -5,7 +5,17 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runBaselines } from '../train/baselines.ts';
 import { checkpointDir } from '../train/checkpoint.ts';
-import { CONFIG_FIELDS, ConfigError, closest, coerceOption, recipe, resolveConfig, resumeConfig, unusedOptions, type TrainConfig } from '../train/config.ts';
+import {
+  CONFIG_FIELDS,
+  ConfigError,
+  closest,
+  coerceOption,
+  recipe,
+  resolveConfig,
+  resumeConfig,
+  unusedOptions,
+  type TrainConfig,
+} from '../train/config.ts';
 import { checkStopAfter, requireCheckpoint } from '../train/preflight.ts';
 import { train, type TrainSummary } from '../train/trainer.ts';
 import { parseOptions } from './args.ts';
@@ -21,8 +31,20 @@ if (!(await leaveTsxRelay())) await runCli(main);
 
 async function main(): Promise<number> {
   const opts = parseOptions(CMD, process.argv.slice(2), TRAIN_CLI_OPTIONS);
-  const { help, recipe: recipeName, config, baselines: baselinesFlag, stopAfter, ...flags } = opts as {
-    help?: boolean; recipe?: string; config?: string; baselines?: boolean; stopAfter?: number; [option: string]: unknown;
+  const {
+    help,
+    recipe: recipeName,
+    config,
+    baselines: baselinesFlag,
+    stopAfter,
+    ...flags
+  } = opts as {
+    help?: boolean;
+    recipe?: string;
+    config?: string;
+    baselines?: boolean;
+    stopAfter?: number;
+    [option: string]: unknown;
   };
   if (help) {
     console.log(trainHelp(CMD));
@@ -31,31 +53,48 @@ async function main(): Promise<number> {
   const fileCfg = config ? configFile(config) : {};
   const { cfg, done } = await runConfig(recipe(recipeName ?? 'default'), fileCfg, flags);
   if (recipeName === 'seed' && !cfg.init) {
-    throw new Error('--recipe seed needs a bert-base-uncased checkpoint: --init DIR (config.json, model.safetensors, vocab.txt)');
+    throw new Error(
+      '--recipe seed needs a bert-base-uncased checkpoint: --init DIR (config.json, model.safetensors, vocab.txt)',
+    );
   }
   const out = cfg.resume ?? cfg.out;
   // The CLI's own choices are not run settings, but a resumed run keeps them too.
   const baselines = baselinesFlag ?? (cfg.resume ? savedCliOptions(cfg.resume).baselines : undefined) ?? true;
   for (const w of unusedOptions(cfg, [...Object.keys(fileCfg), ...Object.keys(flags)])) say(`warning: ${w}`);
   if (stopAfter !== undefined) checkStopAfter(stopAfter, cfg.steps, done);
-  process.stderr.write(`${cfg.resume ? 'resuming' : 'training'} ${cfg.objective} (${cfg.preset}${cfg.init ? ` from ${cfg.init}` : ''}) for ${cfg.steps} steps, batch ${cfg.batchSize}, out ${out}\n`);
+  process.stderr.write(
+    `${cfg.resume ? 'resuming' : 'training'} ${cfg.objective} (${cfg.preset}${cfg.init ? ` from ${cfg.init}` : ''}) for ${cfg.steps} steps, batch ${cfg.batchSize}, out ${out}\n`,
+  );
   const interrupt = installInterrupt({ log: say, kept: () => keptCheckpoint(out) });
   const summary = await train(cfg, { signal: interrupt.signal, finishAt: stopAfter });
-  if (existsSync(out)) writeFileSync(join(out, CLI_OPTIONS_FILE), JSON.stringify({ baselines }) + '\n');
+  if (existsSync(out)) writeFileSync(join(out, CLI_OPTIONS_FILE), `${JSON.stringify({ baselines })}\n`);
   if (summary.stopped === 'nan') return 2;
   if (summary.stopped === 'device-lost') return 3;
   if (summary.stopped === 'budget') {
-    process.stderr.write(`stopped after step ${summary.steps} of ${cfg.steps} (--stop-after); model exported, checkpoint kept; continue with: ${CMD} --resume ${out}\n`);
+    process.stderr.write(
+      `stopped after step ${summary.steps} of ${cfg.steps} (--stop-after); model exported, checkpoint kept; continue with: ${CMD} --resume ${out}\n`,
+    );
   } else if (summary.stopped !== 'done') {
-    process.stderr.write(`stopped at step ${summary.steps}; checkpoint saved in ${join(out, 'checkpoint')}; resume with: ${CMD} --resume ${out}\n`);
+    process.stderr.write(
+      `stopped at step ${summary.steps}; checkpoint saved in ${join(out, 'checkpoint')}; resume with: ${CMD} --resume ${out}\n`,
+    );
     return stopExitCode(interrupt.signal.reason);
   }
   // A stop request from here on: the run is complete and saved, only the baselines are left.
   if (interrupt.signal.aborted) return stopExitCode(interrupt.signal.reason);
   interrupt.signal.addEventListener('abort', () => process.exit(stopExitCode(interrupt.signal.reason)));
   const result: Record<string, unknown> = {
-    task: 'askubuntu', objective: cfg.objective, loss: cfg.objective === 'jepa' ? cfg.loss : undefined, preset: cfg.preset,
-    steps: summary.steps, ...(summary.steps < cfg.steps ? { scheduleSteps: cfg.steps } : {}), map: summary.lastEval?.map, mrr10: summary.lastEval?.mrr10, bestMap: summary.bestMap, bestOn: cfg.evalEvery > 0 && cfg.evalQueries > 0 ? `the first ${cfg.evalQueries} dev queries` : 'the dev set', seconds: Math.round(summary.seconds),
+    task: 'askubuntu',
+    objective: cfg.objective,
+    loss: cfg.objective === 'jepa' ? cfg.loss : undefined,
+    preset: cfg.preset,
+    steps: summary.steps,
+    ...(summary.steps < cfg.steps ? { scheduleSteps: cfg.steps } : {}),
+    map: summary.lastEval?.map,
+    mrr10: summary.lastEval?.mrr10,
+    bestMap: summary.bestMap,
+    bestOn: cfg.evalEvery > 0 && cfg.evalQueries > 0 ? `the first ${cfg.evalQueries} dev queries` : 'the dev set',
+    seconds: Math.round(summary.seconds),
   };
   if (baselines) result.baselines = await printBaselines(cfg, summary);
   console.log(JSON.stringify(result));
@@ -67,13 +106,18 @@ async function printBaselines(cfg: TrainConfig, summary: TrainSummary): Promise<
   const b = await runBaselines(cfg);
   const start = cfg.init ? `${cfg.init} before training` : `random-init ${cfg.preset} encoder`;
   const rows: [string, number | undefined, number | undefined][] = [
-    [`${cfg.objective}${cfg.objective === 'jepa' ? ` (${cfg.loss})` : ''}, ${summary.steps} steps`, summary.lastEval?.map, summary.lastEval?.mrr10],
+    [
+      `${cfg.objective}${cfg.objective === 'jepa' ? ` (${cfg.loss})` : ''}, ${summary.steps} steps`,
+      summary.lastEval?.map,
+      summary.lastEval?.mrr10,
+    ],
     [start, b.start.map, b.start.mrr10],
     ['TF-IDF cosine', b.tfidf.map, b.tfidf.mrr10],
     ['random order', b.random.map, b.random.mrr10],
   ];
   process.stderr.write(`\nAskUbuntu dev (${summary.lastEval?.queries} queries)       MAP    MRR@10\n`);
-  for (const [name, map, mrr] of rows) process.stderr.write(`  ${name.padEnd(34)} ${fmtMetric(map).padStart(6)} ${fmtMetric(mrr).padStart(8)}\n`);
+  for (const [name, map, mrr] of rows)
+    process.stderr.write(`  ${name.padEnd(34)} ${fmtMetric(map).padStart(6)} ${fmtMetric(mrr).padStart(8)}\n`);
   process.stderr.write(`model and report: ${summary.out}/ (report.html)\n`);
   return { [cfg.init ? 'init' : 'randomInit']: b.start.map, tfidf: b.tfidf.map, random: b.random.map };
 }
@@ -103,7 +147,11 @@ function configFile(path: string): Record<string, unknown> {
 
 /** The run's config (a recipe, then --config, then flags) and the steps already done; when resuming,
  *  the run's own config, which what is given may only extend or repeat. */
-async function runConfig(recipeCfg: Record<string, unknown>, fileCfg: Record<string, unknown>, flags: Record<string, unknown>): Promise<{ cfg: TrainConfig; done: number }> {
+async function runConfig(
+  recipeCfg: Record<string, unknown>,
+  fileCfg: Record<string, unknown>,
+  flags: Record<string, unknown>,
+): Promise<{ cfg: TrainConfig; done: number }> {
   const dir = flags.resume as string | undefined;
   if (!dir) return { cfg: resolveConfig(recipeCfg, fileCfg, flags), done: 0 };
   const state = await requireCheckpoint(dir);
@@ -120,7 +168,8 @@ function keptCheckpoint(out: string): string {
   const dir = checkpointDir(out);
   if (!dir) return 'no checkpoint was saved';
   try {
-    const step = (JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { extra?: { step?: number } }).extra?.step;
+    const step = (JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { extra?: { step?: number } }).extra
+      ?.step;
     return `the checkpoint in ${dir} (step ${step}) is intact`;
   } catch {
     return `${dir} is left as it was`;

@@ -8,7 +8,11 @@ import { gunzipSync } from 'node:zlib';
 import { readLines, splitLines } from './lines.ts';
 import type { RerankQuery } from './rerank.ts';
 
-const ids = (field: string): string[] => field.trim().split(/\s+/).filter((s) => s !== '');
+const ids = (field: string): string[] =>
+  field
+    .trim()
+    .split(/\s+/)
+    .filter((s) => s !== '');
 
 /**
  * Load a Lei-format split as reranking queries. Following Lei's evaluation, positives are the
@@ -20,7 +24,12 @@ export function loadLeiRerank(dir: string, split = 'dev'): RerankQuery[] {
   const textPath = join(dir, 'text_tokenized.txt.gz');
   const { lines, lineNumbers } = readLines(idsPath);
 
-  interface Row { qid: string; similar: Set<string>; candidates: string[]; where: string }
+  interface Row {
+    qid: string;
+    similar: Set<string>;
+    candidates: string[];
+    where: string;
+  }
   const rows: Row[] = [];
   const needed = new Set<string>();
   lines.forEach((line, i) => {

@@ -25,7 +25,11 @@ export function expectedRandomAp(nPos: number, n: number): number {
 }
 
 /** The lexical baselines on `dev`: TF-IDF cosine with document frequencies from `pool`, and random order. */
-export async function lexicalBaselines(dev: readonly RerankQuery[], pool: readonly string[], seed: number): Promise<{ tfidf: RerankMetrics; random: RerankMetrics }> {
+export async function lexicalBaselines(
+  dev: readonly RerankQuery[],
+  pool: readonly string[],
+  seed: number,
+): Promise<{ tfidf: RerankMetrics; random: RerankMetrics }> {
   const tfidf = await evaluateRerank(dev, new TfIdf(pool).scorer());
   const random = await evaluateRerank(dev, randomScorer(seed));
   return { tfidf, random };

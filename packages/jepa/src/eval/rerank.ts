@@ -32,7 +32,9 @@ const evaluable = (q: RerankQuery): boolean => q.positive.length > 0 && q.negati
 /** Throw unless some query can be scored (a MAP over no queries is no result); `source` names the file. */
 export function requireEvaluable(queries: readonly RerankQuery[], source: string): void {
   if (!queries.some(evaluable)) {
-    throw new Error(`${source}: no usable queries (each needs at least one positive and one negative candidate; ${queries.length} read)`);
+    throw new Error(
+      `${source}: no usable queries (each needs at least one positive and one negative candidate; ${queries.length} read)`,
+    );
   }
 }
 
@@ -82,14 +84,20 @@ export interface EvaluateRerankOptions {
 }
 
 /** Embed every distinct text once (in batches) and look embeddings up by text. */
-export async function embedUnique(texts: Iterable<string>, embedFn: EmbedFn, batchSize = 512): Promise<Map<string, Float32Array>> {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
+export async function embedUnique(
+  texts: Iterable<string>,
+  embedFn: EmbedFn,
+  batchSize = 512,
+): Promise<Map<string, Float32Array>> {
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
   const unique = [...new Set(texts)];
   const out = new Map<string, Float32Array>();
   for (let o = 0; o < unique.length; o += batchSize) {
     const batch = unique.slice(o, o + batchSize);
     const embs = await embedFn(batch);
-    if (embs.length !== batch.length) throw new Error(`embedFn returned ${embs.length} embeddings for ${batch.length} texts`);
+    if (embs.length !== batch.length)
+      throw new Error(`embedFn returned ${embs.length} embeddings for ${batch.length} texts`);
     batch.forEach((t, i) => out.set(t, embs[i]!));
   }
   return out;

@@ -15,7 +15,19 @@ export async function evaluateStsb(
   embedFn: EmbedFn,
   options: { batchSize?: number } = {},
 ): Promise<StsbMetrics> {
-  const emb = await embedUnique(pairs.flatMap((p) => [p.s1, p.s2]), embedFn, options.batchSize);
+  const emb = await embedUnique(
+    pairs.flatMap((p) => [p.s1, p.s2]),
+    embedFn,
+    options.batchSize,
+  );
   const cos = pairs.map((p) => cosineSimilarity(emb.get(p.s1)!, emb.get(p.s2)!));
-  return { pairs: pairs.length, spearman: 100 * spearman(cos, pairs.map((p) => p.score)) };
+  return {
+    pairs: pairs.length,
+    spearman:
+      100 *
+      spearman(
+        cos,
+        pairs.map((p) => p.score),
+      ),
+  };
 }

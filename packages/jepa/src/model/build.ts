@@ -31,7 +31,10 @@ export interface EncoderSpec {
  * `spec.trainFile` when needed) gives the `ppmi` init and SIF pooling their counts; `log` hears
  * what the `ppmi` init did.
  */
-export async function buildEncoder(spec: EncoderSpec, opts: { pool?: readonly string[]; log?: (message: string) => void } = {}): Promise<SentenceEncoder> {
+export async function buildEncoder(
+  spec: EncoderSpec,
+  opts: { pool?: readonly string[]; log?: (message: string) => void } = {},
+): Promise<SentenceEncoder> {
   await init();
   let pool = opts.pool;
   const readPool = () => (pool ??= loadTrainPool(spec.trainFile ?? undefined));
@@ -49,9 +52,16 @@ export async function buildEncoder(spec: EncoderSpec, opts: { pool?: readonly st
     bert = new BertModel(bertConfig(spec.preset, { attention_probs_dropout_prob: 0, ...over }));
     tokenizer = BertTokenizer.default();
     const texts = spec.embeddingInit === 'ppmi' ? readPool() : [];
-    const report = await applyEmbeddingInit(bert, spec.embeddingInit, { tokenizer, pool: texts, maxTokens: spec.maxTokens, seed: spec.seed });
+    const report = await applyEmbeddingInit(bert, spec.embeddingInit, {
+      tokenizer,
+      pool: texts,
+      maxTokens: spec.maxTokens,
+      seed: spec.seed,
+    });
     if (report) {
-      opts.log?.(`embedding init ppmi: ${report.rows} word rows from ${texts.length} texts (${report.pairs} co-occurring pairs, ${report.nonzeros} positive PMI), ${report.seconds.toFixed(1)} s`);
+      opts.log?.(
+        `embedding init ppmi: ${report.rows} word rows from ${texts.length} texts (${report.pairs} co-occurring pairs, ${report.nonzeros} positive PMI), ${report.seconds.toFixed(1)} s`,
+      );
     }
   }
   const weights = spec.pooling === 'sif' ? sifWeights(tokenizer, readPool(), spec.maxTokens) : null;

@@ -1,6 +1,6 @@
 // A sentence encoder: tokenizer + BERT + pooling. forward() keeps the tape (training);
 // embed() runs in eval mode without it, in batches, and returns host vectors.
-import { BertModel, BertTokenizer, pool } from '@jepa/nn';
+import { type BertModel, type BertTokenizer, pool } from '@jepa/nn';
 import { noGrad, tensor, tidyAsync, type Tensor } from '@jepa/tensor';
 import type { Pooling } from '../train/config.ts';
 
@@ -27,7 +27,9 @@ export class SentenceEncoder {
     readonly tokenWeights: Float32Array | null = null,
   ) {
     if (pooling === 'sif' && !tokenWeights) {
-      throw new Error('pooling "sif" needs token weights: a model dir with token_weights.safetensors, or a training pool to count them from');
+      throw new Error(
+        'pooling "sif" needs token weights: a model dir with token_weights.safetensors, or a training pool to count them from',
+      );
     }
     if (tokenWeights && tokenWeights.length !== tokenizer.vocabSize) {
       throw new Error(`token weights: ${tokenWeights.length} entries for a vocabulary of ${tokenizer.vocabSize}`);
@@ -39,7 +41,11 @@ export class SentenceEncoder {
   }
 
   tokenize(texts: readonly string[]): Batch {
-    const enc = this.tokenizer.encodeBatch([...texts], { maxLength: this.maxTokens, padding: 'longest', truncation: true });
+    const enc = this.tokenizer.encodeBatch([...texts], {
+      maxLength: this.maxTokens,
+      padding: 'longest',
+      truncation: true,
+    });
     return {
       ids: tensor(enc.ids, [enc.batch, enc.seqLen], 'i32'),
       mask: tensor(Float32Array.from(enc.attentionMask), [enc.batch, enc.seqLen]),
@@ -56,7 +62,10 @@ export class SentenceEncoder {
     if (this.pooling !== 'sif') return pool(lastHidden, b.mask, this.pooling);
     // A weighted mean: the attention mask stays 0/1, only the pooling mask carries the weights.
     const w = this.tokenWeights!;
-    const wm = tensor(Float32Array.from(b.hostIds, (id, j) => (b.hostMask[j] ? w[id] : 0)), [b.batch, b.seqLen]);
+    const wm = tensor(
+      Float32Array.from(b.hostIds, (id, j) => (b.hostMask[j] ? w[id] : 0)),
+      [b.batch, b.seqLen],
+    );
     return pool(lastHidden, wm, 'mean');
   }
 
@@ -66,7 +75,8 @@ export class SentenceEncoder {
 
   /** Host embeddings for many texts, in eval mode and batches; restores the previous mode. */
   async embed(texts: readonly string[], batchSize = 128): Promise<Float32Array[]> {
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`embed: batchSize must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new Error(`embed: batchSize must be a positive integer, got ${batchSize}`);
     const wasTraining = this.bert.training;
     this.bert.eval();
     const out: Float32Array[] = [];
@@ -84,7 +94,9 @@ export class SentenceEncoder {
         const bad = flat.findIndex((v) => !Number.isFinite(v));
         if (bad >= 0) {
           const text = texts[idx[Math.floor(bad / H)]];
-          throw new NonFiniteError(`embed: the embedding of "${text.length > 40 ? text.slice(0, 40) + '…' : text}" holds ${flat[bad]} (the model's weights are not finite, or overflow)`);
+          throw new NonFiniteError(
+            `embed: the embedding of "${text.length > 40 ? `${text.slice(0, 40)}…` : text}" holds ${flat[bad]} (the model's weights are not finite, or overflow)`,
+          );
         }
         idx.forEach((k, j) => (tmp[k] = flat.slice(j * H, (j + 1) * H)));
       }

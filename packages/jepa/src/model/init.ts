@@ -35,9 +35,14 @@ export interface EmbeddingInitReport {
 /** Scale of the position table under `words` (relative to BERT's init). */
 export const WORDS_POSITION_SCALE = 0.1;
 
-export async function applyEmbeddingInit(bert: BertModel, mode: EmbeddingInit, stats?: PoolStats): Promise<EmbeddingInitReport | null> {
+export async function applyEmbeddingInit(
+  bert: BertModel,
+  mode: EmbeddingInit,
+  stats?: PoolStats,
+): Promise<EmbeddingInitReport | null> {
   if (mode === 'bert') return null;
-  if (mode !== 'words' && mode !== 'ppmi') throw new Error(`embeddingInit: expected ${EMBEDDING_INITS.join('|')}, got ${String(mode)}`);
+  if (mode !== 'words' && mode !== 'ppmi')
+    throw new Error(`embeddingInit: expected ${EMBEDDING_INITS.join('|')}, got ${String(mode)}`);
   const e = bert.embeddings;
   const pos = e.positionEmbeddings.weight;
   const data = await pos.toArray();
@@ -53,8 +58,15 @@ async function ppmiWordRows(bert: BertModel, stats: PoolStats | undefined): Prom
   const t0 = Date.now();
   const word = bert.embeddings.wordEmbeddings.weight;
   const [V, dim] = word.shape;
-  if (stats.tokenizer.vocabSize !== V) throw new Error(`embeddingInit ppmi: the tokenizer has ${stats.tokenizer.vocabSize} tokens, the word table ${V} rows`);
-  const { ids, vectors, pairs, nonzeros } = ppmiSvd(tokenDocs(stats.tokenizer, stats.pool, stats.maxTokens), dim, stats.seed);
+  if (stats.tokenizer.vocabSize !== V)
+    throw new Error(
+      `embeddingInit ppmi: the tokenizer has ${stats.tokenizer.vocabSize} tokens, the word table ${V} rows`,
+    );
+  const { ids, vectors, pairs, nonzeros } = ppmiSvd(
+    tokenDocs(stats.tokenizer, stats.pool, stats.maxTokens),
+    dim,
+    stats.seed,
+  );
   const table = await word.toArray();
   let norm = 0;
   for (let r = 0; r < V; r++) {

@@ -24,8 +24,15 @@ export interface RandomEncoderOptions extends LoadOptions {
  */
 export async function randomEncoder(preset: BertPreset, opts: RandomEncoderOptions = {}): Promise<SentenceEncoder> {
   const enc = await buildEncoder({
-    preset, init: null, lenientLoad: false, dropout: null, trainFile: opts.trainFile ?? null, seed: opts.seed ?? 1,
-    pooling: opts.pooling ?? 'cls', maxTokens: opts.maxTokens ?? DEFAULT_MAX_TOKENS, embeddingInit: opts.embeddingInit ?? 'bert',
+    preset,
+    init: null,
+    lenientLoad: false,
+    dropout: null,
+    trainFile: opts.trainFile ?? null,
+    seed: opts.seed ?? 1,
+    pooling: opts.pooling ?? 'cls',
+    maxTokens: opts.maxTokens ?? DEFAULT_MAX_TOKENS,
+    embeddingInit: opts.embeddingInit ?? 'bert',
   });
   enc.bert.eval();
   return enc;

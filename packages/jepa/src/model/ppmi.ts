@@ -71,7 +71,11 @@ export function ppmiMatrix(docs: readonly (readonly number[])[], contextPower = 
     }
     keptStart[i + 1] = col.length;
   }
-  return { ids, matrix: { n, rowStart: keptStart, col: Int32Array.from(col), val: Float64Array.from(val) }, pairs: total };
+  return {
+    ids,
+    matrix: { n, rowStart: keptStart, col: Int32Array.from(col), val: Float64Array.from(val) },
+    pairs: total,
+  };
 }
 
 export interface PpmiVectors {
@@ -107,10 +111,15 @@ export function tokenDocs(tokenizer: BertTokenizer, texts: readonly string[], ma
   const special = new Set(SPECIAL.filter((s) => tokenizer.hasToken(s)).map((s) => tokenizer.tokenToId(s)));
   const docs: number[][] = [];
   for (let i = 0; i < texts.length; i += 1024) {
-    const e = tokenizer.encodeBatch(texts.slice(i, i + 1024), { maxLength: maxTokens, padding: 'longest', truncation: true });
+    const e = tokenizer.encodeBatch(texts.slice(i, i + 1024), {
+      maxLength: maxTokens,
+      padding: 'longest',
+      truncation: true,
+    });
     for (let b = 0; b < e.batch; b++) {
       const doc: number[] = [];
-      for (let t = b * e.seqLen; t < (b + 1) * e.seqLen; t++) if (e.attentionMask[t] && !special.has(e.ids[t])) doc.push(e.ids[t]);
+      for (let t = b * e.seqLen; t < (b + 1) * e.seqLen; t++)
+        if (e.attentionMask[t] && !special.has(e.ids[t])) doc.push(e.ids[t]);
       docs.push(doc);
     }
   }

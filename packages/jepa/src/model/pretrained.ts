@@ -27,7 +27,8 @@ export interface EncoderFiles {
 
 export async function loadEncoder(dir: string, opts: LoadOptions = {}): Promise<SentenceEncoder> {
   for (const f of ['config.json', 'model.safetensors', 'vocab.txt']) {
-    if (!(await fileExists(joinPath(dir, f)))) throw new Error(`--model ${dir}: missing ${f} (expected a dir with config.json, model.safetensors, vocab.txt)`);
+    if (!(await fileExists(joinPath(dir, f))))
+      throw new Error(`--model ${dir}: missing ${f} (expected a dir with config.json, model.safetensors, vocab.txt)`);
   }
   await init();
   const tw = joinPath(dir, TOKEN_WEIGHTS_FILE);
@@ -42,16 +43,22 @@ export async function loadEncoder(dir: string, opts: LoadOptions = {}): Promise<
 
 /** loadEncoder on the files' contents (after init()); `dir` names them in errors. */
 export function encoderFromFiles(files: EncoderFiles, opts: LoadOptions = {}, dir = '<files>'): SentenceEncoder {
-  const { model, tokenizer, load } = BertModel.fromBytes(files, { strict: !opts.lenient }, {
-    config: joinPath(dir, 'config.json'),
-    weights: joinPath(dir, 'model.safetensors'),
-  });
+  const { model, tokenizer, load } = BertModel.fromBytes(
+    files,
+    { strict: !opts.lenient },
+    {
+      config: joinPath(dir, 'config.json'),
+      weights: joinPath(dir, 'model.safetensors'),
+    },
+  );
   if (opts.lenient) reportLenient(dir, load, opts.warn);
   const own = (files.config as { jepa?: { pooling?: Pooling; maxTokens?: number } }).jepa;
   // Pooling defaults to the model's own, else CLS (the last hidden state at [CLS], not the HF pooler).
   const pooling = opts.pooling ?? own?.pooling ?? 'cls';
   const maxTokens = opts.maxTokens ?? own?.maxTokens ?? 128;
-  const weights = files.tokenWeights ? tokenWeightsFromBytes(files.tokenWeights, tokenizer.vocabSize, joinPath(dir, TOKEN_WEIGHTS_FILE)) : null;
+  const weights = files.tokenWeights
+    ? tokenWeightsFromBytes(files.tokenWeights, tokenizer.vocabSize, joinPath(dir, TOKEN_WEIGHTS_FILE))
+    : null;
   if (pooling === 'sif' && !weights) {
     model.dispose();
     throw new Error(`--model ${dir}: pooling "sif" needs ${TOKEN_WEIGHTS_FILE} (written by pnpm train --pooling sif)`);
@@ -61,10 +68,14 @@ export function encoderFromFiles(files: EncoderFiles, opts: LoadOptions = {}, di
 
 /** What a lenient load skipped, said out loud (nothing when everything matched). */
 export function reportLenient(
-  dir: string, load: { missing: string[]; unexpected: string[]; mismatched: string[] }, warn = (m: string) => console.warn(m),
+  dir: string,
+  load: { missing: string[]; unexpected: string[]; mismatched: string[] },
+  warn = (m: string) => console.warn(m),
 ): void {
   if (load.missing.length || load.unexpected.length || load.mismatched.length) {
-    warn(`warning: lenient load of ${dir} skipped: ${describeLoad(load)} (skipped weights keep their random initialisation)`);
+    warn(
+      `warning: lenient load of ${dir} skipped: ${describeLoad(load)} (skipped weights keep their random initialisation)`,
+    );
   }
 }
 

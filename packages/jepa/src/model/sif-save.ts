@@ -4,5 +4,9 @@ import { saveSafetensorsFile } from '@jepa/nn';
 import { SIF_A, TOKEN_WEIGHTS_FILE } from './sif.ts';
 
 export async function saveTokenWeights(dir: string, w: Float32Array): Promise<void> {
-  await saveSafetensorsFile(join(dir, TOKEN_WEIGHTS_FILE), { token_weights: { shape: [w.length], data: w } }, { pooling: 'sif', a: String(SIF_A) });
+  await saveSafetensorsFile(
+    join(dir, TOKEN_WEIGHTS_FILE),
+    { token_weights: { shape: [w.length], data: w } },
+    { pooling: 'sif', a: String(SIF_A) },
+  );
 }

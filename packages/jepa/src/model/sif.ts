@@ -12,14 +12,23 @@ export const TOKEN_WEIGHTS_FILE = 'token_weights.safetensors';
 const SPECIAL = ['[CLS]', '[SEP]', '[PAD]'];
 
 /** a / (a + count/total) per token id over the tokenized pool; special tokens weigh 0. */
-export function sifWeights(tokenizer: BertTokenizer, texts: readonly string[], maxTokens: number, a = SIF_A): Float32Array {
+export function sifWeights(
+  tokenizer: BertTokenizer,
+  texts: readonly string[],
+  maxTokens: number,
+  a = SIF_A,
+): Float32Array {
   if (!(a > 0)) throw new Error(`sifWeights: a must be > 0, got ${a}`);
   const V = tokenizer.vocabSize;
   const counts = new Float64Array(V);
   const special = new Set(SPECIAL.filter((s) => tokenizer.hasToken(s)).map((s) => tokenizer.tokenToId(s)));
   let total = 0;
   for (let i = 0; i < texts.length; i += 1024) {
-    const e = tokenizer.encodeBatch(texts.slice(i, i + 1024), { maxLength: maxTokens, padding: 'longest', truncation: true });
+    const e = tokenizer.encodeBatch(texts.slice(i, i + 1024), {
+      maxLength: maxTokens,
+      padding: 'longest',
+      truncation: true,
+    });
     for (let j = 0; j < e.ids.length; j++) {
       if (!e.attentionMask[j] || special.has(e.ids[j])) continue;
       counts[e.ids[j]]++;
@@ -42,7 +51,7 @@ export async function loadTokenWeights(dir: string, vocabSize: number): Promise<
 /** The weights in a token_weights.safetensors file's bytes; `source` names it in errors. */
 export function tokenWeightsFromBytes(bytes: Uint8Array, vocabSize: number, source = TOKEN_WEIGHTS_FILE): Float32Array {
   const t = readSafetensors(bytes, source).tensors.get('token_weights');
-  if (!t || t.shape.length !== 1 || t.shape[0] !== vocabSize || !(t.data instanceof Float32Array)) {
+  if (t?.shape.length !== 1 || t.shape[0] !== vocabSize || !(t.data instanceof Float32Array)) {
     throw new Error(`${source}: expected an F32 tensor "token_weights" of shape [${vocabSize}] (the vocabulary size)`);
   }
   return t.data;

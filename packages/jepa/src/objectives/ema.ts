@@ -18,7 +18,7 @@ export function emaMomentum(step: number, total: number, o: EmaMomentum): number
   if (o.schedule === 'constant') return o.start;
   if (o.schedule === 'linear') return o.start + (o.end - o.start) * f;
   // BYOL's cosine: slow change early, converging on `end`.
-  return o.end - (o.end - o.start) * (Math.cos(Math.PI * f) + 1) / 2;
+  return o.end - ((o.end - o.start) * (Math.cos(Math.PI * f) + 1)) / 2;
 }
 
 /** target ← m·target + (1 − m)·source for every f32 parameter and buffer, matched by name. */
@@ -32,7 +32,9 @@ export function emaUpdate(target: Module, source: Module, m: number): void {
     const s = src.get(name);
     if (!s) throw new Error(`emaUpdate: source has no "${name}"`);
     if (s.dtype !== t.dtype || s.shape.join() !== t.shape.join()) {
-      throw new Error(`emaUpdate: "${name}" is ${t.dtype}[${t.shape.join(', ')}] in the target but ${s.dtype}[${s.shape.join(', ')}] in the source`);
+      throw new Error(
+        `emaUpdate: "${name}" is ${t.dtype}[${t.shape.join(', ')}] in the target but ${s.dtype}[${s.shape.join(', ')}] in the source`,
+      );
     }
   }
   if (m === 1) return;

@@ -42,7 +42,14 @@ export function jepaEmaObjective(enc: SentenceEncoder, cfg: TrainConfig): Object
       const tgt = noGrad(() => targetEnc.encode(full));
       const tokens = ctx.batch * ctx.seqLen + full.batch * full.seqLen;
       if (cfg.emaLoss === 'mse') {
-        const loss = mean(square(sub(pred, noGrad(() => standardise(tgt)))));
+        const loss = mean(
+          square(
+            sub(
+              pred,
+              noGrad(() => standardise(tgt)),
+            ),
+          ),
+        );
         return { loss, terms: {}, tokens };
       }
       const t = vicregLoss(pred, tgt, { formula: cfg.loss, lambda: cfg.lambda, mu: cfg.mu, nu: cfg.nu });

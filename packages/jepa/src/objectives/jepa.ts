@@ -32,7 +32,11 @@ export function jepaObjective(enc: SentenceEncoder, cfg: TrainConfig): Objective
       if (!aux) return { loss: t.loss, terms, tokens };
       const p = aux.step(sentences, rng);
       // Each term is logged unweighted, under its own name.
-      return { loss: t.loss.add(p.loss.mul(cfg.auxWeight)), terms: { ...terms, vicreg: t.loss, [aux.name]: p.loss }, tokens: tokens + p.tokens };
+      return {
+        loss: t.loss.add(p.loss.mul(cfg.auxWeight)),
+        terms: { ...terms, vicreg: t.loss, [aux.name]: p.loss },
+        tokens: tokens + p.tokens,
+      };
     },
   };
 }

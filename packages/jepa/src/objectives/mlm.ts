@@ -55,7 +55,10 @@ export function mlmObjective(enc: SentenceEncoder, cfg: TrainConfig): ObjectiveI
     step(sentences, rng) {
       const b = enc.tokenize(sentences);
       const plan = planMasking(b.hostIds, b.hostMask, rng, {
-        rate: cfg.maskRate, maskId: tok.maskId, vocabSize: tok.vocabSize, special,
+        rate: cfg.maskRate,
+        maskId: tok.maskId,
+        vocabSize: tok.vocabSize,
+        special,
       });
       b.ids.dispose();
       const ids = tensor(plan.ids, [b.batch, b.seqLen], 'i32');

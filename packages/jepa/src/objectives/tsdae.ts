@@ -23,7 +23,12 @@ export function deleteWords(sentence: string, ratio: number, rng: Rng): string {
  * Teacher forcing over a tokenized batch [B, T]: the decoder reads tokens 0..T-2 and predicts
  * 1..T-1; rows whose target is padding are left out. Positions index the flat [B, T-1] input.
  */
-export function shiftTargets(ids: Int32Array, mask: Int32Array, B: number, T: number): { input: Int32Array; positions: Int32Array; targets: Int32Array } {
+export function shiftTargets(
+  ids: Int32Array,
+  mask: Int32Array,
+  B: number,
+  T: number,
+): { input: Int32Array; positions: Int32Array; targets: Int32Array } {
   const input = new Int32Array(B * (T - 1));
   const pos: number[] = [];
   const tgt: number[] = [];
@@ -57,8 +62,14 @@ export function tsdaePretext(enc: SentenceEncoder, cfg: Pick<TrainConfig, 'delet
       orig.mask.dispose();
       const T = orig.seqLen;
       const { input, positions, targets } = shiftTargets(orig.hostIds, orig.hostMask, orig.batch, T);
-      const hidden = decoder.forward(tensor(input, [orig.batch, T - 1], 'i32'), reshape(z, [orig.batch, 1, enc.hidden]));
-      return { loss: decoder.loss(hidden, positions, targets), tokens: noisy.batch * noisy.seqLen + orig.batch * (T - 1) };
+      const hidden = decoder.forward(
+        tensor(input, [orig.batch, T - 1], 'i32'),
+        reshape(z, [orig.batch, 1, enc.hidden]),
+      );
+      return {
+        loss: decoder.loss(hidden, positions, targets),
+        tokens: noisy.batch * noisy.seqLen + orig.batch * (T - 1),
+      };
     },
   };
 }

@@ -30,21 +30,39 @@ function seriesOf(records: readonly MetricRecord[], kind: MetricRecord['kind'], 
 export function renderReport(r: ReportInput): string {
   const train = r.records.filter((x) => x.kind === 'train');
   const termKeys = [...new Set(train.flatMap((x) => Object.keys(x)))].filter(
-    (k) => !['kind', 'step', 'lr', 'tokensPerSec', 'time', 'elapsed'].includes(k) && train.some((x) => typeof x[k] === 'number'),
+    (k) =>
+      !['kind', 'step', 'lr', 'tokensPerSec', 'time', 'elapsed'].includes(k) &&
+      train.some((x) => typeof x[k] === 'number'),
   );
   const charts = [
-    lineChart('Training loss and its terms', termKeys.map((k) => seriesOf(r.records, 'train', k)), { xLabel: 'step', logY: true }),
-    lineChart('Dev MAP (AskUbuntu reranking)', [seriesOf(r.records, 'eval', 'map'), seriesOf(r.records, 'eval', 'mrr10')], { xLabel: 'step' }),
+    lineChart(
+      'Training loss and its terms',
+      termKeys.map((k) => seriesOf(r.records, 'train', k)),
+      { xLabel: 'step', logY: true },
+    ),
+    lineChart(
+      'Dev MAP (AskUbuntu reranking)',
+      [seriesOf(r.records, 'eval', 'map'), seriesOf(r.records, 'eval', 'mrr10')],
+      { xLabel: 'step' },
+    ),
   ];
   if (r.embStd?.length) {
-    charts.push(lineChart('Per-dimension std of embeddings (sorted)', [
-      { name: 'std', points: [...r.embStd].sort((a, b) => b - a).map((v, i) => [i, v]) },
-    ], { xLabel: 'dimension (sorted)' }));
+    charts.push(
+      lineChart(
+        'Per-dimension std of embeddings (sorted)',
+        [{ name: 'std', points: [...r.embStd].sort((a, b) => b - a).map((v, i) => [i, v]) }],
+        { xLabel: 'dimension (sorted)' },
+      ),
+    );
   }
   if (r.spectrum?.length) {
-    charts.push(lineChart('Eigenvalue spectrum of the embedding covariance', [
-      { name: 'eigenvalue', points: r.spectrum.map((v, i) => [i + 1, v]) },
-    ], { xLabel: 'rank', logY: true }));
+    charts.push(
+      lineChart(
+        'Eigenvalue spectrum of the embedding covariance',
+        [{ name: 'eigenvalue', points: r.spectrum.map((v, i) => [i + 1, v]) }],
+        { xLabel: 'rank', logY: true },
+      ),
+    );
   }
   const summary = r.summary ? `<h2>Summary</h2><pre>${esc(JSON.stringify(r.summary, null, 2))}</pre>` : '';
   return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(r.title)}</title>

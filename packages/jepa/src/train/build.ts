@@ -17,11 +17,21 @@ export interface TrainContext {
   modules: Module[];
 }
 
-const OBJECTIVES = { jepa: jepaObjective, 'jepa-ema': jepaEmaObjective, mlm: mlmObjective, simcse: simcseObjective, tsdae: tsdaeObjective };
+const OBJECTIVES = {
+  jepa: jepaObjective,
+  'jepa-ema': jepaEmaObjective,
+  mlm: mlmObjective,
+  simcse: simcseObjective,
+  tsdae: tsdaeObjective,
+};
 
 /** Build the encoder and objective for a config (weights from the seed, or from `cfg.init`); `pool`
  *  (default: read from cfg.trainFile) gives the `ppmi` init and SIF pooling their counts. */
-export async function buildModel(cfg: TrainConfig, pool?: readonly string[], log?: (message: string) => void): Promise<TrainContext> {
+export async function buildModel(
+  cfg: TrainConfig,
+  pool?: readonly string[],
+  log?: (message: string) => void,
+): Promise<TrainContext> {
   const encoder = await buildEncoder(cfg, { pool, log });
   const objective = OBJECTIVES[cfg.objective](encoder, cfg);
   return { encoder, objective, modules: [encoder.bert, ...Object.values(objective.heads)] };

@@ -6,8 +6,16 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  loadCheckpoint, readCheckpointState, saveCheckpoint, saveSafetensorsFile, toHost, writeFileAtomic,
-  type BertModel, type BertTokenizer, type Module, type Optimizer,
+  loadCheckpoint,
+  readCheckpointState,
+  saveCheckpoint,
+  saveSafetensorsFile,
+  toHost,
+  writeFileAtomic,
+  type BertModel,
+  type BertTokenizer,
+  type Module,
+  type Optimizer,
 } from '@jepa/nn';
 import { saveTokenWeights } from '../model/sif-save.ts';
 
@@ -18,19 +26,24 @@ export interface ModelMeta {
   step: number;
 }
 
-
 /** Write the encoder as a Hugging Face BERT dir, plus our pooling metadata in config.json. */
 export async function exportModel(
-  dir: string, bert: BertModel, tokenizer: BertTokenizer, meta: ModelMeta, tokenWeights: Float32Array | null = null,
+  dir: string,
+  bert: BertModel,
+  tokenizer: BertTokenizer,
+  meta: ModelMeta,
+  tokenWeights: Float32Array | null = null,
 ): Promise<void> {
   await mkdir(dir, { recursive: true });
   // Reads issued together share one submit.
   const entries = [...bert.stateDict()];
   const host = await Promise.all(entries.map(([, t]) => toHost(t)));
-  await saveSafetensorsFile(join(dir, 'model.safetensors'), Object.fromEntries(entries.map(([n], i) => [n, host[i]])), { format: 'pt' });
+  await saveSafetensorsFile(join(dir, 'model.safetensors'), Object.fromEntries(entries.map(([n], i) => [n, host[i]])), {
+    format: 'pt',
+  });
   const config = { architectures: ['BertModel'], model_type: 'bert', ...bert.config, jepa: meta };
-  await writeFileAtomic(join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
-  const vocab = Array.from({ length: tokenizer.vocabSize }, (_, i) => tokenizer.idToToken(i)).join('\n') + '\n';
+  await writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  const vocab = `${Array.from({ length: tokenizer.vocabSize }, (_, i) => tokenizer.idToToken(i)).join('\n')}\n`;
   await writeFileAtomic(join(dir, 'vocab.txt'), vocab);
   if (tokenWeights) await saveTokenWeights(dir, tokenWeights);
 }
@@ -67,7 +80,8 @@ export async function saveTrainerCheckpoint(outDir: string, parts: TrainerParts,
 async function removeStaleTemps(outDir: string): Promise<void> {
   for (const name of await readdir(outDir).catch(() => [] as string[])) {
     const pid = /^checkpoint\.tmp-(\d+)$/.exec(name)?.[1];
-    if (pid && Number(pid) !== process.pid && !alive(Number(pid))) await rm(join(outDir, name), { recursive: true, force: true });
+    if (pid && Number(pid) !== process.pid && !alive(Number(pid)))
+      await rm(join(outDir, name), { recursive: true, force: true });
   }
 }
 
@@ -82,7 +96,8 @@ function alive(pid: number): boolean {
 
 /** The dir holding the run's latest complete checkpoint, or null. */
 export function checkpointDir(outDir: string): string | null {
-  for (const d of ['checkpoint', 'checkpoint.old']) { // .old: a crash between the two renames
+  for (const d of ['checkpoint', 'checkpoint.old']) {
+    // .old: a crash between the two renames
     if (existsSync(join(outDir, d, 'state.json'))) return join(outDir, d);
   }
   return null;
@@ -100,7 +115,7 @@ export async function updateTrainerState(outDir: string, patch: Partial<TrainerS
   if (!dir) return;
   const state = await readCheckpointState(dir);
   state.extra = { ...(state.extra as TrainerState), ...patch };
-  await writeFileAtomic(join(dir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
+  await writeFileAtomic(join(dir, 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
 }
 
 export async function loadTrainerCheckpoint(outDir: string, parts: TrainerParts): Promise<TrainerState> {

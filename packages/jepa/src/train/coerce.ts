@@ -11,7 +11,8 @@ export class ConfigError extends Error {
 
 /** `v` (a string from the command line, or a JSON value) as `kind`; errors start with `label`. */
 export function coerceOption(label: string, kind: OptionKind, v: unknown): unknown {
-  const bad = (what: string, hint = '') => new ConfigError(`${label}: expected ${what}, got ${JSON.stringify(v)}${hint}`);
+  const bad = (what: string, hint = '') =>
+    new ConfigError(`${label}: expected ${what}, got ${JSON.stringify(v)}${hint}`);
   if (Array.isArray(kind)) {
     if (typeof v === 'string' && kind.includes(v)) return v;
     const near = typeof v === 'string' ? closest(v, kind) : null;
@@ -22,7 +23,8 @@ export function coerceOption(label: string, kind: OptionKind, v: unknown): unkno
     case 'int':
     case 'pos': {
       const n = num(v);
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < (kind === 'pos' ? 1 : 0)) throw bad(kind === 'pos' ? 'a positive integer' : 'a non-negative integer');
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < (kind === 'pos' ? 1 : 0))
+        throw bad(kind === 'pos' ? 'a positive integer' : 'a non-negative integer');
       return n;
     }
     case 'num':
@@ -45,7 +47,8 @@ export function coerceOption(label: string, kind: OptionKind, v: unknown): unkno
       return v;
     case 'ints': {
       const list = typeof v === 'string' ? v.split(/[,x]/).filter(Boolean).map(Number) : v;
-      if (!Array.isArray(list) || !list.every((x) => Number.isInteger(x) && x > 0)) throw bad('a list of positive integers like 512,512,512');
+      if (!Array.isArray(list) || !list.every((x) => Number.isInteger(x) && x > 0))
+        throw bad('a list of positive integers like 512,512,512');
       return list;
     }
   }

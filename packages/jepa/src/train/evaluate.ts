@@ -32,7 +32,9 @@ export async function evaluateEncoder(
     return e;
   };
   const r = await evaluateRerank(dev, embed, { batchSize: 2048 });
-  const stsb = opts.stsb ? (await evaluateStsb(opts.stsb, (t) => enc.embed(t, opts.batchSize ?? 128), { batchSize: 2048 })).spearman : undefined;
+  const stsb = opts.stsb
+    ? (await evaluateStsb(opts.stsb, (t) => enc.embed(t, opts.batchSize ?? 128), { batchSize: 2048 })).spearman
+    : undefined;
   const std = perDimStd(sample);
   const meanStd = std.reduce((a, b) => a + b, 0) / Math.max(std.length, 1);
   return {

@@ -10,19 +10,33 @@ import type { Tensor } from '@jepa/tensor';
 import { isNoDecay, type BertModel, type Module, type ParamGroup, type ParamsInput } from '@jepa/nn';
 import type { TrainConfig } from './config.ts';
 
-export function trainParamGroups(bert: BertModel, modules: readonly Module[], cfg: Pick<TrainConfig, 'embLrScale' | 'layerLrScale' | 'weightDecay'>): ParamsInput {
+export function trainParamGroups(
+  bert: BertModel,
+  modules: readonly Module[],
+  cfg: Pick<TrainConfig, 'embLrScale' | 'layerLrScale' | 'weightDecay'>,
+): ParamsInput {
   if (cfg.embLrScale === 1 && cfg.layerLrScale === 1) return modules;
   const word = bert.embeddings.wordEmbeddings.weight;
   const layers = new Set<Tensor>(cfg.layerLrScale === 1 ? [] : bert.encoder.parameters());
   const all = modules.flatMap((m) => m.parameters());
   const rest = all.filter((t) => (cfg.embLrScale === 1 || t !== word) && !layers.has(t));
   const split = (params: Tensor[], lrScale: number): ParamGroup[] => [
-    { params: params.filter((t) => !isNoDecay(t)), weightDecay: cfg.weightDecay, ...(lrScale === 1 ? {} : { lrScale }) },
+    {
+      params: params.filter((t) => !isNoDecay(t)),
+      weightDecay: cfg.weightDecay,
+      ...(lrScale === 1 ? {} : { lrScale }),
+    },
     { params: params.filter(isNoDecay), weightDecay: 0, ...(lrScale === 1 ? {} : { lrScale }) },
   ];
   const groups = split(rest, 1);
   if (cfg.embLrScale !== 1) groups.push({ params: [word], weightDecay: cfg.weightDecay, lrScale: cfg.embLrScale });
-  if (layers.size) groups.push(...split(all.filter((t) => layers.has(t)), cfg.layerLrScale));
+  if (layers.size)
+    groups.push(
+      ...split(
+        all.filter((t) => layers.has(t)),
+        cfg.layerLrScale,
+      ),
+    );
   return groups.filter((g) => g.params.length > 0 && g.lrScale !== 0);
 }
 

@@ -11,13 +11,19 @@ export type OptionKind = ValueKind | readonly string[];
 /** The value an option of kind `K` holds. */
 export type OptionValue<K extends OptionKind> = K extends readonly (infer W)[]
   ? W
-  : K extends 'int' | 'pos' | 'num' ? number
-  : K extends 'num?' ? number | null
-  : K extends 'bool' ? boolean
-  : K extends 'str' ? string
-  : K extends 'str?' ? string | null
-  : K extends 'ints' ? number[]
-  : never;
+  : K extends 'int' | 'pos' | 'num'
+    ? number
+    : K extends 'num?'
+      ? number | null
+      : K extends 'bool'
+        ? boolean
+        : K extends 'str'
+          ? string
+          : K extends 'str?'
+            ? string | null
+            : K extends 'ints'
+              ? number[]
+              : never;
 
 /** Where --help lists an option. */
 export const OPTION_GROUPS = ['data', 'model', 'objective', 'optimiser', 'evaluation', 'run'] as const;
@@ -34,7 +40,13 @@ export interface OptionSpecEntry<K extends OptionKind = OptionKind> {
 }
 
 /** One table row; the `const` parameter keeps word lists literal and checks the default against the kind. */
-function opt<const K extends OptionKind>(kind: K, dflt: OptionValue<K>, group: OptionGroup, help: string, shown?: string): OptionSpecEntry<K> {
+function opt<const K extends OptionKind>(
+  kind: K,
+  dflt: OptionValue<K>,
+  group: OptionGroup,
+  help: string,
+  shown?: string,
+): OptionSpecEntry<K> {
   return { kind, default: dflt, group, help, ...(shown === undefined ? {} : { shown }) };
 }
 
@@ -42,14 +54,46 @@ const VIEWS = 'jepa views:';
 
 /** Every training option (in the order a run's train-config.json lists them). */
 export const OPTION_TABLE = {
-  preset: opt(['tiny', 'mini', 'small', 'base'], 'tiny', 'model', 'model size built from scratch (with --init the model dir sets it)'),
+  preset: opt(
+    ['tiny', 'mini', 'small', 'base'],
+    'tiny',
+    'model',
+    'model size built from scratch (with --init the model dir sets it)',
+  ),
   /** A Hugging Face BERT dir (config.json, model.safetensors, vocab.txt) to start from. */
-  init: opt('str?', null, 'model', 'start from a Hugging Face BERT dir (config.json, model.safetensors, vocab.txt)', 'none, from scratch'),
-  lenientLoad: opt('bool', false, 'model', 'with --init: load the weights that match and list what was skipped (else a mismatch is an error)'),
+  init: opt(
+    'str?',
+    null,
+    'model',
+    'start from a Hugging Face BERT dir (config.json, model.safetensors, vocab.txt)',
+    'none, from scratch',
+  ),
+  lenientLoad: opt(
+    'bool',
+    false,
+    'model',
+    'with --init: load the weights that match and list what was skipped (else a mismatch is an error)',
+  ),
   /** Input-embedding init from scratch (see model/init.ts); `bert` whenever `init` is set. */
-  embeddingInit: opt(['bert', 'words', 'ppmi'], 'ppmi', 'model', "input embeddings from scratch: BERT's random init, words, or PPMI-SVD of the pool", 'ppmi; bert with --init'),
-  objective: opt(['jepa', 'jepa-ema', 'mlm', 'simcse', 'tsdae'], 'jepa', 'objective', 'what trains the encoder (jepa: VICReg between two views of each sentence)'),
-  loss: opt(['official', 'seed'], 'official', 'objective', "VICReg's formula: the VICReg paper's (official) or the seed paper's"),
+  embeddingInit: opt(
+    ['bert', 'words', 'ppmi'],
+    'ppmi',
+    'model',
+    "input embeddings from scratch: BERT's random init, words, or PPMI-SVD of the pool",
+    'ppmi; bert with --init',
+  ),
+  objective: opt(
+    ['jepa', 'jepa-ema', 'mlm', 'simcse', 'tsdae'],
+    'jepa',
+    'objective',
+    'what trains the encoder (jepa: VICReg between two views of each sentence)',
+  ),
+  loss: opt(
+    ['official', 'seed'],
+    'official',
+    'objective',
+    "VICReg's formula: the VICReg paper's (official) or the seed paper's",
+  ),
   steps: opt('pos', 2000, 'optimiser', 'optimiser steps: the length of the schedule'),
   batchSize: opt('pos', 32, 'data', 'sentences per step'),
   maxTokens: opt('pos', DEFAULT_MAX_TOKENS, 'data', 'tokens kept per sentence, [CLS] and [SEP] included'),
@@ -64,16 +108,33 @@ export const OPTION_TABLE = {
   layerLrScale: opt('num', 0, 'optimiser', 'learning-rate multiplier of the Transformer layers (0 freezes them)'),
   clip: opt('num', 1, 'optimiser', 'clip the global gradient norm to this (0: no clipping)'),
   /** Expander hidden/output dims after the encoder width; [] = derive (4× hidden, three layers). */
-  expander: opt('ints', [], 'objective', 'jepa: expander dims after the encoder, e.g. 512,512', 'three layers of 4× the hidden size'),
+  expander: opt(
+    'ints',
+    [],
+    'objective',
+    'jepa: expander dims after the encoder, e.g. 512,512',
+    'three layers of 4× the hidden size',
+  ),
   expanderFinalBias: opt('bool', true, 'objective', "jepa: a bias on the expander's last layer"),
   /** `sif`: mean weighted by a/(a + p(token)) from the training pool (see model/sif.ts). */
-  pooling: opt(['cls', 'mean', 'max', 'sif'], 'sif', 'model', 'sentence vector from the token states (sif: a mean weighted by the pool\'s word frequencies)'),
+  pooling: opt(
+    ['cls', 'mean', 'max', 'sif'],
+    'sif',
+    'model',
+    "sentence vector from the token states (sif: a mean weighted by the pool's word frequencies)",
+  ),
   lambda: opt('num', 10, 'objective', 'VICReg invariance weight'),
   mu: opt('num', 25, 'objective', 'VICReg variance weight'),
   nu: opt('num', 1, 'objective', 'VICReg covariance weight'),
   cropBoth: opt('bool', false, 'objective', `${VIEWS} two independent crops of each sentence`),
   /** JEPA views: the words outside the crop against the crop (disjoint views; exclusive with cropBoth). */
-  cropRest: opt('bool', true, 'objective', `${VIEWS} a crop against the rest of the sentence (both off: a crop against the whole)`, 'true; false with --crop-both'),
+  cropRest: opt(
+    'bool',
+    true,
+    'objective',
+    `${VIEWS} a crop against the rest of the sentence (both off: a crop against the whole)`,
+    'true; false with --crop-both',
+  ),
   temperature: opt('num', 0.05, 'objective', 'simcse: softmax temperature'),
   maskRate: opt('num', 0.15, 'objective', 'mlm (objective or --aux): share of tokens masked'),
   /** TSDAE: share of each sentence's words deleted. */
@@ -84,22 +145,49 @@ export const OPTION_TABLE = {
   auxWeight: opt('num', 1, 'objective', 'jepa: weight of the --aux loss'),
   emaMomentum: opt('num', 0.996, 'objective', "jepa-ema: the target's EMA momentum at the start"),
   emaMomentumEnd: opt('num', 1, 'objective', "jepa-ema: the target's EMA momentum at the end"),
-  emaSchedule: opt(['constant', 'linear', 'cosine'], 'linear', 'objective', 'jepa-ema: how the momentum goes from start to end'),
+  emaSchedule: opt(
+    ['constant', 'linear', 'cosine'],
+    'linear',
+    'objective',
+    'jepa-ema: how the momentum goes from start to end',
+  ),
   emaLoss: opt(['vicreg', 'mse'], 'vicreg', 'objective', 'jepa-ema: the loss between prediction and target'),
   predictor: opt('ints', [], 'objective', 'jepa-ema: predictor hidden dims', '4× the hidden size'),
-  dropout: opt('num?', null, 'model', 'hidden dropout (attention dropout is 0 from scratch)', "the model's own, BERT's 0.1"),
+  dropout: opt(
+    'num?',
+    null,
+    'model',
+    'hidden dropout (attention dropout is 0 from scratch)',
+    "the model's own, BERT's 0.1",
+  ),
   seed: opt('int', 1, 'run', 'seed of the init, the data order, the views and dropout'),
   evalEvery: opt('int', 100, 'evaluation', 'evaluate on the dev set every N steps (0: only at the end)'),
   /** Queries of the dev set used by periodic evaluations (0 = all); the final one uses all. */
   evalQueries: opt('int', 200, 'evaluation', 'dev queries a periodic evaluation uses (0: all); the final one uses all'),
-  evalFile: opt('str?', null, 'evaluation', 'dev set, rerank JSONL (query, positive, negative)', 'the shipped AskUbuntu dev set'),
+  evalFile: opt(
+    'str?',
+    null,
+    'evaluation',
+    'dev set, rerank JSONL (query, positive, negative)',
+    'the shipped AskUbuntu dev set',
+  ),
   trainFile: opt('str?', null, 'data', 'training pool, one sentence a line', 'the shipped AskUbuntu titles'),
   out: opt('str', 'runs/default', 'run', 'run dir: checkpoint, model, metrics.jsonl, report.html'),
-  resume: opt('str?', null, 'run', "continue the run in this dir with the run's own settings (only --steps may extend it)"),
+  resume: opt(
+    'str?',
+    null,
+    'run',
+    "continue the run in this dir with the run's own settings (only --steps may extend it)",
+  ),
   /** Train into an `out` dir that already holds a run, replacing it. */
   overwrite: opt('bool', false, 'run', 'replace a run already in --out'),
   logEvery: opt('pos', 10, 'run', 'a metrics record (and, off a terminal, a progress line) every N steps'),
-  collapseStd: opt('num', 0.01, 'evaluation', "warn of collapse when the embeddings' mean per-dimension std falls below this"),
+  collapseStd: opt(
+    'num',
+    0.01,
+    'evaluation',
+    "warn of collapse when the embeddings' mean per-dimension std falls below this",
+  ),
 } as const;
 
 type Table = typeof OPTION_TABLE;
@@ -129,5 +217,5 @@ export const CONFIG_FIELDS: Readonly<Record<OptionName, OptionKind>> = Object.fr
 
 /** A config field as a command-line flag: batchSize -> --batch-size. */
 export function flagName(field: string): string {
-  return '--' + field.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+  return `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }

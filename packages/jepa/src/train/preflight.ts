@@ -14,7 +14,9 @@ export async function requireCheckpoint(dir: string): Promise<TrainerState> {
 /** A stop (--stop-after, the trainer's finishAt) must be a step of what is left of the schedule. */
 export function checkStopAfter(stopAfter: number, steps: number, done: number): void {
   if (!Number.isInteger(stopAfter) || stopAfter <= done || stopAfter > steps) {
-    throw new Error(`--stop-after: must be after ${done ? `the checkpoint's step ${done}` : 'step 0'} and at most --steps ${steps}, got ${stopAfter}`);
+    throw new Error(
+      `--stop-after: must be after ${done ? `the checkpoint's step ${done}` : 'step 0'} and at most --steps ${steps}, got ${stopAfter}`,
+    );
   }
 }
 
@@ -24,7 +26,8 @@ export async function checkRunRequest(cfg: TrainConfig, finishAt: number | undef
   const saved = cfg.resume ? await requireCheckpoint(cfg.resume) : null;
   if (saved) {
     const conflicts = runConflicts(saved.config, cfg, saved.step);
-    if (conflicts.length) throw new Error(`resume ${cfg.resume}: the config differs from the run's: ${conflicts.join('; ')}`);
+    if (conflicts.length)
+      throw new Error(`resume ${cfg.resume}: the config differs from the run's: ${conflicts.join('; ')}`);
   }
   if (finishAt !== undefined) checkStopAfter(finishAt, cfg.steps, saved?.step ?? 0);
 }

@@ -11,7 +11,8 @@ export interface ProgressState {
 
 function fmtTime(s: number): string {
   if (!Number.isFinite(s) || s < 0) return '--:--';
-  const m = Math.floor(s / 60), sec = Math.floor(s % 60);
+  const m = Math.floor(s / 60),
+    sec = Math.floor(s % 60);
   return m >= 60 ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m` : `${m}:${String(sec).padStart(2, '0')}`;
 }
 
@@ -20,7 +21,10 @@ export class Progress {
   private startStep: number;
   private tty = !!process.stderr.isTTY;
 
-  constructor(startStep: number, private every = 10) {
+  constructor(
+    startStep: number,
+    private every = 10,
+  ) {
     this.startStep = startStep;
   }
 
@@ -32,7 +36,9 @@ export class Progress {
     const elapsed = (Date.now() - this.start) / 1000;
     const done = s.step - this.startStep;
     const eta = done > 0 ? (elapsed / done) * (s.total - s.step) : NaN;
-    const terms = Object.entries(s.terms).map(([k, v]) => `${k} ${fmtNum(v)}`).join(' ');
+    const terms = Object.entries(s.terms)
+      .map(([k, v]) => `${k} ${fmtNum(v)}`)
+      .join(' ');
     const map = s.lastMap === undefined ? '' : ` | dev MAP ${s.lastMap.toFixed(2)}`;
     return `${bar} ${s.step}/${s.total} | ${terms} | ${Math.round(s.tokensPerSec)} tok/s | ETA ${fmtTime(eta)}${map}`;
   }
@@ -40,13 +46,13 @@ export class Progress {
   update(s: ProgressState): void {
     const text = this.line(s);
     if (this.tty) process.stderr.write(`\r\x1b[K${text}`);
-    else if (s.step % this.every === 0 || s.step === s.total) process.stderr.write(text + '\n');
+    else if (s.step % this.every === 0 || s.step === s.total) process.stderr.write(`${text}\n`);
   }
 
   /** Print a message without garbling the bar. */
   log(msg: string): void {
     if (this.tty) process.stderr.write('\r\x1b[K');
-    process.stderr.write(msg + '\n');
+    process.stderr.write(`${msg}\n`);
   }
 
   done(): void {

@@ -24,7 +24,9 @@ export function resolveConfig(...layers: Record<string, unknown>[]): TrainConfig
       if (v === undefined) continue;
       if (!Object.hasOwn(CONFIG_FIELDS, k)) {
         const near = closest(k, OPTION_NAMES);
-        throw new ConfigError(`unknown config "${k}"${near ? ` (did you mean "${near}"?)` : ''}; known: ${OPTION_NAMES.join(', ')}`);
+        throw new ConfigError(
+          `unknown config "${k}"${near ? ` (did you mean "${near}"?)` : ''}; known: ${OPTION_NAMES.join(', ')}`,
+        );
       }
       out[k] = coerceOption(`config "${k}"`, CONFIG_FIELDS[k as OptionName], v);
       set.add(k);
@@ -44,17 +46,27 @@ function validate(c: TrainConfig): void {
   if (c.layerLrScale < 0) throw new ConfigError(`config "layerLrScale": must be >= 0, got ${c.layerLrScale}`);
   if (c.lr <= 0) throw new ConfigError(`config "lr": must be > 0, got ${c.lr}`);
   if (c.warmup > c.steps) throw new ConfigError(`config "warmup": ${c.warmup} exceeds steps ${c.steps}`);
-  if ((c.objective === 'jepa' || c.objective === 'jepa-ema') && c.batchSize < 2) throw new ConfigError(`config "batchSize": objective ${c.objective} needs at least 2 (batch statistics)`);
-  if (c.maskRate <= 0 || c.maskRate >= 1) throw new ConfigError(`config "maskRate": must be in (0, 1), got ${c.maskRate}`);
-  if (c.deleteRatio < 0 || c.deleteRatio >= 1) throw new ConfigError(`config "deleteRatio": must be in [0, 1), got ${c.deleteRatio}`);
+  if ((c.objective === 'jepa' || c.objective === 'jepa-ema') && c.batchSize < 2)
+    throw new ConfigError(`config "batchSize": objective ${c.objective} needs at least 2 (batch statistics)`);
+  if (c.maskRate <= 0 || c.maskRate >= 1)
+    throw new ConfigError(`config "maskRate": must be in (0, 1), got ${c.maskRate}`);
+  if (c.deleteRatio < 0 || c.deleteRatio >= 1)
+    throw new ConfigError(`config "deleteRatio": must be in [0, 1), got ${c.deleteRatio}`);
   if (c.auxWeight < 0) throw new ConfigError(`config "auxWeight": must be >= 0, got ${c.auxWeight}`);
   for (const k of ['emaMomentum', 'emaMomentumEnd'] as const) {
     if (!(c[k] >= 0 && c[k] <= 1)) throw new ConfigError(`config "${k}": must be in [0, 1], got ${c[k]}`);
   }
-  if (c.cropBoth && c.cropRest) throw new ConfigError('config "cropRest": the views are either two crops (cropBoth) or a crop and the rest (cropRest), got both');
-  if (c.aux !== 'none' && c.objective !== 'jepa') throw new ConfigError(`config "aux": a pretext loss joins objective jepa only, got objective "${c.objective}"`);
+  if (c.cropBoth && c.cropRest)
+    throw new ConfigError(
+      'config "cropRest": the views are either two crops (cropBoth) or a crop and the rest (cropRest), got both',
+    );
+  if (c.aux !== 'none' && c.objective !== 'jepa')
+    throw new ConfigError(`config "aux": a pretext loss joins objective jepa only, got objective "${c.objective}"`);
   if (c.init && c.embeddingInit !== 'bert') {
-    throw new ConfigError(`config "embeddingInit": shapes a model built from scratch; with init the weights come from ${c.init}, so it would be ignored, got "${c.embeddingInit}"`);
+    throw new ConfigError(
+      `config "embeddingInit": shapes a model built from scratch; with init the weights come from ${c.init}, so it would be ignored, got "${c.embeddingInit}"`,
+    );
   }
-  if (c.maxTokens < 3) throw new ConfigError(`config "maxTokens": must be at least 3 ([CLS] x [SEP]), got ${c.maxTokens}`);
+  if (c.maxTokens < 3)
+    throw new ConfigError(`config "maxTokens": must be at least 3 ([CLS] x [SEP]), got ${c.maxTokens}`);
 }

@@ -14,14 +14,17 @@ const INVOCATION_FIELDS: ReadonlySet<string> = new Set(['resume', 'out', 'overwr
  * the `bert` recipe's for the options the default recipe changes, the default for the others.
  */
 function savedRun(saved: Record<string, unknown>, dir: string): TrainConfig {
-  const known = Object.fromEntries(Object.entries(saved).filter(([k]) => Object.hasOwn(CONFIG_FIELDS, k) && !INVOCATION_FIELDS.has(k)));
+  const known = Object.fromEntries(
+    Object.entries(saved).filter(([k]) => Object.hasOwn(CONFIG_FIELDS, k) && !INVOCATION_FIELDS.has(k)),
+  );
   // warmup is stored, so it is not re-derived from steps.
   return resolveConfig(RECIPES.bert, known, { warmup: saved.warmup, resume: dir, out: dir });
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 // No node:path here (this module runs in a browser too).
-const samePath = (a: string, b: string) => a.replace(/^\.\//, '').replace(/\/+$/, '') === b.replace(/^\.\//, '').replace(/\/+$/, '');
+const samePath = (a: string, b: string) =>
+  a.replace(/^\.\//, '').replace(/\/+$/, '') === b.replace(/^\.\//, '').replace(/\/+$/, '');
 
 /**
  * How `cfg` departs from the run saved in a checkpoint, one "field: run X, given Y" per field.
@@ -44,7 +47,12 @@ export function runConflicts(saved: Record<string, unknown>, cfg: TrainConfig, d
  * --config file, a recipe) may only extend it (`steps`) or repeat its values; anything else is an
  * error naming each conflict.
  */
-export function resumeConfig(dir: string, saved: Record<string, unknown>, given: Record<string, unknown>, done: number): TrainConfig {
+export function resumeConfig(
+  dir: string,
+  saved: Record<string, unknown>,
+  given: Record<string, unknown>,
+  done: number,
+): TrainConfig {
   const run = savedRun(saved, dir);
   const asked = Object.fromEntries(Object.entries(given).filter(([k, v]) => v !== undefined && k !== 'resume'));
   const merged = resolveConfig(run as unknown as Record<string, unknown>, asked);
@@ -59,7 +67,9 @@ export function resumeConfig(dir: string, saved: Record<string, unknown>, given:
     }
   }
   if (conflicts.length) {
-    throw new ConfigError(`--resume ${dir}: ${conflicts.join('; ')} (a resumed run keeps every setting of the run; only --steps may extend it)`);
+    throw new ConfigError(
+      `--resume ${dir}: ${conflicts.join('; ')} (a resumed run keeps every setting of the run; only --steps may extend it)`,
+    );
   }
   return { ...run, steps: merged.steps, logEvery: merged.logEvery };
 }

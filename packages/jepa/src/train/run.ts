@@ -15,7 +15,13 @@ import { NonFiniteError } from '../model/encoder.ts';
 import { savedModules } from '../objectives/objective.ts';
 import { renderReport, type MetricRecord } from '../report/html.ts';
 import { buildModel, type TrainContext } from './build.ts';
-import { exportModel, loadTrainerCheckpoint, readTrainerState, saveTrainerCheckpoint, updateTrainerState } from './checkpoint.ts';
+import {
+  exportModel,
+  loadTrainerCheckpoint,
+  readTrainerState,
+  saveTrainerCheckpoint,
+  updateTrainerState,
+} from './checkpoint.ts';
 import type { TrainConfig } from './config.ts';
 import { BatchStream } from './data.ts';
 import { evaluateEncoder, type EncoderEval } from './evaluate.ts';
@@ -49,7 +55,11 @@ export async function runTraining(cfg: TrainConfig, hooks: TrainHooks, at: RunPr
   const data = loadData(cfg);
   const out = cfg.resume ?? cfg.out;
   await prepareRunDir(out, { resume: !!cfg.resume, overwrite: cfg.overwrite });
-  const model = await buildModel(cfg, data.pool, hooks.quiet || cfg.resume ? undefined : (m) => process.stderr.write(m + '\n'));
+  const model = await buildModel(
+    cfg,
+    data.pool,
+    hooks.quiet || cfg.resume ? undefined : (m) => process.stderr.write(`${m}\n`),
+  );
   const run = new TrainingRun(cfg, hooks, out, t0, model, data);
   await run.restore();
   await run.loop(at);
@@ -112,7 +122,10 @@ class TrainingRun {
     this.schedule = makeSchedule(cfg.schedule, { lr: cfg.lr, warmup: cfg.warmup, total: cfg.steps });
     for (const t of frozenParams(model.encoder.bert, cfg)) t.requiresGrad = false;
     this.optimizer = new AdamW(trainParamGroups(model.encoder.bert, model.modules, cfg), {
-      lr: cfg.lr, schedule: this.schedule, weightDecay: cfg.weightDecay, maxGradNorm: cfg.clip > 0 ? cfg.clip : undefined,
+      lr: cfg.lr,
+      schedule: this.schedule,
+      weightDecay: cfg.weightDecay,
+      maxGradNorm: cfg.clip > 0 ? cfg.clip : undefined,
     });
     this.dev = data.dev;
     this.devPeriodic = data.devPeriodic;
@@ -129,12 +142,15 @@ class TrainingRun {
       this.bestMap = st.bestMap;
       this.bestStep = st.bestStep;
       if (existsSync(this.metricsPath)) {
-        this.records = (await readFile(this.metricsPath, 'utf8')).split('\n').filter(Boolean)
-          .map((l) => JSON.parse(l) as MetricRecord).filter((r) => r.step <= this.start);
+        this.records = (await readFile(this.metricsPath, 'utf8'))
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as MetricRecord)
+          .filter((r) => r.step <= this.start);
       }
     }
-    await writeFile(this.metricsPath, this.records.map((r) => JSON.stringify(r) + '\n').join(''));
-    await writeFile(join(this.out, 'train-config.json'), JSON.stringify(cfg, null, 2) + '\n');
+    await writeFile(this.metricsPath, this.records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    await writeFile(join(this.out, 'train-config.json'), `${JSON.stringify(cfg, null, 2)}\n`);
     this.progress = new Progress(this.start, cfg.logEvery);
   }
 
@@ -185,7 +201,13 @@ class TrainingRun {
     if (!this.finished()) return;
     await updateTrainerState(this.out, { bestMap: this.bestMap, bestStep: this.bestStep }); // the final evaluation may have set them
     const { encoder } = this.model;
-    await exportModel(this.out, encoder.bert, encoder.tokenizer, { pooling: cfg.pooling, maxTokens: cfg.maxTokens, objective: cfg.objective, step: stepsDone }, encoder.tokenWeights);
+    await exportModel(
+      this.out,
+      encoder.bert,
+      encoder.tokenizer,
+      { pooling: cfg.pooling, maxTokens: cfg.maxTokens, objective: cfg.objective, step: stepsDone },
+      encoder.tokenWeights,
+    );
   }
 
   /** report.html, the GPU memory given back, and the summary. */
@@ -193,19 +215,29 @@ class TrainingRun {
     const { cfg, stepsDone, stopped, bestMap, bestStep } = this;
     const seconds = (Date.now() - this.t0) / 1000;
     const ev = this.lastEval;
-    await writeFile(join(this.out, 'report.html'), renderReport({
-      title: `${cfg.objective}${cfg.aux !== 'none' ? ` + ${cfg.aux} ×${cfg.auxWeight}` : ''} (${cfg.preset}${cfg.objective === 'jepa' ? `, ${cfg.loss} loss` : ''}) — ${stepsDone} steps`,
-      config: { ...cfg },
-      records: this.records,
-      embStd: ev?.embStd,
-      spectrum: ev?.spectrum,
-      summary: { stopped, steps: stepsDone, bestMap, bestStep, lastMap: ev?.map, lastMrr10: ev?.mrr10, seconds },
-    }));
+    await writeFile(
+      join(this.out, 'report.html'),
+      renderReport({
+        title: `${cfg.objective}${cfg.aux !== 'none' ? ` + ${cfg.aux} ×${cfg.auxWeight}` : ''} (${cfg.preset}${cfg.objective === 'jepa' ? `, ${cfg.loss} loss` : ''}) — ${stepsDone} steps`,
+        config: { ...cfg },
+        records: this.records,
+        embStd: ev?.embStd,
+        spectrum: ev?.spectrum,
+        summary: { stopped, steps: stepsDone, bestMap, bestStep, lastMap: ev?.map, lastMrr10: ev?.mrr10, seconds },
+      }),
+    );
     this.optimizer.dispose();
     for (const m of [...this.model.modules, ...Object.values(this.model.objective.frozen ?? {})]) m.dispose();
     return {
-      out: this.out, steps: stepsDone, stopped, lastEval: ev, bestMap, bestStep, seconds,
-      tokensPerSec: this.tokensTotal / seconds, stopMessage: this.stopMessage,
+      out: this.out,
+      steps: stepsDone,
+      stopped,
+      lastEval: ev,
+      bestMap,
+      bestStep,
+      seconds,
+      tokensPerSec: this.tokensTotal / seconds,
+      stopMessage: this.stopMessage,
     };
   }
 
@@ -231,7 +263,11 @@ class TrainingRun {
       optimizer.zeroGrad();
       objective.afterStep?.(step);
       const norm = optimizer.lastGradNorm ? [add(optimizer.lastGradNorm, 0)] : []; // a copy: the next step overwrites it
-      return { tensors: [o.loss, ...Object.values(o.terms), ...norm], names: ['loss', ...Object.keys(o.terms)], tokens: o.tokens };
+      return {
+        tensors: [o.loss, ...Object.values(o.terms), ...norm],
+        names: ['loss', ...Object.keys(o.terms)],
+        tokens: o.tokens,
+      };
     });
     this.tokensSince += res.tokens;
     this.tokensTotal += res.tokens;
@@ -262,9 +298,11 @@ class TrainingRun {
     const bad = order.find((i) => !Number.isFinite(vals[i]));
     const norm = all[p.names.length];
     if (bad !== undefined || (norm !== undefined && !Number.isFinite(norm))) {
-      await this.stopNonFinite(bad !== undefined
-        ? `non-finite ${p.names[bad]} (${vals[bad]}) at step ${p.step + 1}`
-        : `non-finite gradient norm (${norm}) at step ${p.step + 1}`);
+      await this.stopNonFinite(
+        bad !== undefined
+          ? `non-finite ${p.names[bad]} (${vals[bad]}) at step ${p.step + 1}`
+          : `non-finite gradient norm (${norm}) at step ${p.step + 1}`,
+      );
       return false;
     }
     p.names.forEach((n, i) => (this.acc[n] = (this.acc[n] ?? 0) + vals[i]));
@@ -272,11 +310,24 @@ class TrainingRun {
     const done = p.step + 1;
     const tps = this.tokensSince / Math.max((Date.now() - this.tSince) / 1000, 1e-9);
     if (!this.hooks.quiet) {
-      this.progress.update({ step: done, total: cfg.steps, terms: Object.fromEntries(p.names.map((n, i) => [n, vals[i]])), tokensPerSec: tps, lastMap: this.lastEval?.map });
+      this.progress.update({
+        step: done,
+        total: cfg.steps,
+        terms: Object.fromEntries(p.names.map((n, i) => [n, vals[i]])),
+        tokensPerSec: tps,
+        lastMap: this.lastEval?.map,
+      });
     }
     if (done % cfg.logEvery === 0 || done === cfg.steps) {
       const mean = Object.fromEntries(Object.entries(this.acc).map(([k, v]) => [k, v / this.accN]));
-      await this.writeRecord({ kind: 'train', step: done, ...mean, lr: this.schedule(p.step), tokensPerSec: tps, elapsed: (Date.now() - this.t0) / 1000 });
+      await this.writeRecord({
+        kind: 'train',
+        step: done,
+        ...mean,
+        lr: this.schedule(p.step),
+        tokensPerSec: tps,
+        elapsed: (Date.now() - this.t0) / 1000,
+      });
       this.acc = {};
       this.accN = 0;
       this.tokensSince = 0;
@@ -304,7 +355,8 @@ class TrainingRun {
     let ev: EncoderEval;
     try {
       ev = await evaluateEncoder(encoder, full ? this.dev : this.devPeriodic).catch((e: unknown) => {
-        if (e instanceof NonFiniteError) throw new NonFiniteStop(`non-finite embeddings in the evaluation at step ${step}`);
+        if (e instanceof NonFiniteError)
+          throw new NonFiniteStop(`non-finite embeddings in the evaluation at step ${step}`);
         throw e;
       });
     } catch (e) {
@@ -314,9 +366,19 @@ class TrainingRun {
       return false;
     }
     this.lastEval = ev;
-    await this.writeRecord({ kind: 'eval', step, queries: ev.queries, map: ev.map, mrr10: ev.mrr10, meanStd: ev.meanStd, seconds: ev.seconds });
+    await this.writeRecord({
+      kind: 'eval',
+      step,
+      queries: ev.queries,
+      map: ev.map,
+      mrr10: ev.mrr10,
+      meanStd: ev.meanStd,
+      seconds: ev.seconds,
+    });
     if (ev.meanStd < cfg.collapseStd) {
-      this.log(`warning: possible collapse at step ${step}: mean per-dimension std of embeddings ${ev.meanStd.toExponential(2)} < ${cfg.collapseStd}`);
+      this.log(
+        `warning: possible collapse at step ${step}: mean per-dimension std of embeddings ${ev.meanStd.toExponential(2)} < ${cfg.collapseStd}`,
+      );
     }
     // The best is chosen on one set: the periodic one. The final evaluation (the whole dev set)
     // competes only when it is that set, or when no periodic evaluation runs.
@@ -324,18 +386,29 @@ class TrainingRun {
     if (comparable && (this.bestMap === null || ev.map > this.bestMap)) {
       this.bestMap = ev.map;
       this.bestStep = step;
-      await exportModel(join(this.out, 'best'), encoder.bert, encoder.tokenizer, { pooling: cfg.pooling, maxTokens: cfg.maxTokens, objective: cfg.objective, step }, encoder.tokenWeights);
+      await exportModel(
+        join(this.out, 'best'),
+        encoder.bert,
+        encoder.tokenizer,
+        { pooling: cfg.pooling, maxTokens: cfg.maxTokens, objective: cfg.objective, step },
+        encoder.tokenWeights,
+      );
     }
     return true;
   }
 
   private async checkpoint(step: number): Promise<void> {
-    await saveTrainerCheckpoint(this.out, this.parts(), { step, config: { ...this.cfg }, bestMap: this.bestMap, bestStep: this.bestStep });
+    await saveTrainerCheckpoint(this.out, this.parts(), {
+      step,
+      config: { ...this.cfg },
+      bestMap: this.bestMap,
+      bestStep: this.bestStep,
+    });
   }
 
   private async writeRecord(r: MetricRecord): Promise<void> {
     this.records.push(r);
-    await appendFile(this.metricsPath, JSON.stringify(r) + '\n');
+    await appendFile(this.metricsPath, `${JSON.stringify(r)}\n`);
   }
 
   private log(m: string): void {
@@ -345,7 +418,9 @@ class TrainingRun {
   /** What a stop on a non-finite value leaves: said only when there is something. */
   private async stopNonFinite(what: string): Promise<void> {
     const st = await readTrainerState(this.out).catch(() => null);
-    const kept = st ? `the checkpoint of step ${st.step} in ${join(this.out, 'checkpoint')} is kept` : 'no checkpoint had been saved yet';
+    const kept = st
+      ? `the checkpoint of step ${st.step} in ${join(this.out, 'checkpoint')} is kept`
+      : 'no checkpoint had been saved yet';
     this.stopMessage = `stopping: ${what}; ${kept} (a lower --lr or --clip may help)`;
     this.log(this.stopMessage);
   }

@@ -6,8 +6,17 @@ import { join } from 'node:path';
 
 /** What a run writes into its dir; `--overwrite` removes exactly these (nothing else of the user's). */
 export const RUN_FILES = [
-  'checkpoint', 'checkpoint.old', 'best', 'model.safetensors', 'config.json', 'vocab.txt',
-  'token_weights.safetensors', 'metrics.jsonl', 'train-config.json', 'report.html', 'train-cli.json',
+  'checkpoint',
+  'checkpoint.old',
+  'best',
+  'model.safetensors',
+  'config.json',
+  'vocab.txt',
+  'token_weights.safetensors',
+  'metrics.jsonl',
+  'train-config.json',
+  'report.html',
+  'train-cli.json',
 ];
 
 /** The files in `dir` that show an earlier run lives there. */
@@ -23,7 +32,9 @@ export async function prepareRunDir(dir: string, opts: { resume: boolean; overwr
   if (!opts.resume) {
     const found = runFilesIn(dir);
     if (found.length && !opts.overwrite) {
-      throw new Error(`out ${dir}: already holds a run (${found.join(', ')}); continue it with --resume ${dir}, or replace it with --overwrite`);
+      throw new Error(
+        `out ${dir}: already holds a run (${found.join(', ')}); continue it with --resume ${dir}, or replace it with --overwrite`,
+      );
     }
     if (found.length) for (const f of RUN_FILES) await rm(join(dir, f), { recursive: true, force: true });
   }
@@ -32,6 +43,8 @@ export async function prepareRunDir(dir: string, opts: { resume: boolean; overwr
     await access(dir, constants.W_OK);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new Error(`out ${dir}: cannot write there (${err.code ?? err.message}${err.path && err.path !== dir ? ` at ${err.path}` : ''})`);
+    throw new Error(
+      `out ${dir}: cannot write there (${err.code ?? err.message}${err.path && err.path !== dir ? ` at ${err.path}` : ''})`,
+    );
   }
 }

@@ -52,11 +52,23 @@ export async function train(cfg: TrainConfig, hooks: TrainHooks = {}): Promise<T
     if (deviceAlive()) throw e;
     const out = cfg.resume ?? cfg.out;
     const st = await readTrainerState(out).catch(() => null);
-    const kept = st ? `the checkpoint of step ${st.step} in ${join(out, 'checkpoint')} is kept` : 'no checkpoint had been saved';
+    const kept = st
+      ? `the checkpoint of step ${st.step} in ${join(out, 'checkpoint')} is kept`
+      : 'no checkpoint had been saved';
     const stopMessage = `stopping: ${(e as Error).message.split('\n')[0]} (at step ${at.step}); the weights were on the GPU, so the steps after the last checkpoint are lost; ${kept}`;
     if (!hooks.quiet) process.stderr.write(`\n${stopMessage}\n`);
     const seconds = (Date.now() - t0) / 1000;
-    return { out, steps: st?.step ?? 0, stopped: 'device-lost', lastEval: null, bestMap: st?.bestMap ?? null, bestStep: st?.bestStep ?? null, seconds, tokensPerSec: 0, stopMessage };
+    return {
+      out,
+      steps: st?.step ?? 0,
+      stopped: 'device-lost',
+      lastEval: null,
+      bestMap: st?.bestMap ?? null,
+      bestStep: st?.bestStep ?? null,
+      seconds,
+      tokensPerSec: 0,
+      stopMessage,
+    };
   }
 }
 

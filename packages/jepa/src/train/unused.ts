@@ -13,16 +13,23 @@ export function unusedOptions(cfg: TrainConfig, given: Iterable<string>): string
   const noVicreg = cfg.objective === 'jepa-ema' ? `${obj} --ema-loss mse` : obj;
   const pretext = obj + (cfg.aux === 'none' ? '' : ` --aux ${cfg.aux}`);
   const used: Partial<Record<keyof TrainConfig, [boolean, string]>> = {
-    lambda: [vicreg, noVicreg], mu: [vicreg, noVicreg], nu: [vicreg, noVicreg], loss: [vicreg, noVicreg],
-    cropBoth: [jepaFamily, obj], cropRest: [jepaFamily, obj],
-    expander: [cfg.objective === 'jepa', obj], expanderFinalBias: [cfg.objective === 'jepa', obj],
+    lambda: [vicreg, noVicreg],
+    mu: [vicreg, noVicreg],
+    nu: [vicreg, noVicreg],
+    loss: [vicreg, noVicreg],
+    cropBoth: [jepaFamily, obj],
+    cropRest: [jepaFamily, obj],
+    expander: [cfg.objective === 'jepa', obj],
+    expanderFinalBias: [cfg.objective === 'jepa', obj],
     auxWeight: [cfg.objective === 'jepa' && cfg.aux !== 'none', 'without --aux'],
     maskRate: [cfg.objective === 'mlm' || cfg.aux === 'mlm', pretext],
     deleteRatio: [cfg.objective === 'tsdae' || cfg.aux === 'tsdae', pretext],
     decoderTie: [cfg.objective === 'tsdae' || cfg.aux === 'tsdae', pretext],
     temperature: [cfg.objective === 'simcse', obj],
-    emaMomentum: [cfg.objective === 'jepa-ema', obj], emaMomentumEnd: [cfg.objective === 'jepa-ema', obj],
-    emaSchedule: [cfg.objective === 'jepa-ema', obj], emaLoss: [cfg.objective === 'jepa-ema', obj],
+    emaMomentum: [cfg.objective === 'jepa-ema', obj],
+    emaMomentumEnd: [cfg.objective === 'jepa-ema', obj],
+    emaSchedule: [cfg.objective === 'jepa-ema', obj],
+    emaLoss: [cfg.objective === 'jepa-ema', obj],
     predictor: [cfg.objective === 'jepa-ema', obj],
     preset: [!cfg.init, `with --init (the model's config.json sets the size)`],
   };

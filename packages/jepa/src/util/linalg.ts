@@ -19,7 +19,8 @@ export function csrTimes(a: Csr, x: Float64Array, k: number): Float64Array {
   const out = new Float64Array(n * k);
   for (let i = 0; i < n; i++) {
     for (let p = rowStart[i]; p < rowStart[i + 1]; p++) {
-      const v = val[p], c = col[p];
+      const v = val[p],
+        c = col[p];
       for (let j = 0; j < k; j++) out[j * n + i] += v * x[j * n + c];
     }
   }
@@ -51,14 +52,19 @@ export function orthonormalize(q: Float64Array, n: number, k: number): Float64Ar
 /** Eigen-decomposition of a symmetric k × k matrix (row-major) by cyclic Jacobi rotations:
  *  eigenvalues in decreasing order, eigenvectors as the columns of a row-major k × k matrix
  *  (all zero with `vectors: false`, which skips accumulating them). */
-export function symmetricEigen(m: Float64Array, k: number, opts: { vectors?: boolean } = {}): { values: Float64Array; vectors: Float64Array } {
+export function symmetricEigen(
+  m: Float64Array,
+  k: number,
+  opts: { vectors?: boolean } = {},
+): { values: Float64Array; vectors: Float64Array } {
   const withVectors = opts.vectors ?? true;
   if (m.length !== k * k) throw new Error(`symmetricEigen: expected ${k * k} values, got ${m.length}`);
   const a = Float64Array.from(m);
   const v = new Float64Array(k * k);
   for (let i = 0; i < k; i++) v[i * k + i] = 1;
   for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0, diag = 0;
+    let off = 0,
+      diag = 0;
     for (let i = 0; i < k; i++) {
       diag += a[i * k + i] * a[i * k + i];
       for (let j = i + 1; j < k; j++) off += a[i * k + j] * a[i * k + j];
@@ -71,19 +77,23 @@ export function symmetricEigen(m: Float64Array, k: number, opts: { vectors?: boo
         // the rotation that zeroes a[p][q] (Golub & Van Loan, Algorithm 8.4.1)
         const tau = (a[q * k + q] - a[p * k + p]) / (2 * apq);
         const t = Math.sign(tau || 1) / (Math.abs(tau) + Math.sqrt(1 + tau * tau));
-        const c = 1 / Math.sqrt(1 + t * t), s = t * c;
+        const c = 1 / Math.sqrt(1 + t * t),
+          s = t * c;
         for (let r = 0; r < k; r++) {
-          const arp = a[r * k + p], arq = a[r * k + q];
+          const arp = a[r * k + p],
+            arq = a[r * k + q];
           a[r * k + p] = c * arp - s * arq;
           a[r * k + q] = s * arp + c * arq;
         }
         for (let r = 0; r < k; r++) {
-          const apr = a[p * k + r], aqr = a[q * k + r];
+          const apr = a[p * k + r],
+            aqr = a[q * k + r];
           a[p * k + r] = c * apr - s * aqr;
           a[q * k + r] = s * apr + c * aqr;
         }
         for (let r = 0; withVectors && r < k; r++) {
-          const vrp = v[r * k + p], vrq = v[r * k + q];
+          const vrp = v[r * k + p],
+            vrq = v[r * k + q];
           v[r * k + p] = c * vrp - s * vrq;
           v[r * k + q] = s * vrp + c * vrq;
         }
@@ -109,7 +119,11 @@ function gaussian(rng: Rng): number {
  * randomized range finding with power iterations (Halko, Martinsson & Tropp 2011): `oversample`
  * extra columns, `iters` power iterations. Left vectors as an n × rank column-major block.
  */
-export function randomizedSvd(a: Csr, rank: number, opts: { oversample?: number; iters?: number; seed?: number } = {}): { u: Float64Array; s: Float64Array } {
+export function randomizedSvd(
+  a: Csr,
+  rank: number,
+  opts: { oversample?: number; iters?: number; seed?: number } = {},
+): { u: Float64Array; s: Float64Array } {
   const n = a.n;
   const k = Math.min(n, rank + (opts.oversample ?? 20));
   if (!(rank >= 1 && rank <= n)) throw new Error(`randomizedSvd: rank must be in 1..${n}, got ${rank}`);

@@ -62,7 +62,10 @@ export interface Views {
 }
 
 /** Two views per sentence for the JEPA context/target encoders. */
-export function makeViews(sentences: readonly string[], { rng, cropBoth = false, cropRest = false }: ViewOptions): Views {
+export function makeViews(
+  sentences: readonly string[],
+  { rng, cropBoth = false, cropRest = false }: ViewOptions,
+): Views {
   if (cropBoth && cropRest) throw new Error('makeViews: cropBoth and cropRest exclude each other, got both');
   const a: string[] = [];
   const b: string[] = [];

@@ -10,7 +10,8 @@ import { readSafetensors, writeSafetensors } from '@jepa/nn';
 const SCRIPT = fileURLToPath(new URL('./reference.py', import.meta.url));
 
 /** Debian's python3-torch is built for /usr/bin/python3; a pyenv python3 earlier on PATH may not see it. */
-export const PYTHON = process.env.JEPA_TORCH_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+export const PYTHON =
+  process.env.JEPA_TORCH_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 
 /** PyTorch's version string, or null when PYTHON cannot import torch. */
 export function torchVersion(): string | null {
@@ -21,7 +22,10 @@ export function torchVersion(): string | null {
 export type HostTensors = Record<string, { shape: number[]; data: Float32Array | Int32Array }>;
 
 /** Writes case.json + in.safetensors, runs reference.py, returns its out.safetensors as host arrays. */
-export async function runReference(kase: object, inputs: HostTensors): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
+export async function runReference(
+  kase: object,
+  inputs: HostTensors,
+): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
   const dir = mkdtempSync(join(tmpdir(), 'jepa-torch-'));
   try {
     writeFileSync(join(dir, 'case.json'), JSON.stringify(kase));

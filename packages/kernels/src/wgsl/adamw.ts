@@ -21,7 +21,8 @@ function adamwKernel(clip: boolean, vec4: boolean): Kernel {
     name: `adamw${clip ? '_clip' : ''}${vec4 ? '4' : ''}`,
     key: `adamw|${clip}|${vec4}`,
     bindings: [['param', T, 'rw'], ['grad', T], ['m', T, 'rw'], ['v', T, 'rw'], clip && ['normBuf', 'f32']],
-    params: 'n: u32, decay: f32, stepSize: f32, b1: f32, b2: f32, invSqrtBc2: f32, eps: f32, gradScale: f32, maxNorm: f32, po: u32, go: u32, mo: u32, vo: u32',
+    params:
+      'n: u32, decay: f32, stepSize: f32, b1: f32, b2: f32, invSqrtBc2: f32, eps: f32, gradScale: f32, maxNorm: f32, po: u32, go: u32, mo: u32, vo: u32',
     body: () => `  ${clip ? 'let gs = p.gradScale * min(1.0, p.maxNorm / (p.gradScale * normBuf[0] + 1e-6));' : 'let gs = p.gradScale;'}
   let T = nwg.x * nwg.y * ${WG}u; // threads launched
   for (var i = idx; i < p.n; i += T) {
@@ -70,8 +71,15 @@ export function adamw(a: AdamWArgs): void {
   const offsets = a.offsets ?? [0, 0, 0, 0];
   const launch = (vec4: boolean, n: number, offs: readonly number[]) => {
     const params = new Params()
-      .u32(n).f32(1 - a.lr * a.weightDecay).f32(a.lr / bc1).f32(a.beta1).f32(a.beta2)
-      .f32(1 / Math.sqrt(bc2)).f32(a.eps).f32(a.gradScale ?? 1).f32(a.maxNorm ?? 0);
+      .u32(n)
+      .f32(1 - a.lr * a.weightDecay)
+      .f32(a.lr / bc1)
+      .f32(a.beta1)
+      .f32(a.beta2)
+      .f32(1 / Math.sqrt(bc2))
+      .f32(a.eps)
+      .f32(a.gradScale ?? 1)
+      .f32(a.maxNorm ?? 0);
     for (const o of offs) params.u32(o);
     runtime().dispatch({
       kernel: adamwKernel(clip, vec4),
@@ -81,8 +89,18 @@ export function adamw(a: AdamWArgs): void {
     });
   };
   const n4 = offsets.every((o) => o % 4 === 0) ? a.n >> 2 : 0;
-  if (n4 > 0) launch(true, n4, offsets.map((o) => o / 4));
-  if (a.n > 4 * n4) launch(false, a.n - 4 * n4, offsets.map((o) => o + 4 * n4));
+  if (n4 > 0)
+    launch(
+      true,
+      n4,
+      offsets.map((o) => o / 4),
+    );
+  if (a.n > 4 * n4)
+    launch(
+      false,
+      a.n - 4 * n4,
+      offsets.map((o) => o + 4 * n4),
+    );
 }
 
 // ---- global gradient norm over several flat chunks, on the GPU ------------------------------------
@@ -94,7 +112,10 @@ const SUMSQ_THREADS = 4096;
 const partialKernel: Kernel = gridKernel({
   name: 'sumsq_partials',
   key: 'adamw|sumsq',
-  bindings: [['x', 'f32'], ['part', 'f32', 'rw']],
+  bindings: [
+    ['x', 'f32'],
+    ['part', 'f32', 'rw'],
+  ],
   params: 'n: u32, base: u32',
   body: () => `  var s = 0.0;
   for (var i = idx; i < p.n; i += ${SUMSQ_THREADS}u) { let g = x[i]; s += g * g; }
@@ -105,7 +126,10 @@ const FWG = 256;
 const sqrtSumKernel: Kernel = kernel({
   name: 'sqrt_sum',
   key: 'adamw|sqrtsum',
-  bindings: [['part', 'f32'], ['out', 'f32', 'rw']],
+  bindings: [
+    ['part', 'f32'],
+    ['out', 'f32', 'rw'],
+  ],
   code: () => `
 struct P { n: u32 };
 var<workgroup> sh: array<f32, ${FWG}>;
@@ -129,8 +153,18 @@ export function gradNormInto(chunks: readonly { buffer: GPUBuffer; n: number }[]
   const total = Math.max(1, chunks.length) * SUMSQ_THREADS;
   const part = rt.alloc(total * 4, 'grad-norm partials');
   chunks.forEach((c, k) => {
-    rt.dispatch({ kernel: partialKernel, buffers: [c.buffer, part], params: new Params().u32(c.n).u32(k * SUMSQ_THREADS), workgroups: grid(SUMSQ_THREADS) });
+    rt.dispatch({
+      kernel: partialKernel,
+      buffers: [c.buffer, part],
+      params: new Params().u32(c.n).u32(k * SUMSQ_THREADS),
+      workgroups: grid(SUMSQ_THREADS),
+    });
   });
-  rt.dispatch({ kernel: sqrtSumKernel, buffers: [part, out], params: new Params().u32(chunks.length * SUMSQ_THREADS), workgroups: [1] });
+  rt.dispatch({
+    kernel: sqrtSumKernel,
+    buffers: [part, out],
+    params: new Params().u32(chunks.length * SUMSQ_THREADS),
+    workgroups: [1],
+  });
   rt.free(part);
 }

@@ -64,7 +64,10 @@ export class Row {
     for (let i = 0; i < this.n; i++) {
       parts[i % 4].push(this.c.vec ? `dot(${a(i)}, ${b(i)})` : `${a(i)} * ${b(i)}`);
     }
-    return parts.filter((p) => p.length).map((p) => `(${p.join(' + ')})`).join(' + ');
+    return parts
+      .filter((p) => p.length)
+      .map((p) => `(${p.join(' + ')})`)
+      .join(' + ');
   }
 }
 
@@ -102,12 +105,34 @@ export function attnGrid(rows: number, wg: number, BH: number): [number, number,
 
 /** Each kernel's storage buffers in dispatch order (T: the head-dim row type). */
 export const attnBindings = {
-  forward: (c: AttnCfg, T: string): Binding[] =>
-    [['Q', T], ['K', T], ['V', T], c.mask && ['M', 'f32'], ['O', T, 'rw'], ['stats', 'f32', 'rw']],
-  dq: (c: AttnCfg, T: string): Binding[] =>
-    [['Q', T], ['K', T], ['V', T], ['O', T], ['dO', T], c.mask && ['M', 'f32'], ['dQ', T, 'rw'], ['stats', 'f32', 'rw']],
-  dkv: (c: AttnCfg, T: string): Binding[] =>
-    [['Q', T], ['K', T], ['V', T], ['dO', T], c.mask && ['M', 'f32'], ['stats', 'f32'], ['dK', T, 'rw'], ['dV', T, 'rw']],
+  forward: (c: AttnCfg, T: string): Binding[] => [
+    ['Q', T],
+    ['K', T],
+    ['V', T],
+    c.mask && ['M', 'f32'],
+    ['O', T, 'rw'],
+    ['stats', 'f32', 'rw'],
+  ],
+  dq: (c: AttnCfg, T: string): Binding[] => [
+    ['Q', T],
+    ['K', T],
+    ['V', T],
+    ['O', T],
+    ['dO', T],
+    c.mask && ['M', 'f32'],
+    ['dQ', T, 'rw'],
+    ['stats', 'f32', 'rw'],
+  ],
+  dkv: (c: AttnCfg, T: string): Binding[] => [
+    ['Q', T],
+    ['K', T],
+    ['V', T],
+    ['dO', T],
+    c.mask && ['M', 'f32'],
+    ['stats', 'f32'],
+    ['dK', T, 'rw'],
+    ['dV', T, 'rw'],
+  ],
 };
 
 /** One launch of a variant's kernel: rows of the walked side per workgroup, and the uniform's `pad`. */
@@ -169,7 +194,10 @@ export class Lane {
   readonly G: number;
   readonly T: string;
   readonly gs: number[];
-  constructor(readonly c: AttnCfg, readonly S: number) {
+  constructor(
+    readonly c: AttnCfg,
+    readonly S: number,
+  ) {
     this.nv = c.vec ? c.D / 4 : c.D;
     this.G = Math.ceil(this.nv / S);
     this.T = c.vec ? 'vec4<f32>' : 'f32';
@@ -210,11 +238,18 @@ export function shift(R: number, vecs: string[], scalars: string[], gs: number[]
     for (const v of vecs) for (const g of gs) out.push(`${v}${r}_${g} = ${v}${r + 1}_${g};`);
     for (const sc of scalars) out.push(`${sc}${r} = ${sc}${r + 1};`);
   }
-  return out.length ? '    ' + out.join(' ') : '';
+  return out.length ? `    ${out.join(' ')}` : '';
 }
 
 /** Loop loading row r0+rr (clamped below `limit`) into the last registers, shifting the rest down. */
-export function rolledLoad(R: number, vecs: string[], scalars: string[], gs: number[], limit: string, body: string): string {
+export function rolledLoad(
+  R: number,
+  vecs: string[],
+  scalars: string[],
+  gs: number[],
+  limit: string,
+  body: string,
+): string {
   return `  for (var rr = 0u; rr < p.pad; rr++) {
     let row = min(r0 + rr, ${limit} - 1u);
 ${shift(R, vecs, scalars, gs)}
@@ -223,8 +258,16 @@ ${body}
 }
 
 /** Loop storing registers of row 0 for rows r0+rr below `limit`, then shifting the rest down. */
-export function rolledStore(R: number, vecs: string[], scalars: string[], gs: number[], limit: string, body: string, pre = ''): string {
-  return `  for (var rr = 0u; rr < p.pad; rr++) {${pre ? '\n' + pre : ''}
+export function rolledStore(
+  R: number,
+  vecs: string[],
+  scalars: string[],
+  gs: number[],
+  limit: string,
+  body: string,
+  pre = '',
+): string {
+  return `  for (var rr = 0u; rr < p.pad; rr++) {${pre ? `\n${pre}` : ''}
     if (r0 + rr < ${limit}) {
       let row = r0 + rr;
 ${body}
@@ -258,7 +301,6 @@ export const maskStep = (S: number) => `    if (j % ${S}u == 0u) {
       mk = select(0.0, M[mb + min(jm, p.Tk - 1u)], jm < p.Tk);
     }
     let keep = subgroupShuffle(mk, j % ${S}u) != 0.0;`;
-
 
 /**
  * Opens the subgroup kernels' walk over keys j < `kend` (a subgroup-uniform bound) for a block of

@@ -14,11 +14,29 @@
 // subgroupShuffle. The harness (`pnpm bench:variants attention`) compares it with the others.
 import type { Kernel } from '../runtime.ts';
 import {
-  BIG, attnBindings, Lane, NEG, causalKeyEnd, causalQueryStart, causalSees, cfgKey, prologue, maskStep, queryRowStatsLoop,
-  rolledLoad, rolledStore, rowAt, seq, sgKernel, sgKeyLoop, sgShape, type AttentionKernels, type AttnCfg, type AttnLaunch,
+  BIG,
+  attnBindings,
+  Lane,
+  NEG,
+  causalKeyEnd,
+  causalQueryStart,
+  causalSees,
+  cfgKey,
+  prologue,
+  maskStep,
+  queryRowStatsLoop,
+  rolledLoad,
+  rolledStore,
+  rowAt,
+  seq,
+  sgKernel,
+  sgKeyLoop,
+  sgShape,
+  type AttentionKernels,
+  type AttnCfg,
+  type AttnLaunch,
   type SgShape,
 } from './attention-common.ts';
-
 
 /**
  * WGSL computing `out` = full sum over the subgroup of x{lane} (the partial of row `lane`), from
@@ -34,7 +52,9 @@ export function transposeReduce(S: number, x: (r: number) => string, out: string
     const next: string[] = [];
     for (let k = 0; k < half; k++) {
       const name = `${tag}${step}_${k}`;
-      lines.push(`    let ${name} = select(${cur[k]}, ${cur[k + half]}, ${hi}) + subgroupShuffleXor(select(${cur[k + half]}, ${cur[k]}, ${hi}), ${bit}u);`);
+      lines.push(
+        `    let ${name} = select(${cur[k]}, ${cur[k + half]}, ${hi}) + subgroupShuffleXor(select(${cur[k + half]}, ${cur[k]}, ${hi}), ${bit}u);`,
+      );
       next.push(name);
     }
     cur = next;
@@ -58,7 +78,8 @@ function okLine(c: AttnCfg, row: string, key: string): string {
 
 /** Causal: the key (or query) walk a workgroup needs, a uniform bound (subgroup ops inside). */
 const firstRow = (sh: SgShape) => `wid.x * ${sh.NB * sh.R}u`;
-const keyEnd = (c: AttnCfg, sh: SgShape) => (c.causal ? causalKeyEnd(`${firstRow(sh)} + ${sh.NB * sh.R - 1}u`) : 'p.Tk');
+const keyEnd = (c: AttnCfg, sh: SgShape) =>
+  c.causal ? causalKeyEnd(`${firstRow(sh)} + ${sh.NB * sh.R - 1}u`) : 'p.Tk';
 const queryStart = (c: AttnCfg, sh: SgShape) =>
   c.causal ? `${causalQueryStart(firstRow(sh))} / ${sh.S}u * ${sh.S}u` : '0u';
 
@@ -67,7 +88,8 @@ const perKey = (c: AttnCfg, sh: SgShape) =>
   `${c.mask ? maskStep(sh.S) : ''}\n${okLine(c, 'r0 + lane', 'j')}\n${c.drop ? dropOwn : ''}`;
 
 function check(sh: SgShape): void {
-  if (sh.R !== sh.S || (sh.S & (sh.S - 1)) !== 0) throw new Error(`attention subgroupRows: needs R == S, a power of two (got R ${sh.R}, S ${sh.S})`);
+  if (sh.R !== sh.S || (sh.S & (sh.S - 1)) !== 0)
+    throw new Error(`attention subgroupRows: needs R == S, a power of two (got R ${sh.R}, S ${sh.S})`);
 }
 
 function forward(c: AttnCfg, sh: SgShape): Kernel {
@@ -83,7 +105,16 @@ ${rolledLoad(sh.R, ['q'], [], L.gs, 'p.Tq', `    let qr = ${rowAt('q', 'row')};\
   var l = 0.0;
 ${sgKeyLoop(keyEnd(c, sh), 'r0 + lane', perKey(c, sh))}
 ${L.gs.map((g) => `    let k${g} = ${L.load('K', 'kr', g)};`).join('\n')}
-${rs.map((r) => `    let x${r} = ${pdot(L, (g) => `q${r}_${g}`, (g) => `k${g}`)};`).join('\n')}
+${rs
+  .map(
+    (r) =>
+      `    let x${r} = ${pdot(
+        L,
+        (g) => `q${r}_${g}`,
+        (g) => `k${g}`,
+      )};`,
+  )
+  .join('\n')}
 ${transposeReduce(sh.S, (r) => `x${r}`, 's', 't')}
     let mn = ${c.mask || c.causal ? 'select(m, max(m, s), ok)' : 'max(m, s)'};
     let corr = exp(m - mn);
@@ -97,8 +128,16 @@ ${rs.map((r) => `    let c${r} = subgroupBroadcast(corr, ${r}u);\n    let p${r} 
   // A row whose keys are all padded has l == 0: output 0, logsumexp BIG (zero gradients).
   if (r0 + lane < p.Tq) { stats[bh * p.Tq + r0 + lane] = select(${BIG}, m + log(l), l > 0.0); }
   let inv = select(0.0, 1.0 / l, l > 0.0);
-${rolledStore(sh.R, ['a'], [], L.gs, 'p.Tq', `      let orow = ${rowAt('o', 'row')};
-${L.gs.map((g) => `      ${L.store('O', 'orow', g, `a0_${g} * ir`)}`).join('\n')}`, '    let ir = subgroupShuffle(inv, rr); // outside the branch: subgroup ops need uniform control flow')}
+${rolledStore(
+  sh.R,
+  ['a'],
+  [],
+  L.gs,
+  'p.Tq',
+  `      let orow = ${rowAt('o', 'row')};
+${L.gs.map((g) => `      ${L.store('O', 'orow', g, `a0_${g} * ir`)}`).join('\n')}`,
+  '    let ir = subgroupShuffle(inv, rr); // outside the branch: subgroup ops need uniform control flow',
+)}
 }`;
   return sgKernel(`attention_sgrows_fwd_d${c.D}`, key, attnBindings.forward(c, L.T), code);
 }
@@ -109,18 +148,42 @@ function backwardDq(c: AttnCfg, sh: SgShape): Kernel {
   const L = new Lane(c, sh.S);
   const rs = seq(sh.R);
   const code = () => `${prologue(c, sh, L)}
-${rs.map((r) => L.gs.map((g) => `  var q${r}_${g} = ${L.T}(0.0);\n  var g${r}_${g} = ${L.T}(0.0);\n  var a${r}_${g} = ${L.T}(0.0);`).join('\n') + `\n  var y${r} = 0.0;`).join('\n')}
-${rolledLoad(sh.R, ['q', 'g'], ['y'], L.gs, 'p.Tq', `    let qr = ${rowAt('q', 'row')};
+${rs.map((r) => `${L.gs.map((g) => `  var q${r}_${g} = ${L.T}(0.0);\n  var g${r}_${g} = ${L.T}(0.0);\n  var a${r}_${g} = ${L.T}(0.0);`).join('\n')}\n  var y${r} = 0.0;`).join('\n')}
+${rolledLoad(
+  sh.R,
+  ['q', 'g'],
+  ['y'],
+  L.gs,
+  'p.Tq',
+  `    let qr = ${rowAt('q', 'row')};
     let gr = ${rowAt('dout', 'row')};
     let orow = ${rowAt('o', 'row')};
 ${L.gs.map((g) => `    q${sh.R - 1}_${g} = ${L.load('Q', 'qr', g)} * p.scale;\n    g${sh.R - 1}_${g} = ${L.load('dO', 'gr', g)};`).join('\n')}
-    y${sh.R - 1} = ${pdot(L, (g) => `g${sh.R - 1}_${g}`, (g) => L.load('O', 'orow', g))};`)}
+    y${sh.R - 1} = ${pdot(
+      L,
+      (g) => `g${sh.R - 1}_${g}`,
+      (g) => L.load('O', 'orow', g),
+    )};`,
+)}
   // This lane's own row: D = rowsum(dO ∘ O) and the logsumexp.
 ${transposeReduce(sh.S, (r) => `y${r}`, 'dd', 'u')}
   let lse = stats[bh * p.Tq + min(r0 + lane, p.Tq - 1u)];
 ${sgKeyLoop(keyEnd(c, sh), 'r0 + lane', perKey(c, sh))}
 ${L.gs.map((g) => `    let k${g} = ${L.load('K', 'kr', g)};\n    let v${g} = ${L.load('V', 'vr', g)};`).join('\n')}
-${rs.map((r) => `    let xs${r} = ${pdot(L, (g) => `q${r}_${g}`, (g) => `k${g}`)};\n    let xd${r} = ${pdot(L, (g) => `g${r}_${g}`, (g) => `v${g}`)};`).join('\n')}
+${rs
+  .map(
+    (r) =>
+      `    let xs${r} = ${pdot(
+        L,
+        (g) => `q${r}_${g}`,
+        (g) => `k${g}`,
+      )};\n    let xd${r} = ${pdot(
+        L,
+        (g) => `g${r}_${g}`,
+        (g) => `v${g}`,
+      )};`,
+  )
+  .join('\n')}
 ${transposeReduce(sh.S, (r) => `xs${r}`, 's', 't')}
 ${transposeReduce(sh.S, (r) => `xd${r}`, 'dp0', 'w')}
     let pe = ${c.mask || c.causal ? 'select(0.0, exp(s - lse), ok)' : 'exp(s - lse)'};
@@ -129,8 +192,15 @@ ${transposeReduce(sh.S, (r) => `xd${r}`, 'dp0', 'w')}
 ${rs.map((r) => `    let ds${r} = subgroupBroadcast(ds, ${r}u);\n${L.gs.map((g) => `    a${r}_${g} += ds${r} * k${g};`).join('\n')}`).join('\n')}
   }
   if (r0 + lane < p.Tq) { stats[p.B * p.H * p.Tq + bh * p.Tq + r0 + lane] = dd; }
-${rolledStore(sh.R, ['a'], [], L.gs, 'p.Tq', `      let dqr = ${rowAt('dq', 'row')};
-${L.gs.map((g) => `      ${L.store('dQ', 'dqr', g, `a0_${g} * p.scale`)}`).join('\n')}`)}
+${rolledStore(
+  sh.R,
+  ['a'],
+  [],
+  L.gs,
+  'p.Tq',
+  `      let dqr = ${rowAt('dq', 'row')};
+${L.gs.map((g) => `      ${L.store('dQ', 'dqr', g, `a0_${g} * p.scale`)}`).join('\n')}`,
+)}
 }`;
   return sgKernel(`attention_sgrows_dq_d${c.D}`, key, attnBindings.dq(c, L.T), code);
 }
@@ -143,9 +213,16 @@ function backwardDkv(c: AttnCfg, sh: SgShape): Kernel {
   const S = sh.S;
   const code = () => `${prologue(c, sh, L)}
 ${rs.map((r) => L.gs.map((g) => `  var k${r}_${g} = ${L.T}(0.0);\n  var v${r}_${g} = ${L.T}(0.0);\n  var dk${r}_${g} = ${L.T}(0.0);\n  var dv${r}_${g} = ${L.T}(0.0);`).join('\n')).join('\n')}
-${rolledLoad(sh.R, ['k', 'v'], [], L.gs, 'p.Tk', `    let kr = ${rowAt('k', 'row')};
+${rolledLoad(
+  sh.R,
+  ['k', 'v'],
+  [],
+  L.gs,
+  'p.Tk',
+  `    let kr = ${rowAt('k', 'row')};
     let vr = ${rowAt('v', 'row')};
-${L.gs.map((g) => `    k${sh.R - 1}_${g} = ${L.load('K', 'kr', g)} * p.scale;\n    v${sh.R - 1}_${g} = ${L.load('V', 'vr', g)};`).join('\n')}`)}
+${L.gs.map((g) => `    k${sh.R - 1}_${g} = ${L.load('K', 'kr', g)} * p.scale;\n    v${sh.R - 1}_${g} = ${L.load('V', 'vr', g)};`).join('\n')}`,
+)}
   // This lane's own key row r0 + lane.
   let jo = min(r0 + lane, p.Tk - 1u);
   let keep = ${c.mask ? 'M[b * p.Tk + jo] != 0.0' : 'true'};
@@ -156,19 +233,43 @@ ${okLine(c, 'i', 'jo')}
     let qr = qb0 + i * p.v[0].w;
     let gr = gb0 + i * p.v[4].w;
 ${L.gs.map((g) => `    let q${g} = ${L.load('Q', 'qr', g)};\n    let g${g} = ${L.load('dO', 'gr', g)};`).join('\n')}
-${rs.map((r) => `    let xs${r} = ${pdot(L, (g) => `q${g}`, (g) => `k${r}_${g}`)};\n    let xd${r} = ${pdot(L, (g) => `g${g}`, (g) => `v${r}_${g}`)};`).join('\n')}
+${rs
+  .map(
+    (r) =>
+      `    let xs${r} = ${pdot(
+        L,
+        (g) => `q${g}`,
+        (g) => `k${r}_${g}`,
+      )};\n    let xd${r} = ${pdot(
+        L,
+        (g) => `g${g}`,
+        (g) => `v${r}_${g}`,
+      )};`,
+  )
+  .join('\n')}
 ${transposeReduce(S, (r) => `xs${r}`, 's', 't')}
 ${transposeReduce(S, (r) => `xd${r}`, 'dp0', 'w')}
     let pe = ${c.mask || c.causal ? 'select(0.0, exp(s - lse), ok)' : 'exp(s - lse)'};
-${c.drop ? `    let kp = u01(rand_at(vec2<u32>(p.seedLo, p.seedHi), p.rngOff + (sb + i) * p.Tk4 + (jo >> 2u), 0u)[jo & 3u]) >= p.dropP;
+${
+  c.drop
+    ? `    let kp = u01(rand_at(vec2<u32>(p.seedLo, p.seedHi), p.rngOff + (sb + i) * p.Tk4 + (jo >> 2u), 0u)[jo & 3u]) >= p.dropP;
     let pv = select(0.0, pe * p.dropScale, kp);
-    let dp = select(0.0, dp0 * p.dropScale, kp);` : '    let pv = pe;\n    let dp = dp0;'}
+    let dp = select(0.0, dp0 * p.dropScale, kp);`
+    : '    let pv = pe;\n    let dp = dp0;'
+}
     let ds = pe * (dp - dd);
 ${rs.map((r) => `    let pv${r} = subgroupBroadcast(pv, ${r}u);\n    let ds${r} = subgroupBroadcast(ds, ${r}u);\n${L.gs.map((g) => `    dv${r}_${g} += pv${r} * g${g};\n    dk${r}_${g} += ds${r} * q${g};`).join('\n')}`).join('\n')}
   }
-${rolledStore(sh.R, ['dk', 'dv'], [], L.gs, 'p.Tk', `      let dkr = ${rowAt('dk', 'row')};
+${rolledStore(
+  sh.R,
+  ['dk', 'dv'],
+  [],
+  L.gs,
+  'p.Tk',
+  `      let dkr = ${rowAt('dk', 'row')};
       let dvr = ${rowAt('dv', 'row')};
-${L.gs.map((g) => `      ${L.store('dK', 'dkr', g, `dk0_${g} * p.scale`)}\n      ${L.store('dV', 'dvr', g, `dv0_${g}`)}`).join('\n')}`)}
+${L.gs.map((g) => `      ${L.store('dK', 'dkr', g, `dk0_${g} * p.scale`)}\n      ${L.store('dV', 'dvr', g, `dv0_${g}`)}`).join('\n')}`,
+)}
 }`;
   return sgKernel(`attention_sgrows_dkv_d${c.D}`, key, attnBindings.dkv(c, L.T), code);
 }

@@ -9,8 +9,22 @@ import type { Kernel } from '../runtime.ts';
 import { kernel } from './common.ts';
 import { PHILOX_WGSL } from './random.ts';
 import {
-  BIG, NEG, PARAMS_WGSL, Row, attnBindings, attnMain, causalKeyEnd, causalQueryStart, causalSees, cfgKey, keepExpr, rowAt,
-  seq, type AttentionKernels, type AttnCfg, type AttnLaunch,
+  BIG,
+  NEG,
+  PARAMS_WGSL,
+  Row,
+  attnBindings,
+  attnMain,
+  causalKeyEnd,
+  causalQueryStart,
+  causalSees,
+  cfgKey,
+  keepExpr,
+  rowAt,
+  seq,
+  type AttentionKernels,
+  type AttnCfg,
+  type AttnLaunch,
 } from './attention-common.ts';
 
 const WG = 64;
@@ -28,7 +42,10 @@ function forward(c: AttnCfg): Kernel {
   for (const t of ts) {
     step += `      let u${t} = tt + ${t}u;
       let ok${t} = Ms[u${t}] != 0.0${c.causal ? ` && ${causalSees('i', `j0 + u${t}`)}` : ''};
-      let s${t} = select(${NEG}, ${r.dot((i) => `q${i}`, (i) => `Ks[u${t} * ${r.n}u + ${i}u]`)}, ok${t});
+      let s${t} = select(${NEG}, ${r.dot(
+        (i) => `q${i}`,
+        (i) => `Ks[u${t} * ${r.n}u + ${i}u]`,
+      )}, ok${t});
 `;
   }
   step += `      let mn = max(m, max(max(s0, s1), max(s2, s3)));
@@ -42,7 +59,9 @@ ${ts.map((t) => `      let pd${t} = select(0.0, p${t} * p.dropScale, u01(rnd[${t
 `;
   }
   const pd = (t: number) => (c.drop ? `pd${t}` : `p${t}`);
-  step += r.each((i) => `    a${i} = a${i} * corr + ${ts.map((t) => `${pd(t)} * Vs[u${t} * ${r.n}u + ${i}u]`).join(' + ')};`) + '\n';
+  step += `${r.each(
+    (i) => `    a${i} = a${i} * corr + ${ts.map((t) => `${pd(t)} * Vs[u${t} * ${r.n}u + ${i}u]`).join(' + ')};`,
+  )}\n`;
   step += `      m = mn;\n`;
   const code = () => `${c.drop ? PHILOX_WGSL : ''}
 ${PARAMS_WGSL}
@@ -136,17 +155,32 @@ function backwardDq(c: AttnCfg, wg: number, KB = 4): Kernel {
   const r = new Row(c);
   const T = r.T;
   const step = (ts: number[]) => {
-    let block = ts.map((t) => `    let j${t} = j0 + ${t}u;
+    let block = ts
+      .map(
+        (t) => `    let j${t} = j0 + ${t}u;
     let kr${t} = kb0 + j${t} * p.v[1].w;
     let vr${t} = vb0 + j${t} * p.v[2].w;
-    let p${t} = ${maskSel(c, t, `exp(${r.dot((i) => `q${i}`, (i) => `K[kr${t} + ${i}u]`)} - lse)`, '0.0')};
-    let dp${t} = ${r.dot((i) => `g${i}`, (i) => `V[vr${t} + ${i}u]`)};
-`).join('');
+    let p${t} = ${maskSel(
+      c,
+      t,
+      `exp(${r.dot(
+        (i) => `q${i}`,
+        (i) => `K[kr${t} + ${i}u]`,
+      )} - lse)`,
+      '0.0',
+    )};
+    let dp${t} = ${r.dot(
+      (i) => `g${i}`,
+      (i) => `V[vr${t} + ${i}u]`,
+    )};
+`,
+      )
+      .join('');
     // With dropout dP is taken through the mask: dP = dP̃ * keep / (1 - p).
     if (c.drop) block += dropWeights(ts.length, 'dp', 'dpd');
     const dp = (t: number) => (c.drop ? `dpd${t}` : `dp${t}`);
     for (const t of ts) block += `    let ds${t} = p${t} * (${dp(t)} - dd);\n`;
-    block += r.each((i) => `  acc${i} += ${ts.map((t) => `ds${t} * K[kr${t} + ${i}u]`).join(' + ')};`) + '\n';
+    block += `${r.each((i) => `  acc${i} += ${ts.map((t) => `ds${t} * K[kr${t} + ${i}u]`).join(' + ')};`)}\n`;
     return block;
   };
   const code = () => {
@@ -158,7 +192,10 @@ ${attnMain(wg, 'i', 'p.Tq')}
   let gr = ${rowAt('dout', 'i')};
 ${r.each((i) => `let q${i} = Q[qr + ${i}u] * p.scale;`)}
 ${r.each((i) => `let g${i} = dO[gr + ${i}u];`)}
-  let dd = ${r.dot((i) => `g${i}`, (i) => `O[orow + ${i}u]`)};
+  let dd = ${r.dot(
+    (i) => `g${i}`,
+    (i) => `O[orow + ${i}u]`,
+  )};
   let srow = bh * p.Tq + i;
   stats[p.B * p.H * p.Tq + srow] = dd;
   let lse = stats[srow];
@@ -190,16 +227,26 @@ function backwardDkv(c: AttnCfg, wg: number, QB = 2): Kernel {
     dp${t} = select(0.0, dp${t} * p.dropScale, keep${t});
 `;
   const step = (ts: number[]) => {
-    let block = ts.map((t) => `    let i${t} = j0 + ${t}u;
+    let block = ts
+      .map(
+        (t) => `    let i${t} = j0 + ${t}u;
     let qr${t} = qb0 + i${t} * p.v[0].w;
     let gr${t} = gb0 + i${t} * p.v[4].w;
-    let p${t} = exp(${r.dot((i) => `Q[qr${t} + ${i}u]`, (i) => `ks${i}`)} - stats[sb + i${t}]);
-    var dp${t} = ${r.dot((i) => `dO[gr${t} + ${i}u]`, (i) => `vv${i}`)};
+    let p${t} = exp(${r.dot(
+      (i) => `Q[qr${t} + ${i}u]`,
+      (i) => `ks${i}`,
+    )} - stats[sb + i${t}]);
+    var dp${t} = ${r.dot(
+      (i) => `dO[gr${t} + ${i}u]`,
+      (i) => `vv${i}`,
+    )};
 ${c.drop ? drop(t) : ''}    let ds${t} = p${t} * (dp${t} - stats[db + i${t}]);
-`).join('');
+`,
+      )
+      .join('');
     const pv = (t: number) => (c.drop ? `pv${t}` : `p${t}`);
-    block += r.each((i) => `  dv${i} += ${ts.map((t) => `${pv(t)} * dO[gr${t} + ${i}u]`).join(' + ')};`) + '\n';
-    block += r.each((i) => `  dk${i} += ${ts.map((t) => `ds${t} * Q[qr${t} + ${i}u]`).join(' + ')};`) + '\n';
+    block += `${r.each((i) => `  dv${i} += ${ts.map((t) => `${pv(t)} * dO[gr${t} + ${i}u]`).join(' + ')};`)}\n`;
+    block += `${r.each((i) => `  dk${i} += ${ts.map((t) => `ds${t} * Q[qr${t} + ${i}u]`).join(' + ')};`)}\n`;
     return block;
   };
   const code = () => {
@@ -233,10 +280,12 @@ ${r.each((i) => `dV[dvr + ${i}u] = dv${i};`)}
 /** Rows per workgroup of the row-per-invocation kernels. */
 export const wgFor = (rows: number) => Math.min(64, Math.max(8, 2 ** Math.ceil(Math.log2(Math.max(rows, 1)))));
 
-const rowLaunch = (make: (c: AttnCfg, wg: number) => Kernel) => (c: AttnCfg, rows: number): AttnLaunch => {
-  const wg = wgFor(rows);
-  return { kernel: make(c, wg), rowsPerGroup: wg, pad: 0 };
-};
+const rowLaunch =
+  (make: (c: AttnCfg, wg: number) => Kernel) =>
+  (c: AttnCfg, rows: number): AttnLaunch => {
+    const wg = wgFor(rows);
+    return { kernel: make(c, wg), rowsPerGroup: wg, pad: 0 };
+  };
 
 export const tiledShared: AttentionKernels = {
   forward: (c) => ({ kernel: forward(c), rowsPerGroup: WG, pad: 0 }),

@@ -55,18 +55,24 @@ export const ATTENTION_VARIANTS: readonly AttentionVariant[] = ['subgroupRows', 
 export type AttentionVariantFactory = (subgroupSize: number | null) => AttentionKernels;
 
 const VARIANTS = new Map<AttentionVariant, AttentionVariantFactory>([
-  ['subgroupRows', (S) => {
-    const ok = subgroupRowsSize({ subgroupSize: S });
-    if (!ok) throw new Error(`attention subgroupRows: needs fixed subgroups of 4..16 lanes, got ${S ?? 'none'}`);
-    return subgroupRows(ok);
-  }],
+  [
+    'subgroupRows',
+    (S) => {
+      const ok = subgroupRowsSize({ subgroupSize: S });
+      if (!ok) throw new Error(`attention subgroupRows: needs fixed subgroups of 4..16 lanes, got ${S ?? 'none'}`);
+      return subgroupRows(ok);
+    },
+  ],
   ['tiledShared', () => tiledShared],
 ]);
 
 /** The variant the device runs: forced (tests, harness), else by adapter. */
 export function attentionVariant(): string {
   const info = runtime().gpu.info;
-  return forcedVariant('attention', [...ATTENTION_VARIANTS, ...addedVariants('attention').keys()]) ?? (info.isCpu && subgroupRowsSize(info) ? 'subgroupRows' : 'tiledShared');
+  return (
+    forcedVariant('attention', [...ATTENTION_VARIANTS, ...addedVariants('attention').keys()]) ??
+    (info.isCpu && subgroupRowsSize(info) ? 'subgroupRows' : 'tiledShared')
+  );
 }
 
 function kernels(): AttentionKernels {
@@ -94,9 +100,13 @@ function params(d: AttnDims, cfg: AttnCfg, views: Partial<Record<number, AttnVie
   const p = new Params().u32(d.B).u32(d.H).u32(d.Tq).u32(d.Tk).f32(d.scale);
   const dp = cfg.drop ? d.dropout!.p : 0;
   const seed = d.dropout?.seed ?? 0;
-  p.f32(dp).f32(dp < 1 ? 1 / (1 - dp) : 0)
-    .u32(seed >>> 0).u32(Math.floor(seed / 2 ** 32) >>> 0).u32((d.dropout?.offset ?? 0) >>> 0)
-    .u32(Math.ceil(d.Tk / 4)).u32(pad);
+  p.f32(dp)
+    .f32(dp < 1 ? 1 / (1 - dp) : 0)
+    .u32(seed >>> 0)
+    .u32(Math.floor(seed / 2 ** 32) >>> 0)
+    .u32((d.dropout?.offset ?? 0) >>> 0)
+    .u32(Math.ceil(d.Tk / 4))
+    .u32(pad);
   const unit = cfg.vec ? 4 : 1;
   for (let i = 0; i < 8; i++) {
     const v = views[i];
@@ -107,7 +117,9 @@ function params(d: AttnDims, cfg: AttnCfg, views: Partial<Record<number, AttnVie
 }
 
 /** Forward: out (a view) and stats, a [2 * B*H*Tq] f32 buffer whose first half gets the logsumexp. */
-export function attentionForward(d: AttnDims & { q: AttnView; k: AttnView; v: AttnView; out: AttnView; stats: GPUBuffer }): void {
+export function attentionForward(
+  d: AttnDims & { q: AttnView; k: AttnView; v: AttnView; out: AttnView; stats: GPUBuffer },
+): void {
   if (d.B * d.H * d.Tq === 0) return;
   const cfg = config(d, [d.q, d.k, d.v, d.out]);
   const L: AttnLaunch = kernels().forward(cfg, d.Tq);
@@ -120,11 +132,17 @@ export function attentionForward(d: AttnDims & { q: AttnView; k: AttnView; v: At
 }
 
 export interface AttnBwdArgs extends AttnDims {
-  q: AttnView; k: AttnView; v: AttnView; out: AttnView; dout: AttnView;
+  q: AttnView;
+  k: AttnView;
+  v: AttnView;
+  out: AttnView;
+  dout: AttnView;
   /** The forward's stats buffer; its second half receives D = rowsum(dO ∘ O). */
   stats: GPUBuffer;
   /** dq may be omitted; dk and dv come from one kernel, omitted when both are. */
-  dq?: AttnView; dk?: AttnView; dv?: AttnView;
+  dq?: AttnView;
+  dk?: AttnView;
+  dv?: AttnView;
 }
 
 export function attentionBackward(d: AttnBwdArgs): void {
@@ -164,5 +182,9 @@ export function attentionBackward(d: AttnBwdArgs): void {
 
 /** A contiguous [B, H, T, D] scratch view (pooled; freed right after its dispatch is recorded). */
 function scratchView(n: number, T: number, H: number, D: number): AttnView {
-  return { buffer: runtime().alloc(Math.max(4, n * 4), 'attention scratch'), offset: 0, strides: [H * T * D, T * D, D] };
+  return {
+    buffer: runtime().alloc(Math.max(4, n * 4), 'attention scratch'),
+    offset: 0,
+    strides: [H * T * D, T * D, D],
+  };
 }

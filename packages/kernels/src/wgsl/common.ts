@@ -25,8 +25,10 @@ export interface KernelSpec {
 export function kernel(s: KernelSpec): Kernel {
   const list = s.bindings.filter((b): b is Exclude<Binding, false | null | undefined> => !!b);
   const access: Access[] = list.map(([, , rw]) => (rw ? 'rw' : 'read'));
-  const decls = list.map(([name, type, rw], i) =>
-    `@group(0) @binding(${i}) var<storage, ${rw ? 'read_write' : 'read'}> ${name}: array<${type}>;`);
+  const decls = list.map(
+    ([name, type, rw], i) =>
+      `@group(0) @binding(${i}) var<storage, ${rw ? 'read_write' : 'read'}> ${name}: array<${type}>;`,
+  );
   decls.push(`@group(0) @binding(${list.length}) var<uniform> p: P;`);
   return {
     name: s.name,
@@ -95,7 +97,9 @@ fn wgSum(v: ${T}, lid: u32) -> ${T} {
 
 /** One workgroup of `wg` invocations (`lid`) that sums a `T` per invocation with wgSum and
  *  writes scalars: the final step of a reduction. */
-export function sumKernel(s: Omit<KernelSpec, 'code'> & { params: string; T: string; wg: number; body: () => string }): Kernel {
+export function sumKernel(
+  s: Omit<KernelSpec, 'code'> & { params: string; T: string; wg: number; body: () => string },
+): Kernel {
   return kernel({
     ...s,
     code: () => `

@@ -62,11 +62,20 @@ function forwardKernel(variant: CrossEntropyVariant): Kernel {
   return kernel({
     name: `cross_entropy_rows_${variant}`,
     key: `ce|rows|${variant}`,
-    bindings: [['x', 'f32'], ['t', 'i32'], ['lse', 'f32', 'rw'], ['loss', 'f32', 'rw']],
+    bindings: [
+      ['x', 'f32'],
+      ['t', 'i32'],
+      ['lse', 'f32', 'rw'],
+      ['loss', 'f32', 'rw'],
+    ],
     code: () => `
 struct P { N: u32, C: u32, ignore: i32, nanBits: u32 };
-${shared ? `var<workgroup> shm: array<f32, ${wg}>;
-var<workgroup> shs: array<f32, ${wg}>;` : ''}
+${
+  shared
+    ? `var<workgroup> shm: array<f32, ${wg}>;
+var<workgroup> shs: array<f32, ${wg}>;`
+    : ''
+}
 @compute @workgroup_size(${wg})
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {${body}
@@ -87,7 +96,12 @@ const FWG = 256;
 const finalKernel: Kernel = sumKernel({
   name: 'cross_entropy_mean',
   key: 'ce|mean',
-  bindings: [['loss', 'f32'], ['t', 'i32'], ['out', 'f32', 'rw'], ['count', 'f32', 'rw']],
+  bindings: [
+    ['loss', 'f32'],
+    ['t', 'i32'],
+    ['out', 'f32', 'rw'],
+    ['count', 'f32', 'rw'],
+  ],
   params: 'N: u32, ignore: i32',
   T: 'vec2<f32>',
   wg: FWG,
@@ -109,7 +123,14 @@ const CHUNK = 128;
 const backwardKernel: Kernel = gridKernel({
   name: 'cross_entropy_backward',
   key: 'ce|backward',
-  bindings: [['x', 'f32'], ['t', 'i32'], ['lse', 'f32'], ['g', 'f32'], ['count', 'f32'], ['out', 'f32', 'rw']],
+  bindings: [
+    ['x', 'f32'],
+    ['t', 'i32'],
+    ['lse', 'f32'],
+    ['g', 'f32'],
+    ['count', 'f32'],
+    ['out', 'f32', 'rw'],
+  ],
   params: 'N: u32, C: u32, ignore: i32, nanBits: u32, chunks: u32, chunk: u32',
   body: () => `  let row = idx / p.chunks;
   if (row >= p.N) { return; }

@@ -8,7 +8,10 @@ import { PHILOX_WGSL } from './random.ts';
 const dropoutKernel: Kernel = gridKernel({
   name: 'dropout',
   key: 'dropout',
-  bindings: [['x', 'f32'], ['out', 'f32', 'rw']],
+  bindings: [
+    ['x', 'f32'],
+    ['out', 'f32', 'rw'],
+  ],
   params: 'n: u32, seedLo: u32, seedHi: u32, offset: u32, p: f32, scale: f32',
   prelude: PHILOX_WGSL,
   body: () => `  let i0 = idx * 4u;
@@ -35,7 +38,11 @@ export interface DropoutArgs {
 export function dropout(a: DropoutArgs): void {
   if (a.n === 0) return;
   const params = new Params()
-    .u32(a.n).u32(a.seed >>> 0).u32(Math.floor(a.seed / 2 ** 32) >>> 0).u32(a.offset >>> 0)
-    .f32(a.p).f32(a.p >= 1 ? 0 : 1 / (1 - a.p));
+    .u32(a.n)
+    .u32(a.seed >>> 0)
+    .u32(Math.floor(a.seed / 2 ** 32) >>> 0)
+    .u32(a.offset >>> 0)
+    .f32(a.p)
+    .f32(a.p >= 1 ? 0 : 1 / (1 - a.p));
   runtime().dispatch({ kernel: dropoutKernel, buffers: [a.x, a.out], params, workgroups: grid(Math.ceil(a.n / 4)) });
 }

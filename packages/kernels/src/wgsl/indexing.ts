@@ -28,7 +28,11 @@ function selectKernel(dtype: WgslType, vw: 1 | 4): Kernel {
   return gridKernel({
     name: `index_select_${dtype}${vw === 4 ? '4' : ''}`,
     key: `index_select|${dtype}|${vw}`,
-    bindings: [['x', T], ['ids', 'i32'], ['out', T, 'rw']],
+    bindings: [
+      ['x', T],
+      ['ids', 'i32'],
+      ['out', T, 'rw'],
+    ],
     params: 'total: u32, N: u32, Bv: u32, n: u32',
     count: 'p.total',
     body: () => `  let b = idx % p.Bv;
@@ -46,7 +50,11 @@ export function indexSelectRows(a: IndexSelectArgs): void {
   runtime().dispatch({
     kernel: selectKernel(a.dtype ?? 'f32', vw),
     buffers: [a.x, a.ids, a.out],
-    params: new Params().u32(total).u32(a.N).u32(a.B / vw).u32(a.n),
+    params: new Params()
+      .u32(total)
+      .u32(a.N)
+      .u32(a.B / vw)
+      .u32(a.n),
     workgroups: grid(total),
   });
 }
@@ -73,7 +81,11 @@ const SORT_BLOCK = 256;
 const rankKernel: Kernel = gridKernel({
   name: 'index_sort_rank',
   key: 'index_sort|rank',
-  bindings: [['keys', 'u32'], ['rank', 'u32', 'rw'], ['hist', 'u32', 'rw']],
+  bindings: [
+    ['keys', 'u32'],
+    ['rank', 'u32', 'rw'],
+    ['hist', 'u32', 'rw'],
+  ],
   params: 'n: u32, shift: u32, nb: u32, N: u32',
   count: 'p.nb',
   wg: 64,
@@ -115,7 +127,14 @@ fn main(@builtin(local_invocation_id) l: vec3<u32>) {
 const sortScatterKernel: Kernel = gridKernel({
   name: 'index_sort_scatter',
   key: 'index_sort|scatter',
-  bindings: [['keys', 'u32'], ['pos', 'u32'], ['rank', 'u32'], ['hist', 'u32'], ['keysOut', 'u32', 'rw'], ['posOut', 'u32', 'rw']],
+  bindings: [
+    ['keys', 'u32'],
+    ['pos', 'u32'],
+    ['rank', 'u32'],
+    ['hist', 'u32'],
+    ['keysOut', 'u32', 'rw'],
+    ['posOut', 'u32', 'rw'],
+  ],
   params: 'n: u32, shift: u32, nb: u32, N: u32, first: u32',
   count: 'p.n',
   body: () => `  let key = min(keys[idx], p.N);
@@ -131,7 +150,12 @@ function runSumKernel(vw: 1 | 4): Kernel {
   return gridKernel({
     name: `index_select_backward${vw === 4 ? '4' : ''}`,
     key: `index_run_sum|${vw}`,
-    bindings: [['g', T], ['keys', 'u32'], ['pos', 'u32'], ['dx', T, 'rw']],
+    bindings: [
+      ['g', T],
+      ['keys', 'u32'],
+      ['pos', 'u32'],
+      ['dx', T, 'rw'],
+    ],
     params: 'total: u32, N: u32, Bv: u32, n: u32',
     count: 'p.total',
     body: () => `  let b = idx % p.Bv;
@@ -169,24 +193,40 @@ export function indexSelectRowsBackward(a: IndexSelectBackwardArgs): void {
   zeroBuffer(a.dx, a.A * a.N * a.B * 4);
   const total = (a.A * a.n * a.B) / vw;
   if (total === 0) return;
-  const n = a.n, nb = Math.ceil(n / SORT_BLOCK);
+  const n = a.n,
+    nb = Math.ceil(n / SORT_BLOCK);
   const passes = Math.max(1, Math.ceil(Math.log2(a.N + 1) / 8)); // keys go up to N (the sentinel)
   const bufs = [0, 1, 2, 3].map(() => rt.alloc(n * 4, 'index sort buffer'));
   const rank = rt.alloc(n * 4, 'index sort ranks');
   const hist = rt.alloc(256 * nb * 4, 'index sort histogram');
-  let keys = a.ids, pos = a.ids; // pass 0 reads ids as keys and takes positions from the index
+  let keys = a.ids,
+    pos = a.ids; // pass 0 reads ids as keys and takes positions from the index
   for (let k = 0; k < passes; k++) {
-    const p = new Params().u32(n).u32(8 * k).u32(nb).u32(a.N).u32(k === 0 ? 1 : 0);
+    const p = new Params()
+      .u32(n)
+      .u32(8 * k)
+      .u32(nb)
+      .u32(a.N)
+      .u32(k === 0 ? 1 : 0);
     const [ko, po] = k % 2 === 0 ? [bufs[0], bufs[1]] : [bufs[2], bufs[3]];
     rt.dispatch({ kernel: rankKernel, buffers: [keys, rank, hist], params: p, workgroups: grid(nb, 64) });
     rt.dispatch({ kernel: scanKernel, buffers: [hist], params: p, workgroups: [1] });
-    rt.dispatch({ kernel: sortScatterKernel, buffers: [keys, pos, rank, hist, ko, po], params: p, workgroups: grid(n) });
+    rt.dispatch({
+      kernel: sortScatterKernel,
+      buffers: [keys, pos, rank, hist, ko, po],
+      params: p,
+      workgroups: grid(n),
+    });
     [keys, pos] = [ko, po];
   }
   rt.dispatch({
     kernel: runSumKernel(vw),
     buffers: [a.g, keys, pos, a.dx],
-    params: new Params().u32(total).u32(a.N).u32(a.B / vw).u32(n),
+    params: new Params()
+      .u32(total)
+      .u32(a.N)
+      .u32(a.B / vw)
+      .u32(n),
     workgroups: grid(total),
   });
   for (const b of [...bufs, rank, hist]) rt.free(b);
@@ -218,7 +258,11 @@ function makeGather(dtype: WgslType): Kernel {
   return gridKernel({
     name: `gather_${dtype}`,
     key: `gather|${dtype}`,
-    bindings: [['x', dtype], ['index', 'i32'], ['out', dtype, 'rw']],
+    bindings: [
+      ['x', dtype],
+      ['index', 'i32'],
+      ['out', dtype, 'rw'],
+    ],
     params: `n: u32, axis: u32, xoff: u32, size: u32, ${vec8('shape')}, ${vec8('xst')}`,
     count: 'p.n',
     body: () => `  let id = u32(index[idx]);
@@ -241,7 +285,12 @@ export function gatherAxis(a: GatherArgs): void {
   const p = new Params().u32(n).u32(a.axis).u32(a.xOffset).u32(a.xShape[a.axis]);
   for (const v of pad8(a.indexShape, 1)) p.u32(v);
   for (const v of pad8(a.xStrides, 0)) p.u32(v);
-  runtime().dispatch({ kernel: makeGather(a.dtype ?? 'f32'), buffers: [a.x, a.index, a.out], params: p, workgroups: grid(n) });
+  runtime().dispatch({
+    kernel: makeGather(a.dtype ?? 'f32'),
+    buffers: [a.x, a.index, a.out],
+    params: p,
+    workgroups: grid(n),
+  });
 }
 
 export interface ScatterAddArgs {
@@ -302,7 +351,10 @@ export function scatterAddAxis(a: ScatterAddArgs): void {
   if (n === 0) return;
   const ist: number[] = [];
   let s = 1;
-  for (let d = a.indexShape.length - 1; d >= 0; d--) { ist[d] = s; s *= a.indexShape[d]; }
+  for (let d = a.indexShape.length - 1; d >= 0; d--) {
+    ist[d] = s;
+    s *= a.indexShape[d];
+  }
   const p = new Params().u32(n).u32(a.axis).u32(a.srcOffset).u32(0);
   for (const v of pad8(a.outShape, 1)) p.u32(v);
   for (const v of pad8(a.indexShape, 1)) p.u32(v);

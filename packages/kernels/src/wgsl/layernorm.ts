@@ -17,7 +17,14 @@ export type LayerNormVariant = 'row' | 'wg';
 const WGR = 64; // invocations per row in the 'wg' variant
 
 const FWD_P = 'N: u32, D: u32, eps: f32';
-const fwdBindings = (T: string): Binding[] => [['x', T], ['w', T], ['b', T], ['y', T, 'rw'], ['mean', 'f32', 'rw'], ['rstd', 'f32', 'rw']];
+const fwdBindings = (T: string): Binding[] => [
+  ['x', T],
+  ['w', T],
+  ['b', T],
+  ['y', T, 'rw'],
+  ['mean', 'f32', 'rw'],
+  ['rstd', 'f32', 'rw'],
+];
 
 /** The row variant's element type (vec4 when D % 4 == 0) and horizontal sum. */
 const rowTypes = (vw: 1 | 4) => ({
@@ -34,7 +41,12 @@ const rowKernel = (name: string, key: string, bindings: Binding[], params: strin
 // With D % 4 == 0 rows are read as vec4 (half the time of scalar loads on llvmpipe).
 function fwdRow(vw: 1 | 4): Kernel {
   const { T, hsum } = rowTypes(vw);
-  return rowKernel(`layernorm_fwd_row${vw}`, `layernorm|fwd|row|${vw}`, fwdBindings(T), FWD_P, () => `  let Dv = p.D / ${vw}u;
+  return rowKernel(
+    `layernorm_fwd_row${vw}`,
+    `layernorm|fwd|row|${vw}`,
+    fwdBindings(T),
+    FWD_P,
+    () => `  let Dv = p.D / ${vw}u;
   let base = idx * Dv;
   let x0 = ${vw === 4 ? 'x[base].x' : 'x[base]'};
   var s = ${T}(0.0);
@@ -52,9 +64,9 @@ function fwdRow(vw: 1 | 4): Kernel {
   rstd[idx] = r;
   for (var c = 0u; c < Dv; c++) {
     y[base + c] = (x[base + c] - mu) * r * w[c] + b[c];
-  }`);
+  }`,
+  );
 }
-
 
 const WG_MAIN = `
 @compute @workgroup_size(${WGR})
@@ -68,7 +80,9 @@ fn main(@builtin(local_invocation_id) l3: vec3<u32>, @builtin(workgroup_id) wid:
 /** A workgroup of WGR per row (the row in `row`, its offset in `base`, wgSum over vec2). */
 const wgRowKernel = (name: string, key: string, bindings: Binding[], params: string, body: () => string): Kernel =>
   kernel({
-    name, key, bindings,
+    name,
+    key,
+    bindings,
     code: () => `
 struct P { ${params} };
 ${wgSumWgsl('vec2<f32>', WGR)}
@@ -77,7 +91,12 @@ ${body()}
 }`,
   });
 
-const fwdWg: Kernel = wgRowKernel('layernorm_fwd_wg', 'layernorm|fwd|wg', fwdBindings('f32'), FWD_P, () => `
+const fwdWg: Kernel = wgRowKernel(
+  'layernorm_fwd_wg',
+  'layernorm|fwd|wg',
+  fwdBindings('f32'),
+  FWD_P,
+  () => `
   let x0 = x[base];
   var acc = vec2<f32>(0.0);
   for (var c = lid; c < p.D; c += ${WGR}u) {
@@ -92,16 +111,29 @@ const fwdWg: Kernel = wgRowKernel('layernorm_fwd_wg', 'layernorm|fwd|wg', fwdBin
   if (lid == 0u) { mean[row] = mu; rstd[row] = r; }
   for (var c = lid; c < p.D; c += ${WGR}u) {
     y[base + c] = (x[base + c] - mu) * r * w[c] + b[c];
-  }`);
+  }`,
+);
 
 const BWD_P = 'N: u32, D: u32';
-const bwdBindings = (T: string): Binding[] => [['g', T], ['x', T], ['w', T], ['mean', 'f32'], ['rstd', 'f32'], ['dx', T, 'rw']];
+const bwdBindings = (T: string): Binding[] => [
+  ['g', T],
+  ['x', T],
+  ['w', T],
+  ['mean', 'f32'],
+  ['rstd', 'f32'],
+  ['dx', T, 'rw'],
+];
 
 // dx = rstd * (g*w - mean(g*w) - xhat * mean(g*w*xhat)); with xhat = (x - mu) * r the last term
 // is (x - mu) * bb, bb = r^2 * sum(g*w*(x - mu)) / D.
 function bwdRow(vw: 1 | 4): Kernel {
   const { T, hsum } = rowTypes(vw);
-  return rowKernel(`layernorm_bwd_dx_row${vw}`, `layernorm|bwd|row|${vw}`, bwdBindings(T), BWD_P, () => `  let Dv = p.D / ${vw}u;
+  return rowKernel(
+    `layernorm_bwd_dx_row${vw}`,
+    `layernorm|bwd|row|${vw}`,
+    bwdBindings(T),
+    BWD_P,
+    () => `  let Dv = p.D / ${vw}u;
   let base = idx * Dv;
   let mu = mean[idx];
   let r = rstd[idx];
@@ -117,10 +149,16 @@ function bwdRow(vw: 1 | 4): Kernel {
   let bb = ${hsum('s2')} * r * r * inv;
   for (var c = 0u; c < Dv; c++) {
     dx[base + c] = r * (g[base + c] * w[c] - a - (x[base + c] - mu) * bb);
-  }`);
+  }`,
+  );
 }
 
-const bwdWg: Kernel = wgRowKernel('layernorm_bwd_dx_wg', 'layernorm|bwd|wg', bwdBindings('f32'), BWD_P, () => `
+const bwdWg: Kernel = wgRowKernel(
+  'layernorm_bwd_dx_wg',
+  'layernorm|bwd|wg',
+  bwdBindings('f32'),
+  BWD_P,
+  () => `
   let mu = mean[row];
   let r = rstd[row];
   var acc = vec2<f32>(0.0);
@@ -134,7 +172,8 @@ const bwdWg: Kernel = wgRowKernel('layernorm_bwd_dx_wg', 'layernorm|bwd|wg', bwd
   let bb = t.y * r * r * inv;
   for (var c = lid; c < p.D; c += ${WGR}u) {
     dx[base + c] = r * (g[base + c] * w[c] - a - (x[base + c] - mu) * bb);
-  }`);
+  }`,
+);
 
 // Column partials: invocation (column group c, chunk k) sums g*xhat and g over rows
 // [k*R, (k+1)*R) for vw adjacent columns. Adjacent invocations read adjacent columns; the row's
@@ -144,7 +183,14 @@ function paramPartial(vw: 1 | 4): Kernel {
   return kernel({
     name: `layernorm_bwd_dwdb_partial${vw}`,
     key: `layernorm|bwd|dwdb|${vw}`,
-    bindings: [['g', T], ['x', T], ['mean', 'f32'], ['rstd', 'f32'], ['pw', T, 'rw'], ['pb', T, 'rw']],
+    bindings: [
+      ['g', T],
+      ['x', T],
+      ['mean', 'f32'],
+      ['rstd', 'f32'],
+      ['pw', T, 'rw'],
+      ['pb', T, 'rw'],
+    ],
     code: () => `
 struct P { N: u32, D: u32, R: u32 };
 @compute @workgroup_size(64)
@@ -171,7 +217,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 const paramFinal: Kernel = gridKernel({
   name: 'layernorm_bwd_dwdb_final',
   key: 'layernorm|bwd|dwdb_final',
-  bindings: [['pw', 'f32'], ['pb', 'f32'], ['dw', 'f32', 'rw'], ['db', 'f32', 'rw']],
+  bindings: [
+    ['pw', 'f32'],
+    ['pb', 'f32'],
+    ['dw', 'f32', 'rw'],
+    ['db', 'f32', 'rw'],
+  ],
   params: 'K: u32, D: u32',
   count: 'p.D',
   wg: 64,
@@ -196,9 +247,15 @@ function rowGroups(v: LayerNormVariant, N: number): [number, number, number] {
 }
 
 export interface LayerNormFwdArgs {
-  x: GPUBuffer; weight: GPUBuffer; bias: GPUBuffer;
-  y: GPUBuffer; mean: GPUBuffer; rstd: GPUBuffer;
-  N: number; D: number; eps: number;
+  x: GPUBuffer;
+  weight: GPUBuffer;
+  bias: GPUBuffer;
+  y: GPUBuffer;
+  mean: GPUBuffer;
+  rstd: GPUBuffer;
+  N: number;
+  D: number;
+  eps: number;
 }
 
 export function layerNormForward(a: LayerNormFwdArgs): void {
@@ -213,10 +270,17 @@ export function layerNormForward(a: LayerNormFwdArgs): void {
 }
 
 export interface LayerNormBwdArgs {
-  g: GPUBuffer; x: GPUBuffer; weight: GPUBuffer; mean: GPUBuffer; rstd: GPUBuffer;
+  g: GPUBuffer;
+  x: GPUBuffer;
+  weight: GPUBuffer;
+  mean: GPUBuffer;
+  rstd: GPUBuffer;
   /** Any of the three may be omitted when that gradient is not needed. */
-  dx?: GPUBuffer; dweight?: GPUBuffer; dbias?: GPUBuffer;
-  N: number; D: number;
+  dx?: GPUBuffer;
+  dweight?: GPUBuffer;
+  dbias?: GPUBuffer;
+  N: number;
+  D: number;
 }
 
 /** Rows per partial chunk: enough chunks to fill the machine, long enough chunks to amortise. */

@@ -130,11 +130,12 @@ const COMP = ['x', 'y', 'z', 'w'];
 export function loadOperand(s: string[], X: 'A' | 'B', m: LoadMode, n: number, U: number): string[][] {
   const x = X.toLowerCase();
   const st = `s${X}k`;
-  const one = X === 'A' ? 'ar' : 'bc', four = X === 'A' ? 'ag' : 'bg';
+  const one = X === 'A' ? 'ar' : 'bc',
+    four = X === 'A' ? 'ag' : 'bg';
   const e: string[][] = Array.from({ length: n }, () => []);
   const off = (u: number, vec: boolean) => {
     const base = vec ? `k4${st}` : `k${st}`;
-    return u === 0 ? base : `${base} + ${u}u * ${vec ? st + '4' : st}`;
+    return u === 0 ? base : `${base} + ${u}u * ${vec ? `${st}4` : st}`;
   };
   if (m === 'k4') {
     for (let c = 0; c < n; c++) {
@@ -142,15 +143,17 @@ export function loadOperand(s: string[], X: 'A' | 'B', m: LoadMode, n: number, U
       for (let u = 0; u < U; u++) e[c][u] = `${x}${c}.${COMP[u]}`;
     }
   } else if (m === 'f4') {
-    for (let u = 0; u < U; u++) for (let g = 0; g < n / 4; g++) {
-      s.push(`    let ${x}${g}_${u} = ${X}[${four}${g} + ${off(u, true)}];`);
-      for (let t = 0; t < 4; t++) e[4 * g + t][u] = `${x}${g}_${u}.${COMP[t]}`;
-    }
+    for (let u = 0; u < U; u++)
+      for (let g = 0; g < n / 4; g++) {
+        s.push(`    let ${x}${g}_${u} = ${X}[${four}${g} + ${off(u, true)}];`);
+        for (let t = 0; t < 4; t++) e[4 * g + t][u] = `${x}${g}_${u}.${COMP[t]}`;
+      }
   } else {
-    for (let u = 0; u < U; u++) for (let c = 0; c < n; c++) {
-      s.push(`    let ${x}${c}_${u} = ${X}[${one}${c} + ${off(u, false)}];`);
-      e[c][u] = `${x}${c}_${u}`;
-    }
+    for (let u = 0; u < U; u++)
+      for (let c = 0; c < n; c++) {
+        s.push(`    let ${x}${c}_${u} = ${X}[${one}${c} + ${off(u, false)}];`);
+        e[c][u] = `${x}${c}_${u}`;
+      }
   }
   return e;
 }
@@ -166,12 +169,18 @@ export function loadMode(s: readonly [number, number, number], off: number, K: n
 
 /** One launch's operands and output, after a variant swapped them if it does. */
 export interface Launch {
-  M: number; N: number; K: number;
-  offA: number; sA: readonly [number, number, number];
-  offB: number; sB: readonly [number, number, number];
-  offC: number; sC: readonly [number, number, number];
+  M: number;
+  N: number;
+  K: number;
+  offA: number;
+  sA: readonly [number, number, number];
+  offB: number;
+  sB: readonly [number, number, number];
+  offC: number;
+  sC: readonly [number, number, number];
   /** Bias index = i * bI + j * bJ (swapped launches index it by their rows). */
-  bI: number; bJ: number;
+  bI: number;
+  bJ: number;
   /** A and B buffers exchanged: Cᵀ = Bᵀ Aᵀ with a transposed output. */
   swapped: boolean;
 }
@@ -179,11 +188,18 @@ export interface Launch {
 /** Cᵀ = Bᵀ Aᵀ: puts a thin output's long side on the lanes (the output is strided, so it is free). */
 export function transposed(L: Launch): Launch {
   return {
-    M: L.N, N: L.M, K: L.K,
-    offA: L.offB, sA: [L.sB[0], L.sB[2], L.sB[1]],
-    offB: L.offA, sB: [L.sA[0], L.sA[2], L.sA[1]],
-    offC: L.offC, sC: [L.sC[0], L.sC[2], L.sC[1]],
-    bI: L.bJ, bJ: L.bI, swapped: !L.swapped,
+    M: L.N,
+    N: L.M,
+    K: L.K,
+    offA: L.offB,
+    sA: [L.sB[0], L.sB[2], L.sB[1]],
+    offB: L.offA,
+    sB: [L.sA[0], L.sA[2], L.sA[1]],
+    offC: L.offC,
+    sC: [L.sC[0], L.sC[2], L.sC[1]],
+    bI: L.bJ,
+    bJ: L.bI,
+    swapped: !L.swapped,
   };
 }
 

@@ -17,8 +17,17 @@
 // Requires subgroup size == 8 == workgroup size (the host checks gpu.info.subgroupSize).
 import type { Kernel } from '../runtime.ts';
 import {
-  epilogueKey, epilogueRolled, kLoop, loadMode, loadOperand, matmulKernel, transposed,
-  type EpilogueSpec, type Launch, type LoadMode, type MatmulPlan,
+  epilogueKey,
+  epilogueRolled,
+  kLoop,
+  loadMode,
+  loadOperand,
+  matmulKernel,
+  transposed,
+  type EpilogueSpec,
+  type Launch,
+  type LoadMode,
+  type MatmulPlan,
 } from './matmul-common.ts';
 
 export const SG_LANES = 8;
@@ -49,9 +58,12 @@ function sgKernel(cfg: SgConfig, mA: LoadMode, mB: LoadMode, e: EpilogueSpec): K
   const ek = epilogueKey(e);
   const v4 = (m: LoadMode) => (m === 's' ? 'f32' : 'vec4<f32>');
   return matmulKernel({
-    name: `matmul_subgroup${cfg.R}x${cfg.C}_${mA}${mB}${ek ? '_' + ek : ''}`,
+    name: `matmul_subgroup${cfg.R}x${cfg.C}_${mA}${mB}${ek ? `_${ek}` : ''}`,
     key: `matmul|sg|${cfg.R}|${cfg.C}|${mA}|${mB}|${ek}`,
-    e, aType: v4(mA), bType: v4(mB), enable: 'subgroups',
+    e,
+    aType: v4(mA),
+    bType: v4(mB),
+    enable: 'subgroups',
     code: () => sgCode(cfg, mA, mB, e),
   });
 }
@@ -125,9 +137,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         else if (mA === 'f4') ea[u] = `${bcast(u * (R / 4) + (r >> 2))}.${COMP[r & 3]}`;
         else ea[u] = bcast(u * R + r);
       }
-      for (const g of groupsC) for (let u = 0; u < U; u++) {
-        s.push(`    acc${r}_${g} = fma(vec4<f32>(${ea[u]}), ${bv(u, g)}, acc${r}_${g});`);
-      }
+      for (const g of groupsC)
+        for (let u = 0; u < U; u++) {
+          s.push(`    acc${r}_${g} = fma(vec4<f32>(${ea[u]}), ${bv(u, g)}, acc${r}_${g});`);
+        }
     }
     return s;
   };

@@ -6,7 +6,12 @@
 // keeps it for GPUs.
 import type { Kernel } from '../runtime.ts';
 import {
-  epilogueKey, epilogueStore, matmulKernel, type EpilogueSpec, type Launch, type MatmulPlan,
+  epilogueKey,
+  epilogueStore,
+  matmulKernel,
+  type EpilogueSpec,
+  type Launch,
+  type MatmulPlan,
 } from './matmul-common.ts';
 
 const TILE = 64;
@@ -19,7 +24,7 @@ export function tiledSharedPlan(L: Launch, e: EpilogueSpec): MatmulPlan {
 
 function tiledKernel(e: EpilogueSpec): Kernel {
   return matmulKernel({
-    name: `matmul_tiled${TILE}${e.bias || e.gelu ? '_' + epilogueKey(e) : ''}`,
+    name: `matmul_tiled${TILE}${e.bias || e.gelu ? `_${epilogueKey(e)}` : ''}`,
     key: `matmul|tiled|${TILE}|${BK}|${epilogueKey(e)}`,
     e,
     code: () => tiledCode(e),

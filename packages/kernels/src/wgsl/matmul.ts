@@ -10,7 +10,14 @@
 // that times them all: benchmarks/variants/ (`pnpm bench:variants matmul`).
 import { Params, runtime, type Kernel } from '../runtime.ts';
 import { addedVariants, forcedVariant } from '../variants.ts';
-import { epilogueKey, epilogueStore, matmulKernel, type EpilogueSpec, type Launch, type MatmulPlan } from './matmul-common.ts';
+import {
+  epilogueKey,
+  epilogueStore,
+  matmulKernel,
+  type EpilogueSpec,
+  type Launch,
+  type MatmulPlan,
+} from './matmul-common.ts';
 import { SG_LANES, subgroupSharedPlan, type SgConfig } from './matmul-subgroup.ts';
 import { tiledSharedPlan } from './matmul-tiled.ts';
 
@@ -19,10 +26,16 @@ export type MatmulVariantPlan = (L: Launch, e: EpilogueSpec, batch: number, args
 
 const VARIANTS = new Map<string, MatmulVariantPlan>([
   ['direct', (L, e) => ({ kernel: directKernel(e), L, groups: [Math.ceil(L.N / (8 * T)), Math.ceil(L.M / (8 * T))] })],
-  ['subgroupShared', (L, e, batch, a) => {
-    if (runtime().gpu.info.subgroupSize !== SG_LANES) throw new Error(`matmul subgroupShared: needs subgroups of exactly ${SG_LANES} invocations, got ${runtime().gpu.info.subgroupSize ?? 'none'}`);
-    return subgroupSharedPlan(L, e, batch, a.sgConfig);
-  }],
+  [
+    'subgroupShared',
+    (L, e, batch, a) => {
+      if (runtime().gpu.info.subgroupSize !== SG_LANES)
+        throw new Error(
+          `matmul subgroupShared: needs subgroups of exactly ${SG_LANES} invocations, got ${runtime().gpu.info.subgroupSize ?? 'none'}`,
+        );
+      return subgroupSharedPlan(L, e, batch, a.sgConfig);
+    },
+  ],
   ['tiledShared', (L, e) => tiledSharedPlan(L, e)],
 ]);
 export type MatmulVariant = 'direct' | 'subgroupShared' | 'tiledShared';
@@ -70,7 +83,7 @@ const T = 4; // direct: each thread computes a T×T block of C
 
 function directKernel(e: EpilogueSpec): Kernel {
   return matmulKernel({
-    name: `matmul_direct${e.bias || e.gelu ? '_' + epilogueKey(e) : ''}`,
+    name: `matmul_direct${e.bias || e.gelu ? `_${epilogueKey(e)}` : ''}`,
     key: `matmul|direct|${epilogueKey(e)}`,
     e,
     code: () => `
@@ -123,16 +136,28 @@ export function chooseMatmul(s: MatmulShape, gpu: { isCpu: boolean; subgroupSize
 export function matmul(a: MatmulArgs): void {
   const rt = runtime();
   if (a.M === 0 || a.N === 0 || a.batch === 0) return;
-  const name = forcedVariant('matmul', [...VARIANTS.keys(), ...addedVariants('matmul').keys()]) ?? chooseMatmul(a, rt.gpu.info);
+  const name =
+    forcedVariant('matmul', [...VARIANTS.keys(), ...addedVariants('matmul').keys()]) ?? chooseMatmul(a, rt.gpu.info);
   const e: EpilogueSpec = { bias: !!a.bias, gelu: !!a.gelu };
   const L0: Launch = {
-    M: a.M, N: a.N, K: a.K,
-    offA: a.aOffset ?? 0, sA: a.aStrides,
-    offB: a.bOffset ?? 0, sB: a.bStrides,
-    offC: a.outOffset ?? 0, sC: [a.M * a.N, a.N, 1],
-    bI: 0, bJ: 1, swapped: false,
+    M: a.M,
+    N: a.N,
+    K: a.K,
+    offA: a.aOffset ?? 0,
+    sA: a.aStrides,
+    offB: a.bOffset ?? 0,
+    sB: a.bStrides,
+    offC: a.outOffset ?? 0,
+    sC: [a.M * a.N, a.N, 1],
+    bI: 0,
+    bJ: 1,
+    swapped: false,
   };
-  const { kernel, L, groups: [gx, gy] } = planOf(name)!(L0, e, a.batch, a);
+  const {
+    kernel,
+    L,
+    groups: [gx, gy],
+  } = planOf(name)!(L0, e, a.batch, a);
   const [bufA, bufB] = L.swapped ? [a.b, a.a] : [a.a, a.b];
   const buffers = a.bias ? [bufA, bufB, a.out, a.bias] : [bufA, bufB, a.out];
   const maxZ = rt.limits.maxComputeWorkgroupsPerDimension ?? 65535;
@@ -140,11 +165,24 @@ export function matmul(a: MatmulArgs): void {
   for (let b0 = 0; b0 < a.batch; b0 += maxZ) {
     const nb = Math.min(maxZ, a.batch - b0);
     const p = new Params()
-      .u32(L.M).u32(L.N).u32(L.K)
-      .u32(L.offA + b0 * L.sA[0]).u32(L.sA[0]).u32(L.sA[1]).u32(L.sA[2])
-      .u32(L.offB + b0 * L.sB[0]).u32(L.sB[0]).u32(L.sB[1]).u32(L.sB[2])
-      .u32(L.offC + b0 * L.sC[0]).u32(L.sC[0]).u32(L.sC[1]).u32(L.sC[2])
-      .u32(L.bI).u32(L.bJ).u32(a.biasOffset ?? 0);
+      .u32(L.M)
+      .u32(L.N)
+      .u32(L.K)
+      .u32(L.offA + b0 * L.sA[0])
+      .u32(L.sA[0])
+      .u32(L.sA[1])
+      .u32(L.sA[2])
+      .u32(L.offB + b0 * L.sB[0])
+      .u32(L.sB[0])
+      .u32(L.sB[1])
+      .u32(L.sB[2])
+      .u32(L.offC + b0 * L.sC[0])
+      .u32(L.sC[0])
+      .u32(L.sC[1])
+      .u32(L.sC[2])
+      .u32(L.bI)
+      .u32(L.bJ)
+      .u32(a.biasOffset ?? 0);
     rt.dispatch({ kernel, buffers, params: p, workgroups: [gx, gy, nb] });
   }
 }

@@ -63,13 +63,21 @@ export interface RandomArgs {
 
 export function random(r: RandomArgs): void {
   const p = new Params()
-    .u32(r.n).u32(r.seed >>> 0).u32(Math.floor(r.seed / 2 ** 32) >>> 0).u32(r.offset >>> 0)
-    .u32(r.stream ?? 0).f32(r.a).f32(r.b ?? 0);
+    .u32(r.n)
+    .u32(r.seed >>> 0)
+    .u32(Math.floor(r.seed / 2 ** 32) >>> 0)
+    .u32(r.offset >>> 0)
+    .u32(r.stream ?? 0)
+    .f32(r.a)
+    .f32(r.b ?? 0);
   runtime().dispatch({ kernel: kernelFor(r.dist), buffers: [r.out], params: p, workgroups: grid(r.n) });
 }
 
 /** CPU twin of the WGSL generator (tests check the GPU stream against it bit for bit). */
-export function philoxCpu(ctr: [number, number, number, number], key: [number, number]): [number, number, number, number] {
+export function philoxCpu(
+  ctr: [number, number, number, number],
+  key: [number, number],
+): [number, number, number, number] {
   let c = ctr.map((x) => x >>> 0) as [number, number, number, number];
   let k = key.map((x) => x >>> 0) as [number, number];
   const mulhilo = (a: number, b: number): [number, number] => {

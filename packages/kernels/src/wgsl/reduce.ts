@@ -36,7 +36,10 @@ function perThread(op: ReduceOp): Kernel {
   return gridKernel({
     name: `reduce_${op}_thread`,
     key: `reduce|${op}|thread`,
-    bindings: [['x', 'f32'], ['out', 'f32', 'rw']],
+    bindings: [
+      ['x', 'f32'],
+      ['out', 'f32', 'rw'],
+    ],
     params: 'A: u32, R: u32, B: u32, scale: f32',
     count: 'p.A * p.B',
     body: () => `  let a = idx / p.B;
@@ -57,7 +60,10 @@ function perWorkgroup(op: ReduceOp): Kernel {
   return kernel({
     name: `reduce_${op}_wg`,
     key: `reduce|${op}|wg`,
-    bindings: [['x', 'f32'], ['out', 'f32', 'rw']],
+    bindings: [
+      ['x', 'f32'],
+      ['out', 'f32', 'rw'],
+    ],
     code: () => `
 struct P { A: u32, R: u32, B: u32, scale: f32 };
 var<workgroup> sh: array<f32, ${WGR}>;
@@ -102,7 +108,10 @@ function rowPartials(op: ReduceOp, vec: boolean): Kernel {
   return gridKernel({
     name: `reduce_${op}_rowpart`,
     key: `reduce|${op}|rowpart|${vec}`,
-    bindings: [['x', t], ['part', 'f32', 'rw']],
+    bindings: [
+      ['x', t],
+      ['part', 'f32', 'rw'],
+    ],
     params: 'A: u32, R: u32, T: u32, pad: u32',
     count: 'p.A * p.T',
     body: () => `  let a = idx / p.T;
@@ -124,17 +133,28 @@ export function reduce(a: ReduceArgs): void {
   const rt = runtime();
   const outputs = a.A * a.B;
   if (outputs === 0) return;
-  const p = new Params().u32(a.A).u32(a.R).u32(a.B).f32(a.scale ?? 1);
+  const p = new Params()
+    .u32(a.A)
+    .u32(a.R)
+    .u32(a.B)
+    .f32(a.scale ?? 1);
   // Few long rows: split each over many lanes, then fold the partials with a workgroup per row.
   if (a.B === 1 && outputs < 512 && a.R >= 16384) {
     const vec = a.R % 4 === 0;
     const Rv = vec ? a.R / 4 : a.R;
-    const T = Math.max(256, Math.min(Math.floor(ROW_SPLIT_THREADS / outputs / 256) * 256, Math.ceil(Rv / 64 / 256) * 256));
+    const T = Math.max(
+      256,
+      Math.min(Math.floor(ROW_SPLIT_THREADS / outputs / 256) * 256, Math.ceil(Rv / 64 / 256) * 256),
+    );
     const part = rt.alloc(a.A * T * 4, 'reduce partials');
     const pp = new Params().u32(a.A).u32(Rv).u32(T).u32(0);
     rt.dispatch({ kernel: rowPartials(a.op, vec), buffers: [a.x, part], params: pp, workgroups: grid(a.A * T) });
     const combine: ReduceOp = a.op === 'sumsq' ? 'sum' : a.op;
-    const pc = new Params().u32(a.A).u32(T).u32(1).f32(a.scale ?? 1);
+    const pc = new Params()
+      .u32(a.A)
+      .u32(T)
+      .u32(1)
+      .f32(a.scale ?? 1);
     rt.dispatch({ kernel: perWorkgroup(combine), buffers: [part, a.out], params: pc, workgroups: grid(outputs, 1) });
     rt.free(part);
     return;

@@ -85,12 +85,22 @@ interface Shape {
 }
 
 const SCALAR: Shape = {
-  T: 'f32', n: 'p.N', at: (k) => `o${k} + i * p.ax${k}`, hmax: (e) => e, hsum: (e) => e, zero: '0.0', lim: '-87.0',
+  T: 'f32',
+  n: 'p.N',
+  at: (k) => `o${k} + i * p.ax${k}`,
+  hmax: (e) => e,
+  hsum: (e) => e,
+  zero: '0.0',
+  lim: '-87.0',
 };
 const VEC4: Shape = {
-  T: 'vec4<f32>', n: '(p.N >> 2u)', at: (k) => `o${k} + i`,
-  hmax: (e) => `max(max(${e}.x, ${e}.y), max(${e}.z, ${e}.w))`, hsum: (e) => `dot(${e}, vec4<f32>(1.0))`,
-  zero: 'vec4<f32>(0.0)', lim: 'vec4<f32>(-87.0)',
+  T: 'vec4<f32>',
+  n: '(p.N >> 2u)',
+  at: (k) => `o${k} + i`,
+  hmax: (e) => `max(max(${e}.x, ${e}.y), max(${e}.z, ${e}.w))`,
+  hsum: (e) => `dot(${e}, vec4<f32>(1.0))`,
+  zero: 'vec4<f32>(0.0)',
+  lim: 'vec4<f32>(-87.0)',
 };
 
 // Loop bounds and reductions: a thread walks its row, or a workgroup shares it and combines
@@ -173,7 +183,11 @@ function backwardKernel(mode: SoftmaxMode, v: SoftmaxVariant, vec: boolean): Ker
   return kernel({
     name: `${mode === 'log' ? 'log_' : ''}softmax_backward_${v}${vec ? '4' : ''}`,
     key,
-    bindings: [['g', S.T], ['y', S.T], ['dx', S.T, 'rw']],
+    bindings: [
+      ['g', S.T],
+      ['y', S.T],
+      ['dx', S.T, 'rw'],
+    ],
     code: () => `${STRUCT}
 ${L.decl}
 ${entry(v)}
@@ -193,7 +207,10 @@ ${rowBases(2, vec)}
 function contiguousStrides(shape: readonly number[]): number[] {
   const st: number[] = [];
   let s = 1;
-  for (let d = shape.length - 1; d >= 0; d--) { st[d] = s; s *= shape[d]; }
+  for (let d = shape.length - 1; d >= 0; d--) {
+    st[d] = s;
+    s *= shape[d];
+  }
   return st;
 }
 
@@ -202,18 +219,28 @@ type Op = { strides: readonly number[]; offset: number };
 /** vec4 access needs unit stride along the axis and 16-byte aligned row starts. */
 function vecOk(shape: readonly number[], axis: number, ops: readonly Op[]): boolean {
   if (shape[axis] % 4 !== 0) return false;
-  return ops.every((o) => o.offset % 4 === 0 && o.strides[axis] === 1 && o.strides.every((s, d) => d === axis || shape[d] === 1 || s % 4 === 0));
+  return ops.every(
+    (o) =>
+      o.offset % 4 === 0 &&
+      o.strides[axis] === 1 &&
+      o.strides.every((s, d) => d === axis || shape[d] === 1 || s % 4 === 0),
+  );
 }
 
 /** Uniform for the rows of `shape` along `axis`. */
 function rowParams(shape: readonly number[], axis: number, ops: readonly Op[]): { p: Params; R: number; N: number } {
   if (shape.length - 1 > MAX_OUTER) throw new Error(`softmax: rank ${shape.length} exceeds ${MAX_OUTER + 1}`);
   const N = shape[axis];
-  const outerDims = shape.map((_, d) => d).filter((d) => d !== axis).reverse(); // innermost first
+  const outerDims = shape
+    .map((_, d) => d)
+    .filter((d) => d !== axis)
+    .reverse(); // innermost first
   const R = outerDims.reduce((a, d) => a * shape[d], 1);
   const p = new Params().u32(R).u32(N);
   for (let k = 0; k < 3; k++) p.u32(ops[k]?.strides[axis] ?? 0);
-  p.u32(ops[0]?.offset ?? 0).u32(ops[1]?.offset ?? 0).u32(0);
+  p.u32(ops[0]?.offset ?? 0)
+    .u32(ops[1]?.offset ?? 0)
+    .u32(0);
   for (let d = 0; d < 8; d++) p.u32(d < outerDims.length ? shape[outerDims[d]] : 1);
   for (let k = 0; k < 3; k++) {
     for (let d = 0; d < 8; d++) p.u32(d < outerDims.length && ops[k] ? ops[k].strides[outerDims[d]] : 0);
@@ -221,12 +248,23 @@ function rowParams(shape: readonly number[], axis: number, ops: readonly Op[]): 
   return { p, R, N };
 }
 
-function dispatchRows(make: (v: SoftmaxVariant, vec: boolean) => Kernel, buffers: GPUBuffer[], shape: readonly number[], axis: number, ops: Op[]): void {
+function dispatchRows(
+  make: (v: SoftmaxVariant, vec: boolean) => Kernel,
+  buffers: GPUBuffer[],
+  shape: readonly number[],
+  axis: number,
+  ops: Op[],
+): void {
   const { p, R, N } = rowParams(shape, axis, ops);
   if (R === 0 || N === 0) return;
   const v = chooseVariant(N);
   const vec = v === 'row' && vecOk(shape, axis, ops);
-  runtime().dispatch({ kernel: make(v, vec), buffers, params: p, workgroups: v === 'row' ? grid(R, WG_ROWS) : grid(R, 1) });
+  runtime().dispatch({
+    kernel: make(v, vec),
+    buffers,
+    params: p,
+    workgroups: v === 'row' ? grid(R, WG_ROWS) : grid(R, 1),
+  });
 }
 
 export function softmaxForward(a: SoftmaxArgs): void {

@@ -39,7 +39,8 @@ export interface VicregPlan {
 }
 
 export function vicregPlan(N: number, D: number, method: VicregMethod = 'auto'): VicregPlan {
-  const Np = Math.ceil(N / TILE) * TILE, Dp = Math.ceil(D / TILE) * TILE;
+  const Np = Math.ceil(N / TILE) * TILE,
+    Dp = Math.ceil(D / TILE) * TILE;
   const gram = method === 'gram' || (method === 'auto' && N <= D);
   const E = gram ? Np : Dp;
   const T = E / TILE;
@@ -52,7 +53,12 @@ function prepKernel(writeY: boolean, writeT: boolean): Kernel {
   return gridKernel({
     name: 'vicreg_prep',
     key: `vicreg|prep|${writeY}|${writeT}`,
-    bindings: [['z', 'f32'], ['Y', 'f32', 'rw'], ['YT', 'f32', 'rw'], ['stats', 'f32', 'rw']],
+    bindings: [
+      ['z', 'f32'],
+      ['Y', 'f32', 'rw'],
+      ['YT', 'f32', 'rw'],
+      ['stats', 'f32', 'rw'],
+    ],
     params: 'N: u32, D: u32, Np: u32, Dp: u32',
     body: () => `  let j = idx;
   if (j >= p.Dp) { return; }
@@ -95,14 +101,17 @@ function blockShape(): { S: number; W: number } {
 function blockKernel(epi: Epi, S: number, W: number): Kernel {
   const sym = epi === 'sumsq' || epi === 'store' || epi === 'sumsqStore';
   const B = sym ? 'A' : 'B';
-  const rows = [...Array(S).keys()], v4 = [...Array(S / 4).keys()];
-  const each = (f: (r: number, k: number) => string, sep = '\n    ') => rows.flatMap((r) => v4.map((k) => f(r, k))).join(sep);
+  const rows = [...Array(S).keys()],
+    v4 = [...Array(S / 4).keys()];
+  const each = (f: (r: number, k: number) => string, sep = '\n    ') =>
+    rows.flatMap((r) => v4.map((k) => f(r, k))).join(sep);
   const loop = `for (var m = 0u; m < p.L; m++) {
       ${v4.map((k) => `let va${k} = A[m * p.aW4 + a0 / 4u + ${k}u];`).join(' ')}
       ${v4.map((k) => `let vb${k} = ${B}[m * p.bW4 + b0 / 4u + ${k}u];`).join(' ')}
       ${each((r, k) => `c${r}_${k} = fma(vec4<f32>(va${r >> 2}.${X[r & 3]}), vb${k}, c${r}_${k});`, '\n      ')}
     }`;
-  let head: string, tail = '';
+  let head: string,
+    tail = '';
   if (sym) {
     // Workgroup w -> tile (ti, tj), ti <= tj, numbered w = tj(tj+1)/2 + ti.
     head = `
@@ -127,8 +136,13 @@ function blockKernel(epi: Epi, S: number, W: number): Kernel {
     tail += `
   var s = 0.0;
   if (live) {
-    ${each((r, k) => `{ let a = vec4<u32>(a0 + ${r}u); let bv = vec4<u32>(b0 + ${4 * k}u) + vec4<u32>(0u, 1u, 2u, 3u); let v = c${r}_${k} * p.scale;
-      s += dot(v * v, select(select(vec4<f32>(0.0), vec4<f32>(p.wdiag), bv == a), vec4<f32>(2.0), a < bv)); }`)}
+    ${each(
+      (
+        r,
+        k,
+      ) => `{ let a = vec4<u32>(a0 + ${r}u); let bv = vec4<u32>(b0 + ${4 * k}u) + vec4<u32>(0u, 1u, 2u, 3u); let v = c${r}_${k} * p.scale;
+      s += dot(v * v, select(select(vec4<f32>(0.0), vec4<f32>(p.wdiag), bv == a), vec4<f32>(2.0), a < bv)); }`,
+    )}
   }
   out[w * ${W * W}u + lid.y * ${W}u + lid.x] = s;`;
   }
@@ -137,11 +151,13 @@ function blockKernel(epi: Epi, S: number, W: number): Kernel {
     const [dst, dg] = epi === 'store' ? ['out', 'p.wdiag'] : ['mat', '1.0'];
     tail += `
   if (live) {
-    ${each((r, k) => `for (var c = 0u; c < 4u; c++) {
+    ${each(
+      (r, k) => `for (var c = 0u; c < 4u; c++) {
       let a = a0 + ${r}u; let b = b0 + ${4 * k}u + c;
       let v = c${r}_${k}[c] * p.scale * select(1.0, ${dg}, a == b);
       ${dst}[a * p.E + b] = v; ${dst}[b * p.E + a] = v;
-    }`)}
+    }`,
+    )}
   }`;
   }
   if (!sym) {
@@ -152,15 +168,23 @@ function blockKernel(epi: Epi, S: number, W: number): Kernel {
         : '';
     tail = `
   let g = gin[0];
-    ${each((r, k) => `{ let a = a0 + ${r}u;
+    ${each(
+      (r, k) => `{ let a = a0 + ${r}u;
     if (a < p.outA) {
       let v = g * (p.alpha * c${r}_${k}${yTerm(k)});
       for (var c = 0u; c < 4u; c++) { let b = b0 + ${4 * k}u + c; if (b < p.outB) { out[a * p.outB + b] = v[c]; } }
-    } }`)}`;
+    } }`,
+    )}`;
   }
   const bindings: Binding[] = sym
     ? [['A', 'vec4<f32>'], ['out', 'f32', 'rw'], epi === 'sumsqStore' && ['mat', 'f32', 'rw']]
-    : [['A', 'vec4<f32>'], ['B', 'vec4<f32>'], ['stats', 'f32'], ['gin', 'f32'], ['out', 'f32', 'rw']];
+    : [
+        ['A', 'vec4<f32>'],
+        ['B', 'vec4<f32>'],
+        ['stats', 'f32'],
+        ['gin', 'f32'],
+        ['out', 'f32', 'rw'],
+      ];
   return kernel({
     name: `vicreg_${epi}`,
     key: `vicreg|${epi}|${S}|${W}`,
@@ -183,7 +207,12 @@ const FWG = 256;
 const finalKernel: Kernel = sumKernel({
   name: 'vicreg_final',
   key: 'vicreg|final',
-  bindings: [['part', 'f32'], ['stats', 'f32'], ['stdOut', 'f32', 'rw'], ['covOut', 'f32', 'rw']],
+  bindings: [
+    ['part', 'f32'],
+    ['stats', 'f32'],
+    ['stdOut', 'f32', 'rw'],
+    ['covOut', 'f32', 'rw'],
+  ],
   params: 'n: u32, D: u32, gamma: f32, eps: f32, diagSub: f32',
   T: 'vec3<f32>',
   wg: FWG,
@@ -207,7 +236,12 @@ const STD_ROWS = 16;
 const stdGradKernel: Kernel = kernel({
   name: 'vicreg_std_grad',
   key: 'vicreg|stdgrad',
-  bindings: [['z', 'f32'], ['stats', 'f32'], ['gin', 'f32'], ['out', 'f32', 'rw']],
+  bindings: [
+    ['z', 'f32'],
+    ['stats', 'f32'],
+    ['gin', 'f32'],
+    ['out', 'f32', 'rw'],
+  ],
   code: () => `
 struct P { N: u32, D: u32, gamma: f32, eps: f32 };
 @compute @workgroup_size(64)
@@ -225,14 +259,34 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
 });
 
 interface BlockParams {
-  L: number; aW4: number; bW4: number; E?: number; total?: number; outA?: number; outB?: number; D?: number;
-  scale?: number; wdiag?: number; alpha?: number; beta?: number;
+  L: number;
+  aW4: number;
+  bW4: number;
+  E?: number;
+  total?: number;
+  outA?: number;
+  outB?: number;
+  D?: number;
+  scale?: number;
+  wdiag?: number;
+  alpha?: number;
+  beta?: number;
 }
 
 function blockParams(o: BlockParams): Params {
   return new Params()
-    .u32(o.L).u32(o.aW4).u32(o.bW4).u32(o.E ?? 0).u32(o.total ?? 0).u32(o.outA ?? 0).u32(o.outB ?? 0).u32(o.D ?? 0)
-    .f32(o.scale ?? 1).f32(o.wdiag ?? 0).f32(o.alpha ?? 0).f32(o.beta ?? 0);
+    .u32(o.L)
+    .u32(o.aW4)
+    .u32(o.bW4)
+    .u32(o.E ?? 0)
+    .u32(o.total ?? 0)
+    .u32(o.outA ?? 0)
+    .u32(o.outB ?? 0)
+    .u32(o.D ?? 0)
+    .f32(o.scale ?? 1)
+    .f32(o.wdiag ?? 0)
+    .f32(o.alpha ?? 0)
+    .f32(o.beta ?? 0);
 }
 
 /** Centred, padded copies; a missing one is a 4-byte placeholder. The caller frees both. */
@@ -281,13 +335,26 @@ export function vicregForward(a: VicregForwardArgs): void {
   rt.dispatch({
     kernel: blockKernel(keepGram ? 'sumsqStore' : 'sumsq', S, W),
     buffers: keepGram ? [YT, part, a.gram!] : [pl.gram ? YT : Y, part],
-    params: blockParams({ L: pl.gram ? D : N, aW4: e4, bW4: e4, E: pl.E, total: pl.tiles, scale: 1 / (N - 1), wdiag: pl.gram ? 1 : 0 }),
+    params: blockParams({
+      L: pl.gram ? D : N,
+      aW4: e4,
+      bW4: e4,
+      E: pl.E,
+      total: pl.tiles,
+      scale: 1 / (N - 1),
+      wdiag: pl.gram ? 1 : 0,
+    }),
     workgroups: grid(pl.tiles, 1),
   });
   rt.dispatch({
     kernel: finalKernel,
     buffers: [part, a.stats, a.std, a.cov],
-    params: new Params().u32(nPart).u32(D).f32(a.gamma).f32(a.eps).f32(pl.gram ? 1 : 0),
+    params: new Params()
+      .u32(nPart)
+      .u32(D)
+      .f32(a.gamma)
+      .f32(a.eps)
+      .f32(pl.gram ? 1 : 0),
     workgroups: [1],
   });
   rt.free(Y);
@@ -331,7 +398,8 @@ export function vicregCovGrad(a: VicregGradArgs & { method?: VicregMethod; gram?
   const { Y, YT } = prep(a.z, N, D, pl, scratchStats, true, !haveGram);
   rt.free(scratchStats);
   const Sm = haveGram ? a.gram! : rt.alloc(pl.E * pl.E * 4, 'vicreg scratch matrix');
-  const np4 = pl.Np / 4, dp4 = pl.Dp / 4;
+  const np4 = pl.Np / 4,
+    dp4 = pl.Dp / 4;
   const outGrid: [number, number] = [Math.ceil(D / TILE), Math.ceil(N / TILE)];
   const tiles = grid(pl.tiles, 1);
   const run = (epi: Epi, buffers: GPUBuffer[], p: BlockParams, workgroups: Workgroups) =>
@@ -345,7 +413,12 @@ export function vicregCovGrad(a: VicregGradArgs & { method?: VicregMethod; gram?
   } else {
     // O = offdiag(YᵀY)/(N-1); dz[n, j] = g·4/(N-1)·Σ_i Yᵀ[i, n] O[i, j].
     run('store', [Y, Sm], { L: N, aW4: dp4, bW4: dp4, E: pl.E, total: pl.tiles, scale: 1 / (N - 1), wdiag: 0 }, tiles);
-    run('grad', [YT, Sm, a.stats, a.g, a.out], { L: D, aW4: np4, bW4: dp4, outA: N, outB: D, D, alpha: 4 / (N - 1) }, outGrid);
+    run(
+      'grad',
+      [YT, Sm, a.stats, a.g, a.out],
+      { L: D, aW4: np4, bW4: dp4, outA: N, outB: D, D, alpha: 4 / (N - 1) },
+      outGrid,
+    );
   }
   rt.free(Y);
   rt.free(YT);

@@ -46,7 +46,9 @@ export class BertSelfAttention extends Module {
     }
     const split = (t: Tensor, n: number) => permute(reshape(t, [B, n, this.heads, this.headDim]), [0, 2, 1, 3]);
     const S = c.shape[1];
-    const q = split(this.query.forward(x), T), k = split(this.key.forward(c), S), v = split(this.value.forward(c), S);
+    const q = split(this.query.forward(x), T),
+      k = split(this.key.forward(c), S),
+      v = split(this.value.forward(c), S);
     const scale = 1 / Math.sqrt(this.headDim);
     const dropout = this.training ? this.config.attention_probs_dropout_prob : 0;
     const ctx = attention(q, k, v, { keyMask, scale, dropout, causal: opts.causal });
@@ -62,7 +64,10 @@ export class BertResidualOutput extends Module {
 
   constructor(config: BertConfig, inFeatures: number) {
     super();
-    this.dense = this.registerModule('dense', new Linear(inFeatures, config.hidden_size, { std: config.initializer_range }));
+    this.dense = this.registerModule(
+      'dense',
+      new Linear(inFeatures, config.hidden_size, { std: config.initializer_range }),
+    );
     this.layerNorm = this.registerModule('LayerNorm', new LayerNorm(config.hidden_size, config.layer_norm_eps));
     this.dropout = this.registerModule('dropout', new Dropout(config.hidden_dropout_prob));
   }

@@ -43,12 +43,24 @@ export function bertConfig(preset: BertPreset, overrides: Partial<BertConfig> = 
   const size = SIZES[preset];
   if (!size) throw new Error(`bertConfig: unknown preset "${preset}" (known: ${BERT_PRESETS.join(', ')})`);
   const [num_hidden_layers, hidden_size, num_attention_heads, intermediate_size] = size;
-  return parseBertConfig({ ...COMMON, num_hidden_layers, hidden_size, num_attention_heads, intermediate_size, ...overrides });
+  return parseBertConfig({
+    ...COMMON,
+    num_hidden_layers,
+    hidden_size,
+    num_attention_heads,
+    intermediate_size,
+    ...overrides,
+  });
 }
 
 const INT_FIELDS = [
-  'vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads',
-  'intermediate_size', 'max_position_embeddings', 'type_vocab_size',
+  'vocab_size',
+  'hidden_size',
+  'num_hidden_layers',
+  'num_attention_heads',
+  'intermediate_size',
+  'max_position_embeddings',
+  'type_vocab_size',
 ] as const;
 const PROB_FIELDS = ['hidden_dropout_prob', 'attention_probs_dropout_prob'] as const;
 
@@ -57,7 +69,8 @@ const PROB_FIELDS = ['hidden_dropout_prob', 'attention_probs_dropout_prob'] as c
  * model_type, pad_token_id, ...) are ignored; optional ones take BERT's defaults.
  */
 export function parseBertConfig(json: unknown, source = 'BertConfig'): BertConfig {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${source}: expected a JSON object`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new Error(`${source}: expected a JSON object`);
   const o = json as Record<string, unknown>;
   const fail = (field: string, why: string): never => {
     throw new Error(`${source}: field "${field}" ${why}, got ${JSON.stringify(o[field])}`);

@@ -30,10 +30,16 @@ export class BertDecoderLayer extends Module {
     super();
     // Registration order is HF's: attention, crossattention, intermediate, output.
     // Shared modules are held by reference(): the encoder owns them, so they are not in this state dict.
-    this.attention = shared ? this.reference(shared.attention) : this.registerModule('attention', new BertAttention(config));
+    this.attention = shared
+      ? this.reference(shared.attention)
+      : this.registerModule('attention', new BertAttention(config));
     this.crossattention = this.registerModule('crossattention', new BertAttention(config));
-    this.intermediate = shared ? this.reference(shared.intermediate) : this.registerModule('intermediate', new BertIntermediate(config));
-    this.output = shared ? this.reference(shared.output) : this.registerModule('output', new BertResidualOutput(config, config.intermediate_size));
+    this.intermediate = shared
+      ? this.reference(shared.intermediate)
+      : this.registerModule('intermediate', new BertIntermediate(config));
+    this.output = shared
+      ? this.reference(shared.output)
+      : this.registerModule('output', new BertResidualOutput(config, config.intermediate_size));
   }
 
   /** x [B, T, H], context [B, S, H], contextMask [B, S] (1 keep, 0 pad) -> [B, T, H]. */
@@ -64,7 +70,10 @@ export class BertDecoderModel extends Module {
     const all = tie === 'all';
     this.embeddings = all
       ? this.reference(encoder.embeddings)
-      : this.registerModule('embeddings', new BertEmbeddings(config, { wordEmbeddings: encoder.embeddings.wordEmbeddings }));
+      : this.registerModule(
+          'embeddings',
+          new BertEmbeddings(config, { wordEmbeddings: encoder.embeddings.wordEmbeddings }),
+        );
     const shared = encoder.encoder.layer.items;
     const stack = Array.from({ length: layers }, (_, i) => new BertDecoderLayer(config, all ? shared[i] : undefined));
     this.encoder = this.registerModule('encoder', new BertDecoderStack(stack));
@@ -88,11 +97,14 @@ export class BertDecoder extends Module {
     super();
     this.config = encoder.config;
     this.tie = opts.tie ?? 'all';
-    if (!DECODER_TIES.includes(this.tie)) throw new Error(`BertDecoder: tie must be one of ${DECODER_TIES.join('|')}, got "${this.tie}"`);
+    if (!DECODER_TIES.includes(this.tie))
+      throw new Error(`BertDecoder: tie must be one of ${DECODER_TIES.join('|')}, got "${this.tie}"`);
     const n = opts.layers ?? this.config.num_hidden_layers;
     if (!Number.isInteger(n) || n < 1) throw new Error(`BertDecoder: layers must be a positive integer, got ${n}`);
     if (this.tie === 'all' && n !== this.config.num_hidden_layers) {
-      throw new Error(`BertDecoder: tie "all" shares each encoder layer, so layers must be ${this.config.num_hidden_layers}, got ${n}`);
+      throw new Error(
+        `BertDecoder: tie "all" shares each encoder layer, so layers must be ${this.config.num_hidden_layers}, got ${n}`,
+      );
     }
     this.bert = this.registerModule('bert', new BertDecoderModel(this.config, encoder, this.tie, n));
     this.cls = this.registerModule('cls', new BertMLMHead(this.config, encoder.embeddings.wordEmbeddings));

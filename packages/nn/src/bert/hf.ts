@@ -26,7 +26,9 @@ export function normaliseHfNames(
       ignored.push(raw);
       continue;
     }
-    const name = (hasPrefix ? raw.slice(prefix.length) : raw).replace(/\.gamma$/, '.weight').replace(/\.beta$/, '.bias');
+    const name = (hasPrefix ? raw.slice(prefix.length) : raw)
+      .replace(/\.gamma$/, '.weight')
+      .replace(/\.beta$/, '.bias');
     if (isExtra(name)) ignored.push(raw);
     else out.set(name, t);
   }

@@ -11,7 +11,10 @@ export class BertIntermediate extends Module {
 
   constructor(config: BertConfig) {
     super();
-    this.dense = this.registerModule('dense', new Linear(config.hidden_size, config.intermediate_size, { std: config.initializer_range }));
+    this.dense = this.registerModule(
+      'dense',
+      new Linear(config.hidden_size, config.intermediate_size, { std: config.initializer_range }),
+    );
   }
 
   forward(x: Tensor): Tensor {

@@ -2,7 +2,20 @@
 // then a decoder tied to the word embeddings plus its own bias. The [tokens x vocab] logits of a
 // whole batch would exceed the per-binding limit at BERT-base scale (4096 x 30522 x 4 B = 500 MB),
 // so loss() takes only the masked positions and runs them in row chunks that fit.
-import { add, contiguous, crossEntropy, gelu, indexSelect, linear, mul, reshape, rowsPerBinding, slice, tensor, type Tensor } from '@jepa/tensor';
+import {
+  add,
+  contiguous,
+  crossEntropy,
+  gelu,
+  indexSelect,
+  linear,
+  mul,
+  reshape,
+  rowsPerBinding,
+  slice,
+  tensor,
+  type Tensor,
+} from '@jepa/tensor';
 import { zerosInit } from '../init.ts';
 import { Embedding } from '../layers/embedding.ts';
 import { LayerNorm } from '../layers/layernorm.ts';
@@ -18,7 +31,10 @@ export class BertPredictionHeadTransform extends Module {
 
   constructor(config: BertConfig) {
     super();
-    this.dense = this.registerModule('dense', new Linear(config.hidden_size, config.hidden_size, { std: config.initializer_range }));
+    this.dense = this.registerModule(
+      'dense',
+      new Linear(config.hidden_size, config.hidden_size, { std: config.initializer_range }),
+    );
     this.layerNorm = this.registerModule('LayerNorm', new LayerNorm(config.hidden_size, config.layer_norm_eps));
   }
 
@@ -58,7 +74,9 @@ export class BertMLMHead extends Module {
     this.tied = wordEmbeddings instanceof Embedding ? () => wordEmbeddings.weight : () => wordEmbeddings;
     const w = this.tied();
     if (w.rank !== 2 || w.shape[0] !== config.vocab_size || w.shape[1] !== config.hidden_size) {
-      throw new Error(`BertMLMHead: word embeddings [${w.shape.join(', ')}] do not match vocab_size ${config.vocab_size} x hidden_size ${config.hidden_size}`);
+      throw new Error(
+        `BertMLMHead: word embeddings [${w.shape.join(', ')}] do not match vocab_size ${config.vocab_size} x hidden_size ${config.hidden_size}`,
+      );
     }
     this.predictions = this.registerModule('predictions', new BertLMPredictionHead(config));
   }
@@ -82,7 +100,12 @@ export class BertMLMHead extends Module {
    * Mean cross-entropy at the masked positions only. hidden [B, T, H] (or [N, H]); positions are
    * flat row indices into B*T; targets the original token ids (every one counted).
    */
-  loss(hidden: Tensor, positions: Int32Array | Tensor, targets: Int32Array | Tensor, opts: { maxRows?: number } = {}): Tensor {
+  loss(
+    hidden: Tensor,
+    positions: Int32Array | Tensor,
+    targets: Int32Array | Tensor,
+    opts: { maxRows?: number } = {},
+  ): Tensor {
     const H = this.config.hidden_size;
     const flat = hidden.rank === 2 ? hidden : reshape(hidden, [-1, H]);
     const M = positions instanceof Int32Array ? positions.length : positions.size;

@@ -38,7 +38,10 @@ export class BertPooler extends Module {
 
   constructor(config: BertConfig) {
     super();
-    this.dense = this.registerModule('dense', new Linear(config.hidden_size, config.hidden_size, { std: config.initializer_range }));
+    this.dense = this.registerModule(
+      'dense',
+      new Linear(config.hidden_size, config.hidden_size, { std: config.initializer_range }),
+    );
   }
 
   forward(lastHidden: Tensor): Tensor {
@@ -66,8 +69,12 @@ export class BertModel extends Module {
    * tokens); tokenTypeIds i32 [B, T] (omitted = 0).
    */
   forward(ids: Tensor, attentionMask?: Tensor, tokenTypeIds?: Tensor): BertOutput {
-    if (ids.rank !== 2 || ids.dtype !== 'i32') throw new Error(`BertModel: ids must be i32 [B, T], got ${ids.dtype}[${ids.shape.join(', ')}]`);
-    for (const [what, t] of [['attentionMask', attentionMask], ['tokenTypeIds', tokenTypeIds]] as const) {
+    if (ids.rank !== 2 || ids.dtype !== 'i32')
+      throw new Error(`BertModel: ids must be i32 [B, T], got ${ids.dtype}[${ids.shape.join(', ')}]`);
+    for (const [what, t] of [
+      ['attentionMask', attentionMask],
+      ['tokenTypeIds', tokenTypeIds],
+    ] as const) {
       if (t && (t.rank !== 2 || t.shape[0] !== ids.shape[0] || t.shape[1] !== ids.shape[1])) {
         throw new Error(`BertModel: ${what} must be [${ids.shape.join(', ')}] like ids, got [${t.shape.join(', ')}]`);
       }
@@ -123,18 +130,27 @@ export class BertModel extends Module {
     opts: BertLoadOptions = {},
     names = { config: 'config.json', weights: 'model.safetensors' },
   ): { model: BertModel; tokenizer: BertTokenizer; load: LoadStateDictResult } {
-    const raw = opts.configOverrides && typeof files.config === 'object' && files.config !== null && !Array.isArray(files.config)
-      ? { ...files.config, ...opts.configOverrides }
-      : files.config;
-    const config = parseBertConfig(raw, opts.configOverrides ? `${names.config} with overrides ${JSON.stringify(opts.configOverrides)}` : names.config);
+    const raw =
+      opts.configOverrides && typeof files.config === 'object' && files.config !== null && !Array.isArray(files.config)
+        ? { ...files.config, ...opts.configOverrides }
+        : files.config;
+    const config = parseBertConfig(
+      raw,
+      opts.configOverrides ? `${names.config} with overrides ${JSON.stringify(opts.configOverrides)}` : names.config,
+    );
     const file = readSafetensors(files.weights, names.weights);
     const tokenizer = BertTokenizer.fromVocabText(files.vocab);
     if (tokenizer.vocabSize > config.vocab_size) {
-      throw new Error(`BertModel.fromPretrained: vocab.txt has ${tokenizer.vocabSize} tokens > vocab_size ${config.vocab_size}`);
+      throw new Error(
+        `BertModel.fromPretrained: vocab.txt has ${tokenizer.vocabSize} tokens > vocab_size ${config.vocab_size}`,
+      );
     }
     for (const [name, t] of file.tensors) {
       const bad = t.dtype === 'F32' ? t.data.findIndex((v) => !Number.isFinite(v)) : -1;
-      if (bad >= 0) throw new Error(`BertModel.fromPretrained: ${names.weights} tensor "${name}" holds ${t.data[bad]} at index ${bad}`);
+      if (bad >= 0)
+        throw new Error(
+          `BertModel.fromPretrained: ${names.weights} tensor "${name}" holds ${t.data[bad]} at index ${bad}`,
+        );
     }
     // BertForMaskedLM and add_pooling_layer=False checkpoints have no pooler: neither will the model.
     const pooler = opts.pooler ?? [...file.tensors.keys()].some((k) => /^(bert\.)?pooler\./.test(k));
@@ -144,7 +160,9 @@ export class BertModel extends Module {
       return { model, tokenizer, load };
     } catch (e) {
       model.dispose();
-      throw new Error(`BertModel.fromPretrained: ${names.weights} does not match ${names.config}: ${(e as Error).message.replace(/^loadStateDict\(\w+\): /, '')}`);
+      throw new Error(
+        `BertModel.fromPretrained: ${names.weights} does not match ${names.config}: ${(e as Error).message.replace(/^loadStateDict\(\w+\): /, '')}`,
+      );
     }
   }
 }

@@ -5,7 +5,8 @@ export type PoolingMode = 'cls' | 'mean' | 'max';
 
 /** lastHidden [B, T, H], mask [B, T] (f32 or i32 0/1) -> [B, H]. */
 export function pool(lastHidden: Tensor, mask: Tensor, mode: PoolingMode): Tensor {
-  if (lastHidden.rank !== 3) throw new Error(`pool: lastHidden must be [B, T, H], got [${lastHidden.shape.join(', ')}]`);
+  if (lastHidden.rank !== 3)
+    throw new Error(`pool: lastHidden must be [B, T, H], got [${lastHidden.shape.join(', ')}]`);
   const [B, T] = lastHidden.shape;
   if (mask.rank !== 2 || mask.shape[0] !== B || mask.shape[1] !== T) {
     throw new Error(`pool: mask must be [${B}, ${T}], got [${mask.shape.join(', ')}]`);

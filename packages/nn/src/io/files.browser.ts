@@ -1,5 +1,6 @@
 // Browser: the paths of files.ts are URLs (relative to the page), read with fetch.
-export const joinPath = (dir: string, name: string): string => (dir === '' ? name : `${dir.replace(/\/+$/, '')}/${name}`);
+export const joinPath = (dir: string, name: string): string =>
+  dir === '' ? name : `${dir.replace(/\/+$/, '')}/${name}`;
 
 async function get(url: string): Promise<Response> {
   const r = await fetch(url);
@@ -16,7 +17,9 @@ export async function readText(url: string): Promise<string> {
 }
 
 export function readTextSync(url: string): string {
-  throw new Error(`${url}: no synchronous file reads in a browser (fetch the text and use the *FromText/fromVocabText form)`);
+  throw new Error(
+    `${url}: no synchronous file reads in a browser (fetch the text and use the *FromText/fromVocabText form)`,
+  );
 }
 
 export async function fileExists(url: string): Promise<boolean> {

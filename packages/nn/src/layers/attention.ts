@@ -45,10 +45,12 @@ export class MultiheadAttention extends Module {
     super();
     checkDim('MultiheadAttention', 'embedDim', embedDim);
     checkDim('MultiheadAttention', 'numHeads', numHeads);
-    if (embedDim % numHeads !== 0) throw new Error(`MultiheadAttention: embedDim ${embedDim} must be divisible by numHeads ${numHeads}`);
+    if (embedDim % numHeads !== 0)
+      throw new Error(`MultiheadAttention: embedDim ${embedDim} must be divisible by numHeads ${numHeads}`);
     this.headDim = embedDim / numHeads;
     this.dropout = opts.dropout ?? 0;
-    if (!(this.dropout >= 0 && this.dropout < 1)) throw new Error(`MultiheadAttention: dropout must be in [0, 1), got ${this.dropout}`);
+    if (!(this.dropout >= 0 && this.dropout < 1))
+      throw new Error(`MultiheadAttention: dropout must be in [0, 1), got ${this.dropout}`);
     this.causal = opts.causal ?? false;
     const E = embedDim;
     const bias = opts.bias ?? true;
@@ -65,15 +67,23 @@ export class MultiheadAttention extends Module {
   forward(query: Tensor, key: Tensor = query, value: Tensor = key, opts: AttentionCallOptions = {}): Tensor {
     const E = this.embedDim;
     const name = `MultiheadAttention(${E}, ${this.numHeads})`;
-    if (query.rank !== 3 || query.shape[2] !== E) throw new Error(`${name}: query must be [B, T, ${E}], got [${query.shape.join(', ')}]`);
+    if (query.rank !== 3 || query.shape[2] !== E)
+      throw new Error(`${name}: query must be [B, T, ${E}], got [${query.shape.join(', ')}]`);
     const [B, T] = query.shape;
-    for (const [what, t] of [['key', key], ['value', value]] as const) {
-      if (t.rank !== 3 || t.shape[0] !== B || t.shape[2] !== E) throw new Error(`${name}: ${what} must be [${B}, S, ${E}], got [${t.shape.join(', ')}]`);
+    for (const [what, t] of [
+      ['key', key],
+      ['value', value],
+    ] as const) {
+      if (t.rank !== 3 || t.shape[0] !== B || t.shape[2] !== E)
+        throw new Error(`${name}: ${what} must be [${B}, S, ${E}], got [${t.shape.join(', ')}]`);
     }
     const S = key.shape[1];
-    if (value.shape[1] !== S) throw new Error(`${name}: value must be [${B}, ${S}, ${E}] like key, got [${value.shape.join(', ')}]`);
-    const W = this.in_proj_weight, b = this.in_proj_bias;
-    const rows = (i: number, n: number) => [slice(W, 0, i * E, (i + n) * E), b && slice(b, 0, i * E, (i + n) * E)] as const;
+    if (value.shape[1] !== S)
+      throw new Error(`${name}: value must be [${B}, ${S}, ${E}] like key, got [${value.shape.join(', ')}]`);
+    const W = this.in_proj_weight,
+      b = this.in_proj_bias;
+    const rows = (i: number, n: number) =>
+      [slice(W, 0, i * E, (i + n) * E), b && slice(b, 0, i * E, (i + n) * E)] as const;
     let q: Tensor, k: Tensor, v: Tensor;
     if (key === query && value === query) {
       [q, k, v] = this.heads(linear(query, W, b), T, 3);

@@ -60,7 +60,8 @@ export class BatchNorm1d extends Module {
       return add(mul(mul(sub(x, reshape(this.runningMean, chan)), scale), w), b);
     }
     const n = x.size / C;
-    if (n < 2) throw new Error(`BatchNorm1d: training needs more than 1 value per channel, got input [${x.shape.join(', ')}]`);
+    if (n < 2)
+      throw new Error(`BatchNorm1d: training needs more than 1 value per channel, got input [${x.shape.join(', ')}]`);
     const mu = mean(x, axes, true);
     const v = variance(x, axes, { unbiased: false, keepdim: true });
     const y = add(mul(mul(sub(x, mu), rsqrt(add(v, this.eps))), w), b);
@@ -72,13 +73,15 @@ export class BatchNorm1d extends Module {
     const m = this.momentum;
     const C = this.numFeatures;
     // tidy: the temporaries die here; the copies are queued before any later reuse of their buffers.
-    tidy(() => noGrad(() => {
-      const rm = add(mul(this.runningMean, 1 - m), mul(reshape(mu, [C]), m));
-      const rv = add(mul(this.runningVar, 1 - m), mul(reshape(biasedVar, [C]), (m * n) / (n - 1)));
-      const nb = cast(add(cast(this.buffer('num_batches_tracked'), 'f32'), 1), 'i32');
-      copyInto(this.runningMean, rm, 'running_mean');
-      copyInto(this.runningVar, rv, 'running_var');
-      copyInto(this.buffer('num_batches_tracked'), nb, 'num_batches_tracked');
-    }));
+    tidy(() =>
+      noGrad(() => {
+        const rm = add(mul(this.runningMean, 1 - m), mul(reshape(mu, [C]), m));
+        const rv = add(mul(this.runningVar, 1 - m), mul(reshape(biasedVar, [C]), (m * n) / (n - 1)));
+        const nb = cast(add(cast(this.buffer('num_batches_tracked'), 'f32'), 1), 'i32');
+        copyInto(this.runningMean, rm, 'running_mean');
+        copyInto(this.runningVar, rv, 'running_var');
+        copyInto(this.buffer('num_batches_tracked'), nb, 'num_batches_tracked');
+      }),
+    );
   }
 }

@@ -67,7 +67,10 @@ export class Linear extends Module {
 
   forward(x: Tensor): Tensor {
     if (this.shards === 1) return linear(x, this.weight, this.bias);
-    const y = concat(this.weightShards.map((w) => linear(x, w)), -1);
+    const y = concat(
+      this.weightShards.map((w) => linear(x, w)),
+      -1,
+    );
     return this.bias ? add(y, this.bias) : y;
   }
 }

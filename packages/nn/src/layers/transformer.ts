@@ -48,7 +48,9 @@ export class TransformerEncoderLayer extends Module {
     this.normFirst = opts.normFirst ?? false;
     this.activation = opts.activation ?? 'relu';
     if (this.activation !== 'relu' && this.activation !== 'gelu') {
-      throw new Error(`TransformerEncoderLayer: activation must be "relu" or "gelu", got ${JSON.stringify(this.activation)}`);
+      throw new Error(
+        `TransformerEncoderLayer: activation must be "relu" or "gelu", got ${JSON.stringify(this.activation)}`,
+      );
     }
     // Declaration order is PyTorch's registration order, so state dicts list alike.
     this.self_attn = new MultiheadAttention(dModel, nhead, { dropout: p, bias, causal: opts.causal });
@@ -65,7 +67,8 @@ export class TransformerEncoderLayer extends Module {
   forward(x: Tensor, opts: AttentionCallOptions = {}): Tensor {
     const sa = (h: Tensor) => this.dropout1.forward(this.self_attn.forward(h, h, h, opts));
     const act = this.activation === 'gelu' ? gelu : relu;
-    const ff = (h: Tensor) => this.dropout2.forward(this.linear2.forward(this.dropout.forward(act(this.linear1.forward(h)))));
+    const ff = (h: Tensor) =>
+      this.dropout2.forward(this.linear2.forward(this.dropout.forward(act(this.linear1.forward(h)))));
     if (this.normFirst) {
       const h = x.add(sa(this.norm1.forward(x)));
       return h.add(ff(this.norm2.forward(h)));

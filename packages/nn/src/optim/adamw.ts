@@ -40,10 +40,14 @@ export class AdamW extends Optimizer {
     this.eps = opts.eps ?? 1e-8;
     this.maxGradNorm = opts.maxGradNorm;
     this.gradScale = opts.gradScale ?? 1;
-    for (const [k, v] of [['beta1', this.beta1], ['beta2', this.beta2]] as const) {
+    for (const [k, v] of [
+      ['beta1', this.beta1],
+      ['beta2', this.beta2],
+    ] as const) {
       if (!(v >= 0 && v < 1)) throw new Error(`AdamW: ${k} must be in [0, 1), got ${v}`);
     }
-    if (this.maxGradNorm !== undefined && !(this.maxGradNorm > 0)) throw new Error(`AdamW: maxGradNorm must be > 0, got ${this.maxGradNorm}`);
+    if (this.maxGradNorm !== undefined && !(this.maxGradNorm > 0))
+      throw new Error(`AdamW: maxGradNorm must be > 0, got ${this.maxGradNorm}`);
     this.chunks = packChunks(this.groups, ['m', 'v'], opts.maxChunkBytes);
     this.norm = keep(Tensor.empty([1], 'f32', 'AdamW grad norm'));
     this.paramSteps = this.params.map(() => 0);
@@ -67,14 +71,24 @@ export class AdamW extends Optimizer {
     this.stepCount++;
     for (const c of this.chunks) gather(c);
     const clip = this.maxGradNorm !== undefined ? { norm: this.norm, maxNorm: this.maxGradNorm } : undefined;
-    if (clip) globalNorm(this.chunks.map((c) => c.grad), this.norm);
+    if (clip)
+      globalNorm(
+        this.chunks.map((c) => c.grad),
+        this.norm,
+      );
     for (const c of this.chunks) {
       for (const run of updateRuns(c, this.paramSteps)) {
         const region = (t: Tensor) => t.view([run.length], [1], run.offset);
         const ts = [c.param, c.grad, c.state.get('m')!, c.state.get('v')!].map(region);
         adamwStep(ts[0], ts[1], ts[2], ts[3], {
-          lr: lr * c.group.lrScale, beta1: this.beta1, beta2: this.beta2, eps: this.eps,
-          weightDecay: c.group.weightDecay, step: run.step, gradScale: this.gradScale, clip,
+          lr: lr * c.group.lrScale,
+          beta1: this.beta1,
+          beta2: this.beta2,
+          eps: this.eps,
+          weightDecay: c.group.weightDecay,
+          step: run.step,
+          gradScale: this.gradScale,
+          clip,
         });
         for (const t of ts) t.dispose();
       }
@@ -86,7 +100,8 @@ export class AdamW extends Optimizer {
   state(): OptimizerState {
     const tensors = new Map<string, Tensor>();
     for (const c of this.chunks) {
-      for (const s of c.slots) for (const k of ['m', 'v']) tensors.set(`${k}.${s.index}`, regionView(c.state.get(k)!, s));
+      for (const s of c.slots)
+        for (const k of ['m', 'v']) tensors.set(`${k}.${s.index}`, regionView(c.state.get(k)!, s));
     }
     return { kind: this.kind, step: this.stepCount, paramSteps: [...this.paramSteps], tensors };
   }
@@ -95,7 +110,9 @@ export class AdamW extends Optimizer {
     this.checkState(s, ['m', 'v']);
     const steps = s.paramSteps ?? this.params.map(() => s.step); // saved before per-parameter counts: all updated every step
     if (steps.length !== this.params.length || !steps.every((n) => Number.isInteger(n) && n >= 0 && n <= s.step)) {
-      throw new Error(`AdamW.loadState: paramSteps must be ${this.params.length} integers in [0, ${s.step}], got [${steps.join(', ')}]`);
+      throw new Error(
+        `AdamW.loadState: paramSteps must be ${this.params.length} integers in [0, ${s.step}], got [${steps.join(', ')}]`,
+      );
     }
     for (const c of this.chunks) {
       for (const slot of c.slots) {

@@ -41,7 +41,8 @@ export function packChunks(groups: readonly ResolvedGroup[], slotNames: readonly
       used = 0;
     };
     for (const param of group.params) {
-      if (param.size > limit) throw new Error(`optimizer: parameter ${param.toString()} is larger than one chunk (${limit} elements)`);
+      if (param.size > limit)
+        throw new Error(`optimizer: parameter ${param.toString()} is larger than one chunk (${limit} elements)`);
       if (used + param.size > limit) close();
       slots.push({ param, index: index++, offset: used });
       used += param.size;

@@ -75,9 +75,12 @@ export abstract class Optimizer {
       const t = s.tensors.get(name);
       if (!t) throw new Error(`${this.kind}.loadState: missing "${name}"`);
       if (t.shape.join(',') !== shape.join(',')) {
-        throw new Error(`${this.kind}.loadState: "${name}" has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
+        throw new Error(
+          `${this.kind}.loadState: "${name}" has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}]`,
+        );
       }
     }
-    for (const name of s.tensors.keys()) if (!want.has(name)) throw new Error(`${this.kind}.loadState: unexpected "${name}"`);
+    for (const name of s.tensors.keys())
+      if (!want.has(name)) throw new Error(`${this.kind}.loadState: unexpected "${name}"`);
   }
 }

@@ -23,7 +23,8 @@ export interface ResolvedGroup {
 /** The default no-decay rule: rank <= 1 (biases and norm-layer scales). */
 export const isNoDecay = (t: Tensor): boolean => t.rank <= 1;
 
-const isGroup = (x: unknown): x is ParamGroup => typeof x === 'object' && x !== null && Array.isArray((x as ParamGroup).params);
+const isGroup = (x: unknown): x is ParamGroup =>
+  typeof x === 'object' && x !== null && Array.isArray((x as ParamGroup).params);
 
 /** Split into groups; every tensor appears once (the first time it is seen). */
 export function resolveGroups(
@@ -32,7 +33,12 @@ export function resolveGroups(
   noDecay: (t: Tensor) => boolean = isNoDecay,
 ): ResolvedGroup[] {
   const seen = new Set<Tensor>();
-  const fresh = (ts: readonly Tensor[]) => ts.filter((t) => !seen.has(t) && (seen.add(t), true));
+  const fresh = (ts: readonly Tensor[]) =>
+    ts.filter((t) => {
+      if (seen.has(t)) return false;
+      seen.add(t);
+      return true;
+    });
   const list = input instanceof Module ? [input] : input;
   let groups: ResolvedGroup[];
   if (list.length > 0 && list.every(isGroup)) {

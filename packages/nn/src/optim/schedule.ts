@@ -20,7 +20,8 @@ function check(name: string, o: ScheduleOptions, needTotal: boolean): { warmup: 
   const warmup = o.warmup ?? 0;
   const total = o.total ?? 0;
   if (!(o.lr >= 0)) throw new Error(`${name} schedule: lr must be >= 0, got ${o.lr}`);
-  if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`${name} schedule: warmup must be an integer >= 0, got ${warmup}`);
+  if (!Number.isInteger(warmup) || warmup < 0)
+    throw new Error(`${name} schedule: warmup must be an integer >= 0, got ${warmup}`);
   if (needTotal && (!Number.isInteger(total) || total <= warmup)) {
     throw new Error(`${name} schedule: total (${total}) must be an integer > warmup (${warmup})`);
   }

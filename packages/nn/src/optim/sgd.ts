@@ -17,7 +17,8 @@ export class SGD extends Optimizer {
   constructor(params: ParamsInput, opts: SGDOptions) {
     super(params, opts, 0);
     this.momentum = opts.momentum ?? 0;
-    if (!(this.momentum >= 0 && this.momentum < 1)) throw new Error(`SGD: momentum must be in [0, 1), got ${this.momentum}`);
+    if (!(this.momentum >= 0 && this.momentum < 1))
+      throw new Error(`SGD: momentum must be in [0, 1), got ${this.momentum}`);
     this.bufs = this.momentum > 0 ? this.params.map((p) => keep(zeros(p.shape))) : [];
   }
 

@@ -12,7 +12,18 @@ export const DTYPE_BYTES = { F32: 4, F16: 2, BF16: 2, I32: 4, I64: 8 } as const;
 export type SourceDtype = keyof typeof DTYPE_BYTES;
 
 /** Other dtypes of the format, named in errors as known-but-unsupported rather than unknown. */
-export const UNSUPPORTED_DTYPES = new Set(['BOOL', 'U8', 'I8', 'F8_E5M2', 'F8_E4M3', 'I16', 'U16', 'U32', 'U64', 'F64']);
+export const UNSUPPORTED_DTYPES = new Set([
+  'BOOL',
+  'U8',
+  'I8',
+  'F8_E5M2',
+  'F8_E4M3',
+  'I16',
+  'U16',
+  'U32',
+  'U64',
+  'F64',
+]);
 
 export interface SafeFloatTensor {
   dtype: 'F32';

@@ -30,13 +30,15 @@ export function readSafetensors(bytes: Uint8Array, source = '<buffer>'): Safeten
   const fail = (detail: string, tensor?: string): never => {
     throw new SafetensorsError(source, tensor, detail);
   };
-  if (bytes.length < HEADER_LENGTH_BYTES) fail(`truncated: ${bytes.length} bytes, shorter than the 8-byte header length`);
+  if (bytes.length < HEADER_LENGTH_BYTES)
+    fail(`truncated: ${bytes.length} bytes, shorter than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = view.getBigUint64(0, true);
   if (headerLen > BigInt(bytes.length - HEADER_LENGTH_BYTES)) {
     fail(`truncated: header length ${headerLen} exceeds the ${bytes.length - HEADER_LENGTH_BYTES} bytes after it`);
   }
-  if (headerLen > BigInt(MAX_HEADER_BYTES)) fail(`header length ${headerLen} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+  if (headerLen > BigInt(MAX_HEADER_BYTES))
+    fail(`header length ${headerLen} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
   const dataStart = HEADER_LENGTH_BYTES + Number(headerLen);
   const header = parseHeader(bytes.subarray(HEADER_LENGTH_BYTES, dataStart), fail);
   const dataLen = bytes.length - dataStart;
@@ -155,7 +157,8 @@ function checkLayout(entries: Entry[], dataLen: number, fail: Fail): void {
   let pos = 0;
   let prev: Entry | undefined;
   for (const e of entries) {
-    if (e.begin < pos) fail(`data [${e.begin}, ${e.end}] overlaps tensor "${prev!.name}" [${prev!.begin}, ${prev!.end}]`, e.name);
+    if (e.begin < pos)
+      fail(`data [${e.begin}, ${e.end}] overlaps tensor "${prev!.name}" [${prev!.begin}, ${prev!.end}]`, e.name);
     if (e.begin > pos) fail(`unused bytes [${pos}, ${e.begin}) before this tensor's data`, e.name);
     pos = e.end;
     prev = e;
@@ -168,9 +171,19 @@ function decodeTensor(e: Entry, raw: Uint8Array, fail: Fail): SafeTensor {
     case 'F32':
       return { dtype: 'F32', shape: e.shape, data: new Float32Array(copyWords(raw, 4)), sourceDtype: e.dtype };
     case 'F16':
-      return { dtype: 'F32', shape: e.shape, data: decodeF16(new Uint16Array(copyWords(raw, 2))), sourceDtype: e.dtype };
+      return {
+        dtype: 'F32',
+        shape: e.shape,
+        data: decodeF16(new Uint16Array(copyWords(raw, 2))),
+        sourceDtype: e.dtype,
+      };
     case 'BF16':
-      return { dtype: 'F32', shape: e.shape, data: decodeBf16(new Uint16Array(copyWords(raw, 2))), sourceDtype: e.dtype };
+      return {
+        dtype: 'F32',
+        shape: e.shape,
+        data: decodeBf16(new Uint16Array(copyWords(raw, 2))),
+        sourceDtype: e.dtype,
+      };
     case 'I32':
       return { dtype: 'I32', shape: e.shape, data: new Int32Array(copyWords(raw, 4)), sourceDtype: e.dtype };
     case 'I64': {

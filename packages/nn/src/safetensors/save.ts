@@ -10,11 +10,17 @@ import { writeSafetensors } from './write.ts';
  * read back) to `path`. Anything that is not a tensor, and an empty input without metadata, is an
  * error naming what was given: nothing is written then.
  */
-export async function saveSafetensorsFile(path: string, tensors: TensorsToSave, metadata: Record<string, string> = {}): Promise<void> {
+export async function saveSafetensorsFile(
+  path: string,
+  tensors: TensorsToSave,
+  metadata: Record<string, string> = {},
+): Promise<void> {
   const entries = hostTensors(tensors, path, Object.keys(metadata ?? {}).length > 0);
-  const list = await Promise.all(entries.map(async ([name, t]) => {
-    const h = isTensor(t) ? await toHost(t) : t;
-    return { name, shape: h.shape, data: h.data };
-  }));
+  const list = await Promise.all(
+    entries.map(async ([name, t]) => {
+      const h = isTensor(t) ? await toHost(t) : t;
+      return { name, shape: h.shape, data: h.data };
+    }),
+  );
   await writeFileAtomic(path, writeSafetensors(list, metadata));
 }

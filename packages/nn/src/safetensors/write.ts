@@ -17,9 +17,12 @@ const SOURCE = '<write>';
  */
 export function writeSafetensors(tensors: TensorsToWrite, metadata: Record<string, string> = {}): Uint8Array {
   for (const [k, v] of Object.entries(metadata)) {
-    if (typeof v !== 'string') throw new SafetensorsError(SOURCE, undefined, `metadata value for "${k}" is not a string`);
+    if (typeof v !== 'string')
+      throw new SafetensorsError(SOURCE, undefined, `metadata value for "${k}" is not a string`);
   }
-  const list = normalize(tensors, Object.keys(metadata).length > 0).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const list = normalize(tensors, Object.keys(metadata).length > 0).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header[METADATA_KEY] = { ...metadata };
 
@@ -27,7 +30,11 @@ export function writeSafetensors(tensors: TensorsToWrite, metadata: Record<strin
   for (const t of list) {
     const begin = offset;
     offset += t.data.byteLength;
-    header[t.name] = { dtype: t.data instanceof Float32Array ? 'F32' : 'I32', shape: [...t.shape], data_offsets: [begin, offset] };
+    header[t.name] = {
+      dtype: t.data instanceof Float32Array ? 'F32' : 'I32',
+      shape: [...t.shape],
+      data_offsets: [begin, offset],
+    };
   }
 
   const json = new TextEncoder().encode(JSON.stringify(header));
@@ -51,8 +58,11 @@ export function writeSafetensors(tensors: TensorsToWrite, metadata: Record<strin
 
 /** Host tensors only (GPU tensors need an async read: saveSafetensorsFile does it); empty only with metadata. */
 function normalize(tensors: TensorsToWrite, allowEmpty: boolean): TensorToWrite[] {
-  const list: TensorToWrite[] = hostTensors(tensors, SOURCE, allowEmpty, false)
-    .map(([name, t]) => ({ name, shape: t.shape, data: (t as TensorToWrite).data }));
+  const list: TensorToWrite[] = hostTensors(tensors, SOURCE, allowEmpty, false).map(([name, t]) => ({
+    name,
+    shape: t.shape,
+    data: (t as TensorToWrite).data,
+  }));
   const seen = new Set<string>();
   for (const t of list) {
     const fail = (detail: string): never => {
@@ -62,10 +72,12 @@ function normalize(tensors: TensorsToWrite, allowEmpty: boolean): TensorToWrite[
     if (t.name === METADATA_KEY) fail(`"${METADATA_KEY}" is reserved`);
     if (seen.has(t.name)) fail('duplicate tensor name');
     seen.add(t.name);
-    if (!(t.data instanceof Float32Array) && !(t.data instanceof Int32Array)) fail('data must be a Float32Array or Int32Array');
+    if (!(t.data instanceof Float32Array) && !(t.data instanceof Int32Array))
+      fail('data must be a Float32Array or Int32Array');
     const numel = shapeNumel(t.shape);
     if (numel === undefined) fail(`invalid shape ${JSON.stringify(t.shape)}`);
-    if (numel !== t.data.length) fail(`shape ${JSON.stringify(t.shape)} has ${numel} elements but data has ${t.data.length}`);
+    if (numel !== t.data.length)
+      fail(`shape ${JSON.stringify(t.shape)} has ${numel} elements but data has ${t.data.length}`);
   }
   return list;
 }

@@ -145,11 +145,15 @@ export class BertTokenizer {
     const padding = options.padding ?? 'longest';
     const truncation = options.truncation ?? true;
     const rows = texts.map(
-      (t) => this.encode(t, { addSpecialTokens: options.addSpecialTokens, maxLength: truncation ? maxLength : undefined }).ids,
+      (t) =>
+        this.encode(t, { addSpecialTokens: options.addSpecialTokens, maxLength: truncation ? maxLength : undefined })
+          .ids,
     );
     const longest = rows.reduce((m, r) => Math.max(m, r.length), 0);
     if (padding === 'max_length' && longest > maxLength) {
-      throw new Error(`BertTokenizer.encodeBatch: a row has ${longest} ids > maxLength ${maxLength} and truncation is off`);
+      throw new Error(
+        `BertTokenizer.encodeBatch: a row has ${longest} ids > maxLength ${maxLength} and truncation is off`,
+      );
     }
     const seqLen = padding === 'max_length' ? maxLength : longest;
     const batch = rows.length;

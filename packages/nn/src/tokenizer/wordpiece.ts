@@ -13,7 +13,11 @@ export interface WordPieceOptions {
  * Splits one pre-tokenised word into vocabulary pieces. If any position has no match the whole
  * word becomes `unkToken`, never a partial split.
  */
-export function wordPieceTokenize(word: string, vocab: ReadonlyMap<string, number>, options: WordPieceOptions): string[] {
+export function wordPieceTokenize(
+  word: string,
+  vocab: ReadonlyMap<string, number>,
+  options: WordPieceOptions,
+): string[] {
   const maxChars = options.maxInputCharsPerWord ?? MAX_INPUT_CHARS_PER_WORD;
   // UTF-16 offsets of code-point boundaries, so surrogate pairs are never cut.
   const bounds: number[] = [0];

@@ -9,7 +9,10 @@ import { noGrad } from '../autograd.ts';
 
 function checkDense(op: string, dst: Tensor, what: string): void {
   dst.assertAlive(`${op} ${what}`);
-  if (!dst.isDense()) throw new Error(`${op} ${what}: destination ${dst.dtype}${fmt(dst.shape)} is not dense, got strides [${dst.strides.join(', ')}]`);
+  if (!dst.isDense())
+    throw new Error(
+      `${op} ${what}: destination ${dst.dtype}${fmt(dst.shape)} is not dense, got strides [${dst.strides.join(', ')}]`,
+    );
 }
 
 /**
@@ -24,9 +27,14 @@ export function assign(dst: Tensor, src: Tensor | Float32Array | Int32Array, wha
   if (srcSize !== n) throw new Error(`assign ${what}: ${srcSize} values for a tensor of ${n}`);
   if (n === 0) return dst;
   if (ArrayBuffer.isView(src)) {
-    const data = dst.dtype === 'i32'
-      ? src instanceof Int32Array ? src : Int32Array.from(src, Math.round)
-      : src instanceof Float32Array ? src : Float32Array.from(src);
+    const data =
+      dst.dtype === 'i32'
+        ? src instanceof Int32Array
+          ? src
+          : Int32Array.from(src, Math.round)
+        : src instanceof Float32Array
+          ? src
+          : Float32Array.from(src);
     runtime().write(dst.buffer, dst.offset * 4, data);
     return dst;
   }

@@ -38,7 +38,11 @@ function asView(t: Tensor): { view: AttnView; owned: Tensor | null } {
 function emptyLike(like: Tensor, shape: readonly number[], what: string): Tensor {
   const order = [0, 1, 2].sort((a, b) => like.strides[b] - like.strides[a] || a - b);
   order.push(3);
-  const phys = Tensor.empty(order.map((d) => shape[d]), 'f32', what);
+  const phys = Tensor.empty(
+    order.map((d) => shape[d]),
+    'f32',
+    what,
+  );
   const physStrides = phys.strides;
   const strides = new Array<number>(4);
   order.forEach((d, i) => (strides[d] = physStrides[i]));
@@ -77,7 +81,9 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     if (f !== m) f.dispose();
   }
 
-  const vq = asView(q), vk = asView(k), vv = asView(v);
+  const vq = asView(q),
+    vk = asView(k),
+    vv = asView(v);
   const out = emptyLike(q, [B, H, Tq, D], 'attention output');
   const stats = Tensor.empty([2 * B * H * Tq], 'f32', 'attention logsumexp');
   const dropout = p > 0 ? { p, ...takeOffset(attentionRngCount(B, H, Tq, Tk)) } : undefined;
@@ -85,15 +91,29 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   const ov = asView(out).view;
   attentionForward({ ...dims, q: vq.view, k: vk.view, v: vv.view, out: ov, stats: stats.buffer });
 
-  return record(out, 'attention', [q, k, v], (g) => {
-    const vg = asView(g);
-    const grads = [q, k, v].map((t, i) => (t.requiresGrad ? emptyLike(t, t.shape, `attention d${'qkv'[i]}`) : null));
-    const view = (t: Tensor | null) => (t ? asView(t).view : undefined);
-    attentionBackward({
-      ...dims, q: vq.view, k: vk.view, v: vv.view, out: ov, dout: vg.view, stats: stats.buffer,
-      dq: view(grads[0]), dk: view(grads[1]), dv: view(grads[2]),
-    });
-    vg.owned?.dispose();
-    return grads;
-  }, { saved: [vq.owned, vk.owned, vv.owned, mask, stats] });
+  return record(
+    out,
+    'attention',
+    [q, k, v],
+    (g) => {
+      const vg = asView(g);
+      const grads = [q, k, v].map((t, i) => (t.requiresGrad ? emptyLike(t, t.shape, `attention d${'qkv'[i]}`) : null));
+      const view = (t: Tensor | null) => (t ? asView(t).view : undefined);
+      attentionBackward({
+        ...dims,
+        q: vq.view,
+        k: vk.view,
+        v: vv.view,
+        out: ov,
+        dout: vg.view,
+        stats: stats.buffer,
+        dq: view(grads[0]),
+        dk: view(grads[1]),
+        dv: view(grads[2]),
+      });
+      vg.owned?.dispose();
+      return grads;
+    },
+    { saved: [vq.owned, vk.owned, vv.owned, mask, stats] },
+  );
 }

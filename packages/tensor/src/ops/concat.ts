@@ -36,7 +36,8 @@ function concatRaw(op: string, parts: readonly Tensor[], ax: number, outShape: n
     if (t.size > 0) {
       if (dense(t) && A <= MAX_COPY_CHUNKS) {
         const chunk = n * inner;
-        for (let a = 0; a < A; a++) rt.copy(t.buffer, (t.offset + a * chunk) * 4, out.buffer, (a * rowOut + start * inner) * 4, chunk * 4);
+        for (let a = 0; a < A; a++)
+          rt.copy(t.buffer, (t.offset + a * chunk) * 4, out.buffer, (a * rowOut + start * inner) * 4, chunk * 4);
       } else {
         const dst = part(out, ax, start, t.shape);
         assignInto(dst, t);
@@ -53,7 +54,9 @@ function checkList(op: string, tensors: readonly Tensor[]): void {
   tensors.forEach((t, i) => {
     t.assertAlive(`${op} (input ${i})`);
     if (t.dtype !== tensors[0].dtype) {
-      throw new Error(`${op}: dtype mismatch: input 0 is ${tensors[0].dtype}${fmt(tensors[0].shape)}, input ${i} is ${t.dtype}${fmt(t.shape)}`);
+      throw new Error(
+        `${op}: dtype mismatch: input 0 is ${tensors[0].dtype}${fmt(tensors[0].shape)}, input ${i} is ${t.dtype}${fmt(t.shape)}`,
+      );
     }
   });
 }
@@ -66,11 +69,15 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   const ax = normAxis('concat', axis, first.rank);
   tensors.forEach((t, i) => {
     if (t.rank !== first.rank) {
-      throw new Error(`concat: input ${i} has shape ${fmt(t.shape)} (rank ${t.rank}) but input 0 has ${fmt(first.shape)} (rank ${first.rank})`);
+      throw new Error(
+        `concat: input ${i} has shape ${fmt(t.shape)} (rank ${t.rank}) but input 0 has ${fmt(first.shape)} (rank ${first.rank})`,
+      );
     }
     const d = t.shape.findIndex((s, k) => k !== ax && s !== first.shape[k]);
     if (d >= 0) {
-      throw new Error(`concat: input ${i} ${fmt(t.shape)} does not match input 0 ${fmt(first.shape)} outside axis ${ax} (dim ${d}: ${t.shape[d]} vs ${first.shape[d]})`);
+      throw new Error(
+        `concat: input ${i} ${fmt(t.shape)} does not match input 0 ${fmt(first.shape)} outside axis ${ax} (dim ${d}: ${t.shape[d]} vs ${first.shape[d]})`,
+      );
     }
   });
   const outShape = [...first.shape];
@@ -98,7 +105,8 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
   });
   // Each input as a view with a size-1 axis inserted (stride unused for a size-1 dim).
   const lifted = tensors.map((t) => {
-    const s = [...t.shape], st = [...t.strides];
+    const s = [...t.shape],
+      st = [...t.strides];
     s.splice(ax, 0, 1);
     st.splice(ax, 0, 1);
     return t.view(s, st);

@@ -26,7 +26,14 @@ export function tensor(
   let inferred: number[];
   if (data instanceof Float32Array || data instanceof Int32Array) {
     inferred = [data.length];
-    flat = dt === 'i32' ? (data instanceof Int32Array ? data : Int32Array.from(data)) : data instanceof Float32Array ? data : Float32Array.from(data);
+    flat =
+      dt === 'i32'
+        ? data instanceof Int32Array
+          ? data
+          : Int32Array.from(data)
+        : data instanceof Float32Array
+          ? data
+          : Float32Array.from(data);
   } else if (typeof data === 'number') {
     inferred = [];
     flat = dt === 'i32' ? Int32Array.of(data) : Float32Array.of(data);

@@ -15,7 +15,9 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: { ignoreInde
   }
   const [N, C] = logits.shape;
   if (targets.dtype !== 'i32' || targets.rank !== 1 || targets.shape[0] !== N) {
-    throw new Error(`crossEntropy: targets must be i32 [${N}] for logits ${fmt(logits.shape)}, got ${targets.dtype}${fmt(targets.shape)}`);
+    throw new Error(
+      `crossEntropy: targets must be i32 [${N}] for logits ${fmt(logits.shape)}, got ${targets.dtype}${fmt(targets.shape)}`,
+    );
   }
   // Kept for the backward: the contiguous inputs, the per-row log-sum-exp and the counted rows.
   const x = logits.isContiguous() ? logits : contiguous(logits);
@@ -23,12 +25,37 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: { ignoreInde
   const lse = Tensor.empty([N], 'f32', 'cross-entropy lse');
   const count = Tensor.empty([1], 'f32', 'cross-entropy count');
   const out = Tensor.empty([], 'f32', 'cross-entropy loss');
-  crossEntropyForward({ logits: x.buffer, targets: t.buffer, N, C, ignoreIndex, lse: lse.buffer, out: out.buffer, count: count.buffer });
-  return record(out, 'cross-entropy', [logits], (g) => {
-    const gc = g.isContiguous() ? g : contiguous(g);
-    const dx = Tensor.empty([N, C], 'f32', 'cross-entropy grad');
-    crossEntropyBackward({ logits: x.buffer, targets: t.buffer, lse: lse.buffer, count: count.buffer, g: gc.buffer, out: dx.buffer, N, C, ignoreIndex });
-    if (gc !== g) gc.dispose();
-    return [dx];
-  }, { saved: [x !== logits ? x : null, t !== targets ? t : null, lse, count] });
+  crossEntropyForward({
+    logits: x.buffer,
+    targets: t.buffer,
+    N,
+    C,
+    ignoreIndex,
+    lse: lse.buffer,
+    out: out.buffer,
+    count: count.buffer,
+  });
+  return record(
+    out,
+    'cross-entropy',
+    [logits],
+    (g) => {
+      const gc = g.isContiguous() ? g : contiguous(g);
+      const dx = Tensor.empty([N, C], 'f32', 'cross-entropy grad');
+      crossEntropyBackward({
+        logits: x.buffer,
+        targets: t.buffer,
+        lse: lse.buffer,
+        count: count.buffer,
+        g: gc.buffer,
+        out: dx.buffer,
+        N,
+        C,
+        ignoreIndex,
+      });
+      if (gc !== g) gc.dispose();
+      return [dx];
+    },
+    { saved: [x !== logits ? x : null, t !== targets ? t : null, lse, count] },
+  );
 }

@@ -36,7 +36,14 @@ export function assignInto(dst: Tensor, src: Tensor): void {
   elementwise({
     name: 'assign',
     expr: 'a',
-    inputs: [{ buffer: src.buffer, dtype: src.dtype, strides: broadcastStrides(src.shape, src.strides, dst.shape), offset: src.offset }],
+    inputs: [
+      {
+        buffer: src.buffer,
+        dtype: src.dtype,
+        strides: broadcastStrides(src.shape, src.strides, dst.shape),
+        offset: src.offset,
+      },
+    ],
     out: dst.buffer,
     outDtype: dst.dtype,
     shape: dst.shape,

@@ -27,10 +27,15 @@ function checkIds(op: string, ids: Tensor, what = 'ids'): void {
 
 /** Rows of x along `ax` picked by ids; the output has `outShape` ([...before, n, ...after]). */
 function selectRows(op: string, x: Tensor, ax: number, ids: Tensor, outShape: number[]): Tensor {
-  const A = numel(x.shape.slice(0, ax)), N = x.shape[ax], B = numel(x.shape.slice(ax + 1)), n = ids.size;
+  const A = numel(x.shape.slice(0, ax)),
+    N = x.shape[ax],
+    B = numel(x.shape.slice(ax + 1)),
+    n = ids.size;
   const out = Tensor.empty(outShape, x.dtype, `${op} output`);
   withContiguous(x, (xc) =>
-    withContiguous(ids, (ic) => indexSelectRows({ x: xc.buffer, ids: ic.buffer, out: out.buffer, A, N, B, n, dtype: x.dtype })),
+    withContiguous(ids, (ic) =>
+      indexSelectRows({ x: xc.buffer, ids: ic.buffer, out: out.buffer, A, N, B, n, dtype: x.dtype }),
+    ),
   );
   return record(out, op, [x], (g) => {
     ids.assertAlive(`${op} backward`);
@@ -70,10 +75,14 @@ function checkAlong(op: string, x: Tensor, ax: number, index: Tensor, other?: { 
   }
   for (let d = 0; d < x.rank; d++) {
     if (d !== ax && index.shape[d] > x.shape[d]) {
-      throw new Error(`${op}: index ${fmt(index.shape)} is larger than input ${fmt(x.shape)} in dim ${d} (axis is ${ax})`);
+      throw new Error(
+        `${op}: index ${fmt(index.shape)} is larger than input ${fmt(x.shape)} in dim ${d} (axis is ${ax})`,
+      );
     }
     if (other && index.shape[d] > other.t.shape[d]) {
-      throw new Error(`${op}: index ${fmt(index.shape)} is larger than ${other.name} ${fmt(other.t.shape)} in dim ${d}`);
+      throw new Error(
+        `${op}: index ${fmt(index.shape)} is larger than ${other.name} ${fmt(other.t.shape)} in dim ${d}`,
+      );
     }
   }
 }
@@ -81,7 +90,17 @@ function checkAlong(op: string, x: Tensor, ax: number, index: Tensor, other?: { 
 function gatherRaw(x: Tensor, ax: number, index: Tensor): Tensor {
   const out = Tensor.empty(index.shape, x.dtype, 'gather output');
   withContiguous(index, (ic) =>
-    gatherAxis({ x: x.buffer, xStrides: x.strides, xOffset: x.offset, xShape: x.shape, index: ic.buffer, indexShape: index.shape, out: out.buffer, axis: ax, dtype: x.dtype }),
+    gatherAxis({
+      x: x.buffer,
+      xStrides: x.strides,
+      xOffset: x.offset,
+      xShape: x.shape,
+      index: ic.buffer,
+      indexShape: index.shape,
+      out: out.buffer,
+      axis: ax,
+      dtype: x.dtype,
+    }),
   );
   return out;
 }
@@ -91,7 +110,17 @@ function scatterRaw(base: Tensor | null, shape: readonly number[], ax: number, i
   const out = Tensor.empty(shape, 'f32', 'scatterAdd output');
   const run = (bc: Tensor | null) =>
     withContiguous(index, (ic) =>
-      scatterAddAxis({ x: bc?.buffer ?? null, outShape: shape, index: ic.buffer, indexShape: index.shape, src: src.buffer, srcStrides: src.strides, srcOffset: src.offset, out: out.buffer, axis: ax }),
+      scatterAddAxis({
+        x: bc?.buffer ?? null,
+        outShape: shape,
+        index: ic.buffer,
+        indexShape: index.shape,
+        src: src.buffer,
+        srcStrides: src.strides,
+        srcOffset: src.offset,
+        out: out.buffer,
+        axis: ax,
+      }),
     );
   if (base) withContiguous(base, run);
   else run(null);
@@ -117,9 +146,11 @@ export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
 export function scatterAdd(x: Tensor, axis: number, index: Tensor, src: Tensor): Tensor {
   x.assertAlive('scatterAdd');
   src.assertAlive('scatterAdd');
-  if (x.dtype !== 'f32' || src.dtype !== 'f32') throw new Error(`scatterAdd: x and src must be f32, got ${x.dtype} and ${src.dtype}`);
+  if (x.dtype !== 'f32' || src.dtype !== 'f32')
+    throw new Error(`scatterAdd: x and src must be f32, got ${x.dtype} and ${src.dtype}`);
   const ax = normAxis('scatterAdd', axis, x.rank);
-  if (src.rank !== x.rank) throw new Error(`scatterAdd: src ${fmt(src.shape)} must have the same rank as x ${fmt(x.shape)}`);
+  if (src.rank !== x.rank)
+    throw new Error(`scatterAdd: src ${fmt(src.shape)} must have the same rank as x ${fmt(x.shape)}`);
   checkAlong('scatterAdd', x, ax, index, { t: src, name: 'src' });
   const out = scatterRaw(x, x.shape, ax, index, src);
   return record(out, 'scatterAdd', [x, src], (g) => {
@@ -140,7 +171,8 @@ export function scatterAdd(x: Tensor, axis: number, index: Tensor, src: Tensor):
 /** f32 [...ids.shape, depth] with 1 at each id; out-of-range ids give an all-zero row. */
 export function oneHot(ids: Tensor, depth: number): Tensor {
   checkIds('oneHot', ids);
-  if (!Number.isInteger(depth) || depth < 0) throw new Error(`oneHot: depth must be a non-negative integer, got ${depth}`);
+  if (!Number.isInteger(depth) || depth < 0)
+    throw new Error(`oneHot: depth must be a non-negative integer, got ${depth}`);
   const col = ids.view([...ids.shape, 1], [...ids.strides, 1]);
   const classes = arange(0, depth, 1, 'i32');
   try {

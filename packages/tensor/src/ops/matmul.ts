@@ -25,23 +25,41 @@ function batchStride(shape: readonly number[], strides: readonly number[]): numb
 }
 
 function matmulRaw(a: Tensor, b: Tensor): Tensor {
-  const M = a.shape[a.rank - 2], K = a.shape[a.rank - 1];
-  const K2 = b.shape[b.rank - 2], N = b.shape[b.rank - 1];
+  const M = a.shape[a.rank - 2],
+    K = a.shape[a.rank - 1];
+  const K2 = b.shape[b.rank - 2],
+    N = b.shape[b.rank - 1];
   if (K !== K2) throw new Error(`matmul: inner dimensions differ: ${fmt(a.shape)} @ ${fmt(b.shape)} (${K} vs ${K2})`);
   const batchShape = broadcastShapes('matmul (batch dims)', a.shape.slice(0, -2), b.shape.slice(0, -2));
   let ea = expand(a, [...batchShape, M, K]);
   let eb = expand(b, [...batchShape, K, N]);
   let sa = batchStride(batchShape, ea.strides.slice(0, -2));
-  if (sa === null) { const c = contiguous(ea); ea.dispose(); ea = c; sa = M * K; }
+  if (sa === null) {
+    const c = contiguous(ea);
+    ea.dispose();
+    ea = c;
+    sa = M * K;
+  }
   let sb = batchStride(batchShape, eb.strides.slice(0, -2));
-  if (sb === null) { const c = contiguous(eb); eb.dispose(); eb = c; sb = K * N; }
+  if (sb === null) {
+    const c = contiguous(eb);
+    eb.dispose();
+    eb = c;
+    sb = K * N;
+  }
   const out = Tensor.empty([...batchShape, M, N], 'f32', 'matmul output');
   matmulKernel({
-    a: ea.buffer, b: eb.buffer, out: out.buffer,
-    batch: numel(batchShape), M, N, K,
+    a: ea.buffer,
+    b: eb.buffer,
+    out: out.buffer,
+    batch: numel(batchShape),
+    M,
+    N,
+    K,
     aStrides: [sa, ea.strides[ea.rank - 2], ea.strides[ea.rank - 1]],
     bStrides: [sb, eb.strides[eb.rank - 2], eb.strides[eb.rank - 1]],
-    aOffset: ea.offset, bOffset: eb.offset,
+    aOffset: ea.offset,
+    bOffset: eb.offset,
   });
   ea.dispose();
   eb.dispose();
@@ -52,11 +70,13 @@ function matmulRaw(a: Tensor, b: Tensor): Tensor {
 export function matmul(a: Tensor, b: Tensor): Tensor {
   a.assertAlive('matmul');
   b.assertAlive('matmul');
-  if (a.dtype !== 'f32' || b.dtype !== 'f32') throw new Error(`matmul: expects f32 operands, got ${a.dtype} and ${b.dtype}`);
+  if (a.dtype !== 'f32' || b.dtype !== 'f32')
+    throw new Error(`matmul: expects f32 operands, got ${a.dtype} and ${b.dtype}`);
   if (a.rank === 0 || b.rank === 0) throw new Error(`matmul: scalar operand (${fmt(a.shape)} @ ${fmt(b.shape)})`);
   if (a.rank === 1 && b.rank === 1) {
     // As torch.matmul: the dot product, a 0-d tensor.
-    if (a.shape[0] !== b.shape[0]) throw new Error(`matmul: 1-D operands differ in length: ${fmt(a.shape)} @ ${fmt(b.shape)}`);
+    if (a.shape[0] !== b.shape[0])
+      throw new Error(`matmul: 1-D operands differ in length: ${fmt(a.shape)} @ ${fmt(b.shape)}`);
     return reshape(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), []);
   }
   if (a.rank === 1) {
@@ -68,7 +88,11 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     return squeeze(r, -1);
   }
   // [.., M, K] @ [K, N]: fold a's batch dims into M when they are contiguous (linear layers).
-  if (b.rank === 2 && a.rank > 2 && batchStride(a.shape.slice(0, -1), a.strides.slice(0, -1)) === a.strides[a.rank - 2]) {
+  if (
+    b.rank === 2 &&
+    a.rank > 2 &&
+    batchStride(a.shape.slice(0, -1), a.strides.slice(0, -1)) === a.strides[a.rank - 2]
+  ) {
     const flat = reshape(a, [-1, a.shape[a.rank - 1]]);
     const r = matmul(flat, b);
     return reshape(r, [...a.shape.slice(0, -1), b.shape[1]]);
@@ -85,7 +109,9 @@ function checkLinear(op: string, x: Tensor, w: Tensor, bias?: Tensor | null): vo
   w.assertAlive(op);
   if (w.rank !== 2) throw new Error(`${op}: weight must be 2-D [out, in], got ${fmt(w.shape)}`);
   if (x.rank === 0 || x.shape[x.rank - 1] !== w.shape[1]) {
-    throw new Error(`${op}: input features ${x.shape[x.rank - 1]} (input ${fmt(x.shape)}) do not match weight ${fmt(w.shape)}`);
+    throw new Error(
+      `${op}: input features ${x.shape[x.rank - 1]} (input ${fmt(x.shape)}) do not match weight ${fmt(w.shape)}`,
+    );
   }
   if (bias) {
     bias.assertAlive(op);
@@ -107,15 +133,25 @@ function linearFused(x: Tensor, w: Tensor, bias: Tensor | null, withGelu: boolea
   if (bias && bias.shape[0] > 1 && bias.strides[0] !== 1) return null;
   const sRow = foldedRowStride(x);
   if (sRow === null) return null;
-  const N = w.shape[0], K = w.shape[1];
+  const N = w.shape[0],
+    K = w.shape[1];
   const lead = x.shape.slice(0, -1);
   const out = Tensor.empty([...lead, N], 'f32', withGelu ? 'linearGelu output' : 'linear output');
   matmulKernel({
-    a: x.buffer, b: w.buffer, out: out.buffer,
-    batch: 1, M: numel(lead), N, K,
-    aStrides: [0, sRow, x.strides[x.rank - 1]], aOffset: x.offset,
-    bStrides: [0, w.strides[1], w.strides[0]], bOffset: w.offset,
-    bias: bias?.buffer, biasOffset: bias?.offset, gelu: withGelu,
+    a: x.buffer,
+    b: w.buffer,
+    out: out.buffer,
+    batch: 1,
+    M: numel(lead),
+    N,
+    K,
+    aStrides: [0, sRow, x.strides[x.rank - 1]],
+    aOffset: x.offset,
+    bStrides: [0, w.strides[1], w.strides[0]],
+    bOffset: w.offset,
+    bias: bias?.buffer,
+    biasOffset: bias?.offset,
+    gelu: withGelu,
   });
   return out;
 }
@@ -128,7 +164,8 @@ export function linear(x: Tensor, w: Tensor, bias?: Tensor | null): Tensor {
   const out = linearFused(x, w, bias, false);
   if (!out) return matmul(x, transpose(w)).add(bias);
   return record(out, 'linear', [x, w, bias], (g) => {
-    const N = w.shape[0], K = w.shape[1];
+    const N = w.shape[0],
+      K = w.shape[1];
     const g2 = reshape(g, [-1, N]);
     const x2 = x.requiresGrad || w.requiresGrad ? reshape(x, [-1, K]) : null;
     return [

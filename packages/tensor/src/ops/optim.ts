@@ -7,7 +7,10 @@ import { contiguous } from './view.ts';
 
 /** Hyperparameters as the kernel takes them (`step`: this parameter's 1-based update count), plus
  *  an optional clip by a global gradient norm ([1] tensor, e.g. from globalNorm) to maxNorm. */
-export type AdamWStepOptions = Pick<AdamWArgs, 'lr' | 'beta1' | 'beta2' | 'eps' | 'weightDecay' | 'step' | 'gradScale'> & {
+export type AdamWStepOptions = Pick<
+  AdamWArgs,
+  'lr' | 'beta1' | 'beta2' | 'eps' | 'weightDecay' | 'step' | 'gradScale'
+> & {
   clip?: { norm: Tensor; maxNorm: number };
 };
 
@@ -22,20 +25,35 @@ export function adamwStep(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, o: 
   for (const [what, t] of Object.entries(named)) {
     t.assertAlive(`adamwStep ${what}`);
     if (t.dtype !== 'f32' || !t.isDense() || t.size !== n) {
-      throw new Error(`adamwStep: ${what} must be a dense f32 tensor of ${n} elements (grad ${fmt(grad.shape)}), got ${t.dtype}${fmt(t.shape)} with strides [${t.strides.join(', ')}]`);
+      throw new Error(
+        `adamwStep: ${what} must be a dense f32 tensor of ${n} elements (grad ${fmt(grad.shape)}), got ${t.dtype}${fmt(t.shape)} with strides [${t.strides.join(', ')}]`,
+      );
     }
   }
   if (o.clip) {
     o.clip.norm.assertAlive('adamwStep clip norm');
     if (o.clip.norm.dtype !== 'f32' || !o.clip.norm.isContiguous() || o.clip.norm.size < 1) {
-      throw new Error(`adamwStep: clip norm must be a contiguous f32 tensor, got ${o.clip.norm.dtype}${fmt(o.clip.norm.shape)}`);
+      throw new Error(
+        `adamwStep: clip norm must be a contiguous f32 tensor, got ${o.clip.norm.dtype}${fmt(o.clip.norm.shape)}`,
+      );
     }
   }
   adamw({
-    param: param.buffer, grad: grad.buffer, m: m.buffer, v: v.buffer, n,
+    param: param.buffer,
+    grad: grad.buffer,
+    m: m.buffer,
+    v: v.buffer,
+    n,
     offsets: [param.offset, grad.offset, m.offset, v.offset],
-    lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, step: o.step,
-    gradScale: o.gradScale, normBuf: o.clip?.norm.buffer, maxNorm: o.clip?.maxNorm,
+    lr: o.lr,
+    beta1: o.beta1,
+    beta2: o.beta2,
+    eps: o.eps,
+    weightDecay: o.weightDecay,
+    step: o.step,
+    gradScale: o.gradScale,
+    normBuf: o.clip?.norm.buffer,
+    maxNorm: o.clip?.maxNorm,
   });
 }
 
@@ -47,12 +65,16 @@ export function globalNorm(tensors: readonly Tensor[], out?: Tensor): Tensor {
   }
   if (out) {
     out.assertAlive('globalNorm out');
-    if (out.dtype !== 'f32' || !out.isContiguous() || out.size !== 1) throw new Error(`globalNorm: out must be a contiguous f32 [1], got ${out.dtype}${fmt(out.shape)}`);
+    if (out.dtype !== 'f32' || !out.isContiguous() || out.size !== 1)
+      throw new Error(`globalNorm: out must be a contiguous f32 [1], got ${out.dtype}${fmt(out.shape)}`);
   }
   const res = out ?? Tensor.empty([1], 'f32', 'global norm');
   // The norm kernel reads each buffer from element 0.
   const flat = tensors.map((t) => (t.isContiguous() ? t : contiguous(t)));
-  gradNormInto(flat.map((t) => ({ buffer: t.buffer, n: t.size })), res.buffer);
+  gradNormInto(
+    flat.map((t) => ({ buffer: t.buffer, n: t.size })),
+    res.buffer,
+  );
   flat.forEach((t, i) => t !== tensors[i] && t.dispose());
   return res;
 }

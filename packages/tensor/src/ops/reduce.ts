@@ -22,7 +22,9 @@ function reduceRaw(op: ReduceOp, x: Tensor, axes: number[], keepdim: boolean, sc
     R = numel(axes.map((d) => x.shape[d]));
     B = numel(x.shape.slice(axes[axes.length - 1] + 1));
   } else if (axes.length === 0) {
-    A = x.size; R = 1; B = 1;
+    A = x.size;
+    R = 1;
+    B = 1;
   } else {
     const kept = [...Array(rank).keys()].filter((d) => !axes.includes(d));
     src = permute(x, [...kept, ...axes]);
@@ -32,7 +34,8 @@ function reduceRaw(op: ReduceOp, x: Tensor, axes: number[], keepdim: boolean, sc
   }
   const c = src.isContiguous() ? src : contiguous(src);
   const out = Tensor.empty(outShape, 'f32', `${op} output`);
-  if (R === 0 && op !== 'sum' && op !== 'sumsq') throw new Error(`${op}: reduction over an empty axis of ${fmt(x.shape)}`);
+  if (R === 0 && op !== 'sum' && op !== 'sumsq')
+    throw new Error(`${op}: reduction over an empty axis of ${fmt(x.shape)}`);
   reduceKernel({ op, x: c.buffer, out: out.buffer, A, R, B, scale });
   if (c !== src) c.dispose();
   if (src !== x) src.dispose();
@@ -58,7 +61,12 @@ export function mean(x: Tensor, axes?: number | readonly number[], keepdim = fal
   ]);
 }
 
-function extremum(op: 'max' | 'min', x: Tensor, axes: number | readonly number[] | undefined, keepdim: boolean): Tensor {
+function extremum(
+  op: 'max' | 'min',
+  x: Tensor,
+  axes: number | readonly number[] | undefined,
+  keepdim: boolean,
+): Tensor {
   const ax = normAxes(op, axes, x.rank);
   const out = reduceRaw(op, x, ax, keepdim);
   return record(out, op, [x], (g) => {
@@ -82,7 +90,10 @@ export function variance(
   const ax = normAxes('var', axes, x.rank);
   const n = numel(ax.map((d) => x.shape[d]));
   const denom = opts.unbiased === false ? n : n - 1;
-  if (denom <= 0) throw new Error(`var: needs more than ${opts.unbiased === false ? 0 : 1} element(s) over axes ${fmt(ax)} of ${fmt(x.shape)}`);
+  if (denom <= 0)
+    throw new Error(
+      `var: needs more than ${opts.unbiased === false ? 0 : 1} element(s) over axes ${fmt(ax)} of ${fmt(x.shape)}`,
+    );
   const mu = mean(x, ax, true);
   const d = ew('sub', 'a - b', [x, mu]);
   const dRec = record(d, 'sub', [x, mu], (g) => [g, reshape(sum(ew('neg', '-a', [g]), ax, true), mu.shape)]);

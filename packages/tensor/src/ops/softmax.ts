@@ -19,7 +19,8 @@ function run(op: string, mode: SoftmaxMode, x: Tensor, axis: number, mask?: Tens
   const ax = normAxis(op, axis, x.rank);
   if (mask) {
     mask.assertAlive(op);
-    if (mask.dtype !== 'f32') throw new Error(`${op}: mask must be f32 (additive), got ${mask.dtype}${fmt(mask.shape)}`);
+    if (mask.dtype !== 'f32')
+      throw new Error(`${op}: mask must be f32 (additive), got ${mask.dtype}${fmt(mask.shape)}`);
     let ok = mask.rank <= x.rank;
     try {
       ok &&= sameShape(broadcastShapes(op, x.shape, mask.shape), x.shape);
@@ -29,7 +30,14 @@ function run(op: string, mode: SoftmaxMode, x: Tensor, axis: number, mask?: Tens
     if (!ok) throw new Error(`${op}: mask ${fmt(mask.shape)} does not broadcast to input ${fmt(x.shape)}`);
   }
   const y = Tensor.empty(x.shape, 'f32', `${op} output`);
-  softmaxForward({ mode, x: operand(x, x.shape), mask: mask && operand(mask, x.shape), out: y.buffer, shape: x.shape, axis: ax });
+  softmaxForward({
+    mode,
+    x: operand(x, x.shape),
+    mask: mask && operand(mask, x.shape),
+    out: y.buffer,
+    shape: x.shape,
+    axis: ax,
+  });
   const inputs = mask ? [x, mask] : [x];
   return record(y, op, inputs, (g) => {
     const dx = Tensor.empty(x.shape, 'f32', `${op} gradient`);

@@ -2,7 +2,7 @@
 // contiguous()/cast(), which copy. Each records its backward rule here.
 import { record } from '../autograd.ts';
 import { contiguousStrides, fmt, normAxis, numel, sameShape, type Shape } from '../shape.ts';
-import { Tensor, type DType } from '../tensor.ts';
+import type { Tensor, DType } from '../tensor.ts';
 import { assignInto, ew } from './ew.ts';
 import { full } from './creation.ts';
 import { sumToShape } from './reduce.ts';
@@ -59,7 +59,10 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (d.length !== x.rank || new Set(d).size !== d.length) {
     throw new Error(`permute: dims ${fmt(dims)} are not a permutation of ${x.rank} axes (shape ${fmt(x.shape)})`);
   }
-  const out = x.view(d.map((i) => x.shape[i]), d.map((i) => x.strides[i]));
+  const out = x.view(
+    d.map((i) => x.shape[i]),
+    d.map((i) => x.strides[i]),
+  );
   const inv = new Array<number>(d.length);
   d.forEach((p, i) => (inv[p] = i));
   return record(out, 'permute', [x], (g) => [permute(g, inv)]);
@@ -129,7 +132,10 @@ export function squeeze(x: Tensor, axis?: number): Tensor {
     if (axis === undefined) return x.shape[d] !== 1;
     return d !== normAxis('squeeze', axis, x.rank) || x.shape[d] !== 1;
   });
-  const out = x.view(keep.map((d) => x.shape[d]), keep.map((d) => x.strides[d]));
+  const out = x.view(
+    keep.map((d) => x.shape[d]),
+    keep.map((d) => x.strides[d]),
+  );
   return record(out, 'squeeze', [x], (g) => [reshape(g, x.shape)]);
 }
 
