@@ -1,6 +1,7 @@
 // What runs anywhere (Node or a browser): the package's browser entry. index.ts adds the Node-only
 // writers (atomic files, safetensors files, checkpoints).
 export * from './tokenizer/index.ts';
+export * from './tokenizer/bpe.ts';
 export * from './safetensors/index.ts';
 /** Model-file reads: the file system in Node, fetch in a browser (see io/files.ts). */
 export { joinPath, readBytes, readText, fileExists } from '#files';
