@@ -3,15 +3,27 @@
 // and attention dispatchers through registerVariant, built from the same blocks as the built-in
 // ones. Production code never needs this entry: each op picks its design per adapter by itself.
 // docs/VARIANTS.md describes the policy and how to add a design.
-import { addedVariants, addVariant, type PluggableOp, type VariantFactories, type VariantOp } from './variants.ts';
-import { ATTENTION_VARIANTS } from './wgsl/attention.ts';
+import type { VariantOp } from './variants.ts';
+import {
+  ATTENTION_VARIANTS,
+  addAttentionDesign,
+  addedAttentionDesigns,
+  type AttentionVariantFactory,
+} from './wgsl/attention.ts';
 import { CROSS_ENTROPY_VARIANTS } from './wgsl/cross-entropy.ts';
 import { LAYER_NORM_VARIANTS } from './wgsl/layernorm.ts';
-import { MATMUL_VARIANTS } from './wgsl/matmul.ts';
+import { MATMUL_VARIANTS, addMatmulDesign, addedMatmulDesigns, type MatmulVariantPlan } from './wgsl/matmul.ts';
 import { SOFTMAX_VARIANTS } from './wgsl/softmax.ts';
 import { VICREG_VARIANTS } from './wgsl/vicreg.ts';
 
-export { forceVariant, resetVariants, type PluggableOp, type VariantFactories, type VariantOp } from './variants.ts';
+export { forceVariant, resetVariants, type VariantOp } from './variants.ts';
+
+/** What a design added from outside provides, per op that takes one. */
+export interface VariantFactories {
+  matmul: MatmulVariantPlan;
+  attention: AttentionVariantFactory;
+}
+export type PluggableOp = keyof VariantFactories;
 
 /** The designs each op ships with; the op's chooser picks among them per adapter. */
 const BUILT_IN: Record<VariantOp, readonly string[]> = {
@@ -35,14 +47,15 @@ export function registerVariant<O extends PluggableOp>(op: O, name: string, fact
   if (!name) throw new Error(`registerVariant: a ${op} variant needs a name, got ''`);
   if (BUILT_IN[op].includes(name))
     throw new Error(`registerVariant: '${name}' is a built-in ${op} variant, got it as a new one`);
-  addVariant(op, name, factory);
+  if (op === 'matmul') addMatmulDesign(name, factory as MatmulVariantPlan);
+  else addAttentionDesign(name, factory as AttentionVariantFactory);
 }
 
 /** Every design `op` can run: the built-in ones first, then those registered, in registration order. */
 export function variantNames(op: VariantOp): readonly string[] {
   if (!(op in BUILT_IN))
     throw new Error(`variantNames: unknown op, got '${op}' (known: ${Object.keys(BUILT_IN).join(', ')})`);
-  const added = op === 'matmul' || op === 'attention' ? [...addedVariants(op).keys()] : [];
+  const added = op === 'matmul' ? addedMatmulDesigns() : op === 'attention' ? addedAttentionDesigns() : [];
   return [...BUILT_IN[op], ...added];
 }
 

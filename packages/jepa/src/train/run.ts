@@ -13,7 +13,8 @@ import { ASKUBUNTU_DEV_PATH } from '../data/paths.ts';
 import { requireEvaluable } from '../eval/rerank.ts';
 import { NonFiniteError } from '../model/encoder.ts';
 import { savedModules } from '../objectives/objective.ts';
-import { renderReport, type MetricRecord } from '../report/html.ts';
+import type { MetricRecord } from '../report/html.ts';
+import { writeReport } from '../report/write.ts';
 import { buildModel, type TrainContext } from './build.ts';
 import {
   exportModel,
@@ -29,7 +30,7 @@ import { frozenParams, trainParamGroups } from './groups.ts';
 import { checkRunRequest } from './preflight.ts';
 import { Progress } from './progress.ts';
 import { prepareRunDir } from './rundir.ts';
-import type { StopReason, TrainHooks, TrainSummary } from './trainer.ts';
+import type { StopReason, TrainHooks, TrainSummary } from './summary.ts';
 
 /** An evaluation met non-finite embeddings: the run stops as on a non-finite loss. */
 class NonFiniteStop extends Error {}
@@ -215,17 +216,15 @@ class TrainingRun {
     const { cfg, stepsDone, stopped, bestMap, bestStep } = this;
     const seconds = (Date.now() - this.t0) / 1000;
     const ev = this.lastEval;
-    await writeFile(
-      join(this.out, 'report.html'),
-      renderReport({
+    // Without baselines or the recipe: the CLI draws it again once it has them (updateReport).
+    await writeReport(this.out, {
         title: `${cfg.objective}${cfg.aux !== 'none' ? ` + ${cfg.aux} ×${cfg.auxWeight}` : ''} (${cfg.preset}${cfg.objective === 'jepa' ? `, ${cfg.loss} loss` : ''}) — ${stepsDone} steps`,
         config: { ...cfg },
         records: this.records,
         embStd: ev?.embStd,
         spectrum: ev?.spectrum,
-        summary: { stopped, steps: stepsDone, bestMap, bestStep, lastMap: ev?.map, lastMrr10: ev?.mrr10, seconds },
-      }),
-    );
+      summary: { stopped, steps: stepsDone, bestMap, bestStep, lastMap: ev?.map, lastMrr10: ev?.mrr10, seconds },
+    });
     this.optimizer.dispose();
     for (const m of [...this.model.modules, ...Object.values(this.model.objective.frozen ?? {})]) m.dispose();
     return {

@@ -4,40 +4,11 @@ import { join } from 'node:path';
 import { runtime } from '@jepa/tensor';
 import { readTrainerState } from './checkpoint.ts';
 import type { TrainConfig } from './config.ts';
-import type { EncoderEval } from './evaluate.ts';
 import { runTraining, type RunProgress } from './run.ts';
+import type { TrainHooks, TrainSummary } from './summary.ts';
 
 export { buildModel, type TrainContext } from './build.ts';
-
-export type StopReason = 'done' | 'budget' | 'signal' | 'nan' | 'requested' | 'device-lost';
-
-export interface TrainSummary {
-  out: string;
-  steps: number;
-  stopped: StopReason;
-  lastEval: EncoderEval | null;
-  bestMap: number | null;
-  bestStep: number | null;
-  seconds: number;
-  tokensPerSec: number;
-  /** Why a run stopped early (a non-finite value or a lost device: what, at which step, and what was kept). */
-  stopMessage: string | null;
-}
-
-export interface TrainHooks {
-  /** Stop (and checkpoint) after this many steps, as if signalled: used by the resume test. */
-  stopAfter?: number;
-  /** End the run after this step as if it were the last (full evaluation, model exported) while the
-   *  schedule stays `cfg.steps`'s: a time budget cut inside the schedule. The checkpoint is kept, so
-   *  a resume continues the schedule. The summary's `stopped` is 'budget'. */
-  finishAt?: number;
-  /** Called after each step is dispatched, with the number of steps done (tests use it to inject faults). */
-  onStep?: (done: number) => void;
-  /** No progress output. */
-  quiet?: boolean;
-  /** Aborting it stops the run after the current step, with a checkpoint (the CLI wires signals to it). */
-  signal?: AbortSignal;
-}
+export type { StopReason, TrainHooks, TrainSummary } from './summary.ts';
 
 /**
  * Train per `cfg`. A device lost mid-run ends it as 'device-lost': the weights live on the GPU, so

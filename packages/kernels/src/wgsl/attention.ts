@@ -22,7 +22,7 @@
 //   tiledShared (attention-tiled-shared.ts): K/V tiles in workgroup memory for the forward, a row per
 //     invocation for the backward. Every other adapter (untested on real GPUs here).
 import { Params, runtime } from '../runtime.ts';
-import { addedVariants, forcedVariant } from '../variants.ts';
+import { forcedVariant } from '../variants.ts';
 import { attnGrid, type AttentionKernels, type AttnCfg, type AttnLaunch } from './attention-common.ts';
 import { subgroupRows, subgroupRowsSize } from './attention-subgroup-rows.ts';
 import { tiledShared } from './attention-tiled-shared.ts';
@@ -54,6 +54,14 @@ export const ATTENTION_VARIANTS: readonly AttentionVariant[] = ['subgroupRows', 
 /** A variant for the device's fixed subgroup size (null without one); throws when it cannot run. */
 export type AttentionVariantFactory = (subgroupSize: number | null) => AttentionKernels;
 
+const ADDED = new Map<string, AttentionVariantFactory>();
+/** Stores a design added from outside (registerVariant in variants-api.ts checks the name first). */
+export function addAttentionDesign(name: string, make: AttentionVariantFactory): void {
+  ADDED.set(name, make);
+}
+/** The designs added from outside, in the order they were first added. */
+export const addedAttentionDesigns = (): readonly string[] => [...ADDED.keys()];
+
 const VARIANTS = new Map<AttentionVariant, AttentionVariantFactory>([
   [
     'subgroupRows',
@@ -70,7 +78,7 @@ const VARIANTS = new Map<AttentionVariant, AttentionVariantFactory>([
 export function attentionVariant(): string {
   const info = runtime().gpu.info;
   return (
-    forcedVariant('attention', [...ATTENTION_VARIANTS, ...addedVariants('attention').keys()]) ??
+    forcedVariant('attention', [...ATTENTION_VARIANTS, ...ADDED.keys()]) ??
     (info.isCpu && subgroupRowsSize(info) ? 'subgroupRows' : 'tiledShared')
   );
 }
@@ -78,7 +86,7 @@ export function attentionVariant(): string {
 function kernels(): AttentionKernels {
   const name = attentionVariant();
   // A built-in design, else one added through registerVariant (built-in names cannot be taken).
-  const make = VARIANTS.get(name as AttentionVariant) ?? addedVariants('attention').get(name)!;
+  const make = VARIANTS.get(name as AttentionVariant) ?? ADDED.get(name)!;
   return make(runtime().gpu.info.subgroupSize);
 }
 

@@ -9,7 +9,7 @@
 // Others join through registerVariant (`@jepa/kernels/variants`); the superseded ones and the harness
 // that times them all: benchmarks/variants/ (`pnpm bench:variants matmul`).
 import { Params, runtime, type Kernel } from '../runtime.ts';
-import { addedVariants, forcedVariant } from '../variants.ts';
+import { forcedVariant } from '../variants.ts';
 import {
   epilogueKey,
   epilogueStore,
@@ -42,7 +42,14 @@ export type MatmulVariant = 'direct' | 'subgroupShared' | 'tiledShared';
 export const MATMUL_VARIANTS: readonly MatmulVariant[] = ['direct', 'subgroupShared', 'tiledShared'];
 
 /** A built-in design, else one added through registerVariant (built-in names cannot be taken). */
-const planOf = (name: string): MatmulVariantPlan | undefined => VARIANTS.get(name) ?? addedVariants('matmul').get(name);
+const ADDED = new Map<string, MatmulVariantPlan>();
+/** Stores a design added from outside (registerVariant in variants-api.ts checks the name first). */
+export function addMatmulDesign(name: string, plan: MatmulVariantPlan): void {
+  ADDED.set(name, plan);
+}
+/** The designs added from outside, in the order they were first added. */
+export const addedMatmulDesigns = (): readonly string[] => [...ADDED.keys()];
+const planOf = (name: string): MatmulVariantPlan | undefined => VARIANTS.get(name) ?? ADDED.get(name);
 
 export interface MatmulArgs {
   a: GPUBuffer;
@@ -136,8 +143,7 @@ export function chooseMatmul(s: MatmulShape, gpu: { isCpu: boolean; subgroupSize
 export function matmul(a: MatmulArgs): void {
   const rt = runtime();
   if (a.M === 0 || a.N === 0 || a.batch === 0) return;
-  const name =
-    forcedVariant('matmul', [...VARIANTS.keys(), ...addedVariants('matmul').keys()]) ?? chooseMatmul(a, rt.gpu.info);
+  const name = forcedVariant('matmul', [...VARIANTS.keys(), ...ADDED.keys()]) ?? chooseMatmul(a, rt.gpu.info);
   const e: EpilogueSpec = { bias: !!a.bias, gelu: !!a.gelu };
   const L0: Launch = {
     M: a.M,
