@@ -1,5 +1,15 @@
-// BERT "basic" pre-tokenisation, ported from Hugging Face BasicTokenizer (do_lower_case=True):
-// clean -> isolate CJK -> NFC -> split on whitespace -> lowercase + strip accents -> split punctuation.
+// BERT "basic" pre-tokenisation, ported from Hugging Face BasicTokenizer:
+// clean -> isolate CJK -> NFC -> split on whitespace -> lowercase and/or strip accents -> split punctuation.
+
+/** Hugging Face BasicTokenizer's switches; the defaults are bert-base-uncased's. */
+export interface BasicTokenizeOptions {
+  /** do_lower_case (default true). */
+  lowercase?: boolean;
+  /** strip_accents; unset follows `lowercase`, as HF's strip_accents=None does. */
+  stripAccents?: boolean;
+  /** tokenize_chinese_chars (default true): each CJK ideograph becomes its own word. */
+  tokenizeChineseChars?: boolean;
+}
 
 const CONTROL = /^\p{C}$/u;
 const SPACE_SEPARATOR = /^\p{Zs}$/u;
@@ -84,13 +94,17 @@ export function splitPunctuation(word: string): string[] {
   return out;
 }
 
-/** Words (before WordPiece) of `text`, as BertTokenizer(do_lower_case=True) produces them. */
-export function basicTokenize(text: string): string[] {
-  const normalized = isolateCjk(cleanText(text)).normalize('NFC');
+/** Words (before WordPiece) of `text`, as Hugging Face's BasicTokenizer with these options produces them. */
+export function basicTokenize(text: string, options: BasicTokenizeOptions = {}): string[] {
+  const lower = options.lowercase ?? true;
+  const strip = options.stripAccents ?? lower;
+  const cleaned = cleanText(text);
+  const normalized = (options.tokenizeChineseChars === false ? cleaned : isolateCjk(cleaned)).normalize('NFC');
   const out: string[] = [];
   for (const word of splitWhitespace(normalized)) {
+    const w = lower ? word.toLowerCase() : word;
     // Stripping accents can leave an empty word (a lone combining mark); splitPunctuation drops it.
-    out.push(...splitPunctuation(stripAccents(word.toLowerCase())));
+    out.push(...splitPunctuation(strip ? stripAccents(w) : w));
   }
   return out;
 }

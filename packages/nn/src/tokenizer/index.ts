@@ -1,4 +1,4 @@
-export { basicTokenize } from './basic.ts';
+export { basicTokenize, type BasicTokenizeOptions } from './basic.ts';
 export { wordPieceTokenize, type WordPieceOptions } from './wordpiece.ts';
 export {
   BertTokenizer,
@@ -8,9 +8,17 @@ export {
   CLS_TOKEN,
   SEP_TOKEN,
   MASK_TOKEN,
+  type BertTokenizerOptions,
   type BertEncodeOptions,
   type BertEncoding,
   type BertEncodeBatchOptions,
   type BertBatchEncoding,
   type BertDecodeOptions,
 } from './tokenizer.ts';
+export {
+  parseTokenizerJson,
+  specialTokensMap,
+  tokenizerConfig,
+  tokenizerFromJson,
+  tokenizerOptionsFromConfig,
+} from './hf-files.ts';

@@ -1,8 +1,9 @@
-// BertTokenizer(do_lower_case=True) equivalent: basic pre-tokenisation + WordPiece + [CLS]/[SEP].
+// Hugging Face BertTokenizer equivalent: basic pre-tokenisation + WordPiece + [CLS]/[SEP]. Uncased
+// (do_lower_case=True) by default; cased vocabularies and accent handling through the options.
 
 import { assetPath, readTextSync } from '#files';
-import { basicTokenize } from './basic.ts';
-import { wordPieceTokenize } from './wordpiece.ts';
+import { type BasicTokenizeOptions, basicTokenize } from './basic.ts';
+import { CONTINUATION_PREFIX, MAX_INPUT_CHARS_PER_WORD, wordPieceTokenize } from './wordpiece.ts';
 
 export const PAD_TOKEN = '[PAD]';
 export const UNK_TOKEN = '[UNK]';
@@ -12,6 +13,14 @@ export const MASK_TOKEN = '[MASK]';
 const SPECIAL_TOKENS = [PAD_TOKEN, UNK_TOKEN, CLS_TOKEN, SEP_TOKEN, MASK_TOKEN] as const;
 // Literal special tokens in the input stay whole, as Hugging Face's added-token split does.
 const SPECIAL_SPLIT = /(\[PAD\]|\[UNK\]|\[CLS\]|\[SEP\]|\[MASK\])/;
+
+/** Hugging Face's BertTokenizer settings (tokenizer_config.json, or tokenizer.json's normalizer and model). */
+export interface BertTokenizerOptions extends BasicTokenizeOptions {
+  /** WordPiece's continuation marker (default '##'). */
+  continuationPrefix?: string;
+  /** Longer words (in code points) become [UNK] (default 100). */
+  maxInputCharsPerWord?: number;
+}
 
 export interface BertEncodeOptions {
   /** Truncate to this many ids (special tokens included). */
@@ -64,9 +73,19 @@ export class BertTokenizer {
   private readonly tokens: readonly string[];
   private readonly vocab: Map<string, number>;
   private readonly specialIds: Set<number>;
+  /** The resolved settings (stripAccents made explicit). */
+  readonly options: Readonly<Required<BertTokenizerOptions>>;
 
-  constructor(tokens: readonly string[]) {
+  constructor(tokens: readonly string[], options: BertTokenizerOptions = {}) {
     this.tokens = tokens;
+    const lowercase = options.lowercase ?? true;
+    this.options = {
+      lowercase,
+      stripAccents: options.stripAccents ?? lowercase,
+      tokenizeChineseChars: options.tokenizeChineseChars ?? true,
+      continuationPrefix: options.continuationPrefix ?? CONTINUATION_PREFIX,
+      maxInputCharsPerWord: options.maxInputCharsPerWord ?? MAX_INPUT_CHARS_PER_WORD,
+    };
     this.vocab = new Map();
     // Later duplicates win, as in Hugging Face's load_vocab.
     tokens.forEach((t, i) => this.vocab.set(t, i));
@@ -83,12 +102,17 @@ export class BertTokenizer {
     this.specialIds = new Set(SPECIAL_TOKENS.map(idOf));
   }
 
-  static fromVocabText(text: string): BertTokenizer {
-    return new BertTokenizer(parseVocab(text));
+  static fromVocabText(text: string, options: BertTokenizerOptions = {}): BertTokenizer {
+    return new BertTokenizer(parseVocab(text), options);
   }
 
-  static fromVocabFile(path: string): BertTokenizer {
-    return BertTokenizer.fromVocabText(readTextSync(path));
+  static fromVocabFile(path: string, options: BertTokenizerOptions = {}): BertTokenizer {
+    return BertTokenizer.fromVocabText(readTextSync(path), options);
+  }
+
+  /** The vocabulary as vocab.txt holds it: one token per line, by id. */
+  vocabText(): string {
+    return `${this.tokens.join('\n')}\n`;
   }
 
   /** bert-base-uncased, from the vocabulary shipped in this package's assets folder (cached; Node). */
@@ -119,11 +143,16 @@ export class BertTokenizer {
 
   tokenize(text: string): string[] {
     const out: string[] = [];
-    const wpOptions = { unkToken: UNK_TOKEN };
+    const o = this.options;
+    const wpOptions = {
+      unkToken: UNK_TOKEN,
+      prefix: o.continuationPrefix,
+      maxInputCharsPerWord: o.maxInputCharsPerWord,
+    };
     // split() with a capture group puts the matched special tokens at odd indices.
     text.split(SPECIAL_SPLIT).forEach((segment, i) => {
       if (i % 2 === 1) out.push(segment);
-      else for (const word of basicTokenize(segment)) out.push(...wordPieceTokenize(word, this.vocab, wpOptions));
+      else for (const word of basicTokenize(segment, o)) out.push(...wordPieceTokenize(word, this.vocab, wpOptions));
     });
     return out;
   }
@@ -172,7 +201,7 @@ export class BertTokenizer {
     const segments: string[] = [];
     let group: string[] = [];
     const flush = (): void => {
-      if (group.length) segments.push(group.join(' ').replaceAll(' ##', '').trim());
+      if (group.length) segments.push(group.join(' ').replaceAll(` ${this.options.continuationPrefix}`, '').trim());
       group = [];
     };
     for (let i = 0; i < ids.length; i++) {

@@ -7,6 +7,8 @@ export interface WordPieceOptions {
   unkToken: string;
   /** Longer words (in code points) become a single unknown token. */
   maxInputCharsPerWord?: number;
+  /** Marks a piece that continues a word (default '##'; tokenizer.json's continuing_subword_prefix). */
+  prefix?: string;
 }
 
 /**
@@ -19,6 +21,7 @@ export function wordPieceTokenize(
   options: WordPieceOptions,
 ): string[] {
   const maxChars = options.maxInputCharsPerWord ?? MAX_INPUT_CHARS_PER_WORD;
+  const prefix = options.prefix ?? CONTINUATION_PREFIX;
   // UTF-16 offsets of code-point boundaries, so surrogate pairs are never cut.
   const bounds: number[] = [0];
   for (const ch of word) bounds.push(bounds[bounds.length - 1]! + ch.length);
@@ -32,7 +35,7 @@ export function wordPieceTokenize(
     let match: string | undefined;
     while (start < end) {
       const sub = word.slice(bounds[start], bounds[end]);
-      const candidate = start > 0 ? CONTINUATION_PREFIX + sub : sub;
+      const candidate = start > 0 ? prefix + sub : sub;
       if (vocab.has(candidate)) {
         match = candidate;
         break;
