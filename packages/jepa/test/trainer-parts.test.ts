@@ -118,7 +118,7 @@ describe('report and monitors', () => {
       spectrum: [3, 2, 1],
     });
     expect(html).toContain('<svg');
-    expect(html.match(/<svg/g)!.length).toBe(4);
+    expect(html.match(/<svg/g)!.length).toBe(5); // loss, MAP, MRR@10, std, spectrum
     expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org)/);
   });
   it('writes .npy that numpy would parse', () => {

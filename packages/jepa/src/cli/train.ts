@@ -3,7 +3,8 @@
 // This file parses and prints; the config, the run and the baselines are the library's.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runBaselines } from '../train/baselines.ts';
+import { updateReport } from '../report/write.ts';
+import { namedBaselines, runBaselines, type RunBaselines } from '../train/baselines.ts';
 import { checkpointDir } from '../train/checkpoint.ts';
 import {
   CONFIG_FIELDS,
@@ -59,7 +60,10 @@ async function main(): Promise<number> {
   }
   const out = cfg.resume ?? cfg.out;
   // The CLI's own choices are not run settings, but a resumed run keeps them too.
-  const baselines = baselinesFlag ?? (cfg.resume ? savedCliOptions(cfg.resume).baselines : undefined) ?? true;
+  const saved = cfg.resume ? savedCliOptions(cfg.resume) : {};
+  const baselines = baselinesFlag ?? saved.baselines ?? true;
+  // The recipe is recorded so that the report can show what the run changed from it.
+  const recipeUsed = recipeName ?? saved.recipe ?? 'default';
   for (const w of unusedOptions(cfg, [...Object.keys(fileCfg), ...Object.keys(flags)])) say(`warning: ${w}`);
   if (stopAfter !== undefined) checkStopAfter(stopAfter, cfg.steps, done);
   process.stderr.write(
@@ -67,7 +71,8 @@ async function main(): Promise<number> {
   );
   const interrupt = installInterrupt({ log: say, kept: () => keptCheckpoint(out) });
   const summary = await train(cfg, { signal: interrupt.signal, finishAt: stopAfter });
-  if (existsSync(out)) writeFileSync(join(out, CLI_OPTIONS_FILE), `${JSON.stringify({ baselines })}\n`);
+  if (existsSync(out))
+    writeFileSync(join(out, CLI_OPTIONS_FILE), `${JSON.stringify({ baselines, recipe: recipeUsed })}\n`);
   if (summary.stopped === 'nan') return 2;
   if (summary.stopped === 'device-lost') return 3;
   if (summary.stopped === 'budget') {
@@ -96,24 +101,23 @@ async function main(): Promise<number> {
     bestOn: cfg.evalEvery > 0 && cfg.evalQueries > 0 ? `the first ${cfg.evalQueries} dev queries` : 'the dev set',
     seconds: Math.round(summary.seconds),
   };
-  if (baselines) result.baselines = await printBaselines(cfg, summary);
+  const b = baselines ? await runBaselines(cfg) : undefined;
+  if (b) result.baselines = printBaselines(cfg, summary, b);
+  // report.html again, now with the baselines and the recipe (the trainer wrote it without them).
+  await updateReport(out, { recipe: recipeUsed, baselines: b && namedBaselines(cfg, b) });
   console.log(JSON.stringify(result));
   return 0;
 }
 
 /** The run beside its baselines, as a table on stderr; their MAPs for the JSON line. */
-async function printBaselines(cfg: TrainConfig, summary: TrainSummary): Promise<Record<string, number>> {
-  const b = await runBaselines(cfg);
-  const start = cfg.init ? `${cfg.init} before training` : `random-init ${cfg.preset} encoder`;
+function printBaselines(cfg: TrainConfig, summary: TrainSummary, b: RunBaselines): Record<string, number> {
   const rows: [string, number | undefined, number | undefined][] = [
     [
       `${cfg.objective}${cfg.objective === 'jepa' ? ` (${cfg.loss})` : ''}, ${summary.steps} steps`,
       summary.lastEval?.map,
       summary.lastEval?.mrr10,
     ],
-    [start, b.start.map, b.start.mrr10],
-    ['TF-IDF cosine', b.tfidf.map, b.tfidf.mrr10],
-    ['random order', b.random.map, b.random.mrr10],
+    ...namedBaselines(cfg, b).map((x): [string, number, number] => [x.name, x.map, x.mrr10]),
   ];
   process.stderr.write(`\nAskUbuntu dev (${summary.lastEval?.queries} queries)       MAP    MRR@10\n`);
   for (const [name, map, mrr] of rows)
@@ -122,10 +126,16 @@ async function printBaselines(cfg: TrainConfig, summary: TrainSummary): Promise<
   return { [cfg.init ? 'init' : 'randomInit']: b.start.map, tfidf: b.tfidf.map, random: b.random.map };
 }
 
-function savedCliOptions(dir: string): { baselines?: boolean } {
+function savedCliOptions(dir: string): { baselines?: boolean; recipe?: string } {
   try {
-    const o = JSON.parse(readFileSync(join(dir, CLI_OPTIONS_FILE), 'utf8')) as { baselines?: unknown };
-    return typeof o.baselines === 'boolean' ? { baselines: o.baselines } : {};
+    const o = JSON.parse(readFileSync(join(dir, CLI_OPTIONS_FILE), 'utf8')) as {
+      baselines?: unknown;
+      recipe?: unknown;
+    };
+    return {
+      ...(typeof o.baselines === 'boolean' ? { baselines: o.baselines } : {}),
+      ...(typeof o.recipe === 'string' ? { recipe: o.recipe } : {}),
+    };
   } catch {
     return {}; // a run from before the file existed, or one killed before it was written
   }

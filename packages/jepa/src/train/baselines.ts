@@ -6,6 +6,7 @@ import { loadTrainPool } from '../data/train.ts';
 import { lexicalBaselines } from '../eval/baselines.ts';
 import type { RerankMetrics } from '../eval/rerank.ts';
 import { buildEncoder } from '../model/build.ts';
+import type { ReportBaseline } from '../report/html.ts';
 import type { TrainConfig } from './config.ts';
 import { evaluateEncoder } from './evaluate.ts';
 
@@ -28,4 +29,16 @@ export async function runBaselines(cfg: TrainConfig): Promise<RunBaselines> {
   } finally {
     enc.bert.dispose();
   }
+}
+
+/** The baselines named for a table or a chart: the run's start, TF-IDF, random order. */
+export function namedBaselines(cfg: TrainConfig, b: RunBaselines): ReportBaseline[] {
+  const start = cfg.init
+    ? `${cfg.init} before training`
+    : `untrained start (${cfg.preset}, ${cfg.embeddingInit} embeddings)`;
+  return [
+    { name: start, short: 'untrained', map: b.start.map, mrr10: b.start.mrr10 },
+    { name: 'TF-IDF cosine', short: 'TF-IDF', map: b.tfidf.map, mrr10: b.tfidf.mrr10 },
+    { name: 'random order', short: 'random', map: b.random.map, mrr10: b.random.mrr10 },
+  ];
 }

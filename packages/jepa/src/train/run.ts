@@ -218,11 +218,11 @@ class TrainingRun {
     const ev = this.lastEval;
     // Without baselines or the recipe: the CLI draws it again once it has them (updateReport).
     await writeReport(this.out, {
-        title: `${cfg.objective}${cfg.aux !== 'none' ? ` + ${cfg.aux} ×${cfg.auxWeight}` : ''} (${cfg.preset}${cfg.objective === 'jepa' ? `, ${cfg.loss} loss` : ''}) — ${stepsDone} steps`,
-        config: { ...cfg },
-        records: this.records,
-        embStd: ev?.embStd,
-        spectrum: ev?.spectrum,
+      title: `${cfg.objective}${cfg.aux !== 'none' ? ` + ${cfg.aux} ×${cfg.auxWeight}` : ''} (${cfg.preset}${cfg.objective === 'jepa' ? `, ${cfg.loss} loss` : ''}) — ${stepsDone} steps`,
+      config: { ...cfg },
+      records: this.records,
+      embStd: ev?.embStd,
+      spectrum: ev?.spectrum,
       summary: { stopped, steps: stepsDone, bestMap, bestStep, lastMap: ev?.map, lastMrr10: ev?.mrr10, seconds },
     });
     this.optimizer.dispose();
