@@ -11,4 +11,5 @@ export { BERT_INIT_STD } from './init.ts';
 export * from './layers/index.ts';
 export { Expander, type ExpanderOptions } from './expander.ts';
 export * from './bert/index.ts';
+export * from './roberta/index.ts';
 export * from './optim/index.ts';

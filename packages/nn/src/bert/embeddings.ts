@@ -45,17 +45,27 @@ export class BertEmbeddings extends Module {
     this.dropout = this.registerModule('dropout', new Dropout(config.hidden_dropout_prob));
   }
 
-  /** ids i32 [B, T] -> [B, T, H]. Positions are 0..T-1; token types default to 0. */
-  forward(ids: Tensor, tokenTypeIds?: Tensor): Tensor {
+  /**
+   * ids i32 [B, T] -> [B, T, H]. Positions default to 0..T-1 (positionIds i32 [B, T] gives them,
+   * as RoBERTa's do); token types default to 0.
+   */
+  forward(ids: Tensor, tokenTypeIds?: Tensor, positionIds?: Tensor): Tensor {
     const T = ids.shape[1];
-    if (T > this.config.max_position_embeddings) {
+    if (positionIds && (positionIds.dtype !== 'i32' || positionIds.shape.join() !== ids.shape.join())) {
+      throw new Error(
+        `BertEmbeddings: positionIds must be i32 [${ids.shape.join(', ')}] like ids, got ${positionIds.dtype}[${positionIds.shape.join(', ')}]`,
+      );
+    }
+    if (!positionIds && T > this.config.max_position_embeddings) {
       throw new Error(
         `BertEmbeddings: sequence length ${T} exceeds max_position_embeddings ${this.config.max_position_embeddings}`,
       );
     }
     // Positions 0..T-1 and token type 0 are contiguous row ranges: a slice view broadcasts
     // over the batch and needs no gather.
-    const pos = slice(this.positionEmbeddings.weight, 0, 0, T);
+    const pos = positionIds
+      ? this.positionEmbeddings.forward(positionIds)
+      : slice(this.positionEmbeddings.weight, 0, 0, T);
     const type = tokenTypeIds
       ? this.tokenTypeEmbeddings.forward(tokenTypeIds)
       : slice(this.tokenTypeEmbeddings.weight, 0, 0, 1);
