@@ -1,4 +1,4 @@
-// pnpm encode --model DIR [--pooling cls|mean|max|sif] [--out FILE.npy] < lines
+// pnpm encode --model DIR [--pooling cls|mean|max|sif] [--normalize] [--out FILE.npy] < lines
 // One embedding per input line: a JSON array per line on stdout, or a .npy matrix with --out.
 import { writeFileSync } from 'node:fs';
 import { loadEncoder } from '../model/load.ts';
@@ -8,11 +8,12 @@ import { parseOptions, type OptionSpec } from './args.ts';
 import { commandName, runCli } from './common.ts';
 
 const CMD = commandName('encode');
-const USAGE = `usage: ${CMD} --model DIR [--pooling cls|mean|max|sif] [--batch 64] [--out FILE.npy] [--lenient-load] < sentences.txt`;
+const USAGE = `usage: ${CMD} --model DIR [--pooling cls|mean|max|sif] [--batch 64] [--normalize] [--out FILE.npy] [--lenient-load] < sentences.txt`;
 const OPTIONS: OptionSpec = {
   model: 'str',
   pooling: CONFIG_FIELDS.pooling,
   batch: 'pos',
+  normalize: 'bool',
   out: 'str',
   lenientLoad: 'bool',
   help: 'bool',
@@ -29,6 +30,7 @@ await runCli(async () => {
     model?: string;
     pooling?: Pooling;
     batch?: number;
+    normalize?: boolean;
     out?: string;
     lenientLoad?: boolean;
     help?: boolean;
@@ -37,10 +39,15 @@ await runCli(async () => {
     (o.help ? process.stdout : process.stderr).write(`${USAGE}\n`);
     return o.help ? 0 : 1;
   }
-  const enc = await loadEncoder(o.model, { pooling: o.pooling, lenient: o.lenientLoad });
+  // --normalize: unit vectors; without it, the dir decides (a sentence-transformers Normalize module).
+  const enc = await loadEncoder(o.model, {
+    pooling: o.pooling,
+    lenient: o.lenientLoad,
+    normalize: o.normalize || undefined,
+  });
   const lines = (await readStdin()).split('\n');
   if (lines.at(-1) === '') lines.pop();
-  const embs = await enc.embed(lines, o.batch ?? 64).catch((e: Error) => {
+  const embs = await enc.embed(lines, { batchSize: o.batch ?? 64 }).catch((e: Error) => {
     throw new Error(`--model ${o.model}: ${e.message}`);
   });
   enc.bert.dispose();

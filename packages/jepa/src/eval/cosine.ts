@@ -39,6 +39,21 @@ export function cosineSimilarity(a: Float32Array, b: Float32Array): number {
   return aa === 0 || bb === 0 ? 0 : ab / Math.sqrt(aa * bb);
 }
 
+/**
+ * Cosines of every row of `as` against every row of `bs`: out[i][j] = cos(as[i], bs[j]), as
+ * sentence-transformers' util.cos_sim. Norms are computed once per row; a zero row scores 0.
+ */
+export function cosineSimilarityMatrix(as: readonly Float32Array[], bs: readonly Float32Array[]): number[][] {
+  const dim = (as[0] ?? bs[0])?.length;
+  for (const r of [...as, ...bs])
+    if (r.length !== dim) throw new Error(`cosine: dimension mismatch (${dim} vs ${r.length})`);
+  const nb = bs.map(l2Norm);
+  return as.map((a) => {
+    const na = l2Norm(a);
+    return bs.map((b, j) => (na === 0 || nb[j] === 0 ? 0 : dot(a, b) / (na * nb[j]!)));
+  });
+}
+
 /** Cosine of one query against many candidates. */
 export function cosineScores(query: Float32Array, candidates: readonly Float32Array[]): number[] {
   return candidates.map((c) => cosineSimilarity(query, c));

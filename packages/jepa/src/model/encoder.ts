@@ -2,6 +2,7 @@
 // embed() runs in eval mode without it, in batches, and returns host vectors.
 import { type BertModel, type BertTokenizer, pool } from '@jepa/nn';
 import { noGrad, tensor, tidyAsync, type Tensor } from '@jepa/tensor';
+import { l2Normalize } from '../eval/cosine.ts';
 import type { Pooling } from '../train/config.ts';
 
 /** Tokens kept per sentence unless a caller says otherwise: AskUbuntu titles fit in 32. */
@@ -17,6 +18,13 @@ export interface Batch {
   seqLen: number;
 }
 
+export interface EmbedOptions {
+  /** Texts per forward pass (default 128). */
+  batchSize?: number;
+  /** Unit-length vectors (L2, in float64; a zero vector stays zero). Default: the encoder's `normalize`. */
+  normalize?: boolean;
+}
+
 export class SentenceEncoder {
   constructor(
     readonly bert: BertModel,
@@ -25,6 +33,8 @@ export class SentenceEncoder {
     readonly maxTokens: number,
     /** Per-token-id weights for `sif` pooling (see sif.ts); required by it, unused otherwise. */
     readonly tokenWeights: Float32Array | null = null,
+    /** embed()'s default for `normalize` (a sentence-transformers Normalize module sets it). */
+    readonly normalize = false,
   ) {
     if (pooling === 'sif' && !tokenWeights) {
       throw new Error(
@@ -73,8 +83,14 @@ export class SentenceEncoder {
     return this.encode(this.tokenize(texts));
   }
 
-  /** Host embeddings for many texts, in eval mode and batches; restores the previous mode. */
-  async embed(texts: readonly string[], batchSize = 128): Promise<Float32Array[]> {
+  /**
+   * Host embeddings for many texts, in eval mode and batches; restores the previous mode. The
+   * second argument is the options or, as before, the batch size.
+   */
+  async embed(texts: readonly string[], options: EmbedOptions | number = {}): Promise<Float32Array[]> {
+    const o = typeof options === 'number' ? { batchSize: options } : options;
+    const batchSize = o.batchSize ?? 128;
+    const normalize = o.normalize ?? this.normalize;
     if (!Number.isInteger(batchSize) || batchSize < 1)
       throw new Error(`embed: batchSize must be a positive integer, got ${batchSize}`);
     const wasTraining = this.bert.training;
@@ -98,7 +114,10 @@ export class SentenceEncoder {
             `embed: the embedding of "${text.length > 40 ? `${text.slice(0, 40)}…` : text}" holds ${flat[bad]} (the model's weights are not finite, or overflow)`,
           );
         }
-        idx.forEach((k, j) => (tmp[k] = flat.slice(j * H, (j + 1) * H)));
+        idx.forEach((k, j) => {
+          const row = flat.slice(j * H, (j + 1) * H);
+          tmp[k] = normalize ? l2Normalize(row) : row;
+        });
       }
       out.push(...tmp);
     } finally {

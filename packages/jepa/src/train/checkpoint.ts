@@ -1,10 +1,11 @@
-// Trainer checkpoints. The model export (model.safetensors with HF names, config.json, vocab.txt)
-// sits at the top of the output dir so `encode`/`@jepa/nn` load it directly; the resumable state
+// Trainer checkpoints. The model export (model.safetensors with HF names, config.json, vocab.txt,
+// the tokenizer files and the sentence-transformers layout) sits at the top of the output dir so
+// `encode`/`@jepa/nn`, Hugging Face and sentence-transformers load it directly; the resumable state
 // (model, heads, optimizer, step) goes to `checkpoint/`, written whole into a temporary dir and
 // swapped in by rename, so a crash never loses the last good checkpoint.
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   loadCheckpoint,
   readCheckpointState,
@@ -16,7 +17,11 @@ import {
   type BertTokenizer,
   type Module,
   type Optimizer,
+  type PoolingMode,
+  specialTokensMap,
+  tokenizerConfig,
 } from '@jepa/nn';
+import { sentenceTransformersFiles } from '../model/sentence-transformers.ts';
 import { saveTokenWeights } from '../model/sif-save.ts';
 
 export interface ModelMeta {
@@ -26,7 +31,13 @@ export interface ModelMeta {
   step: number;
 }
 
-/** Write the encoder as a Hugging Face BERT dir, plus our pooling metadata in config.json. */
+/**
+ * Write the encoder as a Hugging Face BERT dir (config.json with our pooling metadata,
+ * model.safetensors, vocab.txt, tokenizer_config.json, special_tokens_map.json) that is also a
+ * sentence-transformers dir (modules.json, [1_WordWeights/,] N_Pooling/, sentence_bert_config.json,
+ * config_sentence_transformers.json). SIF there is a WordWeights module before a mean Pooling (the
+ * same weighted mean); token_weights.safetensors keeps the weights for us (and Hugging Face users).
+ */
 export async function exportModel(
   dir: string,
   bert: BertModel,
@@ -43,8 +54,27 @@ export async function exportModel(
   });
   const config = { architectures: ['BertModel'], model_type: 'bert', ...bert.config, jepa: meta };
   await writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
-  const vocab = `${Array.from({ length: tokenizer.vocabSize }, (_, i) => tokenizer.idToToken(i)).join('\n')}\n`;
-  await writeFileAtomic(join(dir, 'vocab.txt'), vocab);
+  await writeFileAtomic(join(dir, 'vocab.txt'), tokenizer.vocabText());
+  const tokens = Array.from({ length: tokenizer.vocabSize }, (_, i) => tokenizer.idToToken(i));
+  const json = (j: unknown) => `${JSON.stringify(j, null, 2)}\n`;
+  // model_max_length: the length it was trained at (positions past it were never trained).
+  await writeFileAtomic(join(dir, 'tokenizer_config.json'), json(tokenizerConfig(tokenizer, meta.maxTokens)));
+  await writeFileAtomic(join(dir, 'special_tokens_map.json'), json(specialTokensMap()));
+  const st = sentenceTransformersFiles({
+    hidden: bert.config.hidden_size,
+    pooling: (meta.pooling === 'sif' ? 'mean' : meta.pooling) as PoolingMode,
+    maxSeqLength: meta.maxTokens,
+    normalize: false,
+    wordWeights: tokenWeights ? { vocab: tokens, weights: tokenWeights } : null,
+  });
+  // A re-export may change the module list (SIF or not): drop the old numbered module folders.
+  for (const name of await readdir(dir)) {
+    if (/^\d+_(WordWeights|Pooling|Normalize)$/.test(name)) await rm(join(dir, name), { recursive: true, force: true });
+  }
+  for (const [rel, text] of Object.entries(st)) {
+    await mkdir(dirname(join(dir, rel)), { recursive: true });
+    if (text !== null) await writeFileAtomic(join(dir, rel), text);
+  }
   if (tokenWeights) await saveTokenWeights(dir, tokenWeights);
 }
 
