@@ -1,5 +1,5 @@
 // Browser bundles (esbuild, platform browser, so the packages' `browser` conditions pick navigator.gpu
-// and fetch): dist/page.js for the page, and one bundle per kernel/op suite under dist/tests/ with
+// and fetch): dist/page.js for the page, dist/train-worker.js for its training worker, and one bundle per kernel/op suite under dist/tests/ with
 // `vitest` aliased to test/vitest-shim.ts.
 import { build, type Metafile } from 'esbuild';
 import { readdirSync } from 'node:fs';
@@ -13,6 +13,7 @@ export const DIST = `${HERE}dist`;
 /** Suites that stay in Node, and why. */
 export const NODE_ONLY_SUITES: Record<string, string> = {
   'packages/tensor/test/example.test.ts': 'runs the README example script, which checks process.argv',
+  'packages/tensor/test/leaks.test.ts': "forces a garbage collection (Node's gc) and spies on console.warn with vi",
 };
 
 /** The suites run in the browser: every kernel and op suite (forward, gradient, each variant). */
@@ -32,8 +33,9 @@ export const testBundle = (src: string): string => `tests/${src.replace(/\.ts$/,
 
 export async function buildPage(): Promise<Metafile> {
   const r = await build({
-    entryPoints: [`${HERE}src/page.ts`],
-    outfile: `${DIST}/page.js`,
+    // The training worker is its own bundle (new Worker('train-worker.js') beside page.js).
+    entryPoints: [`${HERE}src/page.ts`, `${HERE}src/train-worker.ts`],
+    outdir: DIST,
     bundle: true,
     platform: 'browser',
     format: 'esm',

@@ -1,11 +1,12 @@
 // pnpm test:browser — in headless Chromium on its own WebGPU adapter:
 //  1. the kernel and op suites (build.ts BROWSER_SUITES: every kernel, forward and gradient, each
 //     variant), each suite in a fresh page as each runs in its own process under vitest;
-//  2. the page end to end: it loads a model dir over HTTP, embeds sentences typed into it, and the
-//     vectors must match Node's (Dawn) for the same model to 1e-4; a few training steps plot a loss;
-//     a screenshot goes to examples/browser/out/page.png;
+//  2. the page end to end: it loads a model dir over HTTP and reranks a dev query's candidates in
+//     Node's order for the same model; embeds sentences typed into it, the vectors matching Node's
+//     (Dawn) to 1e-4; a few training steps run in a Web Worker, their progress arriving while the
+//     main thread answers, and plot a loss; a screenshot goes to examples/browser/out/page.png;
 //  3. the kernel variants one training step runs, in Node and in Chromium side by side.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { exportModel, loadEncoder, randomEncoder } from '@jepa/jepa';
@@ -13,6 +14,7 @@ import { shutdown } from '@jepa/tensor';
 import { BROWSER_SUITES, HERE, NODE_ONLY_SUITES, ROOT, buildPage, buildTests, testBundle } from '../build.ts';
 import { serve } from '../serve.ts';
 import { kernelChoices } from '../src/kernel-choices.ts';
+import { candidates, devQueries, rank } from '../src/rerank.ts';
 import type { TestResult } from './vitest-shim.ts';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -26,6 +28,9 @@ const SENTENCES = [
   'wifi drops after suspend on ubuntu 22.04',
 ];
 const TOLERANCE = 1e-4;
+/** The dev query the reranking check reads (the panel's first, shown when the page opens). */
+const RERANK_QUERY = 0;
+const TRAIN_STEPS = 4;
 
 interface Outcome {
   name: string;
@@ -78,6 +83,10 @@ async function runSuite(browser: Browser, url: string, suite: string): Promise<T
 interface PageApi {
   ready: Promise<void>;
   encoder?: unknown;
+  reranked?: { index: number; query: string; ranked: { text: string; positive: boolean; score: number }[] };
+  progress: { step: number; etaMs: number; msPerStep: number }[];
+  trainedInWorker?: boolean;
+  mainThreadMaxGapMs?: number;
   embeddings: number[][];
   similarities: number[][];
   losses: number[];
@@ -88,10 +97,18 @@ interface PageApi {
 }
 type Win = { jepaPage: PageApi };
 
+/** Node's ranking of a dev query's candidates for the same model. */
+interface NodeRanking {
+  query: string;
+  texts: string[];
+  scores: number[];
+}
+
 async function endToEnd(
   browser: Browser,
   url: string,
   node: number[][],
+  nodeRanking: NodeRanking,
 ): Promise<{ maxDiff: number; kernels: string[]; adapter: string }> {
   const page: Page = await browser.newPage();
   await page.setViewport({ width: 1100, height: 1200 });
@@ -101,13 +118,42 @@ async function endToEnd(
   await page.waitForFunction(
     () => {
       const p = (window as unknown as Win).jepaPage;
-      return !!p && (!!p.encoder || !!p.error);
+      // The page loads the model, then reranks the first dev query with it.
+      return !!p && ((!!p.encoder && !!p.reranked) || !!p.error);
     },
     { timeout: 300_000, polling: 250 },
   );
   const loadError = await page.evaluate(() => (window as unknown as Win).jepaPage.error);
   if (loadError) throw new Error(`the page could not load the model: ${loadError}`);
   record('page loads the model dir over HTTP', true, await page.$eval('#model-status', (e) => e.textContent ?? ''));
+
+  // The reranking panel: the query Node ranked, its candidates in Node's order (ties within the
+  // embedding tolerance may swap), the top one first on the page too.
+  const rr = await page.evaluate(() => (window as unknown as Win).jepaPage.reranked!);
+  const rows = await page.$$eval('#ranking tbody tr', (trs) =>
+    trs.map((tr) => ({ positive: tr.className === 'positive', text: tr.lastElementChild?.textContent ?? '' })),
+  );
+  const got = rr.ranked.map((r) => r.text);
+  const swapped = got.filter(
+    (t, i) => t !== nodeRanking.texts[i] && Math.abs(nodeRanking.scores[i]! - rr.ranked[i]!.score) > 1e-4,
+  );
+  record(
+    `the reranking panel orders the candidates of "${nodeRanking.query}" as Node does`,
+    rr.query === nodeRanking.query &&
+      got[0] === nodeRanking.texts[0] &&
+      got.length === nodeRanking.texts.length &&
+      swapped.length === 0,
+    `top: "${got[0]}" (cosine ${rr.ranked[0]?.score.toFixed(4)}; Node: "${nodeRanking.texts[0]}" ${nodeRanking.scores[0]?.toFixed(4)})`,
+  );
+  const marked = rows.filter((r) => r.positive).length;
+  record(
+    'the panel shows every candidate, the known duplicates marked',
+    rows.length === got.length &&
+      marked === rr.ranked.filter((r) => r.positive).length &&
+      marked > 0 &&
+      rows.every((r) => r.text.startsWith('✓') === r.positive),
+    `${rows.length} rows, ${marked} marked ✓`,
+  );
 
   // Type the sentences as a user would, then press Embed.
   await page.$eval('#sentences', (e) => ((e as HTMLTextAreaElement).value = ''));
@@ -119,13 +165,13 @@ async function endToEnd(
     { timeout: 300_000, polling: 250 },
     SENTENCES.length,
   );
-  const got = await page.evaluate(() => (window as unknown as Win).jepaPage.embeddings);
+  const vecs = await page.evaluate(() => (window as unknown as Win).jepaPage.embeddings);
   let maxDiff = 0;
   for (let i = 0; i < node.length; i++) {
     for (let j = 0; j < node[i]!.length; j++)
-      maxDiff = Math.max(maxDiff, Math.abs(node[i]![j]! - (got[i]?.[j] ?? NaN)));
+      maxDiff = Math.max(maxDiff, Math.abs(node[i]![j]! - (vecs[i]?.[j] ?? NaN)));
   }
-  if (got.length !== node.length || got[0]?.length !== node[0]?.length) maxDiff = NaN;
+  if (vecs.length !== node.length || vecs[0]?.length !== node[0]?.length) maxDiff = NaN;
   record(
     `embeddings typed on the page match Node's (${node.length}×${node[0]?.length})`,
     maxDiff <= TOLERANCE,
@@ -141,13 +187,51 @@ async function endToEnd(
   );
   const kernels = await page.evaluate(() => (window as unknown as Win).jepaPage.kernels);
 
-  const losses = await page.evaluate(async () => (window as unknown as Win).jepaPage.train(4, 8));
+  // Training in the worker: started, not awaited; the main thread must answer while steps run.
+  await page.evaluate((n: number) => {
+    void (window as unknown as Win).jepaPage.train(n, 8).catch(() => undefined);
+  }, TRAIN_STEPS);
+  const seen = new Set<number>();
+  let slowest = 0;
+  for (const t0 = Date.now(); Date.now() - t0 < 600_000; ) {
+    const a = Date.now();
+    const p = await page.evaluate(() => {
+      const s = (window as unknown as Win).jepaPage;
+      return { n: s.progress.length, error: s.error, done: s.mainThreadMaxGapMs !== undefined };
+    });
+    slowest = Math.max(slowest, Date.now() - a);
+    if (p.error) throw new Error(`training on the page failed: ${p.error}`);
+    seen.add(p.n);
+    if (p.done) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const t = await page.evaluate(() => {
+    const s = (window as unknown as Win).jepaPage;
+    return {
+      losses: s.losses,
+      inWorker: s.trainedInWorker,
+      gap: s.mainThreadMaxGapMs ?? NaN,
+      msPerStep: s.progress.map((p) => p.msPerStep),
+      eta: document.getElementById('train-eta')?.textContent ?? '',
+      bar: (document.getElementById('train-progress') as HTMLProgressElement).value,
+    };
+  });
+  const meanStep = t.msPerStep.reduce((a, b) => a + b, 0) / Math.max(t.msPerStep.length, 1);
+  const between = [...seen].filter((n) => n > 0 && n < TRAIN_STEPS).length;
+  record(
+    'training runs in a Web Worker; its progress arrives while the main thread answers',
+    t.inWorker === true && between >= 1 && t.gap < Math.min(1500, meanStep) && t.bar === TRAIN_STEPS,
+    `in a worker: ${t.inWorker}; progress seen at ${[...seen].sort((a, b) => a - b).join(', ')} of ${TRAIN_STEPS} steps; ` +
+      `main thread's longest pause ${t.gap.toFixed(0)} ms (a step takes ${meanStep.toFixed(0)} ms); slowest answer ${slowest} ms`,
+  );
+  record('the page shows the pace and an ETA', /s\/step · (about .* left|done)/.test(t.eta), t.eta);
+  const losses = t.losses;
   const points = await page
     .$eval('#loss polyline', (e) => (e.getAttribute('points') ?? '').trim().split(/\s+/).length)
     .catch(() => 0);
   record(
     'training steps on the page plot a finite loss',
-    losses.length === 4 && losses.every(Number.isFinite) && points === 4,
+    losses.length === TRAIN_STEPS && losses.every(Number.isFinite) && points === TRAIN_STEPS,
     `losses ${losses.map((l) => l.toFixed(2)).join(', ')}`,
   );
 
@@ -177,6 +261,14 @@ async function main(): Promise<void> {
   made.bert.dispose();
   const enc = await loadEncoder(modelDir);
   const node = (await enc.embed(SENTENCES)).map((v) => Array.from(v));
+  const q = devQueries(
+    readFileSync(join(ROOT, 'packages/jepa/data/askubuntu-rerank/dev.jsonl'), 'utf8'),
+    RERANK_QUERY + 1,
+  )[RERANK_QUERY]!;
+  const cands = candidates(q);
+  const [qv, ...cv] = await enc.embed([q.query, ...cands.map((c) => c.text)]);
+  const ranked = rank(qv!, cands, cv);
+  const nodeRanking = { query: q.query, texts: ranked.map((r) => r.text), scores: ranked.map((r) => r.score) };
   enc.bert.dispose();
   const nodeKernels = await kernelChoices();
   await shutdown();
@@ -207,7 +299,7 @@ async function main(): Promise<void> {
         console.log(`      ✗ ${r.name}\n        ${(r.error ?? '').split('\n').slice(0, 6).join('\n        ')}`);
     }
     console.log('end to end (the page):');
-    const e2e = await endToEnd(browser, url, node);
+    const e2e = await endToEnd(browser, url, node, nodeRanking);
     const only = (a: string[], b: string[]) => a.filter((k) => !b.includes(k));
     const browserOnly = only(e2e.kernels, nodeKernels.kernels),
       nodeOnly = only(nodeKernels.kernels, e2e.kernels);
