@@ -412,11 +412,11 @@ describe('loadEncoder reads model dirs other tools write', () => {
       renameSync(join(x, 'model.safetensors'), join(x, 'pytorch_model.bin'));
     });
     expect(r.err).toBe(
-      `--model ${r.d}: missing ${join(r.d, 'model.safetensors')} (pytorch_model.bin is not read: save the weights as safetensors)`,
+      `--model ${r.d}: missing model.safetensors (pytorch_model.bin is not read: save the weights as safetensors)`,
     );
     r = await bad('novocab', (x) => rmSync(join(x, 'vocab.txt')));
-    expect(r.err).toBe(
-      `--model ${r.d}: missing ${join(r.d, 'vocab.txt')} (expected a dir with config.json, model.safetensors and vocab.txt or tokenizer.json)`,
+    expect(r.err).toContain(
+      `--model ${r.d}: missing vocab.txt (expected a dir with config.json, model.safetensors and vocab.txt`,
     );
   });
 });

@@ -79,12 +79,14 @@ export async function loadEncoder(dir: string, opts: LoadOptions = {}): Promise<
   const modulesJson = await maybeJson(joinPath(dir, ST_MODULES_FILE));
   const modules = modulesJson === undefined ? null : parseModules(modulesJson, joinPath(dir, ST_MODULES_FILE));
   const tdir = modules?.transformer ? joinPath(dir, modules.transformer) : dir;
+  // Files named relative to the dir, as the user knows it.
+  const rel = (f: string) => (modules?.transformer ? joinPath(modules.transformer, f) : f);
   const expected = 'expected a dir with config.json, model.safetensors and vocab.txt or tokenizer.json';
   for (const f of ['config.json', 'model.safetensors']) {
     if (!(await fileExists(joinPath(tdir, f)))) {
       const bin = f === 'model.safetensors' && (await fileExists(joinPath(tdir, 'pytorch_model.bin')));
       throw new Error(
-        `--model ${dir}: missing ${joinPath(tdir, f)} (${bin ? 'pytorch_model.bin is not read: save the weights as safetensors' : expected})`,
+        `--model ${dir}: missing ${rel(f)} (${bin ? 'pytorch_model.bin is not read: save the weights as safetensors' : expected})`,
       );
     }
   }
@@ -95,7 +97,7 @@ export async function loadEncoder(dir: string, opts: LoadOptions = {}): Promise<
     ),
   ]);
   if (vocab === null && tokenizerJson === undefined)
-    throw new Error(`--model ${dir}: missing ${joinPath(tdir, 'vocab.txt')} (${expected})`);
+    throw new Error(`--model ${dir}: missing ${rel('vocab.txt')} (${expected})`);
   await init();
   const tw = joinPath(dir, TOKEN_WEIGHTS_FILE);
   const config = parseJson(await readText(joinPath(tdir, 'config.json')), joinPath(tdir, 'config.json'));
@@ -103,13 +105,21 @@ export async function loadEncoder(dir: string, opts: LoadOptions = {}): Promise<
     readBytes(joinPath(tdir, 'model.safetensors')),
     maybeJson(joinPath(tdir, 'tokenizer_config.json')),
     fileExists(tw).then((has) => (has ? readBytes(tw) : null)),
-    modules ? readSentenceTransformers(dir, tdir, modules, config) : null,
+    modules ? readSentenceTransformers(dir, tdir, modules) : null,
   ]);
-  return encoderFromFiles(
+  const enc = encoderFromFiles(
     { config, weights, vocab, tokenizerJson, tokenizerConfig, tokenWeights, sentenceTransformers },
     opts,
     tdir,
   );
+  // Checked once the model is built: a config.json that disagrees with the weights is named first.
+  const dim = sentenceTransformers?.wordEmbeddingDimension;
+  if (dim !== undefined && dim !== enc.hidden) {
+    enc.bert.dispose();
+    const source = joinPath(joinPath(dir, modules?.pooling ?? ''), 'config.json');
+    throw new Error(`${source}: word_embedding_dimension must equal the model's hidden_size ${enc.hidden}, got ${dim}`);
+  }
+  return enc;
 }
 
 /** The settings in a sentence-transformers dir's Pooling config and sentence_bert_config.json. */
@@ -117,7 +127,6 @@ async function readSentenceTransformers(
   dir: string,
   tdir: string,
   modules: StModules,
-  config: unknown,
 ): Promise<SentenceTransformersSettings> {
   const configOf = (sub: string | null) => (sub === null ? null : joinPath(joinPath(dir, sub), 'config.json'));
   const poolingSource = configOf(modules.pooling);
@@ -130,18 +139,16 @@ async function readSentenceTransformers(
     maybeJson(joinPath(tdir, ST_BERT_CONFIG_FILE)),
   ]);
   const bert = bertJson === undefined ? {} : parseSentenceBertConfig(bertJson, joinPath(tdir, ST_BERT_CONFIG_FILE));
-  // A config.json without a usable hidden_size fails in BertModel.fromBytes, naming its field.
-  const hidden = (config as { hidden_size?: unknown } | null)?.hidden_size;
-  const mode =
-    poolingSource === null
-      ? undefined
-      : parsePoolingConfig(poolingJson, Number.isInteger(hidden) ? (hidden as number) : null, poolingSource);
-  if (wwSource === null) return { ...bert, pooling: mode, normalize: modules.normalize };
+  // word_embedding_dimension is checked against the built model (loadEncoder).
+  const mode = poolingSource === null ? undefined : parsePoolingConfig(poolingJson, null, poolingSource);
+  const dim = (poolingJson as { word_embedding_dimension?: number } | undefined)?.word_embedding_dimension;
+  const common = { ...bert, normalize: modules.normalize, wordEmbeddingDimension: dim };
+  if (wwSource === null) return { ...common, pooling: mode };
   // WordWeights then a mean is SIF's weighted mean; CLS ignores the weights; a weighted max is not ours.
   const tokenWeights = parseWordWeights(wwJson, wwSource);
   if (mode === 'max')
     throw new Error(`${poolingSource}: max pooling after WordWeights (${wwSource}) is not supported (mean or cls)`);
-  return { ...bert, pooling: mode === 'mean' ? 'sif' : mode, tokenWeights, normalize: modules.normalize };
+  return { ...common, pooling: mode === 'mean' ? 'sif' : mode, tokenWeights };
 }
 
 /** loadEncoder on the files' contents (after init()); `dir` names them in errors. */

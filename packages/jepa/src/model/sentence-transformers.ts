@@ -25,6 +25,8 @@ export interface SentenceTransformersSettings {
   maxSeqLength?: number;
   /** sentence_bert_config.json's do_lower_case: lowercase the text before the tokenizer. */
   doLowerCase?: boolean;
+  /** The Pooling config's word_embedding_dimension (must be the model's hidden size). */
+  wordEmbeddingDimension?: number;
   /** A Normalize module follows the pooling: embeddings are unit vectors. */
   normalize: boolean;
 }
