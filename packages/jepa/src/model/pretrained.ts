@@ -1,9 +1,12 @@
 // An encoder from a model dir (a URL in a browser), or from those files' contents. The dir may be
 // one of our run dirs, a plain Hugging Face BERT dir, or a sentence-transformers dir whose
 // Transformer lives at the root or in its own folder (0_Transformer/); the tokenizer comes from
-// vocab.txt (+ tokenizer_config.json) or, without vocab.txt, tokenizer.json.
+// vocab.txt (+ tokenizer_config.json) or, without vocab.txt, tokenizer.json. A config.json with
+// model_type "roberta" builds a RobertaModel with its byte-level BPE tokenizer (vocab.json + merges.txt,
+// or tokenizer.json).
 import {
   BertModel,
+  RobertaModel,
   BertTokenizer,
   type BertTokenizerOptions,
   describeLoad,
@@ -62,6 +65,9 @@ export interface EncoderFiles {
   config: unknown;
   weights: Uint8Array;
   vocab?: string | null;
+  /** RoBERTa's vocab.json (text) and merges.txt. */
+  vocabJson?: string | null;
+  merges?: string | null;
   tokenizerJson?: unknown;
   tokenizerConfig?: unknown;
   tokenWeights?: Uint8Array | null;
@@ -81,7 +87,8 @@ export async function loadEncoder(dir: string, opts: LoadOptions = {}): Promise<
   const tdir = modules?.transformer ? joinPath(dir, modules.transformer) : dir;
   // Files named relative to the dir, as the user knows it.
   const rel = (f: string) => (modules?.transformer ? joinPath(modules.transformer, f) : f);
-  const expected = 'expected a dir with config.json, model.safetensors and vocab.txt or tokenizer.json';
+  const expected =
+    'expected a dir with config.json, model.safetensors and vocab.txt, vocab.json + merges.txt or tokenizer.json';
   for (const f of ['config.json', 'model.safetensors']) {
     if (!(await fileExists(joinPath(tdir, f)))) {
       const bin = f === 'model.safetensors' && (await fileExists(joinPath(tdir, 'pytorch_model.bin')));
@@ -90,13 +97,15 @@ export async function loadEncoder(dir: string, opts: LoadOptions = {}): Promise<
       );
     }
   }
-  const [vocab, tokenizerJson] = await Promise.all([
+  const [vocab, tokenizerJson, vocabJson, merges] = await Promise.all([
     maybeText(joinPath(tdir, 'vocab.txt')),
     fileExists(joinPath(tdir, 'vocab.txt')).then((has) =>
       has ? undefined : maybeJson(joinPath(tdir, 'tokenizer.json')),
     ),
+    maybeText(joinPath(tdir, 'vocab.json')),
+    maybeText(joinPath(tdir, 'merges.txt')),
   ]);
-  if (vocab === null && tokenizerJson === undefined)
+  if (vocab === null && tokenizerJson === undefined && (vocabJson === null || merges === null))
     throw new Error(`--model ${dir}: missing ${rel('vocab.txt')} (${expected})`);
   await init();
   const tw = joinPath(dir, TOKEN_WEIGHTS_FILE);
@@ -108,7 +117,7 @@ export async function loadEncoder(dir: string, opts: LoadOptions = {}): Promise<
     modules ? readSentenceTransformers(dir, tdir, modules) : null,
   ]);
   const enc = encoderFromFiles(
-    { config, weights, vocab, tokenizerJson, tokenizerConfig, tokenWeights, sentenceTransformers },
+    { config, weights, vocab, vocabJson, merges, tokenizerJson, tokenizerConfig, tokenWeights, sentenceTransformers },
     opts,
     tdir,
   );
@@ -154,16 +163,10 @@ async function readSentenceTransformers(
 /** loadEncoder on the files' contents (after init()); `dir` names them in errors. */
 export function encoderFromFiles(files: EncoderFiles, opts: LoadOptions = {}, dir = '<files>'): SentenceEncoder {
   const st = files.sentenceTransformers ?? null;
-  const tokenizer = buildTokenizer(files, st, dir);
-  const { model, load } = BertModel.fromBytes(
-    // fromBytes builds its own (uncased) tokenizer from the text; ours above carries the options.
-    { config: files.config, weights: files.weights, vocab: tokenizer.vocabText() },
-    { strict: !opts.lenient },
-    {
-      config: joinPath(dir, 'config.json'),
-      weights: joinPath(dir, 'model.safetensors'),
-    },
-  );
+  const { model, tokenizer, load } =
+    (files.config as { model_type?: unknown } | null)?.model_type === 'roberta'
+      ? robertaFromFiles(files, st, opts, dir)
+      : bertFromFiles(files, st, opts, dir);
   try {
     if (opts.lenient) reportLenient(dir, load, opts.warn);
     const own = (files.config as { jepa?: { pooling?: Pooling; maxTokens?: number } }).jepa;
@@ -191,6 +194,46 @@ export function encoderFromFiles(files: EncoderFiles, opts: LoadOptions = {}, di
     model.dispose();
     throw e;
   }
+}
+
+function bertFromFiles(files: EncoderFiles, st: SentenceTransformersSettings | null, opts: LoadOptions, dir: string) {
+  const tokenizer = buildTokenizer(files, st, dir);
+  const { model, load } = BertModel.fromBytes(
+    // fromBytes builds its own (uncased) tokenizer from the text; ours above carries the options.
+    { config: files.config, weights: files.weights, vocab: tokenizer.vocabText() },
+    { strict: !opts.lenient },
+    {
+      config: joinPath(dir, 'config.json'),
+      weights: joinPath(dir, 'model.safetensors'),
+    },
+  );
+  return { model, tokenizer, load };
+}
+
+function robertaFromFiles(
+  files: EncoderFiles,
+  st: SentenceTransformersSettings | null,
+  opts: LoadOptions,
+  dir: string,
+) {
+  if (st?.doLowerCase) {
+    throw new Error(`--model ${dir}: do_lower_case is not supported for a RoBERTa model (its BPE is cased)`);
+  }
+  const { model, tokenizer, load } = RobertaModel.fromBytes(
+    {
+      config: files.config,
+      weights: files.weights,
+      vocab: files.vocabJson,
+      merges: files.merges,
+      tokenizerJson: files.tokenizerJson,
+      tokenizerConfig: files.tokenizerConfig,
+    },
+    { strict: !opts.lenient },
+    dir,
+  );
+  // The sentence encoder reads only encodeBatch and vocabSize from its tokenizer (the same shapes as
+  // BertTokenizer's); training from a RoBERTa dir (MLM masking, vocab export) is not supported.
+  return { model, tokenizer: tokenizer as unknown as BertTokenizer, load };
 }
 
 /** vocab.txt with tokenizer_config.json's settings, else tokenizer.json; sentence-transformers' do_lower_case on top. */
