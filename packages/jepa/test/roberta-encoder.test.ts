@@ -26,9 +26,7 @@ const VOCAB: Record<string, number> = { '<s>': 0, '<pad>': 1, '</s>': 2, '<unk>'
 bytesToUnicode().forEach((c, b) => {
   VOCAB[c] = 4 + b;
 });
-VOCAB['<mask>'] = 260;
-VOCAB['Ġt'] = 261;
-VOCAB['Ġth'] = 262;
+Object.assign(VOCAB, { '<mask>': 260, Ġt: 261, Ġth: 262 });
 const MERGES = '#version: 0.2\nĠ t\nĠt h\n';
 
 const cfg = robertaConfig('base', {
