@@ -2,7 +2,8 @@
 // One embedding per input line: a JSON array per line on stdout, or a .npy matrix with --out.
 import { writeFileSync } from 'node:fs';
 import { loadEncoder } from '../model/load.ts';
-import { CONFIG_FIELDS, type Pooling } from '../train/config.ts';
+import type { Pooling } from '../model/encoder.ts';
+import { CONFIG_FIELDS } from '../train/config.ts';
 import { npyBytes } from '../util/npy.ts';
 import { parseOptions, type OptionSpec } from './args.ts';
 import { commandName, runCli } from './common.ts';

@@ -12,7 +12,8 @@ import { TfIdf } from '../eval/tfidf.ts';
 import { DEFAULT_MAX_TOKENS, type SentenceEncoder } from '../model/encoder.ts';
 import type { EmbeddingInit } from '../model/init.ts';
 import { loadEncoder, randomEncoder } from '../model/load.ts';
-import { CONFIG_FIELDS, type Pooling } from '../train/config.ts';
+import type { Pooling } from '../model/encoder.ts';
+import { CONFIG_FIELDS } from '../train/config.ts';
 import { parseOptions, type OptionSpec } from './args.ts';
 import { commandName, runCli } from './common.ts';
 

@@ -4,7 +4,7 @@
 import { BertModel, BertTokenizer, bertConfig, type BertPreset } from '@jepa/nn';
 import { init, manualSeed } from '@jepa/tensor';
 import { loadTrainPool } from '../data/train.ts';
-import type { Pooling } from '../train/config.ts';
+import type { Pooling } from './encoder.ts';
 import { SentenceEncoder } from './encoder.ts';
 import { applyEmbeddingInit, type EmbeddingInit } from './init.ts';
 import { reportLenient } from './pretrained.ts';

@@ -3,9 +3,12 @@
 import { type BertModel, type BertTokenizer, pool } from '@jepa/nn';
 import { noGrad, tensor, tidyAsync, type Tensor } from '@jepa/tensor';
 import { l2Normalize } from '../eval/cosine.ts';
-import type { Pooling } from '../train/config.ts';
 
 /** Tokens kept per sentence unless a caller says otherwise: AskUbuntu titles fit in 32. */
+/** How token states become a sentence vector (`sif`: a mean weighted by a/(a + p(token)), model/sif.ts). */
+export const POOLINGS = ['cls', 'mean', 'max', 'sif'] as const;
+export type Pooling = (typeof POOLINGS)[number];
+
 export const DEFAULT_MAX_TOKENS = 32;
 
 export interface Batch {

@@ -18,7 +18,7 @@ import {
   tokenizerOptionsFromConfig,
 } from '@jepa/nn';
 import { init } from '@jepa/tensor';
-import type { Pooling } from '../train/config.ts';
+import type { Pooling } from './encoder.ts';
 import { SentenceEncoder } from './encoder.ts';
 import {
   parseModules,

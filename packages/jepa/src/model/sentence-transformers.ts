@@ -6,7 +6,7 @@
 // vector becomes sum(w h) / sum(w), exactly our weighted mean) before a mean Pooling. Writing and
 // reading both live here; errors name the file and field at fault.
 import type { PoolingMode } from '@jepa/nn';
-import type { Pooling } from '../train/config.ts';
+import type { Pooling } from './encoder.ts';
 
 type Json = Record<string, unknown>;
 

@@ -2,7 +2,7 @@
 // default recipe: the encoder `pnpm train` trains with no flags), its --help group and a one-line
 // description. The TrainConfig type, DEFAULTS, the CLI parser, --help and validation all come from
 // this table, so they cannot drift apart.
-import { DEFAULT_MAX_TOKENS } from '../model/encoder.ts';
+import { DEFAULT_MAX_TOKENS, POOLINGS } from '../model/encoder.ts';
 
 type ValueKind = 'int' | 'pos' | 'num' | 'num?' | 'bool' | 'str' | 'str?' | 'ints';
 /** What an option accepts: a value kind, or a list of the allowed words. */
@@ -118,7 +118,7 @@ export const OPTION_TABLE = {
   expanderFinalBias: opt('bool', true, 'objective', "jepa: a bias on the expander's last layer"),
   /** `sif`: mean weighted by a/(a + p(token)) from the training pool (see model/sif.ts). */
   pooling: opt(
-    ['cls', 'mean', 'max', 'sif'],
+    POOLINGS,
     'sif',
     'model',
     "sentence vector from the token states (sif: a mean weighted by the pool's word frequencies)",
@@ -199,8 +199,6 @@ export type TrainConfig = { -readonly [K in OptionName]: OptionValue<Table[K]['k
 export type Objective = TrainConfig['objective'];
 /** A pretext loss added to JEPA's VICReg loss on the same batch. */
 export type Aux = TrainConfig['aux'];
-/** `sif`: mean weighted by a/(a + p(token)) from the training pool (see model/sif.ts). */
-export type Pooling = TrainConfig['pooling'];
 export type Schedule = TrainConfig['schedule'];
 
 export const OPTION_NAMES = Object.keys(OPTION_TABLE) as OptionName[];
