@@ -167,6 +167,17 @@ describe('the CLIs reject bad input before doing any work', () => {
     expect(o.stderr).toMatch(new RegExp(`^error: out ${join(file, 'run')}: cannot write there \\(ENOTDIR`, 'm'));
   });
 
+  it('train --init with a non-BERT dir (a RoBERTa) says training starts from BERT dirs and what works instead', () => {
+    const roberta = join(dir, 'roberta');
+    mkdirSync(roberta);
+    writeFileSync(join(roberta, 'config.json'), JSON.stringify({ model_type: 'roberta', hidden_size: 8 }));
+    const r = cli(['packages/jepa/src/cli/train.ts', '--init', roberta, '--out', join(dir, 'r-run'), '--steps', '1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `error: --init ${roberta}: config.json says model_type "roberta"; training starts from BERT dirs only (score or embed it with pnpm eval / pnpm encode --model ${roberta})`,
+    );
+  });
+
   it('an eval file with no usable queries is an error, for eval and for train', () => {
     const f = join(dir, 'no-negatives.jsonl');
     writeFileSync(

@@ -1,7 +1,7 @@
 // The one encoder builder: BERT from scratch (a preset, an input-embedding init) or from a Hugging
 // Face dir, its tokenizer, and SIF weights counted on the training pool when the pooling needs them.
 // The trainer starts from it and the untrained baselines are it, so a baseline is the run's start.
-import { BertModel, BertTokenizer, bertConfig, type BertPreset } from '@jepa/nn';
+import { BertModel, BertTokenizer, bertConfig, fileExists, joinPath, readText, type BertPreset } from '@jepa/nn';
 import { init, manualSeed } from '@jepa/tensor';
 import { loadTrainPool } from '../data/train.ts';
 import type { Pooling } from './encoder.ts';
@@ -42,6 +42,7 @@ export async function buildEncoder(
   let bert: BertModel;
   let tokenizer: BertTokenizer;
   if (spec.init) {
+    await requireBertDir(spec.init);
     const dropout = spec.dropout === null ? {} : { configOverrides: { hidden_dropout_prob: spec.dropout } };
     const loaded = await BertModel.fromPretrained(spec.init, { strict: !spec.lenientLoad, ...dropout });
     if (spec.lenientLoad) reportLenient(spec.init, loaded.load);
@@ -66,4 +67,21 @@ export async function buildEncoder(
   }
   const weights = spec.pooling === 'sif' ? sifWeights(tokenizer, readPool(), spec.maxTokens) : null;
   return new SentenceEncoder(bert, tokenizer, spec.pooling, spec.maxTokens, weights);
+}
+
+/** Training starts from BERT dirs only; another architecture gets a message that says what works instead. */
+async function requireBertDir(dir: string): Promise<void> {
+  const path = joinPath(dir, 'config.json');
+  if (!(await fileExists(path))) return; // BertModel.fromPretrained names the missing file
+  let type: unknown;
+  try {
+    type = (JSON.parse(await readText(path)) as { model_type?: unknown }).model_type;
+  } catch {
+    return; // fromPretrained reports the bad JSON with its position
+  }
+  if (type !== undefined && type !== 'bert') {
+    throw new Error(
+      `--init ${dir}: config.json says model_type "${String(type)}"; training starts from BERT dirs only (score or embed it with pnpm eval / pnpm encode --model ${dir})`,
+    );
+  }
 }
