@@ -1,4 +1,4 @@
-// A live loss curve: an SVG polyline over the steps so far, axes labelled with the range.
+// A live loss curve: an SVG polyline over the steps so far, axes titled and labelled with the range.
 const NS = 'http://www.w3.org/2000/svg';
 
 function el(name: string, attrs: Record<string, string | number>, text?: string): SVGElement {
@@ -18,6 +18,14 @@ export function renderLoss(svg: SVGSVGElement, losses: readonly number[], totalS
   svg.replaceChildren();
   svg.appendChild(el('line', { x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: '#999' }));
   svg.appendChild(el('line', { x1: L, y1: T, x2: L, y2: H - B, stroke: '#999' }));
+  const mid = (T + H - B) / 2;
+  svg.appendChild(
+    el(
+      'text',
+      { x: 14, y: mid, 'font-size': 11, 'text-anchor': 'middle', fill: '#555', transform: `rotate(-90 14 ${mid})` },
+      'loss',
+    ),
+  );
   if (losses.length === 0) return;
   const lo = Math.min(...losses),
     hi = Math.max(...losses);
@@ -37,5 +45,6 @@ export function renderLoss(svg: SVGSVGElement, losses: readonly number[], totalS
   text(L - 4, T + 10, hi.toFixed(2));
   text(L - 4, H - B, lo.toFixed(2));
   text(L, H - 10, '1', 'middle');
-  text(W - R, H - 10, `step ${totalSteps}`, 'end');
+  text(W - R, H - 10, String(totalSteps), 'end');
+  text((L + W - R) / 2, H - 10, 'step', 'middle');
 }
