@@ -1,7 +1,7 @@
 // Checks the four tarballs as a user gets them, from inside a fresh npm project (argv[2]) where
 // run.sh installed them: manifests, resolution to dist/, a browser bundle, the shipped .d.ts under
-// tsc, then kernel.mjs, the README's three examples and the jepa-* CLIs under plain `node` (no pnpm,
-// tsx or TypeScript at run time).
+// tsc, the README's code blocks under tsc --checkJs and plain node, then kernel.mjs, the examples
+// and the jepa-* CLIs under plain `node` (no pnpm, tsx or TypeScript at run time).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -136,6 +136,43 @@ for (const [name, dir] of [
   }
 }
 
+// The README's ```js blocks, as printed, in files of the user's project: checked by both compilers
+// (allowJs + checkJs: names, arity and types the JS passes, as an editor would) and run below.
+const readmeBlocks = [...readFileSync(join(repo, 'README.md'), 'utf8').matchAll(/```js\n([\s\S]*?)```/g)].map(
+  (m) => m[1],
+);
+assert.equal(readmeBlocks.length, 4, 'README.md: expected its four ```js blocks');
+readmeBlocks.forEach((code, i) => writeFileSync(join(app, `readme-${i + 1}.mjs`), code));
+writeFileSync(
+  join(app, 'tsconfig.readme.json'),
+  JSON.stringify({
+    extends: './tsconfig.json',
+    compilerOptions: { allowJs: true, checkJs: true, strict: false, noEmit: true },
+    include: ['readme-*.mjs'],
+  }),
+);
+for (const dir of ['typescript', 'typescript7']) {
+  await step(`tsc (${dir}) --noEmit --checkJs: the README's blocks against the shipped .d.ts`, () => {
+    run('node', [join(app, 'node_modules', dir, 'bin/tsc'), '-p', 'tsconfig.readme.json']);
+  });
+}
+await step("the README's blocks run as printed under plain node, without a leak warning", () => {
+  const expect = [
+    /^loss \d+\.\d{4} dL\/dw2 (-?\d+\.\d{3} ){15}-?\d+\.\d{3}$/m,
+    /^reloaded, same outputs: true$/m,
+    /^\[ 2, 128 \]$/m,
+    /^128 dims$/m,
+  ];
+  readmeBlocks.forEach((_, i) => {
+    const cwd = join(app, `readme-${i + 1}`);
+    mkdirSync(cwd, { recursive: true });
+    const r = spawnSync('node', [join(app, `readme-${i + 1}.mjs`)], { cwd, env, encoding: 'utf8', timeout: 300_000 });
+    assert.equal(r.status, 0, `README block ${i + 1}: exit ${r.status}\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, expect[i], `README block ${i + 1}\n${r.stdout}`);
+    assert.doesNotMatch(r.stdout + r.stderr, /garbage-collected without dispose/, `README block ${i + 1}\n${r.stderr}`);
+  });
+});
+
 // The examples are TypeScript; a user's build turns them into JS (types only stripped, no checks:
 // tsc just checked them) and node runs the JS.
 await step('examples compiled to plain JS', () => {
@@ -154,7 +191,7 @@ await step('@jepa/kernels alone (kernel.mjs): fill, then a user WGSL kernel, rea
   assert.equal(x999, (1 + 0.5 * 999) ** 2, out);
 });
 
-await step('README example 1 (tensor MLP): loss and dL/dw2', () => {
+await step('examples/mlp.ts (tensor MLP): loss and dL/dw2', () => {
   const out = run('node', ['out/mlp.js']);
   assert.ok(Number.isFinite(Number(/^loss (\S+)/m.exec(out)?.[1])), out);
   const grads = /^dL\/dw2 (.*)$/m.exec(out)?.[1].split(' ').map(Number) ?? [];
@@ -162,7 +199,7 @@ await step('README example 1 (tensor MLP): loss and dL/dw2', () => {
   assert.ok(grads.every(Number.isFinite) && grads.some((g) => g !== 0), out);
 });
 
-await step('README example 2 (BERT encode): tiny BERT, shipped vocab', () => {
+await step('examples/encode.ts (BERT encode): tiny BERT, shipped vocab', () => {
   const out = run('node', ['out/encode.js']);
   assert.match(out, /tokens per sentence: 9, 12/);
   assert.match(out, /pooled embeddings: \[2, 128\]/);
@@ -183,7 +220,7 @@ await step(
 // os.tmpdir() follows TMPDIR: the example's model dir lands where the CLI checks below find it.
 const tmp = join(app, 'tmp');
 let cosUsb = NaN;
-await step('README example 3 (train 3 steps, reload, embed)', () => {
+await step('examples/train-and-embed.ts (train 3 steps, reload, embed)', () => {
   mkdirSync(tmp, { recursive: true });
   const out = run('node', ['out/train-and-embed.js', '3'], { env: { ...env, TMPDIR: tmp } });
   const map = Number(/trained 3 steps in \d+ s; dev MAP ([\d.]+)/.exec(out)?.[1]);
