@@ -29,7 +29,7 @@ import { evaluateEncoder, type EncoderEval } from './evaluate.ts';
 import { frozenParams, trainParamGroups } from './groups.ts';
 import { checkRunRequest } from './preflight.ts';
 import { Progress } from './progress.ts';
-import { prepareRunDir } from './rundir.ts';
+import { lockRunDir, prepareRunDir } from './rundir.ts';
 import type { StopReason, TrainHooks, TrainSummary } from './summary.ts';
 
 /** An evaluation met non-finite embeddings: the run stops as on a non-finite loss. */
@@ -51,21 +51,33 @@ export interface RunProgress {
 /** Train per `cfg`: the steps below, in order. */
 export async function runTraining(cfg: TrainConfig, hooks: TrainHooks, at: RunProgress): Promise<TrainSummary> {
   const t0 = Date.now();
-  await init();
-  await checkRunRequest(cfg, hooks.finishAt);
-  const data = loadData(cfg);
   const out = cfg.resume ?? cfg.out;
-  await prepareRunDir(out, { resume: !!cfg.resume, overwrite: cfg.overwrite });
-  const model = await buildModel(
-    cfg,
-    data.pool,
-    hooks.quiet || cfg.resume ? undefined : (m) => process.stderr.write(`${m}\n`),
-  );
-  const run = new TrainingRun(cfg, hooks, out, t0, model, data);
-  await run.restore();
-  await run.loop(at);
-  await run.finish();
-  return run.report();
+  // The dir is locked first: a second run (or a --resume) on it is refused naming this one's pid, and
+  // the checks below read a checkpoint no other run is replacing.
+  const lock = lockRunDir(out, {
+    create: !cfg.resume,
+    warn: (m) => {
+      if (!hooks.quiet) process.stderr.write(`${m}\n`);
+    },
+  });
+  try {
+    await init();
+    await checkRunRequest(cfg, hooks.finishAt);
+    const data = loadData(cfg);
+    await prepareRunDir(out, { resume: !!cfg.resume, overwrite: cfg.overwrite });
+    const model = await buildModel(
+      cfg,
+      data.pool,
+      hooks.quiet || cfg.resume ? undefined : (m) => process.stderr.write(`${m}\n`),
+    );
+    const run = new TrainingRun(cfg, hooks, out, t0, model, data);
+    await run.restore();
+    await run.loop(at);
+    await run.finish();
+    return await run.report();
+  } finally {
+    lock.release();
+  }
 }
 
 interface RunData {

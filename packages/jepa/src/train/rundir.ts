@@ -1,8 +1,134 @@
 // The output dir of a run: a new run never silently replaces an earlier one, and a dir that cannot
 // be written is named before any work starts.
-import { existsSync } from 'node:fs';
+import {
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { access, constants, mkdir, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+
+/** The lock file a running run holds in its dir: `{"pid":…,"host":…,"started":…}`. */
+export const LOCK_FILE = '.lock';
+
+export interface RunLock {
+  /** Remove the lock (and the dir, when the lock created it and nothing else was written there). */
+  release(): void;
+}
+
+interface LockOwner {
+  pid: number;
+  host: string;
+  started?: string;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readLockOwner(path: string): LockOwner | null {
+  try {
+    const o = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockOwner>;
+    return Number.isInteger(o.pid) && typeof o.host === 'string' ? (o as LockOwner) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Take the run dir's exclusive lock: a second run (or a --resume) on a dir a live run holds is refused
+ * naming that run's pid. The lock file is written whole under a temporary name and linked into place
+ * (link fails if it exists), so no one ever reads a half-written lock. A lock whose pid is not alive on
+ * this host is stale (a killed run) and is taken over with a warning. `create`: make the dir if it is
+ * missing (a new run); without it a missing dir takes no lock (the caller's checks name it).
+ */
+export function lockRunDir(dir: string, opts: { create: boolean; warn?: (m: string) => void }): RunLock {
+  let created = false;
+  if (!existsSync(dir)) {
+    if (!opts.create) return { release() {} };
+    try {
+      created = mkdirSync(dir, { recursive: true }) !== undefined;
+    } catch (e) {
+      throw cannotWrite(dir, e);
+    }
+  }
+  const path = join(dir, LOCK_FILE);
+  const tmp = join(dir, `${LOCK_FILE}.tmp-${process.pid}`);
+  const me: LockOwner = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
+  try {
+    writeFileSync(tmp, `${JSON.stringify(me)}\n`);
+  } catch (e) {
+    throw cannotWrite(dir, e);
+  }
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        linkSync(tmp, path);
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 2) throw e;
+      }
+      const owner = readLockOwner(path);
+      if (owner && owner.pid === process.pid && owner.host === me.host) {
+        throw new Error(`out ${dir}: another run is writing there (pid ${owner.pid}, this process; lock ${path})`);
+      }
+      if (owner && (owner.host !== me.host || pidAlive(owner.pid))) {
+        throw new Error(
+          `out ${dir}: another run is writing there (pid ${owner.pid}${owner.host !== me.host ? ` on ${owner.host}` : ''}, since ${owner.started ?? '?'}; lock ${path}); wait for it to end, or stop it first`,
+        );
+      }
+      opts.warn?.(
+        `warning: out ${dir}: taking over a stale lock (${owner ? `pid ${owner.pid} is not running` : 'unreadable lock file'}; ${path})`,
+      );
+      try {
+        unlinkSync(path);
+      } catch {
+        // another run took it over first: the next link says who holds it
+      }
+    }
+  } finally {
+    try {
+      unlinkSync(tmp);
+    } catch {}
+  }
+  let held = true;
+  const release = () => {
+    if (!held) return;
+    held = false;
+    process.off('exit', release);
+    const owner = readLockOwner(path);
+    if (owner?.pid === process.pid && owner.host === me.host) {
+      try {
+        unlinkSync(path);
+      } catch {}
+    }
+    if (created) {
+      try {
+        if (readdirSync(dir).length === 0) rmdirSync(dir);
+      } catch {}
+    }
+  };
+  process.on('exit', release); // a process.exit (a second ^C) still frees the dir
+  return { release };
+}
+
+function cannotWrite(dir: string, e: unknown): Error {
+  const err = e as NodeJS.ErrnoException;
+  return new Error(
+    `out ${dir}: cannot write there (${err.code ?? err.message}${err.path && err.path !== dir ? ` at ${err.path}` : ''})`,
+  );
+}
 
 /** What a run writes into its dir; `--overwrite` removes exactly these (nothing else of the user's). */
 export const RUN_FILES = [
@@ -24,13 +150,20 @@ export function runFilesIn(dir: string): string[] {
   return ['checkpoint', 'checkpoint.old', 'model.safetensors', 'metrics.jsonl'].filter((f) => existsSync(join(dir, f)));
 }
 
+/** A dir is claimed by a run once that run saved something worth keeping: a checkpoint or a model.
+ *  A run that died before its first checkpoint (only metrics.jsonl, a config) can simply be rerun. */
+export function claimedBy(dir: string): string[] {
+  const found = runFilesIn(dir);
+  return found.some((f) => f !== 'metrics.jsonl') ? found : [];
+}
+
 /**
  * Create (or check) the run dir. A dir with an earlier run is refused unless the run resumes it, or
  * `overwrite` asks to replace it, in which case the earlier run's files are removed first.
  */
 export async function prepareRunDir(dir: string, opts: { resume: boolean; overwrite: boolean }): Promise<void> {
   if (!opts.resume) {
-    const found = runFilesIn(dir);
+    const found = claimedBy(dir);
     if (found.length && !opts.overwrite) {
       throw new Error(
         `out ${dir}: already holds a run (${found.join(', ')}); continue it with --resume ${dir}, or replace it with --overwrite`,
@@ -42,9 +175,6 @@ export async function prepareRunDir(dir: string, opts: { resume: boolean; overwr
     await mkdir(dir, { recursive: true });
     await access(dir, constants.W_OK);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new Error(
-      `out ${dir}: cannot write there (${err.code ?? err.message}${err.path && err.path !== dir ? ` at ${err.path}` : ''})`,
-    );
+    throw cannotWrite(dir, e);
   }
 }
