@@ -1,10 +1,9 @@
 // pnpm encode --model DIR [--pooling cls|mean|max|sif] [--normalize] [--out FILE.npy] < lines
 // One embedding per input line: a JSON array per line on stdout, or a .npy matrix with --out.
-import { writeFileSync } from 'node:fs';
 import { loadEncoder } from '../model/load.ts';
 import type { Pooling } from '../model/encoder.ts';
 import { CONFIG_FIELDS } from '../train/config.ts';
-import { npyBytes } from '../util/npy.ts';
+import { checkWritable, writeNpyFile } from '../util/npy.ts';
 import { parseOptions, type OptionSpec } from './args.ts';
 import { commandName, runCli } from './common.ts';
 
@@ -40,6 +39,7 @@ await runCli(async () => {
     (o.help ? process.stdout : process.stderr).write(`${USAGE}\n`);
     return o.help ? 0 : 1;
   }
+  if (o.out) await checkWritable(o.out, `--out ${o.out}`); // before the compute, not after it
   // --normalize: unit vectors; without it, the dir decides (a sentence-transformers Normalize module).
   const enc = await loadEncoder(o.model, {
     pooling: o.pooling,
@@ -53,11 +53,7 @@ await runCli(async () => {
   });
   enc.bert.dispose();
   if (o.out) {
-    try {
-      writeFileSync(o.out, npyBytes(embs));
-    } catch (e) {
-      throw new Error(`--out ${o.out}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
+    await writeNpyFile(o.out, embs, `--out ${o.out}`); // atomic: a failed write leaves an earlier file intact
     process.stderr.write(`wrote ${embs.length} × ${embs[0]?.length ?? 0} embeddings to ${o.out}\n`);
   } else {
     process.stdout.write(
