@@ -93,7 +93,32 @@ export async function saveCheckpoint(dir: string, opts: SaveCheckpointOptions): 
   return state;
 }
 
-/** Read state.json, checking that the files it lists are complete. */
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** state.json's own fields, each checked (a hand edit or a damaged file is named, field by field). */
+function checkStateFields(state: unknown, path: string): asserts state is CheckpointState {
+  const bad = (field: string, what: string, v: unknown) =>
+    new Error(
+      `loadCheckpoint: ${path}: "${field}" must be ${what}, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`,
+    );
+  if (!isObject(state)) throw bad('(top level)', 'an object', state);
+  if (state.version !== 1) throw new Error(`loadCheckpoint: ${path} has unsupported version ${String(state.version)}`);
+  if (state.files !== undefined) {
+    if (!isObject(state.files)) throw bad('files', 'an object of byte sizes', state.files);
+    for (const [f, size] of Object.entries(state.files))
+      if (!isCount(size)) throw bad(`files.${f}`, 'a non-negative integer (bytes)', size);
+  }
+  if (state.optimizer !== null && state.optimizer !== undefined) {
+    const o = state.optimizer;
+    if (!isObject(o)) throw bad('optimizer', 'null or an object', o);
+    if (typeof o.kind !== 'string') throw bad('optimizer.kind', 'a string', o.kind);
+    if (!isCount(o.step)) throw bad('optimizer.step', 'a non-negative integer', o.step);
+  }
+  if (state.rng !== undefined && !isObject(state.rng)) throw bad('rng', 'an object (the generator state)', state.rng);
+}
+
+/** Read state.json, checking its fields and that the files it lists are complete. */
 export async function readCheckpointState(dir: string): Promise<CheckpointState> {
   const path = join(dir, STATE_FILE);
   let state: CheckpointState;
@@ -102,7 +127,7 @@ export async function readCheckpointState(dir: string): Promise<CheckpointState>
   } catch (e) {
     throw new Error(`loadCheckpoint: cannot read ${path}: ${(e as Error).message}`);
   }
-  if (state.version !== 1) throw new Error(`loadCheckpoint: ${path} has unsupported version ${String(state.version)}`);
+  checkStateFields(state, path);
   for (const [file, size] of Object.entries(state.files ?? {})) {
     const actual = await stat(join(dir, file)).then(
       (s) => s.size,

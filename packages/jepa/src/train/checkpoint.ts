@@ -78,6 +78,8 @@ export async function exportModel(
   if (tokenWeights) await saveTokenWeights(dir, tokenWeights);
 }
 
+const STATE_FILE = 'state.json';
+
 export interface TrainerState {
   step: number;
   config: Record<string, unknown>;
@@ -136,7 +138,39 @@ export function checkpointDir(outDir: string): string | null {
 /** The trainer state saved with the run's checkpoint (step, config, best score), or null. */
 export async function readTrainerState(outDir: string): Promise<TrainerState | null> {
   const dir = checkpointDir(outDir);
-  return dir ? ((await readCheckpointState(dir)).extra as TrainerState) : null;
+  return dir ? checkTrainerState((await readCheckpointState(dir)).extra, join(dir, STATE_FILE)) : null;
+}
+
+const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * The trainer state read back from `path` (its "extra"), checked field by field: a hand-edited or
+ * damaged state.json is refused naming the file and the field, never trained on as it reads.
+ */
+export function checkTrainerState(extra: unknown, path: string): TrainerState {
+  const bad = (field: string, what: string, v: unknown) =>
+    new Error(`${path}: "${field}" must be ${what}, got ${show(v)}`);
+  if (extra === null || typeof extra !== 'object' || Array.isArray(extra))
+    throw new Error(`${path}: "extra" must be an object holding the trainer state, got ${show(extra)}`);
+  const e = extra as Record<string, unknown>;
+  if (!isCount(e.step)) throw bad('step', 'a non-negative integer', e.step);
+  if (e.config === null || typeof e.config !== 'object' || Array.isArray(e.config))
+    throw bad('config', 'an object (the run config)', e.config);
+  const bestMap = e.bestMap ?? null;
+  if (bestMap !== null && !(typeof bestMap === 'number' && Number.isFinite(bestMap) && bestMap >= 0 && bestMap <= 100))
+    throw bad('bestMap', 'null or a number in [0, 100] (MAP ×100)', e.bestMap);
+  const bestStep = e.bestStep ?? null;
+  if (bestStep !== null && !(isCount(bestStep) && bestStep <= e.step))
+    throw bad('bestStep', `null or an integer in [0, step ${e.step}]`, e.bestStep);
+  if ((bestMap === null) !== (bestStep === null))
+    throw new Error(
+      `${path}: "bestMap" and "bestStep" must both be set or both be null, got ${show(bestMap)} and ${show(bestStep)}`,
+    );
+  const config = e.config as Record<string, unknown>;
+  if (config.steps !== undefined && !(isCount(config.steps) && config.steps >= e.step))
+    throw bad('config.steps', `an integer of at least step ${e.step}`, config.steps);
+  return { step: e.step, config, bestMap, bestStep };
 }
 
 /** Update the trainer state in place (state.json only; the tensors are unchanged). */
@@ -151,6 +185,7 @@ export async function updateTrainerState(outDir: string, patch: Partial<TrainerS
 export async function loadTrainerCheckpoint(outDir: string, parts: TrainerParts): Promise<TrainerState> {
   const dir = checkpointDir(outDir);
   if (!dir) throw new Error(`--resume ${outDir}: no checkpoint (expected ${join(outDir, 'checkpoint', 'state.json')})`);
-  const st = await loadCheckpoint(dir, { ...parts, restoreRng: false });
-  return st.extra as TrainerState;
+  const checked = checkTrainerState((await readCheckpointState(dir)).extra, join(dir, STATE_FILE)); // before any tensor is read
+  await loadCheckpoint(dir, { ...parts, restoreRng: false });
+  return checked;
 }
