@@ -1,6 +1,8 @@
 // Checks made before a run touches anything (its dir, the GPU's memory): the CLI and the trainer
 // call the same ones, so a bad request fails the same way from either.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bertConfig } from '@jepa/nn';
 import { readTrainerState, type TrainerState } from './checkpoint.ts';
 import { runConflicts, type TrainConfig } from './config.ts';
 
@@ -30,4 +32,30 @@ export async function checkRunRequest(cfg: TrainConfig, finishAt: number | undef
       throw new Error(`resume ${cfg.resume}: the config differs from the run's: ${conflicts.join('; ')}`);
   }
   if (finishAt !== undefined) checkStopAfter(finishAt, cfg.steps, saved?.step ?? 0);
+  checkMaxTokens(cfg);
+}
+
+/** The model's position table (max_position_embeddings): --init's config.json, else the preset's. */
+function positionTable(cfg: TrainConfig): { rows: number; from: string } | null {
+  if (cfg.init) {
+    const file = join(cfg.init, 'config.json');
+    try {
+      const rows = (JSON.parse(readFileSync(file, 'utf8')) as { max_position_embeddings?: unknown })
+        .max_position_embeddings;
+      return typeof rows === 'number' ? { rows, from: file } : null;
+    } catch {
+      return null; // unreadable: the model's own load names what is wrong
+    }
+  }
+  return { rows: bertConfig(cfg.preset).max_position_embeddings, from: `preset ${cfg.preset}` };
+}
+
+/** --max-tokens must fit the model's position table: a longer sentence has no position to take. */
+export function checkMaxTokens(cfg: TrainConfig): void {
+  const table = positionTable(cfg);
+  if (table && cfg.maxTokens > table.rows) {
+    throw new Error(
+      `--max-tokens: at most ${table.rows}, the model's position table (max_position_embeddings in ${table.from}), got ${cfg.maxTokens}`,
+    );
+  }
 }

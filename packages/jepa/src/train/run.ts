@@ -393,8 +393,9 @@ class TrainingRun {
     }
     // The best is chosen on one set: the periodic one. The final evaluation (the whole dev set)
     // competes only when it is that set, or when no periodic evaluation runs.
+    // A run with no periodic evaluation before its final one (--steps below --eval-every) still gets a best/.
     const comparable = !full || this.devPeriodic.length === this.dev.length || cfg.evalEvery === 0;
-    if (comparable && (this.bestMap === null || ev.map > this.bestMap)) {
+    if (this.bestMap === null || (comparable && ev.map > this.bestMap)) {
       this.bestMap = ev.map;
       this.bestStep = step;
       await exportModel(
