@@ -73,6 +73,18 @@ describe('pnpm encode and eval on a model dir', () => {
     const npy = join(dir, 'e.npy');
     expect(cli('encode', ['--model', model, '--out', npy], 'a\nb\nc\n').code).toBe(0);
     expect(readFileSync(npy).subarray(0, 6).toString('latin1')).toBe('\x93NUMPY');
+    expect(readFileSync(npy).toString('latin1')).toContain("'shape': (3, 128)");
+    // No input lines: an empty matrix of the model's width, not (0, 0); --batch-size as train spells it.
+    const empty = join(dir, 'empty.npy');
+    const z = cli('encode', ['--model', model, '--out', empty, '--batch-size', '2'], '');
+    expect(z.code, z.stderr).toBe(0);
+    expect(readFileSync(empty).toString('latin1')).toContain("'shape': (0, 128)");
+    const both = cli('encode', ['--model', model, '--batch', '2', '--batch-size', '2'], 'x\n');
+    expect(both.code).toBe(1);
+    expect(both.stderr).toMatch(/--batch and --batch-size are the same option, got both/);
+    const nofile = cli('eval', ['--model', 'tfidf', '--file', join(dir, 'nope.jsonl')]);
+    expect(nofile.code).toBe(1);
+    expect(nofile.stderr).toContain(`error: ${join(dir, 'nope.jsonl')}: cannot read (no such file)`);
     const s = cli('eval', ['--model', model, '--task', 'stsb']);
     expect(s.code, s.stderr).toBe(0);
     expect(JSON.parse(s.last)).toMatchObject({ task: 'stsb', pairs: 1500, pooling: 'mean' });

@@ -4,15 +4,16 @@ import { loadEncoder } from '../model/load.ts';
 import type { Pooling } from '../model/encoder.ts';
 import { CONFIG_FIELDS } from '../train/config.ts';
 import { checkWritable, writeNpyFile } from '../util/npy.ts';
-import { parseOptions, type OptionSpec } from './args.ts';
+import { parseOptions, UsageError, type OptionSpec } from './args.ts';
 import { commandName, runCli } from './common.ts';
 
 const CMD = commandName('encode');
-const USAGE = `usage: ${CMD} --model DIR [--pooling cls|mean|max|sif] [--batch 64] [--normalize] [--out FILE.npy] [--lenient-load] < sentences.txt`;
+const USAGE = `usage: ${CMD} --model DIR [--pooling cls|mean|max|sif] [--batch-size 64] [--normalize] [--out FILE.npy] [--lenient-load] < sentences.txt`;
 const OPTIONS: OptionSpec = {
   model: 'str',
   pooling: CONFIG_FIELDS.pooling,
-  batch: 'pos',
+  batchSize: CONFIG_FIELDS.batchSize, // as pnpm train spells it
+  batch: 'pos', // the older spelling, still accepted
   normalize: 'bool',
   out: 'str',
   lenientLoad: 'bool',
@@ -29,6 +30,7 @@ await runCli(async () => {
   const o = parseOptions(CMD, process.argv.slice(2), OPTIONS) as {
     model?: string;
     pooling?: Pooling;
+    batchSize?: number;
     batch?: number;
     normalize?: boolean;
     out?: string;
@@ -39,6 +41,9 @@ await runCli(async () => {
     (o.help ? process.stdout : process.stderr).write(`${USAGE}\n`);
     return o.help ? 0 : 1;
   }
+  if (o.batch !== undefined && o.batchSize !== undefined) {
+    throw new UsageError(`${CMD}: --batch and --batch-size are the same option, got both`);
+  }
   if (o.out) await checkWritable(o.out, `--out ${o.out}`); // before the compute, not after it
   // --normalize: unit vectors; without it, the dir decides (a sentence-transformers Normalize module).
   const enc = await loadEncoder(o.model, {
@@ -48,13 +53,14 @@ await runCli(async () => {
   });
   const lines = (await readStdin()).split('\n');
   if (lines.at(-1) === '') lines.pop();
-  const embs = await enc.embed(lines, { batchSize: o.batch ?? 64 }).catch((e: Error) => {
+  const embs = await enc.embed(lines, { batchSize: o.batchSize ?? o.batch ?? 64 }).catch((e: Error) => {
     throw new Error(`--model ${o.model}: ${e.message}`);
   });
   enc.bert.dispose();
   if (o.out) {
-    await writeNpyFile(o.out, embs, `--out ${o.out}`); // atomic: a failed write leaves an earlier file intact
-    process.stderr.write(`wrote ${embs.length} × ${embs[0]?.length ?? 0} embeddings to ${o.out}\n`);
+    // Atomic: a failed write leaves an earlier file intact. No input lines: shape (0, hidden), not (0, 0).
+    await writeNpyFile(o.out, embs, `--out ${o.out}`, enc.hidden);
+    process.stderr.write(`wrote ${embs.length} × ${enc.hidden} embeddings to ${o.out}\n`);
   } else {
     process.stdout.write(
       embs.map((e) => JSON.stringify(Array.from(e, (v) => +v.toPrecision(7)))).join('\n') + (embs.length ? '\n' : ''),

@@ -32,7 +32,23 @@ export function splitLines(text: string): Lines {
   return { lines, lineNumbers, skipped };
 }
 
-/** Read a UTF-8 text file as non-blank lines (see `splitLines`). */
+/** Read a UTF-8 text file as non-blank lines (see `splitLines`); a file that cannot be read is an
+ *  error naming it and why in words, not a bare "ENOENT: … open". */
 export function readLines(path: string): Lines {
-  return splitLines(readFileSync(path, 'utf8'));
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why =
+      err.code === 'ENOENT'
+        ? 'no such file'
+        : err.code === 'EISDIR'
+          ? 'a directory, expected a file'
+          : err.code === 'EACCES'
+            ? 'permission denied'
+            : err.message;
+    throw new Error(`${path}: cannot read (${why})`);
+  }
+  return splitLines(text);
 }

@@ -19,9 +19,10 @@ export function npyHeader(n: number, d: number): Uint8Array {
   return out;
 }
 
-export function npyBytes(rows: readonly Float32Array[]): Uint8Array {
-  const n = rows.length,
-    d = rows[0]?.length ?? 0;
+/** `rows` as a float32 .npy matrix; `cols` gives the width when there may be no row to read it from. */
+export function npyBytes(rows: readonly Float32Array[], cols?: number): Uint8Array {
+  const n = rows.length;
+  const d = rows[0]?.length ?? cols ?? 0;
   const head = npyHeader(n, d);
   const out = new Uint8Array(head.length + n * d * 4);
   out.set(head, 0);
@@ -45,8 +46,13 @@ export async function writeOutputFile(path: string, data: AtomicWriteData, what 
 }
 
 /** The matrix `rows` as a .npy file at `path`, written atomically (see writeOutputFile). */
-export async function writeNpyFile(path: string, rows: readonly Float32Array[], what = path): Promise<void> {
-  await writeOutputFile(path, npyBytes(rows), what);
+export async function writeNpyFile(
+  path: string,
+  rows: readonly Float32Array[],
+  what = path,
+  cols?: number,
+): Promise<void> {
+  await writeOutputFile(path, npyBytes(rows, cols), what);
 }
 
 /** Can a file be created beside `path`? Checked by creating (and removing) a probe there, so a
