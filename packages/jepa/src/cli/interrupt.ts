@@ -133,3 +133,18 @@ export async function leaveTsxRelay(): Promise<boolean> {
   process.exitCode = code;
   return true;
 }
+
+/**
+ * For a command with nothing to save (eval, encode): the first stop request — a signal, or the
+ * launcher (pnpm, tsx) exiting, which on SIGTERM does not forward it — ends the process at once with
+ * the signal's exit code, so no worker runs on orphaned and later writes or prints. Outputs are
+ * written atomically, so nothing half-written is left.
+ */
+export function exitOnStop(command: string): Interrupt {
+  const it = installInterrupt({ log: () => undefined, kept: () => 'nothing to save', pollMs: 250 });
+  it.signal.addEventListener('abort', () => {
+    process.stderr.write(`${command}: stopped (${String(it.signal.reason)}); nothing written\n`);
+    process.exit(stopExitCode(it.signal.reason));
+  });
+  return it;
+}
