@@ -9,7 +9,7 @@ import type { TensorLike } from '../state.ts';
 import { BertTokenizer } from '../tokenizer/index.ts';
 import { bertConfig, parseBertConfig, type BertConfig, type BertPreset } from './config.ts';
 import { BertEmbeddings } from './embeddings.ts';
-import { normaliseHfNames } from './hf.ts';
+import { loadCheckpointInto, normaliseHfNames } from './hf.ts';
 import { BertEncoder } from './layer.ts';
 
 export interface BertOutput {
@@ -145,24 +145,14 @@ export class BertModel extends Module {
         `BertModel.fromPretrained: vocab.txt has ${tokenizer.vocabSize} tokens > vocab_size ${config.vocab_size}`,
       );
     }
-    for (const [name, t] of file.tensors) {
-      const bad = t.dtype === 'F32' ? t.data.findIndex((v) => !Number.isFinite(v)) : -1;
-      if (bad >= 0)
-        throw new Error(
-          `BertModel.fromPretrained: ${names.weights} tensor "${name}" holds ${t.data[bad]} at index ${bad}`,
-        );
-    }
-    // BertForMaskedLM and add_pooling_layer=False checkpoints have no pooler: neither will the model.
-    const pooler = opts.pooler ?? [...file.tensors.keys()].some((k) => /^(bert\.)?pooler\./.test(k));
-    const model = new BertModel(config, { ...opts, pooler });
-    try {
-      const load = model.loadStateDict(file.tensors, { strict: opts.strict });
-      return { model, tokenizer, load };
-    } catch (e) {
-      model.dispose();
-      throw new Error(
-        `BertModel.fromPretrained: ${names.weights} does not match ${names.config}: ${(e as Error).message.replace(/^loadStateDict\(\w+\): /, '')}`,
-      );
-    }
+    const { model, load } = loadCheckpointInto(
+      'BertModel.fromPretrained',
+      file,
+      names,
+      'bert.',
+      (pooler) => new BertModel(config, { ...opts, pooler }),
+      opts,
+    );
+    return { model, tokenizer, load };
   }
 }

@@ -6,7 +6,7 @@ import { joinPath, readBytes, readText, fileExists } from '#files';
 import { cast, type Tensor } from '@jepa/tensor';
 import type { BertOutput, BertModelOptions, BertLoadOptions } from '../bert/model.ts';
 import { BertPooler } from '../bert/model.ts';
-import { normaliseHfNames } from '../bert/hf.ts';
+import { loadCheckpointInto, normaliseHfNames } from '../bert/hf.ts';
 import { BertEncoder } from '../bert/layer.ts';
 import { Module, type LoadStateDictOptions, type LoadStateDictResult } from '../module.ts';
 import { readSafetensors } from '../safetensors/index.ts';
@@ -187,24 +187,14 @@ export class RobertaModel extends Module {
       );
     }
     const file = readSafetensors(files.weights, names.weights);
-    for (const [name, t] of file.tensors) {
-      const bad = t.dtype === 'F32' ? t.data.findIndex((v) => !Number.isFinite(v)) : -1;
-      if (bad >= 0)
-        throw new Error(
-          `RobertaModel.fromPretrained: ${names.weights} tensor "${name}" holds ${t.data[bad]} at index ${bad}`,
-        );
-    }
-    // RobertaForMaskedLM and add_pooling_layer=False checkpoints have no pooler: neither will the model.
-    const pooler = opts.pooler ?? [...file.tensors.keys()].some((k) => /^(roberta\.)?pooler\./.test(k));
-    const model = new RobertaModel(config, { ...opts, pooler });
-    try {
-      const load = model.loadStateDict(file.tensors, { strict: opts.strict });
-      return { model, tokenizer, load };
-    } catch (e) {
-      model.dispose();
-      throw new Error(
-        `RobertaModel.fromPretrained: ${names.weights} does not match ${names.config}: ${(e as Error).message.replace(/^loadStateDict\(\w+\): /, '')}`,
-      );
-    }
+    const { model, load } = loadCheckpointInto(
+      'RobertaModel.fromPretrained',
+      file,
+      names,
+      'roberta.',
+      (pooler) => new RobertaModel(config, { ...opts, pooler }),
+      opts,
+    );
+    return { model, tokenizer, load };
   }
 }

@@ -3,13 +3,15 @@
 // merged by rank (merges.txt order), special tokens `<s> ... </s>`, right-padded with `<pad>`.
 // Files: vocab.json + merges.txt, or a tokenizer.json whose model is BPE with a ByteLevel
 // pre-tokenizer. encodeBatch returns BertTokenizer's shapes, so a sentence encoder takes either.
-import type {
-  BertBatchEncoding,
-  BertDecodeOptions,
-  BertEncodeBatchOptions,
-  BertEncodeOptions,
-  BertEncoding,
-} from './tokenizer.ts';
+import {
+  type BertBatchEncoding,
+  type BertEncodeBatchOptions,
+  type BertEncodeOptions,
+  type BertEncoding,
+  padBatch,
+  withSpecialTokens,
+} from './encoding.ts';
+import type { BertDecodeOptions } from './tokenizer.ts';
 
 /** GPT-2's pre-tokenisation: contractions, letters, numbers, other symbols (each with one leading space), spaces. */
 export const GPT2_SPLIT = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
@@ -294,41 +296,13 @@ export class BpeTokenizer {
   }
 
   encode(text: string, options: BertEncodeOptions = {}): BertEncoding {
-    const addSpecial = options.addSpecialTokens ?? true;
-    let pieceIds = this.tokenize(text).map((t) => this.tokenToId(t));
-    if (options.maxLength !== undefined) {
-      const budget = checkMaxLength(options.maxLength, addSpecial) - (addSpecial ? 2 : 0);
-      if (pieceIds.length > budget) pieceIds = pieceIds.slice(0, budget);
-    }
-    const ids = addSpecial ? [this.clsId, ...pieceIds, this.sepId] : pieceIds;
-    return { ids, attentionMask: ids.map(() => 1), tokenTypeIds: ids.map(() => 0) };
+    const pieceIds = this.tokenize(text).map((t) => this.tokenToId(t));
+    return withSpecialTokens('BpeTokenizer', pieceIds, options, this.clsId, this.sepId);
   }
 
   /** Row-major [batch, seqLen], right-padded with `<pad>` and mask 0; token types all 0. */
   encodeBatch(texts: readonly string[], options: BertEncodeBatchOptions = {}): BertBatchEncoding {
-    const maxLength = checkMaxLength(options.maxLength ?? 128, options.addSpecialTokens ?? true);
-    const padding = options.padding ?? 'longest';
-    const truncation = options.truncation ?? true;
-    const rows = texts.map(
-      (t) =>
-        this.encode(t, { addSpecialTokens: options.addSpecialTokens, maxLength: truncation ? maxLength : undefined })
-          .ids,
-    );
-    const longest = rows.reduce((m, r) => Math.max(m, r.length), 0);
-    if (padding === 'max_length' && longest > maxLength) {
-      throw new Error(
-        `BpeTokenizer.encodeBatch: a row has ${longest} ids > maxLength ${maxLength} and truncation is off`,
-      );
-    }
-    const seqLen = padding === 'max_length' ? maxLength : longest;
-    const batch = rows.length;
-    const ids = new Int32Array(batch * seqLen).fill(this.padId);
-    const attentionMask = new Int32Array(batch * seqLen);
-    rows.forEach((row, b) => {
-      ids.set(row, b * seqLen);
-      attentionMask.fill(1, b * seqLen, b * seqLen + row.length);
-    });
-    return { ids, attentionMask, tokenTypeIds: new Int32Array(batch * seqLen), batch, seqLen };
+    return padBatch('BpeTokenizer', texts, options, (t, o) => this.encode(t, o), this.padId);
   }
 
   /** The text back: byte-level tokens to bytes to UTF-8 (invalid sequences become U+FFFD). */
@@ -372,12 +346,4 @@ function findByteLevel(p: unknown): { add_prefix_space?: unknown } | null {
     }
   }
   return null;
-}
-
-function checkMaxLength(maxLength: number, addSpecial: boolean): number {
-  const min = addSpecial ? 2 : 1;
-  if (!Number.isInteger(maxLength) || maxLength < min) {
-    throw new RangeError(`BpeTokenizer: maxLength must be an integer >= ${min}, got ${maxLength}`);
-  }
-  return maxLength;
 }

@@ -3,6 +3,14 @@
 
 import { assetPath, readTextSync } from '#files';
 import { type BasicTokenizeOptions, basicTokenize } from './basic.ts';
+import {
+  type BertBatchEncoding,
+  type BertEncodeBatchOptions,
+  type BertEncodeOptions,
+  type BertEncoding,
+  padBatch,
+  withSpecialTokens,
+} from './encoding.ts';
 import { CONTINUATION_PREFIX, MAX_INPUT_CHARS_PER_WORD, wordPieceTokenize } from './wordpiece.ts';
 
 export const PAD_TOKEN = '[PAD]';
@@ -22,34 +30,7 @@ export interface BertTokenizerOptions extends BasicTokenizeOptions {
   maxInputCharsPerWord?: number;
 }
 
-export interface BertEncodeOptions {
-  /** Truncate to this many ids (special tokens included). */
-  maxLength?: number;
-  addSpecialTokens?: boolean;
-}
-
-export interface BertEncoding {
-  ids: number[];
-  attentionMask: number[];
-  tokenTypeIds: number[];
-}
-
-export interface BertEncodeBatchOptions {
-  maxLength?: number;
-  /** 'longest': pad to the longest row; 'max_length': pad every row to maxLength. */
-  padding?: 'longest' | 'max_length';
-  truncation?: boolean;
-  addSpecialTokens?: boolean;
-}
-
-/** Row-major [batch, seqLen] arrays, right-padded with [PAD] and mask 0. */
-export interface BertBatchEncoding {
-  ids: Int32Array;
-  attentionMask: Int32Array;
-  tokenTypeIds: Int32Array;
-  batch: number;
-  seqLen: number;
-}
+export type { BertBatchEncoding, BertEncodeBatchOptions, BertEncodeOptions, BertEncoding } from './encoding.ts';
 
 export interface BertDecodeOptions {
   skipSpecialTokens?: boolean;
@@ -158,41 +139,12 @@ export class BertTokenizer {
   }
 
   encode(text: string, options: BertEncodeOptions = {}): BertEncoding {
-    const addSpecial = options.addSpecialTokens ?? true;
-    let pieceIds = this.tokenize(text).map((t) => this.tokenToId(t));
-    if (options.maxLength !== undefined) {
-      const budget = checkMaxLength(options.maxLength, addSpecial) - (addSpecial ? 2 : 0);
-      // Drop trailing pieces (possibly mid-word) but keep [CLS] ... [SEP], as HF truncation does.
-      if (pieceIds.length > budget) pieceIds = pieceIds.slice(0, budget);
-    }
-    const ids = addSpecial ? [this.clsId, ...pieceIds, this.sepId] : pieceIds;
-    return { ids, attentionMask: ids.map(() => 1), tokenTypeIds: ids.map(() => 0) };
+    const pieceIds = this.tokenize(text).map((t) => this.tokenToId(t));
+    return withSpecialTokens('BertTokenizer', pieceIds, options, this.clsId, this.sepId);
   }
 
   encodeBatch(texts: readonly string[], options: BertEncodeBatchOptions = {}): BertBatchEncoding {
-    const maxLength = checkMaxLength(options.maxLength ?? 128, options.addSpecialTokens ?? true);
-    const padding = options.padding ?? 'longest';
-    const truncation = options.truncation ?? true;
-    const rows = texts.map(
-      (t) =>
-        this.encode(t, { addSpecialTokens: options.addSpecialTokens, maxLength: truncation ? maxLength : undefined })
-          .ids,
-    );
-    const longest = rows.reduce((m, r) => Math.max(m, r.length), 0);
-    if (padding === 'max_length' && longest > maxLength) {
-      throw new Error(
-        `BertTokenizer.encodeBatch: a row has ${longest} ids > maxLength ${maxLength} and truncation is off`,
-      );
-    }
-    const seqLen = padding === 'max_length' ? maxLength : longest;
-    const batch = rows.length;
-    const ids = new Int32Array(batch * seqLen).fill(this.padId);
-    const attentionMask = new Int32Array(batch * seqLen);
-    rows.forEach((row, b) => {
-      ids.set(row, b * seqLen);
-      attentionMask.fill(1, b * seqLen, b * seqLen + row.length);
-    });
-    return { ids, attentionMask, tokenTypeIds: new Int32Array(batch * seqLen), batch, seqLen };
+    return padBatch('BertTokenizer', texts, options, (t, o) => this.encode(t, o), this.padId);
   }
 
   /** Inverse of encode up to normalisation: joins pieces, merges '##' continuations, tidies punctuation spacing. */
@@ -217,14 +169,6 @@ export class BertTokenizer {
     flush();
     return cleanUpTokenizationSpaces(segments.join(' '));
   }
-}
-
-function checkMaxLength(maxLength: number, addSpecial: boolean): number {
-  const min = addSpecial ? 2 : 1;
-  if (!Number.isInteger(maxLength) || maxLength < min) {
-    throw new RangeError(`BertTokenizer: maxLength must be an integer >= ${min}, got ${maxLength}`);
-  }
-  return maxLength;
 }
 
 /** Hugging Face's clean_up_tokenization: removes the space BERT leaves before punctuation and clitics. */
