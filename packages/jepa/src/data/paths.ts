@@ -10,5 +10,7 @@ export const DATA_DIR = dataFile('');
 export const TRAIN_TITLES_PATH = dataFile('askubuntu-rerank/train_titles.txt');
 /** AskUbuntu reranking dev set, MTEB JSONL layout (710 queries). */
 export const ASKUBUNTU_DEV_PATH = dataFile('askubuntu-rerank/dev.jsonl');
+/** Labelled AskUbuntu duplicate pairs (4816, `title1 \t title2`) that reach no dev or held-out title. */
+export const ASKUBUNTU_PAIRS_PATH = dataFile('askubuntu-pairs/train-pairs.tsv');
 /** STS Benchmark dev split (1500 pairs), tab-separated. */
 export const STSB_DEV_PATH = dataFile('stsb/sts-dev.csv');

@@ -1,22 +1,31 @@
 // JEPA with VICReg: a sentence and a WordCrop view of it through the same encoder, an expander
 // on each pooled embedding, and the VICReg loss on the two expansions. Optionally a pretext loss
-// (MLM or TSDAE) on the same sentences joins it: loss = VICReg + auxWeight · pretext.
+// (MLM or TSDAE) on the same sentences, or the labelled pairs' ranking loss on a batch of pairs,
+// joins it: loss = VICReg + auxWeight · aux.
 import { Expander } from '@jepa/nn';
 import type { SentenceEncoder } from '../model/encoder.ts';
 import { vicregLoss } from '../loss/vicreg.ts';
 import type { TrainConfig } from '../train/config.ts';
 import { makeViews } from '../views/wordcrop.ts';
 import { mlmObjective } from './mlm.ts';
-import type { ObjectiveImpl } from './objective.ts';
+import type { ObjectiveData, ObjectiveImpl } from './objective.ts';
+import { pairsObjective } from './pairs.ts';
 import { tsdaeObjective } from './tsdae.ts';
 
 export function expanderDims(cfg: Pick<TrainConfig, 'expander'>, hidden: number): number[] {
   return [hidden, ...(cfg.expander.length ? cfg.expander : [4 * hidden, 4 * hidden, 4 * hidden])];
 }
 
-export function jepaObjective(enc: SentenceEncoder, cfg: TrainConfig): ObjectiveImpl {
+function auxObjective(enc: SentenceEncoder, cfg: TrainConfig, data: ObjectiveData): ObjectiveImpl | null {
+  if (cfg.aux === 'mlm') return mlmObjective(enc, cfg);
+  if (cfg.aux === 'tsdae') return tsdaeObjective(enc, cfg);
+  if (cfg.aux === 'pairs') return pairsObjective(enc, cfg, data.pairs);
+  return null;
+}
+
+export function jepaObjective(enc: SentenceEncoder, cfg: TrainConfig, data: ObjectiveData = {}): ObjectiveImpl {
   const expander = new Expander(expanderDims(cfg, enc.hidden), { finalBias: cfg.expanderFinalBias });
-  const aux = cfg.aux === 'mlm' ? mlmObjective(enc, cfg) : cfg.aux === 'tsdae' ? tsdaeObjective(enc, cfg) : null;
+  const aux = auxObjective(enc, cfg, data);
   return {
     name: 'jepa',
     heads: { expander, ...aux?.heads },
@@ -31,10 +40,11 @@ export function jepaObjective(enc: SentenceEncoder, cfg: TrainConfig): Objective
       const tokens = a.batch * a.seqLen + b.batch * b.seqLen;
       if (!aux) return { loss: t.loss, terms, tokens };
       const p = aux.step(sentences, rng);
-      // Each term is logged unweighted, under its own name.
+      // Each term is logged unweighted, under its own name (the aux's own terms prefixed: pairsAcc).
+      const auxTerms = Object.entries(p.terms).map(([k, v]) => [`${aux.name}${k[0].toUpperCase()}${k.slice(1)}`, v]);
       return {
         loss: t.loss.add(p.loss.mul(cfg.auxWeight)),
-        terms: { ...terms, vicreg: t.loss, [aux.name]: p.loss },
+        terms: { ...terms, vicreg: t.loss, [aux.name]: p.loss, ...Object.fromEntries(auxTerms) },
         tokens: tokens + p.tokens,
       };
     },

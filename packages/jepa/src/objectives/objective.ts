@@ -1,6 +1,7 @@
 // An objective turns a batch of sentences into a scalar loss (and named terms to log).
 import type { Module } from '@jepa/nn';
 import type { Tensor } from '@jepa/tensor';
+import type { Pair } from '../data/pairs.ts';
 import type { Rng } from '../util/rng.ts';
 
 export interface StepOutput {
@@ -18,6 +19,12 @@ export interface ObjectiveImpl {
   step(sentences: readonly string[], rng: Rng): StepOutput;
   /** Runs after each optimizer step; `step` is the 0-based step just taken. */
   afterStep?(step: number): void;
+}
+
+/** Data an objective reads besides the pool's sentences (loaded by the caller: objectives run in a browser too). */
+export interface ObjectiveData {
+  /** Labelled pairs, for `--objective pairs` and `--aux pairs`. */
+  pairs?: readonly Pair[];
 }
 
 /** Everything an objective saves in a checkpoint besides the encoder, by name prefix. */

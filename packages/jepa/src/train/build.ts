@@ -5,9 +5,11 @@ import type { SentenceEncoder } from '../model/encoder.ts';
 import { jepaEmaObjective } from '../objectives/jepa-ema.ts';
 import { jepaObjective } from '../objectives/jepa.ts';
 import { mlmObjective } from '../objectives/mlm.ts';
-import type { ObjectiveImpl } from '../objectives/objective.ts';
+import type { ObjectiveData, ObjectiveImpl } from '../objectives/objective.ts';
+import { pairsObjective } from '../objectives/pairs.ts';
 import { simcseObjective } from '../objectives/simcse.ts';
 import { tsdaeObjective } from '../objectives/tsdae.ts';
+import { loadTrainPairs, usesPairs } from '../data/pairs.ts';
 import type { TrainConfig } from './config.ts';
 
 export interface TrainContext {
@@ -17,12 +19,16 @@ export interface TrainContext {
   modules: Module[];
 }
 
-const OBJECTIVES = {
+const OBJECTIVES: Record<
+  TrainConfig['objective'],
+  (e: SentenceEncoder, c: TrainConfig, d: ObjectiveData) => ObjectiveImpl
+> = {
   jepa: jepaObjective,
   'jepa-ema': jepaEmaObjective,
   mlm: mlmObjective,
   simcse: simcseObjective,
   tsdae: tsdaeObjective,
+  pairs: (e, c, d) => pairsObjective(e, c, d.pairs),
 };
 
 /** Build the encoder and objective for a config (weights from the seed, or from `cfg.init`); `pool`
@@ -33,6 +39,8 @@ export async function buildModel(
   log?: (message: string) => void,
 ): Promise<TrainContext> {
   const encoder = await buildEncoder(cfg, { pool, log });
-  const objective = OBJECTIVES[cfg.objective](encoder, cfg);
+  const objective = OBJECTIVES[cfg.objective](encoder, cfg, {
+    pairs: usesPairs(cfg) ? loadTrainPairs(cfg) : undefined,
+  });
   return { encoder, objective, modules: [encoder.bert, ...Object.values(objective.heads)] };
 }

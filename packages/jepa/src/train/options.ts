@@ -83,10 +83,10 @@ export const OPTION_TABLE = {
     'ppmi; bert with --init',
   ),
   objective: opt(
-    ['jepa', 'jepa-ema', 'mlm', 'simcse', 'tsdae'],
+    ['jepa', 'jepa-ema', 'mlm', 'simcse', 'tsdae', 'pairs'],
     'jepa',
     'objective',
-    'what trains the encoder (jepa: VICReg between two views of each sentence)',
+    'what trains the encoder (jepa: VICReg between two views of each sentence; pairs: labelled pairs)',
   ),
   loss: opt(
     ['official', 'seed'],
@@ -140,9 +140,32 @@ export const OPTION_TABLE = {
   /** TSDAE: share of each sentence's words deleted. */
   deleteRatio: opt('num', 0.6, 'objective', "tsdae (objective or --aux): share of each sentence's words deleted"),
   decoderTie: opt(['all', 'embeddings'], 'all', 'objective', 'tsdae: what the decoder shares with the encoder'),
-  /** A pretext loss added to JEPA's VICReg loss on the same batch: loss = VICReg + auxWeight · pretext. */
-  aux: opt(['none', 'mlm', 'tsdae'], 'none', 'objective', "jepa: a pretext loss added to VICReg's on the same batch"),
+  /** A loss added to JEPA's VICReg loss: loss = VICReg + auxWeight · aux (a pretext task on the same
+   *  batch, or the labelled pairs' ranking loss on a batch of pairs). */
+  aux: opt(
+    ['none', 'mlm', 'tsdae', 'pairs'],
+    'none',
+    'objective',
+    "jepa: a loss added to VICReg's (mlm, tsdae: on the same batch; pairs: on a batch of labelled pairs)",
+  ),
   auxWeight: opt('num', 1, 'objective', 'jepa: weight of the --aux loss'),
+  /** MultipleNegativesRankingLoss's scale: cosine similarities × this are the logits (1/temperature). */
+  pairsScale: opt('num', 20, 'objective', 'pairs (objective or --aux): cosine similarity × this are the logits'),
+  /** Labelled pairs, `title1 \t title2` a line; null: the shipped AskUbuntu pairs. */
+  pairsFile: opt(
+    'str?',
+    null,
+    'data',
+    'pairs (objective or --aux): labelled pairs, title1 TAB title2 a line',
+    'the shipped AskUbuntu pairs',
+  ),
+  /** Train on the first K pairs of a fixed shuffle (seed PAIRS_SHUFFLE_SEED, not the run's): K=100 ⊂ K=300. */
+  pairsLimit: opt(
+    'int',
+    0,
+    'data',
+    'pairs (objective or --aux): only the first N of a fixed shuffle of the pairs (0: all)',
+  ),
   emaMomentum: opt('num', 0.996, 'objective', "jepa-ema: the target's EMA momentum at the start"),
   emaMomentumEnd: opt('num', 1, 'objective', "jepa-ema: the target's EMA momentum at the end"),
   emaSchedule: opt(

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bertConfig } from '@jepa/nn';
+import { loadTrainPairs, usesPairs } from '../data/pairs.ts';
 import { readTrainerState, type TrainerState } from './checkpoint.ts';
 import { runConflicts, type TrainConfig } from './config.ts';
 
@@ -33,6 +34,7 @@ export async function checkRunRequest(cfg: TrainConfig, finishAt: number | undef
   }
   if (finishAt !== undefined) checkStopAfter(finishAt, cfg.steps, saved?.step ?? 0);
   checkMaxTokens(cfg);
+  if (usesPairs(cfg)) loadTrainPairs(cfg); // a malformed pairs file fails before an --overwrite'd run is removed
 }
 
 /** The model's position table (max_position_embeddings): --init's config.json, else the preset's. */

@@ -48,6 +48,11 @@ function validate(c: TrainConfig): void {
   if (c.warmup > c.steps) throw new ConfigError(`config "warmup": ${c.warmup} exceeds steps ${c.steps}`);
   if ((c.objective === 'jepa' || c.objective === 'jepa-ema') && c.batchSize < 2)
     throw new ConfigError(`config "batchSize": objective ${c.objective} needs at least 2 (batch statistics)`);
+  if ((c.objective === 'pairs' || c.aux === 'pairs') && c.batchSize < 2)
+    throw new ConfigError(
+      `config "batchSize": labelled pairs need at least 2 a batch (in-batch negatives), got ${c.batchSize}`,
+    );
+  if (!(c.pairsScale > 0)) throw new ConfigError(`config "pairsScale": must be > 0, got ${c.pairsScale}`);
   if (c.maskRate <= 0 || c.maskRate >= 1)
     throw new ConfigError(`config "maskRate": must be in (0, 1), got ${c.maskRate}`);
   if (c.deleteRatio < 0 || c.deleteRatio >= 1)

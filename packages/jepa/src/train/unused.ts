@@ -12,6 +12,7 @@ export function unusedOptions(cfg: TrainConfig, given: Iterable<string>): string
   const obj = `with --objective ${cfg.objective}`;
   const noVicreg = cfg.objective === 'jepa-ema' ? `${obj} --ema-loss mse` : obj;
   const pretext = obj + (cfg.aux === 'none' ? '' : ` --aux ${cfg.aux}`);
+  const pairs = cfg.objective === 'pairs' || cfg.aux === 'pairs';
   const used: Partial<Record<keyof TrainConfig, [boolean, string]>> = {
     lambda: [vicreg, noVicreg],
     mu: [vicreg, noVicreg],
@@ -26,6 +27,9 @@ export function unusedOptions(cfg: TrainConfig, given: Iterable<string>): string
     deleteRatio: [cfg.objective === 'tsdae' || cfg.aux === 'tsdae', pretext],
     decoderTie: [cfg.objective === 'tsdae' || cfg.aux === 'tsdae', pretext],
     temperature: [cfg.objective === 'simcse', obj],
+    pairsScale: [pairs, pretext],
+    pairsFile: [pairs, pretext],
+    pairsLimit: [pairs, pretext],
     emaMomentum: [cfg.objective === 'jepa-ema', obj],
     emaMomentumEnd: [cfg.objective === 'jepa-ema', obj],
     emaSchedule: [cfg.objective === 'jepa-ema', obj],
