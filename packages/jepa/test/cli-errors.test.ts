@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseOptions } from '../src/cli/args.ts';
-import { CONFIG_FIELDS, resolveConfig, unusedOptions } from '../src/train/config.ts';
+import { CONFIG_FIELDS, RECIPES, resolveConfig, unusedOptions } from '../src/train/config.ts';
+import { tinyRun } from './tiny-run.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'jepa-cli-errors-'));
@@ -165,6 +166,26 @@ describe('the CLIs reject bad input before doing any work', () => {
     ]);
     expect(o.code).toBe(1);
     expect(o.stderr).toMatch(new RegExp(`^error: out ${join(file, 'run')}: cannot write there \\(ENOTDIR`, 'm'));
+  });
+
+  it('a damaged train-cli.json in a run dir is named, field by field, by --resume', () => {
+    const { pool, devFile } = tinyRun('cli-resume', 4, {});
+    const out = join(dir, 'resumable');
+    const run = ['--batch-size', '8', '--max-tokens', '16', '--expander', '64,64', '--eval-every', '0'];
+    const files = ['--train-file', pool, '--eval-file', devFile, '--baselines', 'false'];
+    const first = cli(['packages/jepa/src/cli/train.ts', ...run, ...files, '--steps', '1', '--out', out]);
+    expect(first.code, first.stderr).toBe(0);
+    const saved = join(out, 'train-cli.json');
+    expect(JSON.parse(readFileSync(saved, 'utf8'))).toEqual({ baselines: false, recipe: 'default' });
+    const resume = () => cli(['packages/jepa/src/cli/train.ts', '--resume', out, '--steps', '2']);
+    writeFileSync(saved, '{"baselines": "no", "recipe": "default"}\n');
+    expect(resume().stderr).toBe(`error: --resume ${saved}: "baselines" must be true or false, got "no"\n`);
+    writeFileSync(saved, '{"baselines": false, "recipe": "defualt"}\n');
+    expect(resume().stderr).toBe(
+      `error: --resume ${saved}: "recipe" must be one of ${Object.keys(RECIPES).join(', ')}, got "defualt"\n`,
+    );
+    writeFileSync(saved, '{"baselines": false,');
+    expect(resume().stderr).toMatch(new RegExp(`^error: --resume ${saved}: invalid JSON \\(`));
   });
 
   it('train --init with a non-BERT dir (a RoBERTa) says training starts from BERT dirs and what works instead', () => {

@@ -1,10 +1,12 @@
-// Options checked against what the model holds before any work, and a best/ for every run that
+// Options checked against what the model and the device hold before any work, and a best/ for every run that
 // evaluated at least once.
 import '../../../test/gpu.ts';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { BufferLimitError, runtime } from '@jepa/tensor';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readTrainerState } from '../src/train/checkpoint.ts';
+import { namedBatchLimit } from '../src/train/device-fit.ts';
 import { train } from '../src/train/trainer.ts';
 import { tinyRun } from './tiny-run.ts';
 
@@ -19,6 +21,41 @@ describe('checked before any work', () => {
     expect(existsSync(out)).toBe(false);
     // 512 itself fits (checked only: the run is stopped by a bad --stop-after right after the check).
     await expect(train(cfg({ out, maxTokens: 512 }), { quiet: true, finishAt: 99 })).rejects.toThrow('--stop-after');
+  });
+
+  it("a batch over the device's buffer limit is refused naming --batch-size and what fits; nothing is written", async () => {
+    const out = join(dir, 'too-wide');
+    const limit = runtime().limits.maxStorageBufferBindingSize;
+    const batchSize = Math.ceil(limit / (16 * 128 * 4)) + 1; // the embedding output [batch, 16, 128] f32 just over it
+    const bytes = batchSize * 16 * 128 * 4;
+    await expect(train(cfg({ out, batchSize }), { quiet: true })).rejects.toThrow(
+      `--batch-size ${batchSize} (with --max-tokens 16): a step needs a buffer of ${bytes} bytes (the embedding output [${batchSize}, 16, 128] in f32), above this device's limit of ${limit} bytes (maxStorageBufferBindingSize); try --batch-size ${Math.floor((batchSize * limit) / bytes)} or less, or a smaller --max-tokens`,
+    );
+    expect(existsSync(out)).toBe(false);
+    // A buffer met later in a step (not foreseen above) is named the same way.
+    const e = namedBatchLimit(cfg({ batchSize: 3000 }), new BufferLimitError('matmul output', 2 * limit, limit));
+    expect((e as Error).message).toBe(
+      `--batch-size 3000 (with --max-tokens 16): a step needs a buffer of ${2 * limit} bytes (matmul output), above this device's limit of ${limit} bytes (maxStorageBufferBindingSize); try --batch-size 1500 or less, or a smaller --max-tokens`,
+    );
+    const other = new Error('something else');
+    expect(namedBatchLimit(cfg({}), other)).toBe(other);
+  });
+
+  it('an --out the system cannot create is named with the reason, quickly (a read-only or virtual file system)', async () => {
+    // Node's own recursive mkdir says ENOENT on a read-only file system and never returns under /proc.
+    if (!existsSync('/proc/self')) return;
+    const out = '/proc/jepa-run-limits/run';
+    const t0 = Date.now();
+    await expect(train(cfg({ out }), { quiet: true })).rejects.toThrow(
+      `out ${out}: cannot write there (ENOENT: no such file or directory at /proc/jepa-run-limits)`,
+    );
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    // A file in the way of the dir.
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    await expect(train(cfg({ out: join(file, 'run') }), { quiet: true })).rejects.toThrow(
+      `out ${join(file, 'run')}: cannot write there (ENOTDIR: not a directory)`,
+    );
   });
 });
 

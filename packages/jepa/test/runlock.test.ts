@@ -2,7 +2,7 @@
 // holds is refused naming that run's pid, and the first run's model survives; a lock left by a killed
 // run is taken over; a dir whose run died before its first checkpoint can simply be rerun.
 import '../../../test/gpu.ts';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -138,5 +138,46 @@ describe('the run-dir lock', () => {
     expect(metrics).not.toContain('"loss":1}'); // the dead run's records are not this run's
     expect(metrics).toContain('"kind":"eval","step":2');
     expect((await readTrainerState(out))!.step).toBe(2);
+  });
+
+  it('processes that all find the same stale lock: exactly one takes it over', async () => {
+    const out = join(dir, 'race');
+    const rundir = join(root, 'packages/jepa/src/train/rundir.ts');
+    // Each contender waits for the same moment, tries the lock, holds what it got for a while.
+    const script = `import { lockRunDir } from ${JSON.stringify(rundir)};
+      while (Date.now() < Number(process.env.AT)) {}
+      try { const l = lockRunDir(process.env.OUT, { create: true }); console.log('got'); setTimeout(() => l.release(), 1500); }
+      catch (e) { console.log(/another run is writing there/.test(e.message) ? 'refused' : 'error: ' + e.message); }`;
+    for (let round = 0; round < 3; round++) {
+      mkdirSync(out, { recursive: true });
+      writeFileSync(
+        join(out, LOCK_FILE),
+        JSON.stringify({ pid: 2147483646, host: hostname(), started: `round ${round}` }),
+      );
+      const at = Date.now() + 1500;
+      const kids = Array.from({ length: 6 }, () =>
+        spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+          cwd: root,
+          env: { ...process.env, AT: String(at), OUT: out },
+        }),
+      );
+      const said = await Promise.all(
+        kids.map(
+          (k) =>
+            new Promise<string>((done) => {
+              let text = '';
+              k.stdout.on('data', (d: Buffer) => (text += d.toString()));
+              k.on('close', () => done(text.trim()));
+            }),
+        ),
+      );
+      expect(
+        said.filter((x) => x === 'got'),
+        said.join(' | '),
+      ).toHaveLength(1);
+      expect(said.filter((x) => x === 'refused')).toHaveLength(5);
+      expect(existsSync(join(out, LOCK_FILE))).toBe(false);
+      expect(existsSync(join(out, `${LOCK_FILE}.takeover`))).toBe(false);
+    }
   });
 });

@@ -2,7 +2,7 @@
 // The shipped .d.ts name WebGPU types (GPUDevice, GPUBuffer): consumers get them through this line.
 export { getGpu, currentGpu, NoAdapterError, SETUP_COMMAND, type Gpu, type GpuInfo } from './gpu.ts';
 export { env } from './env.ts';
-export { BufferPool, sizeClass, type PoolStats } from './pool.ts';
+export { BufferLimitError, BufferPool, sizeClass, type PoolStats } from './pool.ts';
 export { forceVariant, forcedVariant, resetVariants, type VariantOp } from './variants.ts';
 export {
   Runtime,

@@ -20,6 +20,19 @@ export interface PoolStats {
   created: number;
 }
 
+/** A buffer larger than the device allows: callers that know which option sized it (a batch size) can
+ *  name that option and scale `bytes` to what fits. */
+export class BufferLimitError extends RangeError {
+  constructor(
+    readonly what: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`${what}: ${bytes} bytes exceeds the device limit maxStorageBufferBindingSize = ${limit} bytes`);
+    this.name = 'BufferLimitError';
+  }
+}
+
 export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
   private sizeOf = new WeakMap<GPUBuffer, number>();
@@ -38,9 +51,7 @@ export class BufferPool {
 
   acquire(bytes: number, what = 'buffer'): GPUBuffer {
     if (bytes > this.maxBytes) {
-      throw new RangeError(
-        `${what}: ${bytes} bytes exceeds the device limit maxStorageBufferBindingSize = ${this.maxBytes} bytes`,
-      );
+      throw new BufferLimitError(what, bytes, this.maxBytes);
     }
     let cls = sizeClass(bytes);
     if (cls > this.maxBytes) cls = Math.ceil(bytes / 4) * 4;

@@ -1,4 +1,4 @@
-export { init, shutdown, runtime } from '@jepa/kernels';
+export { init, shutdown, runtime, BufferLimitError } from '@jepa/kernels';
 export { Tensor, Storage, type DType } from './tensor.ts';
 export { backward, noGrad, isGradEnabled, record, type GradNode, type RecordOptions } from './autograd.ts';
 export { tidy, tidyAsync, keep, leakedCount, checkLeaks } from './scope.ts';

@@ -1,8 +1,9 @@
 // pnpm train [--recipe NAME] [--config run.json] [--<option> value ...]
 // Trains an encoder, evaluates it on the AskUbuntu dev set, and prints it beside the baselines.
 // This file parses and prints; the config, the run and the baselines are the library's.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@jepa/nn';
 import { updateReport } from '../report/write.ts';
 import { namedBaselines, runBaselines, type RunBaselines } from '../train/baselines.ts';
 import { checkpointDir } from '../train/checkpoint.ts';
@@ -11,6 +12,7 @@ import {
   ConfigError,
   closest,
   coerceOption,
+  RECIPES,
   recipe,
   resolveConfig,
   resumeConfig,
@@ -72,7 +74,7 @@ async function main(): Promise<number> {
   const interrupt = installInterrupt({ log: say, kept: () => keptCheckpoint(out) });
   const summary = await train(cfg, { signal: interrupt.signal, finishAt: stopAfter });
   if (existsSync(out))
-    writeFileSync(join(out, CLI_OPTIONS_FILE), `${JSON.stringify({ baselines, recipe: recipeUsed })}\n`);
+    await writeFileAtomic(join(out, CLI_OPTIONS_FILE), `${JSON.stringify({ baselines, recipe: recipeUsed })}\n`);
   if (summary.stopped === 'nan') return 2;
   if (summary.stopped === 'device-lost') return 3;
   if (summary.stopped === 'budget') {
@@ -127,18 +129,16 @@ function printBaselines(cfg: TrainConfig, summary: TrainSummary, b: RunBaselines
 }
 
 function savedCliOptions(dir: string): { baselines?: boolean; recipe?: string } {
-  try {
-    const o = JSON.parse(readFileSync(join(dir, CLI_OPTIONS_FILE), 'utf8')) as {
-      baselines?: unknown;
-      recipe?: unknown;
-    };
-    return {
-      ...(typeof o.baselines === 'boolean' ? { baselines: o.baselines } : {}),
-      ...(typeof o.recipe === 'string' ? { recipe: o.recipe } : {}),
-    };
-  } catch {
-    return {}; // a run from before the file existed, or one killed before it was written
-  }
+  const path = join(dir, CLI_OPTIONS_FILE);
+  if (!existsSync(path)) return {}; // a run from before the file existed, or one stopped before it was written
+  const o = readJsonFile(path, '--resume');
+  if (o.baselines !== undefined && typeof o.baselines !== 'boolean')
+    throw new Error(`--resume ${path}: "baselines" must be true or false, got ${JSON.stringify(o.baselines)}`);
+  if (o.recipe !== undefined && !(typeof o.recipe === 'string' && o.recipe in RECIPES))
+    throw new Error(
+      `--resume ${path}: "recipe" must be one of ${Object.keys(RECIPES).join(', ')}, got ${JSON.stringify(o.recipe)}`,
+    );
+  return { baselines: o.baselines as boolean | undefined, recipe: o.recipe as string | undefined };
 }
 
 /** A --config file: a JSON object of config fields (camelCase), each checked, errors naming the file. */

@@ -2,31 +2,52 @@
 // more is known (the CLI adds the baselines and the recipe once they are computed). The page is
 // redrawn from metrics.jsonl, train-config.json and the JSON block the page itself carries.
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@jepa/nn';
 import { REPORT_DATA_ID, renderReport, type MetricRecord, type ReportInput } from './html.ts';
 
 export const REPORT_FILE = 'report.html';
 
-/** Write `out`/report.html. */
+/** Write `out`/report.html (atomically: a failed write leaves the earlier page). */
 export async function writeReport(out: string, input: ReportInput): Promise<void> {
-  await writeFile(join(out, REPORT_FILE), renderReport(input));
+  await writeFileAtomic(join(out, REPORT_FILE), renderReport(input));
 }
 
-/** The metrics records of a run dir (metrics.jsonl; none if absent). */
+/**
+ * The metrics records of a run dir (metrics.jsonl; none if absent), each checked. The records are
+ * appended one line at a time, so a crash mid-append can leave the last line cut short (no newline):
+ * that line is dropped, everything before it is whole. A bad line anywhere else is an error naming it.
+ */
 export async function readMetrics(out: string): Promise<MetricRecord[]> {
   const path = join(out, 'metrics.jsonl');
   if (!existsSync(path)) return [];
-  return (await readFile(path, 'utf8'))
-    .split('\n')
-    .filter(Boolean)
-    .map((l, i) => {
-      try {
-        return JSON.parse(l) as MetricRecord;
-      } catch (e) {
-        throw new Error(`${path}:${i + 1}: invalid JSON (${(e as Error).message})`);
-      }
-    });
+  const lines = (await readFile(path, 'utf8')).split('\n');
+  const torn = lines.at(-1) === '' ? -1 : lines.length - 1;
+  const records: MetricRecord[] = [];
+  lines.forEach((line, i) => {
+    if (!line.trim()) return;
+    let r: unknown;
+    try {
+      r = JSON.parse(line);
+    } catch (e) {
+      if (i === torn) return;
+      throw new Error(`${path}:${i + 1}: invalid JSON (${(e as Error).message})`);
+    }
+    records.push(checkRecord(r, `${path}:${i + 1}`));
+  });
+  return records;
+}
+
+function checkRecord(r: unknown, where: string): MetricRecord {
+  if (r === null || typeof r !== 'object' || Array.isArray(r))
+    throw new Error(`${where}: a record must be a JSON object, got ${JSON.stringify(r)}`);
+  const { kind, step } = r as Record<string, unknown>;
+  if (kind !== 'train' && kind !== 'eval')
+    throw new Error(`${where}: "kind" must be "train" or "eval", got ${JSON.stringify(kind) ?? 'nothing'}`);
+  if (!(typeof step === 'number' && Number.isSafeInteger(step) && step >= 0))
+    throw new Error(`${where}: "step" must be a non-negative integer, got ${JSON.stringify(step) ?? 'nothing'}`);
+  return r as MetricRecord;
 }
 
 /** What report.html was drawn from: its own JSON block, the run's metrics and config. A report

@@ -93,25 +93,60 @@ export interface TrainerParts {
   optimizer: Optimizer;
 }
 
-/** @jepa/nn's checkpoint, written whole into a temporary dir and swapped in by rename. */
+/** @jepa/nn's checkpoint, written whole into a temporary dir and swapped in by rename. A failed write
+ *  (disk full) leaves no temporary dir and names the file and the checkpoint that is still intact. */
 export async function saveTrainerCheckpoint(outDir: string, parts: TrainerParts, state: TrainerState): Promise<void> {
-  const final = join(outDir, 'checkpoint');
-  const tmp = join(outDir, `checkpoint.tmp-${process.pid}`);
-  const old = join(outDir, 'checkpoint.old');
   await removeStaleTemps(outDir);
+  try {
+    await replaceDir(join(outDir, 'checkpoint'), `checkpoint.tmp-${process.pid}`, (tmp) =>
+      saveCheckpoint(tmp, { ...parts, extra: state }).then(() => undefined),
+    );
+  } catch (e) {
+    const kept = await readTrainerState(outDir).catch(() => null);
+    throw new Error(
+      `checkpoint of step ${state.step}: ${writeFailure(e)}; ${
+        kept
+          ? `the checkpoint of step ${kept.step} in ${checkpointDir(outDir)} is intact; free space, then continue with --resume ${outDir}`
+          : 'no earlier checkpoint of this run exists'
+      }`,
+    );
+  }
+}
+
+/**
+ * Replace the dir `final` by one `write` fills under the temporary name `tmpName` beside it: the
+ * previous dir stays (as `<final>.old`) until the new one is in place, so a crash or a failed write
+ * never leaves neither. On failure the temporary dir is removed.
+ */
+export async function replaceDir(final: string, tmpName: string, write: (tmp: string) => Promise<void>): Promise<void> {
+  const tmp = join(dirname(final), tmpName);
+  const old = `${final}.old`;
   await rm(tmp, { recursive: true, force: true });
-  await saveCheckpoint(tmp, { ...parts, extra: state });
-  // The previous checkpoint stays (as .old) until the new one is in place.
+  try {
+    await write(tmp);
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    throw e;
+  }
   await rm(old, { recursive: true, force: true });
   if (existsSync(final)) await rename(final, old);
   await rename(tmp, final);
   await rm(old, { recursive: true, force: true });
 }
 
-/** Half-written `checkpoint.tmp-<pid>` dirs of runs that were killed (their process is gone). */
+/** "cannot write FILE (ENOSPC: no space left on device)" from a failed write's error. */
+export function writeFailure(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (!(err instanceof Error)) return String(e);
+  if (!err.code) return err.message;
+  const why = err.message.split(',')[0]; // "ENOSPC: no space left on device"
+  return `cannot write ${err.path ?? 'a file'} (${why})`;
+}
+
+/** Half-written `checkpoint.tmp-<pid>` (and `best.tmp-<pid>`) dirs of runs that were killed (their process is gone). */
 async function removeStaleTemps(outDir: string): Promise<void> {
   for (const name of await readdir(outDir).catch(() => [] as string[])) {
-    const pid = /^checkpoint\.tmp-(\d+)$/.exec(name)?.[1];
+    const pid = /^(?:checkpoint|best)\.tmp-(\d+)$/.exec(name)?.[1];
     if (pid && Number(pid) !== process.pid && !alive(Number(pid)))
       await rm(join(outDir, name), { recursive: true, force: true });
   }

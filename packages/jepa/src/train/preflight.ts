@@ -37,27 +37,28 @@ export async function checkRunRequest(cfg: TrainConfig, finishAt: number | undef
   if (usesPairs(cfg)) loadTrainPairs(cfg); // a malformed pairs file fails before an --overwrite'd run is removed
 }
 
-/** The model's position table (max_position_embeddings): --init's config.json, else the preset's. */
-function positionTable(cfg: TrainConfig): { rows: number; from: string } | null {
+/** The sizes of the model a run builds that its options must fit: --init's config.json, else the preset's. */
+export function modelSizes(cfg: TrainConfig): { positions: number; hidden: number; from: string } | null {
   if (cfg.init) {
     const file = join(cfg.init, 'config.json');
     try {
-      const rows = (JSON.parse(readFileSync(file, 'utf8')) as { max_position_embeddings?: unknown })
-        .max_position_embeddings;
-      return typeof rows === 'number' ? { rows, from: file } : null;
+      const c = JSON.parse(readFileSync(file, 'utf8')) as { max_position_embeddings?: unknown; hidden_size?: unknown };
+      const { max_position_embeddings: positions, hidden_size: hidden } = c;
+      return typeof positions === 'number' && typeof hidden === 'number' ? { positions, hidden, from: file } : null;
     } catch {
       return null; // unreadable: the model's own load names what is wrong
     }
   }
-  return { rows: bertConfig(cfg.preset).max_position_embeddings, from: `preset ${cfg.preset}` };
+  const c = bertConfig(cfg.preset);
+  return { positions: c.max_position_embeddings, hidden: c.hidden_size, from: `preset ${cfg.preset}` };
 }
 
 /** --max-tokens must fit the model's position table: a longer sentence has no position to take. */
 export function checkMaxTokens(cfg: TrainConfig): void {
-  const table = positionTable(cfg);
-  if (table && cfg.maxTokens > table.rows) {
+  const sizes = modelSizes(cfg);
+  if (sizes && cfg.maxTokens > sizes.positions) {
     throw new Error(
-      `--max-tokens: at most ${table.rows}, the model's position table (max_position_embeddings in ${table.from}), got ${cfg.maxTokens}`,
+      `--max-tokens: at most ${sizes.positions}, the model's position table (max_position_embeddings in ${sizes.from}), got ${cfg.maxTokens}`,
     );
   }
 }

@@ -3,9 +3,9 @@
 // for the host to look at a number), evaluate (the best dev MAP kept), export, report. A stop on
 // a signal, a request or a non-finite value checkpoints or names what is kept.
 import { existsSync } from 'node:fs';
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AdamW, makeSchedule } from '@jepa/nn';
+import { AdamW, makeSchedule, writeFileAtomic } from '@jepa/nn';
 import { add, globalNorm, init, setGeneratorState, tidy, type Tensor } from '@jepa/tensor';
 import { loadRerankJsonl, type RerankQuery } from '../data/rerank.ts';
 import { loadTrainPool } from '../data/train.ts';
@@ -14,19 +14,22 @@ import { requireEvaluable } from '../eval/rerank.ts';
 import { NonFiniteError } from '../model/encoder.ts';
 import { savedModules } from '../objectives/objective.ts';
 import type { MetricRecord } from '../report/html.ts';
-import { writeReport } from '../report/write.ts';
+import { readMetrics, writeReport } from '../report/write.ts';
 import { buildModel, type TrainContext } from './build.ts';
 import {
   exportModel,
   loadTrainerCheckpoint,
   readTrainerState,
+  replaceDir,
   saveTrainerCheckpoint,
   updateTrainerState,
+  writeFailure,
 } from './checkpoint.ts';
 import type { TrainConfig } from './config.ts';
 import { BatchStream } from './data.ts';
 import { evaluateEncoder, type EncoderEval } from './evaluate.ts';
 import { frozenParams, trainParamGroups } from './groups.ts';
+import { checkBatchFits, namedBatchLimit } from './device-fit.ts';
 import { checkRunRequest } from './preflight.ts';
 import { Progress } from './progress.ts';
 import { lockRunDir, prepareRunDir } from './rundir.ts';
@@ -63,6 +66,7 @@ export async function runTraining(cfg: TrainConfig, hooks: TrainHooks, at: RunPr
   try {
     await init();
     await checkRunRequest(cfg, hooks.finishAt);
+    checkBatchFits(cfg);
     const data = loadData(cfg);
     await prepareRunDir(out, { resume: !!cfg.resume, overwrite: cfg.overwrite });
     const model = await buildModel(
@@ -154,16 +158,13 @@ class TrainingRun {
       this.start = st.step;
       this.bestMap = st.bestMap;
       this.bestStep = st.bestStep;
-      if (existsSync(this.metricsPath)) {
-        this.records = (await readFile(this.metricsPath, 'utf8'))
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as MetricRecord)
-          .filter((r) => r.step <= this.start);
-      }
+      // The records up to the checkpoint; a final evaluation logged after it (at its step) is done again.
+      this.records = (await readMetrics(this.out)).filter(
+        (r) => r.step < this.start || (r.step === this.start && !r.final),
+      );
     }
-    await writeFile(this.metricsPath, this.records.map((r) => `${JSON.stringify(r)}\n`).join(''));
-    await writeFile(join(this.out, 'train-config.json'), `${JSON.stringify(cfg, null, 2)}\n`);
+    await writeFileAtomic(this.metricsPath, this.records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    await writeFileAtomic(join(this.out, 'train-config.json'), `${JSON.stringify(cfg, null, 2)}\n`);
     this.progress = new Progress(this.start, cfg.logEvery);
   }
 
@@ -174,7 +175,12 @@ class TrainingRun {
     for (const m of Object.values(this.model.objective.heads)) m.train();
     let step = this.start;
     for (; step < cfg.steps; step++) {
-      const cur = this.dispatch(step);
+      let cur: Pending;
+      try {
+        cur = this.dispatch(step);
+      } catch (e) {
+        throw namedBatchLimit(cfg, e);
+      }
       if (this.pending && !(await this.settle(this.pending))) {
         this.stopped = 'nan';
         this.pending = null;
@@ -220,7 +226,11 @@ class TrainingRun {
       encoder.tokenizer,
       { pooling: cfg.pooling, maxTokens: cfg.maxTokens, objective: cfg.objective, step: stepsDone },
       encoder.tokenWeights,
-    );
+    ).catch((e: unknown) => {
+      throw new Error(
+        `export of step ${stepsDone} to ${this.out}: ${writeFailure(e)}; the checkpoint of step ${stepsDone} in ${join(this.out, 'checkpoint')} is intact; free space, then finish the export with --resume ${this.out}`,
+      );
+    });
   }
 
   /** report.html, the GPU memory given back, and the summary. */
@@ -385,6 +395,7 @@ class TrainingRun {
       mrr10: ev.mrr10,
       meanStd: ev.meanStd,
       seconds: ev.seconds,
+      ...(full ? { final: true } : {}), // logged after the checkpoint of its step: a resume redoes it
     });
     if (ev.meanStd < cfg.collapseStd) {
       this.log(
@@ -398,13 +409,16 @@ class TrainingRun {
     if (this.bestMap === null || (comparable && ev.map > this.bestMap)) {
       this.bestMap = ev.map;
       this.bestStep = step;
-      await exportModel(
-        join(this.out, 'best'),
-        encoder.bert,
-        encoder.tokenizer,
-        { pooling: cfg.pooling, maxTokens: cfg.maxTokens, objective: cfg.objective, step },
-        encoder.tokenWeights,
-      );
+      // Swapped in whole: a failed export leaves the earlier best/ as it was.
+      const best = join(this.out, 'best');
+      const meta = { pooling: cfg.pooling, maxTokens: cfg.maxTokens, objective: cfg.objective, step };
+      await replaceDir(best, `best.tmp-${process.pid}`, (tmp) =>
+        exportModel(tmp, encoder.bert, encoder.tokenizer, meta, encoder.tokenWeights),
+      ).catch(async (e: unknown) => {
+        throw new Error(
+          `${best} (step ${step}): ${writeFailure(e)}; ${existsSync(best) ? `the earlier ${best} is intact` : 'no best/ was written'}; ${await this.kept('is intact', `free space, then continue with --resume ${this.out}`)}`,
+        );
+      });
     }
     return true;
   }
@@ -429,11 +443,14 @@ class TrainingRun {
 
   /** What a stop on a non-finite value leaves: said only when there is something. */
   private async stopNonFinite(what: string): Promise<void> {
-    const st = await readTrainerState(this.out).catch(() => null);
-    const kept = st
-      ? `the checkpoint of step ${st.step} in ${join(this.out, 'checkpoint')} is kept`
-      : 'no checkpoint had been saved yet';
-    this.stopMessage = `stopping: ${what}; ${kept} (a lower --lr or --clip may help)`;
+    this.stopMessage = `stopping: ${what}; ${await this.kept('is kept')} (a lower --lr or --clip may help)`;
     this.log(this.stopMessage);
+  }
+
+  /** What the run dir holds to go on from ("the checkpoint of step N in DIR is kept", then `next`), or that nothing does. */
+  private async kept(verb: string, next?: string): Promise<string> {
+    const st = await readTrainerState(this.out).catch(() => null);
+    if (!st) return 'no checkpoint had been saved yet';
+    return `the checkpoint of step ${st.step} in ${join(this.out, 'checkpoint')} ${verb}${next ? `; ${next}` : ''}`;
   }
 }

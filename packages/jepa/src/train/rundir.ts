@@ -7,12 +7,13 @@ import {
   readdirSync,
   readFileSync,
   rmdirSync,
+  statSync,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { access, constants, mkdir, rm } from 'node:fs/promises';
+import { access, constants, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /** The lock file a running run holds in its dir: `{"pid":…,"host":…,"started":…}`. */
 export const LOCK_FILE = '.lock';
@@ -58,7 +59,7 @@ export function lockRunDir(dir: string, opts: { create: boolean; warn?: (m: stri
   if (!existsSync(dir)) {
     if (!opts.create) return { release() {} };
     try {
-      created = mkdirSync(dir, { recursive: true }) !== undefined;
+      created = makeDirs(dir);
     } catch (e) {
       throw cannotWrite(dir, e);
     }
@@ -77,7 +78,7 @@ export function lockRunDir(dir: string, opts: { create: boolean; warn?: (m: stri
         linkSync(tmp, path);
         break;
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 2) throw e;
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 200) throw e;
       }
       const owner = readLockOwner(path);
       if (owner && owner.pid === process.pid && owner.host === me.host) {
@@ -88,14 +89,7 @@ export function lockRunDir(dir: string, opts: { create: boolean; warn?: (m: stri
           `out ${dir}: another run is writing there (pid ${owner.pid}${owner.host !== me.host ? ` on ${owner.host}` : ''}, since ${owner.started ?? '?'}; lock ${path}); wait for it to end, or stop it first`,
         );
       }
-      opts.warn?.(
-        `warning: out ${dir}: taking over a stale lock (${owner ? `pid ${owner.pid} is not running` : 'unreadable lock file'}; ${path})`,
-      );
-      try {
-        unlinkSync(path);
-      } catch {
-        // another run took it over first: the next link says who holds it
-      }
+      if (!removeStaleLock(path, owner, opts.warn)) sleepMs(10); // another process is taking it over: look again
     }
   } finally {
     try {
@@ -123,11 +117,68 @@ export function lockRunDir(dir: string, opts: { create: boolean; warn?: (m: stri
   return { release };
 }
 
+/** How long a takeover may hold its mutex before it counts as abandoned (its process killed mid-takeover). */
+const TAKEOVER_STALE_MS = 10_000;
+
+/**
+ * Remove the stale lock `seen` at `path`, one process at a time: two runs that both found it stale
+ * would otherwise each remove the lock the other had just taken. The takeover is serialised by a
+ * mutex dir (mkdir is atomic) and the lock is removed only if it is still the stale one. False when
+ * another process holds the mutex.
+ */
+function removeStaleLock(path: string, seen: LockOwner | null, warn?: (m: string) => void): boolean {
+  const mutex = `${path}.takeover`;
+  try {
+    mkdirSync(mutex);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    try {
+      if (Date.now() - statSync(mutex).mtimeMs > TAKEOVER_STALE_MS) rmdirSync(mutex);
+    } catch {}
+    return false;
+  }
+  try {
+    const now = readLockOwner(path);
+    if (existsSync(path) && sameOwner(now, seen)) {
+      warn?.(
+        `warning: out ${dirname(path)}: taking over a stale lock (${seen ? `pid ${seen.pid} is not running` : 'unreadable lock file'}; ${path})`,
+      );
+      unlinkSync(path);
+    }
+  } finally {
+    rmdirSync(mutex);
+  }
+  return true;
+}
+
+const sameOwner = (a: LockOwner | null, b: LockOwner | null) =>
+  a === b || (!!a && !!b && a.pid === b.pid && a.host === b.host && a.started === b.started);
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * `mkdir -p`, one level at a time: Node's recursive mkdir reports ENOENT on a read-only file system
+ * (not EROFS) and never returns under /proc. True when it created `dir`.
+ */
+function makeDirs(dir: string): boolean {
+  const missing: string[] = [];
+  for (let d = resolve(dir); !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  return missing.length > 0;
+}
+
 function cannotWrite(dir: string, e: unknown): Error {
   const err = e as NodeJS.ErrnoException;
-  return new Error(
-    `out ${dir}: cannot write there (${err.code ?? err.message}${err.path && err.path !== dir ? ` at ${err.path}` : ''})`,
-  );
+  const why = err.code ? err.message.split(',')[0] : err.message; // "EROFS: read-only file system"
+  return new Error(`out ${dir}: cannot write there (${why}${err.path && err.path !== dir ? ` at ${err.path}` : ''})`);
 }
 
 /** What a run writes into its dir; `--overwrite` removes exactly these (nothing else of the user's). */
@@ -172,7 +223,7 @@ export async function prepareRunDir(dir: string, opts: { resume: boolean; overwr
     if (found.length) for (const f of RUN_FILES) await rm(join(dir, f), { recursive: true, force: true });
   }
   try {
-    await mkdir(dir, { recursive: true });
+    makeDirs(dir);
     await access(dir, constants.W_OK);
   } catch (e) {
     throw cannotWrite(dir, e);

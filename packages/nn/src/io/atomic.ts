@@ -27,9 +27,19 @@ export async function writeFileAtomic(path: string, data: AtomicWriteData): Prom
   } catch (err) {
     await handle?.close().catch(() => undefined);
     await rm(tmp, { force: true }).catch(() => undefined);
-    throw err;
+    throw naming(err, target);
   }
   await syncDirectory(dir);
+}
+
+/** A failed write() says only "ENOSPC: no space left on device, write": name the file it was for. */
+function naming(err: unknown, target: string): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (e instanceof Error && e.code && !e.path) {
+    e.path = target;
+    e.message = `${e.message} (writing ${target})`;
+  }
+  return err;
 }
 
 async function* chunksOf(data: AtomicWriteData): AsyncIterable<Uint8Array> {
