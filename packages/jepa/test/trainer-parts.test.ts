@@ -28,7 +28,7 @@ describe('config', () => {
     expect(() => resolveConfig({ deleteRatio: 1 })).toThrow(/config "deleteRatio": must be in \[0, 1\), got 1/);
     expect(() => resolveConfig({ decoderTie: 'none' })).toThrow(/config "decoderTie": expected one of all\|embeddings/);
     expect(() => resolveConfig({ objective: 'mlm', aux: 'tsdae' })).toThrow(
-      /config "aux": a pretext loss joins objective jepa only, got objective "mlm"/,
+      /config "aux": an auxiliary loss \(a pretext task or labelled pairs\) joins objective jepa only, got objective "mlm"/,
     );
     expect(() => resolveConfig({ auxWeight: -1 })).toThrow(/config "auxWeight"/);
     expect(() => resolveConfig({ emaMomentum: 1.2 })).toThrow(/config "emaMomentum": must be in \[0, 1\], got 1.2/);

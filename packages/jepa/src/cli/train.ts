@@ -115,7 +115,7 @@ async function main(): Promise<number> {
 function printBaselines(cfg: TrainConfig, summary: TrainSummary, b: RunBaselines): Record<string, number> {
   const rows: [string, number | undefined, number | undefined][] = [
     [
-      `${cfg.objective}${cfg.objective === 'jepa' ? ` (${cfg.loss})` : ''}, ${summary.steps} steps`,
+      `${cfg.objective}${cfg.objective === 'jepa' ? ` (${cfg.loss})` : ''}${cfg.aux !== 'none' ? ` + ${cfg.aux} ×${cfg.auxWeight}` : ''}, ${summary.steps} steps`,
       summary.lastEval?.map,
       summary.lastEval?.mrr10,
     ],

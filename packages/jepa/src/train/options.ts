@@ -220,7 +220,7 @@ export type OptionName = keyof Table;
 export type TrainConfig = { -readonly [K in OptionName]: OptionValue<Table[K]['kind']> };
 
 export type Objective = TrainConfig['objective'];
-/** A pretext loss added to JEPA's VICReg loss on the same batch. */
+/** An auxiliary loss (a pretext task, or the labelled pairs) added to JEPA's VICReg loss on the same batch. */
 export type Aux = TrainConfig['aux'];
 export type Schedule = TrainConfig['schedule'];
 

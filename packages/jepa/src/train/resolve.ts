@@ -66,7 +66,7 @@ function validate(c: TrainConfig): void {
       'config "cropRest": the views are either two crops (cropBoth) or a crop and the rest (cropRest), got both',
     );
   if (c.aux !== 'none' && c.objective !== 'jepa')
-    throw new ConfigError(`config "aux": a pretext loss joins objective jepa only, got objective "${c.objective}"`);
+    throw new ConfigError(`config "aux": an auxiliary loss (a pretext task or labelled pairs) joins objective jepa only, got objective "${c.objective}"`);
   if (c.init && c.embeddingInit !== 'bert') {
     throw new ConfigError(
       `config "embeddingInit": shapes a model built from scratch; with init the weights come from ${c.init}, so it would be ignored, got "${c.embeddingInit}"`,
