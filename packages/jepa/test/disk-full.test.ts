@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { readMetrics } from '../src/report/write.ts';
+import { REPORT_DATA_ID } from '../src/report/html.ts';
+import { readMetrics, updateReport } from '../src/report/write.ts';
 import { readTrainerState, replaceDir } from '../src/train/checkpoint.ts';
 import { train } from '../src/train/trainer.ts';
 import { tinyRun } from './tiny-run.ts';
@@ -145,6 +146,21 @@ describe('metrics.jsonl read back', () => {
     writeFileSync(join(d, 'metrics.jsonl'), `{"step":1}\n`);
     await expect(readMetrics(d)).rejects.toThrow(
       `${join(d, 'metrics.jsonl')}:1: "kind" must be "train" or "eval", got nothing`,
+    );
+  });
+
+  it("report.html's redraw names a damaged train-config.json or data block", async () => {
+    const d = mkdtempSync(join(dir, 'report-'));
+    writeFileSync(join(d, 'train-config.json'), '{"objective": "jepa",');
+    await expect(updateReport(d, {})).rejects.toThrow(`${join(d, 'train-config.json')}: invalid JSON (`);
+    writeFileSync(join(d, 'train-config.json'), '[]');
+    await expect(updateReport(d, {})).rejects.toThrow(
+      `${join(d, 'train-config.json')}: expected a JSON object, got []`,
+    );
+    writeFileSync(join(d, 'train-config.json'), '{"objective": "jepa", "preset": "tiny"}');
+    writeFileSync(join(d, 'report.html'), `<script type="application/json" id="${REPORT_DATA_ID}">{"title": </script>`);
+    await expect(updateReport(d, {})).rejects.toThrow(
+      `${join(d, 'report.html')} (its "${REPORT_DATA_ID}" block): invalid JSON (`,
     );
   });
 });

@@ -55,14 +55,16 @@ function checkRecord(r: unknown, where: string): MetricRecord {
 export async function readReportInput(out: string): Promise<ReportInput> {
   const configPath = join(out, 'train-config.json');
   if (!existsSync(configPath)) throw new Error(`${out}: no train-config.json, so not a run dir`);
-  const config = JSON.parse(await readFile(configPath, 'utf8')) as Record<string, unknown>;
+  const config = parseJson(await readFile(configPath, 'utf8'), configPath);
+  if (config === null || typeof config !== 'object' || Array.isArray(config))
+    throw new Error(`${configPath}: expected a JSON object, got ${JSON.stringify(config)}`);
   const records = await readMetrics(out);
   const htmlPath = join(out, REPORT_FILE);
   let saved: Partial<ReportInput> = {};
   if (existsSync(htmlPath)) {
     const html = await readFile(htmlPath, 'utf8');
     const m = html.match(new RegExp(`<script type="application/json" id="${REPORT_DATA_ID}">([^<]*)</script>`));
-    if (m) saved = JSON.parse(m[1]!) as Partial<ReportInput>;
+    if (m) saved = parseJson(m[1]!, `${htmlPath} (its "${REPORT_DATA_ID}" block)`) as Partial<ReportInput>;
   }
   const steps = records.at(-1)?.step;
   return {
@@ -77,4 +79,12 @@ export async function readReportInput(out: string): Promise<ReportInput> {
 export async function updateReport(out: string, more: Partial<ReportInput>): Promise<void> {
   const input = await readReportInput(out);
   await writeReport(out, { ...input, ...Object.fromEntries(Object.entries(more).filter(([, v]) => v !== undefined)) });
+}
+
+function parseJson(text: string, where: string): Record<string, unknown> {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`${where}: invalid JSON (${(e as Error).message})`);
+  }
 }
