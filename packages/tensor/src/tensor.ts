@@ -1,5 +1,5 @@
 // A tensor is a strided view (shape, strides, element offset) over ref-counted GPU storage.
-import { hasRuntime, runtime, type Runtime } from '@jepa/kernels';
+import { BufferLimitError, hasRuntime, runtime, type Runtime } from '@jepa/kernels';
 import { backward as runBackward, type GradNode } from './autograd.ts';
 import * as ops from './ops/index.ts';
 import { leakRegistry, track, untrack } from './scope.ts';
@@ -60,7 +60,8 @@ export class Tensor {
     try {
       buffer = runtime().alloc(bytes, `${what} of shape ${fmt(shape)} (${dtype})`);
     } catch (e) {
-      if (e instanceof RangeError) throw new RangeError(e.message);
+      // Thrown afresh so the stack starts at the op; the class (and its sizes) kept for callers that name the option.
+      if (e instanceof BufferLimitError) throw new BufferLimitError(e.what, e.bytes, e.limit);
       throw e;
     }
     return new Tensor(new Storage(buffer, bytes), [...shape], contiguousStrides(shape), 0, dtype);

@@ -76,7 +76,10 @@ export async function runTraining(cfg: TrainConfig, hooks: TrainHooks, at: RunPr
     );
     const run = new TrainingRun(cfg, hooks, out, t0, model, data);
     await run.restore();
-    await run.loop(at);
+    // A buffer over the device's limit (met when a step allocates or submits) is named by the flags that sized it.
+    await run.loop(at).catch((e: unknown) => {
+      throw namedBatchLimit(cfg, e);
+    });
     await run.finish();
     return await run.report();
   } finally {
@@ -175,12 +178,7 @@ class TrainingRun {
     for (const m of Object.values(this.model.objective.heads)) m.train();
     let step = this.start;
     for (; step < cfg.steps; step++) {
-      let cur: Pending;
-      try {
-        cur = this.dispatch(step);
-      } catch (e) {
-        throw namedBatchLimit(cfg, e);
-      }
+      const cur = this.dispatch(step);
       if (this.pending && !(await this.settle(this.pending))) {
         this.stopped = 'nan';
         this.pending = null;
