@@ -34,6 +34,16 @@ describe('creation and views', () => {
     // One element past the adapter's limit (128 MiB on lavapipe, 1 GiB on SwiftShader).
     const max = T.runtime().limits.maxStorageBufferBindingSize!;
     expect(() => T.zeros([Math.floor(max / 4) + 1])).toThrow(/maxStorageBufferBindingSize/);
+    // As a BufferLimitError with its sizes, so a trainer can name the option that sized it.
+    const e = (() => {
+      try {
+        T.zeros([3, Math.floor(max / 4) + 1]);
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(e).toBeInstanceOf(T.BufferLimitError);
+    expect(e).toMatchObject({ bytes: 4 * 3 * (Math.floor(max / 4) + 1), limit: max });
   });
 
   it('slices, permutes, expands without copies and copies on contiguous()', async () => {
