@@ -75,13 +75,18 @@ export async function runTraining(cfg: TrainConfig, hooks: TrainHooks, at: RunPr
       hooks.quiet || cfg.resume ? undefined : (m) => process.stderr.write(`${m}\n`),
     );
     const run = new TrainingRun(cfg, hooks, out, t0, model, data);
-    await run.restore();
-    // A buffer over the device's limit (met when a step allocates or submits) is named by the flags that sized it.
-    await run.loop(at).catch((e: unknown) => {
-      throw namedBatchLimit(cfg, e);
-    });
-    await run.finish();
-    return await run.report();
+    try {
+      await run.restore();
+      // A buffer over the device's limit (met when a step allocates or submits) is named by the flags that sized it.
+      await run.loop(at).catch((e: unknown) => {
+        throw namedBatchLimit(cfg, e);
+      });
+      await run.finish();
+      return await run.report();
+    } catch (e) {
+      run.dispose(); // a failed run in a long-lived process gives its GPU memory back too
+      throw e;
+    }
   } finally {
     lock.release();
   }
@@ -129,6 +134,7 @@ class TrainingRun {
   private stopped: StopReason = 'done';
   private stopMessage: string | null = null;
   private stepsDone = 0;
+  private disposed = false;
 
   constructor(
     private readonly cfg: TrainConfig,
@@ -245,8 +251,7 @@ class TrainingRun {
       spectrum: ev?.spectrum,
       summary: { stopped, steps: stepsDone, bestMap, bestStep, lastMap: ev?.map, lastMrr10: ev?.mrr10, seconds },
     });
-    this.optimizer.dispose();
-    for (const m of [...this.model.modules, ...Object.values(this.model.objective.frozen ?? {})]) m.dispose();
+    this.dispose();
     return {
       out: this.out,
       steps: stepsDone,
@@ -258,6 +263,16 @@ class TrainingRun {
       tokensPerSec: this.tokensTotal / seconds,
       stopMessage: this.stopMessage,
     };
+  }
+
+  /** The run's GPU memory given back: the step in flight, the optimizer state, the modules. Once. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const t of this.pending?.tensors ?? []) t.dispose();
+    this.pending = null;
+    this.optimizer.dispose();
+    for (const m of [...this.model.modules, ...Object.values(this.model.objective.frozen ?? {})]) m.dispose();
   }
 
   private finished(): boolean {
