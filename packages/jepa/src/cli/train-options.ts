@@ -53,9 +53,17 @@ export const TRAIN_CLI_OPTIONS: OptionSpec = Object.fromEntries(
 function metavar(kind: OptionKind): string {
   if (Array.isArray(kind)) return kind.join('|');
   return (
-    { int: 'N', pos: 'N', num: 'X', 'num?': 'X', bool: '[true|false]', str: 'PATH', 'str?': 'PATH', ints: 'N,N,...' }[
-      kind as string
-    ] ?? 'VALUE'
+    {
+      int: 'N',
+      pos: 'N',
+      num: 'X',
+      'num?': 'X',
+      bool: '[true|false]',
+      str: 'PATH',
+      'str?': 'PATH',
+      ints: 'N,N,...',
+      words: 'W,W,...',
+    }[kind as string] ?? 'VALUE'
   );
 }
 

@@ -14,3 +14,5 @@ export const ASKUBUNTU_DEV_PATH = dataFile('askubuntu-rerank/dev.jsonl');
 export const ASKUBUNTU_PAIRS_PATH = dataFile('askubuntu-pairs/train-pairs.tsv');
 /** STS Benchmark dev split (1500 pairs), tab-separated. */
 export const STSB_DEV_PATH = dataFile('stsb/sts-dev.csv');
+/** WordNet 3.0 relations of the pool's words (synonyms, hypernyms, hyponyms, antonyms), for --views. */
+export const WORDNET_RELATIONS_PATH = dataFile('wordnet/relations.tsv');

@@ -3,6 +3,7 @@ import type { Module } from '@jepa/nn';
 import type { Tensor } from '@jepa/tensor';
 import type { Pair } from '../data/pairs.ts';
 import type { Rng } from '../util/rng.ts';
+import type { Relations } from '../views/wordnet.ts';
 
 export interface StepOutput {
   loss: Tensor;
@@ -25,6 +26,8 @@ export interface ObjectiveImpl {
 export interface ObjectiveData {
   /** Labelled pairs, for `--objective pairs` and `--aux pairs`. */
   pairs?: readonly Pair[];
+  /** WordNet relations, for the swaps of `--views`. */
+  relations?: Relations;
 }
 
 /** Everything an objective saves in a checkpoint besides the encoder, by name prefix. */

@@ -10,6 +10,8 @@ import { pairsObjective } from '../objectives/pairs.ts';
 import { simcseObjective } from '../objectives/simcse.ts';
 import { tsdaeObjective } from '../objectives/tsdae.ts';
 import { loadTrainPairs, usesPairs } from '../data/pairs.ts';
+import { loadRelations } from '../data/wordnet.ts';
+import { needsRelations } from '../views/mixed.ts';
 import type { TrainConfig } from './config.ts';
 
 export interface TrainContext {
@@ -41,6 +43,7 @@ export async function buildModel(
   const encoder = await buildEncoder(cfg, { pool, log });
   const objective = OBJECTIVES[cfg.objective](encoder, cfg, {
     pairs: usesPairs(cfg) ? loadTrainPairs(cfg) : undefined,
+    relations: cfg.objective === 'jepa' && needsRelations(cfg.views) ? loadRelations() : undefined,
   });
   return { encoder, objective, modules: [encoder.bert, ...Object.values(objective.heads)] };
 }

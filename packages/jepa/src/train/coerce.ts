@@ -51,6 +51,12 @@ export function coerceOption(label: string, kind: OptionKind, v: unknown): unkno
         throw bad('a list of positive integers like 512,512,512');
       return list;
     }
+    case 'words': {
+      const list = typeof v === 'string' ? v.split(',').map((w) => w.trim()) : v;
+      if (!Array.isArray(list) || list.length === 0 || !list.every((w) => typeof w === 'string' && w !== ''))
+        throw bad('a comma-separated list of words like crop,synonym');
+      return list;
+    }
   }
   throw new ConfigError(`${label}: unknown option kind ${JSON.stringify(kind)}`);
 }

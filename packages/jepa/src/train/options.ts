@@ -4,7 +4,7 @@
 // this table, so they cannot drift apart.
 import { DEFAULT_MAX_TOKENS, POOLINGS } from '../model/encoder.ts';
 
-type ValueKind = 'int' | 'pos' | 'num' | 'num?' | 'bool' | 'str' | 'str?' | 'ints';
+type ValueKind = 'int' | 'pos' | 'num' | 'num?' | 'bool' | 'str' | 'str?' | 'ints' | 'words';
 /** What an option accepts: a value kind, or a list of the allowed words. */
 export type OptionKind = ValueKind | readonly string[];
 
@@ -23,7 +23,9 @@ export type OptionValue<K extends OptionKind> = K extends readonly (infer W)[]
             ? string | null
             : K extends 'ints'
               ? number[]
-              : never;
+              : K extends 'words'
+                ? string[]
+                : never;
 
 /** Where --help lists an option. */
 export const OPTION_GROUPS = ['data', 'model', 'objective', 'optimiser', 'evaluation', 'run'] as const;
@@ -135,18 +137,32 @@ export const OPTION_TABLE = {
     `${VIEWS} a crop against the rest of the sentence (both off: a crop against the whole)`,
     'true; false with --crop-both',
   ),
+  /** JEPA's second view, a kind drawn per sentence from this list (views/mixed.ts); ['crop'] is the crop views above. */
+  views: opt(
+    'words',
+    ['crop'],
+    'objective',
+    `${VIEWS} kinds of second view, one drawn per sentence: crop, synonym, hypernym, hyponym, antonym (WordNet swaps), mask, noise`,
+  ),
+  /** Share of the candidate words a swap, mask or noise view changes (at least one while > 0). */
+  viewRate: opt(
+    'num',
+    0.15,
+    'objective',
+    `${VIEWS} share of the candidate words a swap, mask or noise view changes (at least one)`,
+  ),
   temperature: opt('num', 0.05, 'objective', 'simcse: softmax temperature'),
   maskRate: opt('num', 0.15, 'objective', 'mlm (objective or --aux): share of tokens masked'),
   /** TSDAE: share of each sentence's words deleted. */
   deleteRatio: opt('num', 0.6, 'objective', "tsdae (objective or --aux): share of each sentence's words deleted"),
   decoderTie: opt(['all', 'embeddings'], 'all', 'objective', 'tsdae: what the decoder shares with the encoder'),
   /** A loss added to JEPA's VICReg loss: loss = VICReg + auxWeight · aux (a pretext task on the same
-   *  batch, or the labelled pairs' ranking loss on a batch of pairs). */
+   *  batch, the labelled pairs' ranking loss on a batch of pairs, or a head predicting the view's kind). */
   aux: opt(
-    ['none', 'mlm', 'tsdae', 'pairs'],
+    ['none', 'mlm', 'tsdae', 'pairs', 'transform'],
     'none',
     'objective',
-    "jepa: a loss added to VICReg's (mlm, tsdae: on the same batch; pairs: on a batch of labelled pairs)",
+    "jepa: a loss added to VICReg's (mlm, tsdae: on the same batch; pairs: on a batch of labelled pairs; transform: which --views kind made the view)",
   ),
   auxWeight: opt('num', 1, 'objective', 'jepa: weight of the --aux loss'),
   /** MultipleNegativesRankingLoss's scale: cosine similarities × this are the logits (1/temperature). */

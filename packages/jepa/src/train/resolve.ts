@@ -2,6 +2,7 @@
 // every value checked and every error naming the field.
 import { ConfigError, coerceOption } from './coerce.ts';
 import { closest } from './did-you-mean.ts';
+import { VIEW_KINDS } from '../views/kinds.ts';
 import { CONFIG_FIELDS, DEFAULTS, OPTION_NAMES, type OptionName, type TrainConfig } from './options.ts';
 
 /**
@@ -65,8 +66,11 @@ function validate(c: TrainConfig): void {
     throw new ConfigError(
       'config "cropRest": the views are either two crops (cropBoth) or a crop and the rest (cropRest), got both',
     );
+  validateViews(c);
   if (c.aux !== 'none' && c.objective !== 'jepa')
-    throw new ConfigError(`config "aux": an auxiliary loss (a pretext task or labelled pairs) joins objective jepa only, got objective "${c.objective}"`);
+    throw new ConfigError(
+      `config "aux": an auxiliary loss (a pretext task or labelled pairs) joins objective jepa only, got objective "${c.objective}"`,
+    );
   if (c.init && c.embeddingInit !== 'bert') {
     throw new ConfigError(
       `config "embeddingInit": shapes a model built from scratch; with init the weights come from ${c.init}, so it would be ignored, got "${c.embeddingInit}"`,
@@ -74,4 +78,27 @@ function validate(c: TrainConfig): void {
   }
   if (c.maxTokens < 3)
     throw new ConfigError(`config "maxTokens": must be at least 3 ([CLS] x [SEP]), got ${c.maxTokens}`);
+}
+
+/** --views: known kinds (a kind listed twice is drawn twice as often), made by objective jepa only;
+ *  --aux transform needs two kinds to tell apart. */
+function validateViews(c: TrainConfig): void {
+  for (const v of c.views) {
+    if ((VIEW_KINDS as readonly string[]).includes(v)) continue;
+    const near = closest(v, VIEW_KINDS);
+    throw new ConfigError(
+      `config "views": unknown view "${v}"${near ? ` (did you mean "${near}"?)` : ''}; known: ${VIEW_KINDS.join(', ')}`,
+    );
+  }
+  if (!(c.viewRate >= 0 && c.viewRate <= 1))
+    throw new ConfigError(`config "viewRate": must be in [0, 1], got ${c.viewRate}`);
+  const plain = c.views.every((v) => v === 'crop');
+  if (!plain && c.objective !== 'jepa')
+    throw new ConfigError(
+      `config "views": views other than crop are made by objective jepa only, got objective "${c.objective}"`,
+    );
+  if (c.aux === 'transform' && new Set(c.views).size < 2)
+    throw new ConfigError(
+      `config "aux": transform predicts which --views kind made the second view, so it needs at least two kinds, got views "${c.views.join(',')}"`,
+    );
 }

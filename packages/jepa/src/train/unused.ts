@@ -18,6 +18,8 @@ export function unusedOptions(cfg: TrainConfig, given: Iterable<string>): string
     mu: [vicreg, noVicreg],
     nu: [vicreg, noVicreg],
     loss: [vicreg, noVicreg],
+    views: [cfg.objective === 'jepa', obj],
+    viewRate: [cfg.objective === 'jepa' && cfg.views.some((v) => v !== 'crop'), 'without --views other than crop'],
     cropBoth: [jepaFamily, obj],
     cropRest: [jepaFamily, obj],
     expander: [cfg.objective === 'jepa', obj],

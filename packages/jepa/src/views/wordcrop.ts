@@ -61,23 +61,25 @@ export interface Views {
   b: string[];
 }
 
+/** The two crop views of one sentence: [a, b] as makeViews makes them. */
+export function cropPair(s: string, { rng, cropBoth = false, cropRest = false }: ViewOptions): [string, string] {
+  if (cropRest) {
+    const { crop, rest } = wordSplit(s, rng);
+    return [rest, crop];
+  }
+  const a = cropBoth ? wordCrop(s, rng) : s;
+  return [a, wordCrop(s, rng)];
+}
+
 /** Two views per sentence for the JEPA context/target encoders. */
-export function makeViews(
-  sentences: readonly string[],
-  { rng, cropBoth = false, cropRest = false }: ViewOptions,
-): Views {
-  if (cropBoth && cropRest) throw new Error('makeViews: cropBoth and cropRest exclude each other, got both');
+export function makeViews(sentences: readonly string[], opts: ViewOptions): Views {
+  if (opts.cropBoth && opts.cropRest) throw new Error('makeViews: cropBoth and cropRest exclude each other, got both');
   const a: string[] = [];
   const b: string[] = [];
   for (const s of sentences) {
-    if (cropRest) {
-      const { crop, rest } = wordSplit(s, rng);
-      a.push(rest);
-      b.push(crop);
-      continue;
-    }
-    a.push(cropBoth ? wordCrop(s, rng) : s);
-    b.push(wordCrop(s, rng));
+    const [x, y] = cropPair(s, opts);
+    a.push(x);
+    b.push(y);
   }
   return { a, b };
 }
