@@ -1,8 +1,9 @@
 // Matmul variants on one adapter: every variant (production and benchmarks/variants/) over a set of
 // shapes, and with --sweep every block of subgroupShared or registerVec4: the tables that justify
-// chooseMatmul, SG_CONFIG and REG_CONFIG.
+// chooseMatmul, SG_CONFIGS and REG_CONFIG. subgroupShared runs at the adapter's subgroup width: run
+// the harness with LP_NATIVE_VECTOR_WIDTH=512 on an AVX-512 CPU for its 16-lane kernel.
 import { chooseMatmul, forceVariant, matmul, runtime } from '@jepa/kernels';
-import { registerVariant, SG_CONFIG, type SgConfig } from '@jepa/kernels/variants';
+import { registerVariant, SG_CONFIGS, SG_WIDTHS, type SgConfig } from '@jepa/kernels/variants';
 import { randData } from '../src/data.ts';
 import { fmtNum, gflops, table, timeAsync } from '../src/timing.ts';
 import { REG_CONFIG, registerPlan, type RegConfig } from './matmul-register.ts';
@@ -89,6 +90,12 @@ export const VARIANT_CASES: MmCase[] = [
   { name: 'bert-up', batch: 1, M: 1024, N: 3072, K: 768, layout: 'nt', bias: true, gelu: true },
   { name: 'bert-down', batch: 1, M: 1024, N: 768, K: 3072, layout: 'nt', bias: true },
   { name: 'bert-dW', batch: 1, M: 768, N: 768, K: 1024, layout: 'tn' },
+  // bert-tiny's linears at 32×32 tokens (hidden 128, FFN 512): the jepa-tiny step's matmuls.
+  { name: 'tiny-qkv', batch: 1, M: 1024, N: 128, K: 128, layout: 'nt', bias: true },
+  { name: 'tiny-up', batch: 1, M: 1024, N: 512, K: 128, layout: 'nt', bias: true, gelu: true },
+  { name: 'tiny-down', batch: 1, M: 1024, N: 128, K: 512, layout: 'nt', bias: true },
+  { name: 'tiny-dX', batch: 1, M: 1024, N: 128, K: 512 },
+  { name: 'tiny-dW', batch: 1, M: 128, N: 512, K: 1024, layout: 'tn' },
   { name: 'attn-qk', batch: 24, M: 128, N: 128, K: 64, layout: 'nt' },
   { name: 'attn-pv', batch: 24, M: 128, N: 64, K: 128 },
   { name: 'odd', batch: 3, M: 130, N: 65, K: 33 },
@@ -105,6 +112,7 @@ export const SWEEP: RegConfig[] = [
   { R: 16, C: 16, LX: 8, LY: 1 },
 ];
 
+/** subgroupShared blocks; those whose R is not a multiple of the subgroup width are left out. */
 export const SG_SWEEP: SgConfig[] = [
   { R: 8, C: 4 },
   { R: 16, C: 4 },
@@ -114,7 +122,15 @@ export const SG_SWEEP: SgConfig[] = [
   { R: 32, C: 8 },
   { R: 48, C: 4 },
   { R: 64, C: 4 },
+  { R: 64, C: 8 },
+  { R: 96, C: 4 },
 ];
+
+/** The adapter's subgroup width if subgroupShared runs at it, else null. */
+const sgWidth = (): number | null => {
+  const S = runtime().gpu.info.subgroupSize;
+  return S !== null && SG_WIDTHS.includes(S) ? S : null;
+};
 
 export interface CaseTiming {
   ms: number;
@@ -161,7 +177,7 @@ export async function variantTable(
   quick = false,
 ): Promise<string> {
   const rt = runtime();
-  const sg8 = rt.gpu.info.subgroupSize === 8;
+  const sgOk = sgWidth() !== null;
   // CPU time measures the kernels only where the adapter is the CPU; on a GPU rank by wall time.
   const onCpu = rt.gpu.info.isCpu;
   const th = lpThreads();
@@ -172,7 +188,7 @@ export async function variantTable(
     let best = '',
       bestG = 0;
     for (const v of variants) {
-      if (v === 'subgroupShared' && !sg8) {
+      if (v === 'subgroupShared' && !sgOk) {
         row.push('n/a');
         continue;
       }
@@ -208,12 +224,18 @@ export async function sweepTable(
 ): Promise<string> {
   const th = lpThreads();
   const rows: (string | number)[][] = [];
+  const W = sgWidth();
+  if (variant === 'subgroupShared' && W === null)
+    throw new Error(
+      `sweep subgroupShared: needs subgroups of ${SG_WIDTHS.join(' or ')}, got ${runtime().gpu.info.subgroupSize ?? 'none'}`,
+    );
   const list: (RegConfig | SgConfig)[] = variant === 'subgroupShared' ? SG_SWEEP : SWEEP;
   for (const [n, cfg] of list.entries()) {
     if (pick && !pick.includes(n)) continue;
+    if (variant === 'subgroupShared' && (cfg as SgConfig).R % W!) continue;
     const reg = variant === 'registerVec4' ? (cfg as RegConfig) : undefined;
     const sg = variant === 'subgroupShared' ? (cfg as SgConfig) : undefined;
-    const cur = variant === 'subgroupShared' ? SG_CONFIG : REG_CONFIG.registerVec4;
+    const cur = variant === 'subgroupShared' ? SG_CONFIGS[W!] : REG_CONFIG.registerVec4;
     // A register block runs as its own variant name.
     const name = reg ? `registerVec4:${reg.R}x${reg.C}x${reg.LX}x${reg.LY}` : variant;
     if (reg) registerVariant('matmul', name, registerPlan('registerVec4', reg));
@@ -233,7 +255,7 @@ export async function sweepTable(
   }
   process.stdout.write('\n');
   return (
-    `${variant} block sweep, GFLOP/s wall / CPU-time based (first run ms)\n` +
+    `${variant} block sweep${W && variant === 'subgroupShared' ? ` (${W} lanes)` : ''}, GFLOP/s wall / CPU-time based (first run ms)\n` +
     table([`${variant} block`, ...cases.map(shapeLabel)], rows)
   );
 }

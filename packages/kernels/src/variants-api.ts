@@ -80,7 +80,7 @@ export {
   type MatmulPlan,
   type MatmulKernelSpec,
 } from './wgsl/matmul-common.ts';
-export { SG_CONFIG, SG_LANES, type SgConfig } from './wgsl/matmul-subgroup.ts';
+export { SG_CONFIG, SG_CONFIGS, SG_LANES, SG_WIDTHS, type SgConfig } from './wgsl/matmul-subgroup.ts';
 // attention: the uniform block, view addressing, masking, and the subgroup designs' code generation.
 export type { AttentionVariantFactory } from './wgsl/attention.ts';
 export {

@@ -24,7 +24,8 @@ const CASES: Record<MatmulVariant, Case[]> = {
 describe('matmul variants', () => {
   for (const v of MATMUL_VARIANTS) {
     it(`${v}: odd shapes, transposes, batch, offsets, epilogue`, async () => {
-      if (v === 'subgroupShared' && runtime().gpu.info.subgroupSize !== 8) return; // needs subgroups of exactly 8 lanes (llvmpipe on AVX2)
+      // needs subgroups of exactly 8 or 16 lanes (llvmpipe; 16 lanes: matmul-wide.test.ts)
+      if (v === 'subgroupShared' && ![8, 16].includes(runtime().gpu.info.subgroupSize ?? 0)) return;
       for (const c of CASES[v]) await check(c, v);
     });
   }
@@ -40,6 +41,9 @@ describe('matmul variants', () => {
     expect(chooseMatmul(big, gpu)).toBe('tiledShared');
     expect(chooseMatmul(big, llvmpipe)).toBe('subgroupShared');
     expect(chooseMatmul(big, { isCpu: true, subgroupSize: null })).toBe('direct');
+    // llvmpipe at 512-bit vectors (LP_NATIVE_VECTOR_WIDTH=512): the 16-lane kernel; other widths: direct.
+    expect(chooseMatmul(big, { isCpu: true, subgroupSize: 16 })).toBe('subgroupShared');
+    expect(chooseMatmul(big, { isCpu: true, subgroupSize: 4 })).toBe('direct');
     expect(chooseMatmul({ batch: 1, M: 5, N: 7, K: 9 }, llvmpipe)).toBe('direct');
     expect(chooseMatmul({ batch: 1, M: 1, N: 3072, K: 768 }, llvmpipe)).toBe('direct');
     expect(chooseMatmul({ batch: 1, M: 4096, N: 2, K: 768 }, llvmpipe)).toBe('subgroupShared');

@@ -1,8 +1,9 @@
 // Subgroup-cooperative register-blocked matmul for CPU rasterizers (llvmpipe), where a
-// workgroup of 8 invocations is exactly one subgroup = the 8 SIMD lanes of one AVX2 register.
+// workgroup of W invocations is exactly one subgroup = the SIMD lanes of one register: W = 8 on
+// AVX2 (llvmpipe's default 256-bit vectors), 16 with LP_NATIVE_VECTOR_WIDTH=512 on AVX-512.
 //
 // On llvmpipe every storage-buffer load runs a per-lane loop, so the kernel
-// minimises loads: the workgroup computes R rows × 8·C columns; the R rows are shared by all lanes,
+// minimises loads: the workgroup computes R rows × W·C columns; the R rows are shared by all lanes,
 // so the lanes load A *cooperatively* — each lane loads a different vec4 (R/8 loads per 4 steps of
 // k instead of R) — and hand the values round with subgroupBroadcast (a constant lane index: one
 // register permute on llvmpipe). Each lane loads its own C columns of B (vec4s) and accumulates an
@@ -14,7 +15,7 @@
 // (On llvmpipe several times the register-blocked designs in benchmarks/variants/, whose
 // matmul-register.ts says what a load costs there; `pnpm bench:variants matmul`.) Load modes as in
 // matmul-common.ts.
-// Requires subgroup size == 8 == workgroup size (the host checks gpu.info.subgroupSize).
+// Requires subgroup size == W == workgroup size, W in SG_WIDTHS (the host checks gpu.info.subgroupSize).
 import type { Kernel } from '../runtime.ts';
 import {
   epilogueKey,
@@ -30,10 +31,13 @@ import {
   type MatmulPlan,
 } from './matmul-common.ts';
 
+/** The subgroup widths the kernel is generated for (llvmpipe at 256- and 512-bit vectors). */
+export const SG_WIDTHS: readonly number[] = [8, 16];
+/** The 256-bit width (kept for callers that mean the default llvmpipe build). */
 export const SG_LANES = 8;
 
 export interface SgConfig {
-  /** rows per workgroup (multiple of 8) */
+  /** rows per workgroup (multiple of the lanes W) */
   R: number;
   /** columns per lane (multiple of 4) */
   C: number;
@@ -41,36 +45,57 @@ export interface SgConfig {
 
 const COMP = ['x', 'y', 'z', 'w'];
 
-/** The block: rows per workgroup, columns per lane (from the sweep, `pnpm bench:variants matmul --sweep`). */
-export const SG_CONFIG: SgConfig = { R: 32, C: 4 };
+/** The block per width: rows per workgroup, columns per lane (from the sweep,
+ *  `pnpm bench:variants matmul --sweep`, run at each LP_NATIVE_VECTOR_WIDTH). */
+export const SG_CONFIGS: Readonly<Record<number, SgConfig>> = { 8: { R: 32, C: 4 }, 16: { R: 64, C: 8 } };
+/** The 8-lane block. */
+export const SG_CONFIG: SgConfig = SG_CONFIGS[8];
 
-export function subgroupSharedPlan(L0: Launch, e: EpilogueSpec, batch: number, block?: SgConfig): MatmulPlan {
-  let cfg = block ?? SG_CONFIG;
+/** The plan for subgroups of `W` lanes (8 or 16). */
+export function subgroupSharedPlan(
+  L0: Launch,
+  e: EpilogueSpec,
+  batch: number,
+  block?: SgConfig,
+  W: number = SG_LANES,
+): MatmulPlan {
+  if (!SG_WIDTHS.includes(W))
+    throw new Error(`matmul subgroupShared: needs subgroups of ${SG_WIDTHS.join(' or ')} lanes, got ${W}`);
+  let cfg = block ?? SG_CONFIGS[W];
   const L = L0.N < cfg.C * 2 && L0.M > L0.N ? transposed(L0) : L0;
-  // Few rows (matrix-vector-like): a shorter block wastes fewer FMAs on rows past M.
-  if (!block && L.M < cfg.R) cfg = { ...cfg, R: L.M <= 8 ? 8 : L.M <= 16 ? 16 : cfg.R };
+  // Few rows (matrix-vector-like): a shorter block (W, 2W, 4W… rows) wastes fewer FMAs on rows past M.
+  if (!block && L.M < cfg.R) {
+    let R = W;
+    while (R < L.M && R < cfg.R) R *= 2;
+    cfg = { ...cfg, R: Math.min(R, cfg.R) };
+  }
   const mA = loadMode(L.sA, L.offA, L.K, batch);
   const mB = loadMode([L.sB[0], L.sB[2], L.sB[1]], L.offB, L.K, batch);
-  return { kernel: sgKernel(cfg, mA, mB, e), L, groups: [Math.ceil(L.M / cfg.R), Math.ceil(L.N / (SG_LANES * cfg.C))] };
+  return {
+    kernel: sgKernel(cfg, W, mA, mB, e),
+    L,
+    groups: [Math.ceil(L.M / cfg.R), Math.ceil(L.N / (W * cfg.C))],
+  };
 }
 
-function sgKernel(cfg: SgConfig, mA: LoadMode, mB: LoadMode, e: EpilogueSpec): Kernel {
+function sgKernel(cfg: SgConfig, W: number, mA: LoadMode, mB: LoadMode, e: EpilogueSpec): Kernel {
   const ek = epilogueKey(e);
   const v4 = (m: LoadMode) => (m === 's' ? 'f32' : 'vec4<f32>');
+  const w = W === SG_LANES ? '' : `w${W}_`;
   return matmulKernel({
-    name: `matmul_subgroup${cfg.R}x${cfg.C}_${mA}${mB}${ek ? `_${ek}` : ''}`,
-    key: `matmul|sg|${cfg.R}|${cfg.C}|${mA}|${mB}|${ek}`,
+    name: `matmul_subgroup${w}${cfg.R}x${cfg.C}_${mA}${mB}${ek ? `_${ek}` : ''}`,
+    key: `matmul|sg|${W}|${cfg.R}|${cfg.C}|${mA}|${mB}|${ek}`,
     e,
     aType: v4(mA),
     bType: v4(mB),
     enable: 'subgroups',
-    code: () => sgCode(cfg, mA, mB, e),
+    code: () => sgCode(cfg, W, mA, mB, e),
   });
 }
 
-function sgCode({ R, C }: SgConfig, mA: LoadMode, mB: LoadMode, e: EpilogueSpec): string {
-  if (R % 8 || C % 4) throw new Error(`matmul sg kernel: R (${R}) must be a multiple of 8, C (${C}) of 4`);
-  const W = SG_LANES;
+function sgCode({ R, C }: SgConfig, W: number, mA: LoadMode, mB: LoadMode, e: EpilogueSpec): string {
+  if (R % W || C % 4)
+    throw new Error(`matmul sg kernel: R must be a multiple of the ${W} lanes and C of 4, got R ${R}, C ${C}`);
   const CG = C / 4;
   const rows = [...Array(R).keys()];
   const groupsC = [...Array(CG).keys()];
@@ -92,7 +117,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let sBk = p.sBk;
   let sAk4 = sAk / 4u;
   let sBk4 = sBk / 4u;`);
-  // Per-lane base offset of each cooperative A load t (item q = 8t + lane).
+  // Per-lane base offset of each cooperative A load t (item q = W·t + lane).
   for (let t = 0; t < T; t++) {
     const q = `(${t * W}u + ln)`;
     if (mA === 'k4') L.push(`  let at${t} = (aB + min(i0 + ${q}, mLast) * p.sAi) / 4u;`);
@@ -125,7 +150,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let v = bc.get(q);
       if (!v) {
         v = `ab${q}`;
-        s.push(`    let ${v} = subgroupBroadcast(al${q >> 3}, ${q & 7}u);`);
+        s.push(`    let ${v} = subgroupBroadcast(al${Math.floor(q / W)}, ${q % W}u);`);
         bc.set(q, v);
       }
       return v;

@@ -2,10 +2,11 @@
 // offA + b*sAb + i*sAi + k*sAk (likewise B), so transposed or broadcast operands need no copy.
 //
 // Variants (all strided, all with the fused epilogue):
-//   subgroupShared (matmul-subgroup.ts)  CPU rasterizers with subgroups of 8 (llvmpipe on AVX2).
+//   subgroupShared (matmul-subgroup.ts)  CPU rasterizers with subgroups of 8 or 16 (llvmpipe at
+//                                        256- or 512-bit vectors).
 //   tiledShared    (matmul-tiled.ts)     GPUs: 64×64 tiles staged in workgroup memory.
 //   direct         (here)                both, below SMALL_MATMUL, for matrix-vector products and
-//                                        thin outputs, and CPUs without subgroups of 8.
+//                                        thin outputs, and CPUs without such subgroups.
 // Others join through registerVariant (`@jepa/kernels/variants`); the superseded ones and the harness
 // that times them all: benchmarks/variants/ (`pnpm bench:variants matmul`).
 import { Params, runtime, type Kernel } from '../runtime.ts';
@@ -18,7 +19,7 @@ import {
   type Launch,
   type MatmulPlan,
 } from './matmul-common.ts';
-import { SG_LANES, subgroupSharedPlan, type SgConfig } from './matmul-subgroup.ts';
+import { SG_WIDTHS, subgroupSharedPlan, type SgConfig } from './matmul-subgroup.ts';
 import { tiledSharedPlan } from './matmul-tiled.ts';
 
 /** A variant: the plan for one launch (`batch` decides whether batch strides allow vec4 loads). */
@@ -29,11 +30,12 @@ const VARIANTS = new Map<string, MatmulVariantPlan>([
   [
     'subgroupShared',
     (L, e, batch, a) => {
-      if (runtime().gpu.info.subgroupSize !== SG_LANES)
+      const S = runtime().gpu.info.subgroupSize;
+      if (S === null || !SG_WIDTHS.includes(S))
         throw new Error(
-          `matmul subgroupShared: needs subgroups of exactly ${SG_LANES} invocations, got ${runtime().gpu.info.subgroupSize ?? 'none'}`,
+          `matmul subgroupShared: needs subgroups of exactly ${SG_WIDTHS.join(' or ')} invocations, got ${S ?? 'none'}`,
         );
-      return subgroupSharedPlan(L, e, batch, a.sgConfig);
+      return subgroupSharedPlan(L, e, batch, a.sgConfig, S);
     },
   ],
   ['tiledShared', (L, e) => tiledSharedPlan(L, e)],
@@ -134,7 +136,7 @@ export function chooseMatmul(s: MatmulShape, gpu: { isCpu: boolean; subgroupSize
   if (gpu.isCpu) {
     // Matrix-vector products: subgroupShared's row block would mostly compute padding (direct is faster).
     if (s.M === 1 || s.N === 1) return 'direct';
-    return gpu.subgroupSize === SG_LANES ? 'subgroupShared' : 'direct';
+    return gpu.subgroupSize !== null && SG_WIDTHS.includes(gpu.subgroupSize) ? 'subgroupShared' : 'direct';
   }
   // Real GPUs: shared-memory tiles once there is a tile's worth of work, direct for thin problems.
   return s.M >= 32 && s.N >= 32 && s.K >= 16 ? 'tiledShared' : 'direct';
