@@ -6,11 +6,17 @@ import { open, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type AtomicWriteData, writeFileAtomic } from '@jepa/nn';
 
-/** The .npy header (magic, version, header length, the dict, padded to 64 bytes) of an (n, d) float32 matrix. */
-export function npyHeader(n: number, d: number): Uint8Array {
+/**
+ * The .npy header (magic, version, header length, the dict, padded to 64 bytes) of an (n, d) float32
+ * matrix; `length` fixes its size (a multiple of 64), so a streamed file can patch in its row count.
+ */
+export function npyHeader(n: number, d: number, length?: number): Uint8Array {
   let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${n}, ${d}), }`;
   const pre = 10; // magic(6) + version(2) + header length(2)
-  const total = Math.ceil((pre + header.length + 1) / 64) * 64;
+  const fit = Math.ceil((pre + header.length + 1) / 64) * 64;
+  if (length !== undefined && (length < fit || length % 64 !== 0))
+    throw new Error(`npyHeader: length must be a multiple of 64 of at least ${fit}, got ${length}`);
+  const total = length ?? fit;
   header = `${header.padEnd(total - pre - 1, ' ')}\n`;
   const out = new Uint8Array(total);
   out.set([0x93, ...Buffer.from('NUMPY'), 1, 0], 0);
@@ -37,12 +43,17 @@ export async function writeOutputFile(path: string, data: AtomicWriteData, what 
   try {
     await writeFileAtomic(path, data);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code ? err.message.split(',')[0] : err.message; // "ENOSPC: no space left on device"
-    throw new Error(
-      `${what}: cannot write (${why}); ${existed ? `the previous ${path} is intact` : `nothing was written to ${path}`}`,
-    );
+    throw cannotWrite(e, path, what, existed);
   }
+}
+
+/** A failed write of output file `path`, naming `what` and what is left: an earlier file (if it `existed`) or nothing. */
+export function cannotWrite(e: unknown, path: string, what: string, existed: boolean): Error {
+  const err = e as NodeJS.ErrnoException;
+  const why = err.code ? err.message.split(',')[0] : err.message; // "ENOSPC: no space left on device"
+  return new Error(
+    `${what}: cannot write (${why}); ${existed ? `the previous ${path} is intact` : `nothing was written to ${path}`}`,
+  );
 }
 
 /** The matrix `rows` as a .npy file at `path`, written atomically (see writeOutputFile). */
