@@ -2,6 +2,7 @@
 // One embedding per input line: a JSON array per line on stdout, or with --out a .npy matrix or JSON
 // lines file. Streamed: each batch is embedded and written as soon as its lines are read, so memory
 // stays about one batch whatever the input size, and the first lines come out while stdin is still open.
+import { existsSync } from 'node:fs';
 import { loadEncoder } from '../model/load.ts';
 import type { Pooling } from '../model/encoder.ts';
 import { CONFIG_FIELDS } from '../train/config.ts';
@@ -72,7 +73,9 @@ async function fileSink(path: string, hidden: number): Promise<Sink> {
 
 // Under the tsx CLI this process only relays stops to a plain node child (see leaveTsxRelay).
 if (!(await leaveTsxRelay())) {
-  exitOnStop(CMD);
+  // What a stop leaves, said as it happens: lines already printed, or an --out file untouched.
+  let left = () => 'nothing written';
+  exitOnStop(CMD, () => left());
   await runCli(async () => {
     const o = parseOptions(CMD, process.argv.slice(2), OPTIONS) as {
       model?: string;
@@ -104,6 +107,10 @@ if (!(await leaveTsxRelay())) {
     const batchSize = o.batchSize ?? o.batch ?? 64;
     const sink = o.out ? await fileSink(o.out, enc.hidden) : stdoutSink();
     let n = 0;
+    const earlier = o.out !== undefined && existsSync(o.out);
+    left = o.out
+      ? () => `nothing written to ${o.out}${earlier ? ` (the previous ${o.out} is intact)` : ''}`
+      : () => `${n} embedding${n === 1 ? '' : 's'} printed before the stop`;
     try {
       // A window of SORT_WINDOW batches at a time: embed() sorts it by length, so each batch pads little.
       for await (const lines of inBatches(readLines(process.stdin), batchSize * SORT_WINDOW, batchSize)) {

@@ -140,10 +140,10 @@ export async function leaveTsxRelay(): Promise<boolean> {
  * the signal's exit code, so no worker runs on orphaned and later writes or prints. Outputs are
  * written atomically, so nothing half-written is left.
  */
-export function exitOnStop(command: string): Interrupt {
+export function exitOnStop(command: string, left: () => string = () => 'nothing written'): Interrupt {
   const it = installInterrupt({ log: () => undefined, kept: () => 'nothing to save', pollMs: 250 });
   it.signal.addEventListener('abort', () => {
-    process.stderr.write(`${command}: stopped (${String(it.signal.reason)}); nothing written\n`);
+    process.stderr.write(`${command}: stopped (${String(it.signal.reason)}); ${left()}\n`);
     process.exit(stopExitCode(it.signal.reason));
   });
   return it;

@@ -27,8 +27,6 @@ export class StreamedFile {
   /** Bytes written so far. */
   size = 0;
   private handle: OutputHandle | null;
-  // process.exit() (a stop, see exitOnStop) runs no finally blocks: the temporary file goes here.
-  private readonly removeOnExit = () => rmSync(this.tmp, { force: true });
 
   private constructor(
     readonly path: string,
@@ -36,23 +34,28 @@ export class StreamedFile {
     readonly tmp: string,
     handle: OutputHandle,
     private readonly existed: boolean,
+    private readonly removeOnExit: () => void,
   ) {
     this.handle = handle;
-    process.on('exit', this.removeOnExit);
   }
 
   static async open(path: string, what = path, openFile: OpenOutput = openExclusive): Promise<StreamedFile> {
     const target = resolve(path);
     const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
     const existed = existsSync(target);
+    // process.exit() (a stop, see exitOnStop) runs no finally blocks: the temporary file goes on exit,
+    // from before it exists (a stop may come while the open is awaited).
+    const removeOnExit = () => rmSync(tmp, { force: true });
+    process.on('exit', removeOnExit);
     let handle: OutputHandle;
     try {
       handle = await openFile(tmp);
     } catch (e) {
+      process.off('exit', removeOnExit);
       await rm(tmp, { force: true }).catch(() => undefined);
       throw cannotWrite(e, path, what, existed);
     }
-    return new StreamedFile(path, what, tmp, handle, existed);
+    return new StreamedFile(path, what, tmp, handle, existed, removeOnExit);
   }
 
   /** `bytes` appended, or written over the file at `position` (a header patched at the end). */
