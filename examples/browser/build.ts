@@ -14,6 +14,8 @@ export const DIST = `${HERE}dist`;
 export const NODE_ONLY_SUITES: Record<string, string> = {
   'packages/tensor/test/example.test.ts': 'runs the README example script, which checks process.argv',
   'packages/tensor/test/leaks.test.ts': "forces a garbage collection (Node's gc) and spies on console.warn with vi",
+  'packages/kernels/test/matmul-wide.test.ts':
+    'sets LP_NATIVE_VECTOR_WIDTH for llvmpipe before the Node adapter starts, and reads /proc/cpuinfo',
 };
 
 /** The suites run in the browser: every kernel and op suite (forward, gradient, each variant). */
