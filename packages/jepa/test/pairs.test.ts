@@ -5,14 +5,13 @@ import '../../../test/gpu.ts';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSafetensorsFile } from '@jepa/nn';
 import { ASKUBUNTU_PAIRS_PATH } from '../src/data/paths.ts';
 import { limitPairs, loadPairs, PAIRS_SHUFFLE_SEED, type Pair } from '../src/data/pairs.ts';
 import { drawPairs } from '../src/objectives/pairs.ts';
 import { resolveConfig, unusedOptions } from '../src/train/config.ts';
 import { train } from '../src/train/trainer.ts';
 import { Rng } from '../src/util/rng.ts';
-import { tinyRun } from './tiny-run.ts';
+import { expectExactResume, tinyRun, trainRecords } from './tiny-run.ts';
 
 const { dir, cfg } = tinyRun('pairs', 6, { steps: 4, warmup: 1, logEvery: 1, dropout: 0.1 });
 const pairsFile = join(dir, 'pairs.tsv');
@@ -120,19 +119,6 @@ describe('the pairs options', () => {
   });
 });
 
-async function weights(path: string): Promise<Map<string, Float32Array | Int32Array>> {
-  const f = await loadSafetensorsFile(path);
-  return new Map([...f.tensors].map(([n, t]) => [n, t.data]));
-}
-
-function trainRecords(out: string): Record<string, number>[] {
-  return readFileSync(join(out, 'metrics.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l))
-    .filter((r) => r.kind === 'train');
-}
-
 describe('training on labelled pairs', () => {
   const runs: Record<string, Record<string, unknown>> = {
     pairs: { objective: 'pairs', pairsFile, pairsLimit: 30 },
@@ -140,20 +126,7 @@ describe('training on labelled pairs', () => {
   };
   for (const [name, over] of Object.entries(runs)) {
     it(`${name}: logs its terms, and stopped then resumed ends on the uninterrupted run's weights`, async () => {
-      const full = join(dir, `full-${name}`);
-      const part = join(dir, `part-${name}`);
-      const a = await train(cfg({ ...over, out: full }), { quiet: true });
-      expect(a.stopped).toBe('done');
-      expect(Number.isFinite(a.lastEval!.map)).toBe(true);
-      await train(cfg({ ...over, out: part }), { quiet: true, stopAfter: 2 });
-      const b = await train(cfg({ ...over, out: part, resume: part }), { quiet: true });
-      expect(b.lastEval!.map).toBe(a.lastEval!.map);
-      for (const f of ['model.safetensors', 'optimizer.safetensors']) {
-        const wa = await weights(join(full, 'checkpoint', f));
-        const wb = await weights(join(part, 'checkpoint', f));
-        expect([...wb.keys()]).toEqual([...wa.keys()]);
-        for (const [n, v] of wa) expect(Array.from(wb.get(n)!), `${f} ${n}`).toEqual(Array.from(v));
-      }
+      const { full, part } = await expectExactResume(cfg, over, join(dir, name));
       const recs = trainRecords(full);
       expect(trainRecords(part)).toHaveLength(4);
       for (const r of recs) {

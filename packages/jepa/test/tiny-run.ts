@@ -4,8 +4,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadSafetensorsFile } from '@jepa/nn';
+import { expect } from 'vitest';
 import { ASKUBUNTU_DEV_PATH, TRAIN_TITLES_PATH } from '../src/data/paths.ts';
 import { RECIPES, resolveConfig, type TrainConfig } from '../src/train/config.ts';
+import { train } from '../src/train/trainer.ts';
 
 export type ConfigOverrides = Partial<Record<keyof TrainConfig, unknown>>;
 
@@ -33,4 +36,45 @@ export function tinyRun(
       ...over,
     });
   return { dir, pool, devFile, cfg };
+}
+
+/** A safetensors file's tensors by name (checkpoint or model), to compare two runs exactly. */
+export async function savedTensors(path: string): Promise<Map<string, Float32Array | Int32Array>> {
+  const f = await loadSafetensorsFile(path);
+  return new Map([...f.tensors].map(([n, t]) => [n, t.data]));
+}
+
+/** A run dir's training records (metrics.jsonl, kind "train"). */
+export function trainRecords(out: string): Record<string, number>[] {
+  return readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
+    .filter((r) => r.kind === 'train');
+}
+
+/**
+ * `over` trained straight through, and stopped after step 2 then resumed: both must end on the same
+ * evaluation and the same checkpoint tensors (model and optimizer state), exactly. Returns both dirs.
+ */
+export async function expectExactResume(
+  cfg: (over: ConfigOverrides) => TrainConfig,
+  over: ConfigOverrides,
+  base: string,
+): Promise<{ full: string; part: string }> {
+  const full = `${base}-full`;
+  const part = `${base}-part`;
+  const a = await train(cfg({ ...over, out: full }), { quiet: true });
+  expect(a.stopped).toBe('done');
+  expect(Number.isFinite(a.lastEval!.map)).toBe(true);
+  await train(cfg({ ...over, out: part }), { quiet: true, stopAfter: 2 });
+  const b = await train(cfg({ ...over, out: part, resume: part }), { quiet: true });
+  expect(b.lastEval!.map).toBe(a.lastEval!.map);
+  for (const f of ['model.safetensors', 'optimizer.safetensors']) {
+    const wa = await savedTensors(join(full, 'checkpoint', f));
+    const wb = await savedTensors(join(part, 'checkpoint', f));
+    expect([...wb.keys()]).toEqual([...wa.keys()]);
+    for (const [n, v] of wa) expect(Array.from(wb.get(n)!), `${f} ${n}`).toEqual(Array.from(v));
+  }
+  return { full, part };
 }

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { syncDirectory } from '@jepa/nn';
 import { cannotWrite, npyHeader } from './npy.ts';
 
 /** What a streamed file needs of its handle: FileHandle's, or a test's that fails on cue. */
@@ -157,21 +158,5 @@ export class NpyStreamWriter {
 
   abort(): Promise<void> {
     return this.file.abort();
-  }
-}
-
-// Platforms (e.g. Windows) that cannot open or fsync a directory report one of these; skip the sync
-// there (as @jepa/nn's writeFileAtomic does).
-const DIR_SYNC_UNSUPPORTED = new Set(['EISDIR', 'EINVAL', 'EPERM', 'EACCES', 'ENOTSUP', 'EBADF']);
-
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch (err) {
-    if (!DIR_SYNC_UNSUPPORTED.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
-  } finally {
-    await handle?.close();
   }
 }

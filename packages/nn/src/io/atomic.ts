@@ -59,7 +59,8 @@ async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {
 // Platforms (e.g. Windows) that cannot open or fsync a directory report one of these; skip the sync there.
 const DIR_SYNC_UNSUPPORTED = new Set(['EISDIR', 'EINVAL', 'EPERM', 'EACCES', 'ENOTSUP', 'EBADF']);
 
-async function syncDirectory(dir: string): Promise<void> {
+/** fsync a directory, so a rename into it survives a crash (a no-op where directories cannot be synced). */
+export async function syncDirectory(dir: string): Promise<void> {
   let handle: FileHandle | undefined;
   try {
     handle = await open(dir, 'r');
