@@ -23,6 +23,7 @@ import {
 } from '@jepa/nn';
 import { sentenceTransformersFiles } from '../model/sentence-transformers.ts';
 import { saveTokenWeights } from '../model/sif-save.ts';
+import { pidAlive } from './rundir.ts';
 
 export interface ModelMeta {
   pooling: string;
@@ -147,17 +148,8 @@ export function writeFailure(e: unknown): string {
 async function removeStaleTemps(outDir: string): Promise<void> {
   for (const name of await readdir(outDir).catch(() => [] as string[])) {
     const pid = /^(?:checkpoint|best)\.tmp-(\d+)$/.exec(name)?.[1];
-    if (pid && Number(pid) !== process.pid && !alive(Number(pid)))
+    if (pid && Number(pid) !== process.pid && !pidAlive(Number(pid)))
       await rm(join(outDir, name), { recursive: true, force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

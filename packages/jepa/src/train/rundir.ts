@@ -29,7 +29,8 @@ interface LockOwner {
   started?: string;
 }
 
-function pidAlive(pid: number): boolean {
+/** Is `pid` a live process on this host (EPERM: alive, another user's)? */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
