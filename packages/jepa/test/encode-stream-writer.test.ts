@@ -1,10 +1,12 @@
 // pnpm encode's streaming parts without a model: stdin split into lines as the whole-input split did,
 // batches yielded before the input ends, and the .npy writer that writes each batch through to a
 // temporary file (holding no rows) and leaves an earlier file intact when a write fails midway.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { inBatches, readLines } from '../src/cli/lines.ts';
 import { npyBytes, npyHeader, writeNpyFile } from '../src/util/npy.ts';
@@ -153,5 +155,26 @@ describe('the streamed .npy writer', () => {
     const wide = await NpyStreamWriter.open(join(sub, 'w.npy'), 4, '--out w.npy');
     await expect(wide.append(rows(0, 1, 5))).rejects.toThrow('--out w.npy: a row of 4 values expected, got 5');
     expect(readdirSync(sub)).toEqual(['k.npy']);
+  });
+
+  it('a process.exit() after a batch (a stop) leaves the previous k.npy and no temporary file', async () => {
+    const sub = mkdtempSync(join(dir, 'exit-'));
+    const k = join(sub, 'k.npy');
+    await writeNpyFile(k, rows(0, 3, 4));
+    const good = readFileSync(k);
+    const stream = fileURLToPath(new URL('../src/util/npy-stream.ts', import.meta.url));
+    const child = `
+      import { NpyStreamWriter } from ${JSON.stringify(stream)};
+      const w = await NpyStreamWriter.open(${JSON.stringify(k)}, 2);
+      await w.append([new Float32Array([1, 2])]);
+      process.exit(3);`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', child], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(3);
+    expect(readdirSync(sub)).toEqual(['k.npy']);
+    expect(readFileSync(k).equals(good)).toBe(true);
   });
 });

@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { writeFileAtomic } from '../src/io/atomic.ts';
 
@@ -82,5 +84,27 @@ describe('writeFileAtomic', () => {
     await Promise.all(payloads.map((p) => writeFileAtomic(path, p)));
     expect(payloads).toContain(readFileSync(path, 'utf8'));
     expect(readdirSync(dir)).toEqual(['race.txt']);
+  });
+
+  it('a process.exit() midway (a CLI stop) leaves the previous file and no temporary file', () => {
+    const dir = freshDir();
+    const path = join(dir, 'out.bin');
+    writeFileSync(path, 'previous');
+    const atomic = fileURLToPath(new URL('../src/io/atomic.ts', import.meta.url));
+    // One chunk written, the next never comes; the process exits once the temporary file is there.
+    const child = `
+      import { readdirSync } from 'node:fs';
+      import { writeFileAtomic } from ${JSON.stringify(atomic)};
+      async function* stalls() { yield new Uint8Array(10); await new Promise(() => {}); }
+      void writeFileAtomic(${JSON.stringify(path)}, stalls());
+      setInterval(() => { if (readdirSync(${JSON.stringify(dir)}).length > 1) process.exit(3); }, 5);`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', child], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(3);
+    expect(readdirSync(dir)).toEqual(['out.bin']);
+    expect(readFileSync(path, 'utf8')).toBe('previous');
   });
 });

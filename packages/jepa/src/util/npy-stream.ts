@@ -2,13 +2,14 @@
 // the target at once, and commit() renames that over the target. Memory stays one batch whatever the
 // input size, and a failure midway (disk full, a stop) still leaves an earlier file intact.
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
-import { type FileHandle, open, rename, rm } from 'node:fs/promises';
+import { close, existsSync, fsync, openSync, rmSync, write } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { syncDirectory } from '@jepa/nn';
 import { cannotWrite, npyHeader } from './npy.ts';
 
-/** What a streamed file needs of its handle: FileHandle's, or a test's that fails on cue. */
+/** What a streamed file needs of its handle: a file descriptor's, or a test's that fails on cue. */
 export interface OutputHandle {
   write(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
   sync(): Promise<void>;
@@ -17,7 +18,17 @@ export interface OutputHandle {
 
 export type OpenOutput = (tmp: string) => Promise<OutputHandle>;
 
-const openExclusive: OpenOutput = (tmp) => open(tmp, 'wx') as Promise<FileHandle>;
+// Opened synchronously: an async open still running on libuv's thread pool when a stop calls
+// process.exit() would create the file after the exit handler removed it (seen once in CI).
+const [writeFd, fsyncFd, closeFd] = [promisify(write), promisify(fsync), promisify(close)];
+const openExclusive: OpenOutput = async (tmp) => {
+  const fd = openSync(tmp, 'wx');
+  return {
+    write: (buffer, offset, length, position) => writeFd(fd, buffer, offset, length, position),
+    sync: () => fsyncFd(fd),
+    close: () => closeFd(fd),
+  };
+};
 
 /**
  * A file written in pieces to a temporary file beside `path` (same dir, so the rename is atomic), then

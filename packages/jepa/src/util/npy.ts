@@ -1,8 +1,7 @@
 // NumPy .npy (v1.0) writer for a float32 matrix, and the CLIs' output files: written whole to a
 // temporary file beside the target and renamed over it, so a failed write (disk full, read-only)
 // never replaces a good file; the error names the file and says what is intact.
-import { existsSync, rmSync } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type AtomicWriteData, writeFileAtomic } from '@jepa/nn';
 
@@ -71,18 +70,14 @@ export async function writeNpyFile(
 export async function checkWritable(path: string, what = path): Promise<void> {
   const dir = dirname(resolve(path));
   const probe = join(dir, `.${basename(path)}.${process.pid}.probe`);
-  const removeOnExit = () => rmSync(probe, { force: true }); // a stop (process.exit) while it exists
-  process.on('exit', removeOnExit);
+  // Synchronous, so a stop (process.exit) cannot come between the probe's creation and its removal.
   try {
-    const h = await open(probe, 'wx');
-    await h.close();
-    await rm(probe, { force: true });
+    closeSync(openSync(probe, 'wx'));
+    rmSync(probe, { force: true });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     throw new Error(
       `${what}: cannot write there (${err.code === 'ENOENT' ? `no such directory: ${dir}` : (err.code ?? err.message)})`,
     );
-  } finally {
-    process.off('exit', removeOnExit);
   }
 }

@@ -1,6 +1,7 @@
 // Crash-safe file replacement: readers see either the old file or the complete new one, never a torn write.
 
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
@@ -9,7 +10,7 @@ export type AtomicWriteData = string | Uint8Array | Iterable<Uint8Array> | Async
 /**
  * Writes `data` (bytes, a UTF-8 string, or chunks) to a temporary file beside `path`, fsyncs it, renames it
  * over `path` and fsyncs the directory so the rename itself is durable. On any error the temporary file is
- * removed and an existing `path` is left untouched.
+ * removed and an existing `path` is left untouched; so it is on a process.exit() midway (a CLI's stop).
  */
 export async function writeFileAtomic(path: string, data: AtomicWriteData): Promise<void> {
   const target = resolve(path);
@@ -17,6 +18,8 @@ export async function writeFileAtomic(path: string, data: AtomicWriteData): Prom
   // Same directory, so rename() stays on one filesystem and is atomic.
   const tmp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let handle: FileHandle | undefined;
+  const removeOnExit = () => rmSync(tmp, { force: true }); // process.exit() runs no catch blocks
+  process.on('exit', removeOnExit);
   try {
     handle = await open(tmp, 'wx');
     for await (const chunk of chunksOf(data)) await writeAll(handle, chunk);
@@ -28,6 +31,8 @@ export async function writeFileAtomic(path: string, data: AtomicWriteData): Prom
     await handle?.close().catch(() => undefined);
     await rm(tmp, { force: true }).catch(() => undefined);
     throw naming(err, target);
+  } finally {
+    process.off('exit', removeOnExit);
   }
   await syncDirectory(dir);
 }
