@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
+import { basename } from 'node:path';
 
 export interface Interrupt {
   /** Aborted (reason: a short text such as "SIGINT") by the first stop request. */
@@ -94,16 +95,35 @@ function procStat(pid: number): ProcStat | null {
   }
 }
 
+const PACKAGE_MANAGER = /^(pnpm|npm|npx|yarn|bun)(-cli)?(\.c?js)?$/;
+const SHELL = /^(sh|bash|dash|zsh|ksh|fish)$/;
+
+function isPackageManager(s: ProcStat): boolean {
+  let argv: string[] = [];
+  try {
+    argv = readFileSync(`/proc/${s.pid}/cmdline`, 'utf8').split('\0').slice(0, 2);
+  } catch {
+    // gone meanwhile
+  }
+  return [s.comm, ...argv].some((a) => PACKAGE_MANAGER.test(basename(a.split(' ')[0] ?? '')));
+}
+
 /**
- * Our ancestors inside our own process group: the processes that launched this job (a shell with
- * job control puts pnpm, its `sh -c` and node in one group). Empty where /proc is unavailable.
+ * The processes that launched this job: our ancestors inside our own process group (a shell with job
+ * control puts pnpm, its `sh -c` and node in one group) up to the package manager (pnpm, npm, npx,
+ * yarn) that ran the script; with none, up to the first shell. Above that is the user's own: a script
+ * that starts `pnpm train &` and exits has not asked the run to stop. Empty where /proc is unavailable.
  */
 export function launcherProcesses(): ProcStat[] {
   const me = procStat(process.pid);
   if (!me) return [];
-  const out: ProcStat[] = [];
-  for (let s = procStat(me.ppid); s && s.pid > 1 && s.pgrp === me.pgrp; s = procStat(s.ppid)) out.push(s);
-  return out;
+  const chain: ProcStat[] = [];
+  for (let s = procStat(me.ppid); s && s.pid > 1 && s.pgrp === me.pgrp; s = procStat(s.ppid)) {
+    chain.push(s);
+    if (isPackageManager(s)) return chain;
+  }
+  const shell = chain.findIndex((s) => SHELL.test(s.comm));
+  return shell < 0 ? chain : chain.slice(0, shell);
 }
 
 const TSX_PREFLIGHT = /tsx[\\/]dist[\\/]preflight\.cjs$/;
