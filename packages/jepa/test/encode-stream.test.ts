@@ -1,4 +1,5 @@
-// pnpm encode streams: the first embeddings come out while stdin is still open, a .npy written a
+// pnpm encode streams: the first embeddings come out while stdin is still open (at a terminal, each
+// line as it is typed), a .npy written a
 // batch at a time is the matrix the library computes (and numpy reads it), and a stop midway leaves
 // an earlier --out file as it was, with no temporary file behind.
 import '../../../test/gpu.ts';
@@ -172,5 +173,41 @@ describe('pnpm encode streams', () => {
     expect(err).toMatch(`pnpm encode: stopped (SIGTERM); nothing written to ${k} (the previous ${k} is intact)`);
     expect(readFileSync(k).equals(good)).toBe(true);
     expect(readdirSync(sub)).toEqual(['k.npy']);
+  });
+
+  it('at a terminal, each typed line is answered before the next is typed', () => {
+    // Each line is typed only once the previous one's embedding is out: a batch that waited for
+    // more lines would never come, and the run would time out with fewer lines typed.
+    const typed = [titles[0], titles[1]];
+    const steps = [
+      ['maxDynamicStorage', typed[0]],
+      [']', typed[1]],
+      [']', null],
+    ];
+    const r = spawnSync(
+      'python3',
+      [
+        join(root, 'packages/jepa/test/fixtures/pty-type.py'),
+        root,
+        '60',
+        '--',
+        process.execPath,
+        '--import',
+        'tsx',
+        'packages/jepa/src/cli/encode.ts',
+        '--model',
+        model,
+      ],
+      { env, input: JSON.stringify(steps), encoding: 'utf8', timeout: 90_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const got = JSON.parse(r.stdout) as { output: string; exit: number; typed: number };
+    expect(got.typed, got.output).toBe(3);
+    expect(got.exit, got.output).toBe(0);
+    const rows = got.output
+      .split(/\r?\n/)
+      .filter((l) => l.startsWith('['))
+      .map((l) => JSON.parse(l) as number[]);
+    expectClose(rows, want.slice(0, 2), 1e-4);
   });
 });

@@ -113,7 +113,10 @@ if (!(await leaveTsxRelay())) {
       : () => `${n} embedding${n === 1 ? '' : 's'} printed before the stop`;
     try {
       // A window of SORT_WINDOW batches at a time: embed() sorts it by length, so each batch pads little.
-      for await (const lines of inBatches(readLines(process.stdin), batchSize * SORT_WINDOW, batchSize)) {
+      // Typed at a terminal, each line is embedded as soon as it is entered.
+      const typed = process.stdin.isTTY === true;
+      const [window, first] = typed ? [1, 1] : [batchSize * SORT_WINDOW, batchSize];
+      for await (const lines of inBatches(readLines(process.stdin), window, first)) {
         const embs = await enc.embed(lines, { batchSize }).catch((e: Error) => {
           throw new Error(`--model ${o.model}: ${e.message}`);
         });
