@@ -213,3 +213,29 @@ export function jsonLines<T = RunResult>(text: string, file: string): T[] {
       }
     });
 }
+
+/**
+ * Sample efficiency: mean dev MAP against the number of labelled pairs K (log axis), one line per
+ * way of using them. Runs are named `<way> K=<n|all>`; `all` counts as `allPairs`. `refs` (name →
+ * mean MAP) are drawn as flat lines: what the same start scores with no labels.
+ */
+export function byKChart(
+  runs: readonly RunResult[],
+  title: string,
+  allPairs: number,
+  refs: readonly { name: string; map: number; label?: string }[] = [],
+): string {
+  const ways = new Map<string, [number, number][]>();
+  for (const row of aggregate(runs)) {
+    const m = /^(.*) K=(\d+|all)$/.exec(row.name);
+    if (!m) throw new Error(`byKChart: a run name must end in " K=<n|all>", got "${row.name}"`);
+    const k = m[2] === 'all' ? allPairs : Number(m[2]);
+    ways.set(m[1], [...(ways.get(m[1]) ?? []), [Math.log10(k), row.map.mean]]);
+  }
+  const series: Series[] = [...ways].map(([name, points]) => ({ name, points: points.sort((a, b) => a[0] - b[0]) }));
+  return lineChart(title, series, {
+    xLabel: `log10 K, labelled pairs (2 = 100, 3 = 1 000, ${Math.log10(allPairs).toFixed(2)} = all ${allPairs})`,
+    yLabel: 'dev MAP',
+    refLines: refs.map((r) => ({ name: r.name, y: r.map, label: r.label })),
+  });
+}

@@ -1,7 +1,7 @@
 // Which committed file under lab/results/ is made from which raw runs, and how: `pnpm tables`
 // rewrites them, `pnpm tables:check` and lab/test/tables.test.ts check that they still come out
 // byte for byte. Files made by hand or by the Python experiments are listed in HAND_MADE.
-import { jsonLines, seedsReport, singleSeedTable, type RunResult } from './results.ts';
+import { aggregate, byKChart, jsonLines, seedsReport, singleSeedTable, type RunResult } from './results.ts';
 import { sweepReport, type StepTime, type SweepLine } from './sweep-report.ts';
 
 /** A file under lab/results/ and the text its raw runs give. */
@@ -48,6 +48,23 @@ export const SWEEP = {
   charts: ['jepa-aux-mlm', 'jepa-aux-tsdae', 'jepa-ema', 'jepa', 'mlm', 'simcse', 'tsdae'],
 };
 
+/**
+ * The sample-efficiency chart (NAME-k.svg) of a seeds table whose runs are named `<way> K=<n|all>`;
+ * its flat lines are systems of another table (name there → name on the chart), mean over seeds.
+ */
+export const BY_K = {
+  base: 'pairs-limit',
+  title: 'Dev MAP by labelled pairs K (500 steps, mean over seeds)',
+  allPairs: 4816,
+  refs: {
+    file: 'main-ppmi.jsonl',
+    names: {
+      'untrained, ppmi init (--max-tokens 32, as trained)': ['untrained start, no labels', 'untrained'],
+      'JEPA from ppmi init (table lr ×1)': ['the main job (JEPA), no labels', 'main job'],
+    } as Record<string, [string, string]>,
+  },
+};
+
 /** Committed files no tool here remakes, and what made them. */
 export const HAND_MADE: Record<string, string> = {
   'bow-jepa.md': 'written from the runs in bow-jepa/ (experiments/bow-jepa.py, experiments/bow-jepa-sweep.sh)',
@@ -76,6 +93,11 @@ export function tables(read: Read): Output[] {
     SWEEP.charts,
   );
   out.push({ file: `${SWEEP.base}.md`, text: sweep.md }, ...charts(SWEEP.base, sweep));
+  const refs = aggregate(runs(BY_K.refs.file))
+    .filter((r) => r.name in BY_K.refs.names)
+    .map((r) => ({ name: BY_K.refs.names[r.name]![0], label: BY_K.refs.names[r.name]![1], map: r.map.mean }));
+  const byK = byKChart(runs(`${BY_K.base}.jsonl`), BY_K.title, BY_K.allPairs, refs);
+  out.push({ file: `${BY_K.base}-k.svg`, text: `${byK}\n` });
   return out;
 }
 

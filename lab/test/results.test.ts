@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   aggregate,
+  byKChart,
   curveCharts,
   curveOf,
   meanCurve,
@@ -93,5 +94,22 @@ describe('results report', () => {
     expect(charts.steps.match(/<path /g)).toHaveLength(3);
     expect(charts.steps).toContain('>tfidf</text>');
     expect(charts.time).toContain('training seconds');
+  });
+
+  it('byKChart: one line per way, K on a log axis (all = every pair), the seeds averaged', () => {
+    const svg = byKChart(
+      [run('pairs K=100', 1, 38), run('pairs K=100', 2, 40), run('pairs K=all', 1, 41), run('JEPA→pairs K=100', 1, 39)],
+      'by K',
+      1000,
+      [{ name: 'untrained', map: 38.5 }],
+    );
+    // Two lines (pairs: two points, JEPA→pairs: one) and the reference line in the legend.
+    expect(svg).toContain('>pairs<');
+    expect(svg).toContain('>JEPA→pairs<');
+    expect(svg).toContain('>untrained<');
+    expect(svg).toContain('log10 K, labelled pairs (2 = 100, 3 = 1 000, 3.00 = all 1000)');
+    expect(() => byKChart([run('pairs', 1, 38)], 'by K', 1000)).toThrow(
+      'byKChart: a run name must end in " K=<n|all>", got "pairs"',
+    );
   });
 });
