@@ -126,6 +126,42 @@ describe('pnpm train in a terminal', () => {
     expect(result.baselines).toBeUndefined();
     expect(b.stderr).not.toContain('TF-IDF cosine');
   }, 200_000);
+  it('the CLI options (--baselines false) are in the run dir while it trains, not only at its end', async () => {
+    // So a run that dies without saving them (SIGKILL here; a second ^C exits as abruptly) still
+    // resumes with them.
+    const early = join(dir, 'early');
+    const p = spawn(
+      'pnpm',
+      [
+        '--silent',
+        'train',
+        '--steps',
+        '2000',
+        '--batch-size',
+        '8',
+        '--train-file',
+        pool,
+        '--eval-file',
+        dev,
+        '--baselines',
+        'false',
+        '--out',
+        early,
+      ],
+      { cwd: root, env, detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let err = '';
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    try {
+      await until(() => /\d+\/2000 \|/.test(err), 120_000);
+    } finally {
+      process.kill(-p.pid!, 'SIGKILL');
+    }
+    expect(JSON.parse(readFileSync(join(early, 'train-cli.json'), 'utf8'))).toEqual({
+      baselines: false,
+      recipe: 'default',
+    });
+  }, 200_000);
 });
 
 describe('signals to the launcher', () => {

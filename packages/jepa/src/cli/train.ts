@@ -72,9 +72,13 @@ async function main(): Promise<number> {
     `${cfg.resume ? 'resuming' : 'training'} ${cfg.objective} (${cfg.preset}${cfg.init ? ` from ${cfg.init}` : ''}) for ${cfg.steps} steps, batch ${cfg.batchSize}, out ${out}\n`,
   );
   const interrupt = installInterrupt({ log: say, kept: () => keptCheckpoint(out) });
-  const summary = await train(cfg, { signal: interrupt.signal, finishAt: stopAfter });
-  if (existsSync(out))
-    await writeFileAtomic(join(out, CLI_OPTIONS_FILE), `${JSON.stringify({ baselines, recipe: recipeUsed })}\n`);
+  const summary = await train(cfg, {
+    signal: interrupt.signal,
+    finishAt: stopAfter,
+    // Written before the first step: a run that dies without saving is resumed with them too.
+    onRunDir: (dir) =>
+      writeFileAtomic(join(dir, CLI_OPTIONS_FILE), `${JSON.stringify({ baselines, recipe: recipeUsed })}\n`),
+  });
   if (summary.stopped === 'nan') return 2;
   if (summary.stopped === 'device-lost') return 3;
   if (summary.stopped === 'budget') {

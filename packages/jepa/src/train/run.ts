@@ -69,6 +69,7 @@ export async function runTraining(cfg: TrainConfig, hooks: TrainHooks, at: RunPr
     checkBatchFits(cfg);
     const data = loadData(cfg);
     await prepareRunDir(out, { resume: !!cfg.resume, overwrite: cfg.overwrite });
+    await hooks.onRunDir?.(out);
     const model = await buildModel(
       cfg,
       data.pool,

@@ -27,6 +27,9 @@ export interface TrainHooks {
   onStep?: (done: number) => void;
   /** No progress output. */
   quiet?: boolean;
+  /** Called once the run dir is ready, before any step: a caller's own files go in it here, so a
+   *  run that dies later (a second ^C exits at once) still has them on --resume. */
+  onRunDir?: (dir: string) => void | Promise<void>;
   /** Aborting it stops the run after the current step, with a checkpoint (the CLI wires signals to it). */
   signal?: AbortSignal;
 }
