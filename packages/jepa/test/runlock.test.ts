@@ -3,7 +3,7 @@
 // run is taken over; a dir whose run died before its first checkpoint can simply be rerun.
 import '../../../test/gpu.ts';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -143,34 +143,47 @@ describe('the run-dir lock', () => {
   it('processes that all find the same stale lock: exactly one takes it over', async () => {
     const out = join(dir, 'race');
     const rundir = join(root, 'packages/jepa/src/train/rundir.ts');
-    // Each contender waits for the same moment, tries the lock, holds what it got for a while.
-    const script = `import { lockRunDir } from ${JSON.stringify(rundir)};
+    // Each contender waits for the same moment and tries the lock; the one that got it holds it until
+    // every contender has answered (a late starter on a loaded machine must still find it held).
+    const release = `${out}.release`;
+    const script = `import { existsSync } from 'node:fs';
+      import { lockRunDir } from ${JSON.stringify(rundir)};
       while (Date.now() < Number(process.env.AT)) {}
-      try { const l = lockRunDir(process.env.OUT, { create: true }); console.log('got'); setTimeout(() => l.release(), 1500); }
-      catch (e) { console.log(/another run is writing there/.test(e.message) ? 'refused' : 'error: ' + e.message); }`;
+      try {
+        const l = lockRunDir(process.env.OUT, { create: true });
+        console.log('got');
+        const t = setInterval(() => { if (existsSync(process.env.RELEASE) || Date.now() > Number(process.env.AT) + 60000) { clearInterval(t); l.release(); } }, 20);
+      } catch (e) { console.log(/another run is writing there/.test(e.message) ? 'refused' : 'error: ' + e.message); }`;
     for (let round = 0; round < 3; round++) {
       mkdirSync(out, { recursive: true });
+      rmSync(release, { force: true });
       writeFileSync(
         join(out, LOCK_FILE),
         JSON.stringify({ pid: 2147483646, host: hostname(), started: `round ${round}` }),
       );
-      const at = Date.now() + 1500;
+      const at = Date.now() + 2000;
       const kids = Array.from({ length: 6 }, () =>
         spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
           cwd: root,
-          env: { ...process.env, AT: String(at), OUT: out },
+          env: { ...process.env, AT: String(at), OUT: out, RELEASE: release },
         }),
       );
+      const closed = kids.map((k) => new Promise((done) => k.on('close', done)));
       const said = await Promise.all(
         kids.map(
           (k) =>
             new Promise<string>((done) => {
               let text = '';
-              k.stdout.on('data', (d: Buffer) => (text += d.toString()));
+              k.stdout.on('data', (d: Buffer) => {
+                text += d.toString();
+                if (text.includes('\n')) done(text.trim());
+              });
               k.on('close', () => done(text.trim()));
             }),
         ),
       );
+      writeFileSync(release, '');
+      await Promise.all(closed);
       expect(
         said.filter((x) => x === 'got'),
         said.join(' | '),
