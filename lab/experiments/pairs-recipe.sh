@@ -18,6 +18,7 @@ VARIANTS=(
   "lr 3e-3|--lr 3e-3"
   "no dropout|--lr 1e-3 --dropout 0"
   "scale 50|--lr 1e-3 --pairs-scale 50"
+  "scale 50, no dropout|--lr 1e-3 --pairs-scale 50 --dropout 0"
 )
 mkdir -p "$RUNS" lab/results
 for v in "${VARIANTS[@]}"; do

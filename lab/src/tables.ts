@@ -30,6 +30,7 @@ export const SEEDS_TABLES: Record<string, string | null> = {
   'main-steps-frozen': 'AskUbuntu dev, the main job, 2 000 vs 3 000 steps',
   'new-objectives-seed1': null,
   'pairs-limit': 'Labelled pairs by K: alone, after JEPA, jointly with JEPA (500 steps)',
+  'pairs-recipe': 'Labelled recipe screen',
   'objectives-words-seed1': null,
   'ppmi-objectives-seed1': 'Objectives from the ppmi init, seed 1 (single-seed screens)',
 };
