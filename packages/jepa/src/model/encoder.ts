@@ -3,6 +3,7 @@
 import { type BertModel, type BertTokenizer, pool } from '@jepa/nn';
 import { noGrad, tensor, tidyAsync, type Tensor } from '@jepa/tensor';
 import { l2Normalize } from '../eval/cosine.ts';
+import type { WordScale } from './word-scale.ts';
 
 /** Tokens kept per sentence unless a caller says otherwise: AskUbuntu titles fit in 32. */
 /** How token states become a sentence vector (`sif`: a mean weighted by a/(a + p(token)), model/sif.ts). */
@@ -29,6 +30,9 @@ export interface EmbedOptions {
 }
 
 export class SentenceEncoder {
+  /** A learnt scale on the `sif` weights while training (`--sif-lr-scale`); null: the counted weights. */
+  wordScale: WordScale | null = null;
+
   constructor(
     readonly bert: BertModel,
     readonly tokenizer: BertTokenizer,
@@ -79,7 +83,13 @@ export class SentenceEncoder {
       Float32Array.from(b.hostIds, (id, j) => (b.hostMask[j] ? w[id] : 0)),
       [b.batch, b.seqLen],
     );
-    return pool(lastHidden, wm, 'mean');
+    return pool(lastHidden, this.wordScale ? this.wordScale.weigh(b.ids, wm) : wm, 'mean');
+  }
+
+  /** The `sif` weights to save with the model: the counted ones, times the learnt scale if any. */
+  async savedTokenWeights(): Promise<Float32Array | null> {
+    if (!this.tokenWeights || !this.wordScale) return this.tokenWeights;
+    return this.wordScale.fold(this.tokenWeights);
   }
 
   forward(texts: readonly string[]): Tensor {

@@ -28,6 +28,7 @@ export function jepaEmaObjective(enc: SentenceEncoder, cfg: TrainConfig): Object
   target.loadStateDict(enc.bert.stateDict());
   target.eval(); // targets without dropout
   const targetEnc = new SentenceEncoder(target, enc.tokenizer, enc.pooling, enc.maxTokens, enc.tokenWeights);
+  targetEnc.wordScale = enc.wordScale; // one learnt pooling for both sides (no gradient through the target's)
   const predictor = new Expander(predictorDims(cfg, enc.hidden));
   const momentum = { start: cfg.emaMomentum, end: cfg.emaMomentumEnd, schedule: cfg.emaSchedule };
   return {

@@ -1,6 +1,7 @@
 // What a run trains: the encoder (model/build.ts) and the objective's heads around it.
 import type { Module } from '@jepa/nn';
 import { buildEncoder } from '../model/build.ts';
+import { WordScale } from '../model/word-scale.ts';
 import type { SentenceEncoder } from '../model/encoder.ts';
 import { jepaEmaObjective } from '../objectives/jepa-ema.ts';
 import { jepaObjective } from '../objectives/jepa.ts';
@@ -17,7 +18,7 @@ import type { TrainConfig } from './config.ts';
 export interface TrainContext {
   encoder: SentenceEncoder;
   objective: ObjectiveImpl;
-  /** Everything with trainable weights: the BERT, then the objective's heads. */
+  /** Everything with trainable weights: the BERT, the SIF weights' scale if it trains, the objective's heads. */
   modules: Module[];
 }
 
@@ -41,9 +42,11 @@ export async function buildModel(
   log?: (message: string) => void,
 ): Promise<TrainContext> {
   const encoder = await buildEncoder(cfg, { pool, log });
+  if (cfg.sifLrScale > 0) encoder.wordScale = new WordScale(encoder.tokenizer.vocabSize);
   const objective = OBJECTIVES[cfg.objective](encoder, cfg, {
     pairs: usesPairs(cfg) ? loadTrainPairs(cfg) : undefined,
     relations: cfg.objective === 'jepa' && needsRelations(cfg.views) ? loadRelations() : undefined,
   });
-  return { encoder, objective, modules: [encoder.bert, ...Object.values(objective.heads)] };
+  const scale = encoder.wordScale ? [encoder.wordScale] : [];
+  return { encoder, objective, modules: [encoder.bert, ...scale, ...Object.values(objective.heads)] };
 }

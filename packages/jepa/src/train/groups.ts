@@ -5,7 +5,8 @@
 // occurrence; the layers' scale separates what the word table learns from what the layers do
 // with it. A scale of 0 freezes: those tensors leave the optimizer and stop requiring gradients
 // (frozenParams), so backward skips their weight gradients and the clip norm counts only what
-// trains, as with PyTorch's requires_grad_(False).
+// trains, as with PyTorch's requires_grad_(False). A learnt scale on the SIF weights
+// (`--sif-lr-scale`) trains in a group of its own, without weight decay.
 import type { Tensor } from '@jepa/tensor';
 import { isNoDecay, type BertModel, type Module, type ParamGroup, type ParamsInput } from '@jepa/nn';
 import type { TrainConfig } from './config.ts';
@@ -13,12 +14,13 @@ import type { TrainConfig } from './config.ts';
 export function trainParamGroups(
   bert: BertModel,
   modules: readonly Module[],
-  cfg: Pick<TrainConfig, 'embLrScale' | 'layerLrScale' | 'weightDecay'>,
+  cfg: Pick<TrainConfig, 'embLrScale' | 'layerLrScale' | 'weightDecay' | 'sifLrScale'>,
+  wordScale: Tensor | null = null,
 ): ParamsInput {
-  if (cfg.embLrScale === 1 && cfg.layerLrScale === 1) return modules;
+  if (cfg.embLrScale === 1 && cfg.layerLrScale === 1 && !wordScale) return modules;
   const word = bert.embeddings.wordEmbeddings.weight;
   const layers = new Set<Tensor>(cfg.layerLrScale === 1 ? [] : bert.encoder.parameters());
-  const all = modules.flatMap((m) => m.parameters());
+  const all = modules.flatMap((m) => m.parameters()).filter((t) => t !== wordScale);
   const rest = all.filter((t) => (cfg.embLrScale === 1 || t !== word) && !layers.has(t));
   const split = (params: Tensor[], lrScale: number): ParamGroup[] => [
     {
@@ -37,6 +39,7 @@ export function trainParamGroups(
         cfg.layerLrScale,
       ),
     );
+  if (wordScale) groups.push({ params: [wordScale], weightDecay: 0, lrScale: cfg.sifLrScale });
   return groups.filter((g) => g.params.length > 0 && g.lrScale !== 0);
 }
 

@@ -108,6 +108,13 @@ export const OPTION_TABLE = {
   embLrScale: opt('num', 1, 'optimiser', 'learning-rate multiplier of the word-embedding table (0 freezes it)'),
   /** Multiplies the learning rate of the Transformer layers (0 freezes them). */
   layerLrScale: opt('num', 0, 'optimiser', 'learning-rate multiplier of the Transformer layers (0 freezes them)'),
+  /** Trains a per-token scale on the `sif` pooling weights at this lr multiplier (model/word-scale.ts). */
+  sifLrScale: opt(
+    'num',
+    0,
+    'optimiser',
+    "learning-rate multiplier of a learnt per-token scale on sif pooling's word weights (0: the counted weights stay)",
+  ),
   clip: opt('num', 1, 'optimiser', 'clip the global gradient norm to this (0: no clipping)'),
   /** Expander hidden/output dims after the encoder width; [] = derive (4× hidden, three layers). */
   expander: opt(

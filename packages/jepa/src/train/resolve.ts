@@ -45,6 +45,11 @@ export function resolveConfig(...layers: Record<string, unknown>[]): TrainConfig
 function validate(c: TrainConfig): void {
   if (c.embLrScale < 0) throw new ConfigError(`config "embLrScale": must be >= 0, got ${c.embLrScale}`);
   if (c.layerLrScale < 0) throw new ConfigError(`config "layerLrScale": must be >= 0, got ${c.layerLrScale}`);
+  if (c.sifLrScale < 0) throw new ConfigError(`config "sifLrScale": must be >= 0, got ${c.sifLrScale}`);
+  if (c.sifLrScale > 0 && c.pooling !== 'sif')
+    throw new ConfigError(`config "sifLrScale": scales sif pooling's word weights, got pooling "${c.pooling}"`);
+  if (c.sifLrScale > 0 && c.objective === 'mlm')
+    throw new ConfigError('config "sifLrScale": objective mlm does not pool, so the word weights would not train');
   if (c.lr <= 0) throw new ConfigError(`config "lr": must be > 0, got ${c.lr}`);
   if (c.warmup > c.steps) throw new ConfigError(`config "warmup": ${c.warmup} exceeds steps ${c.steps}`);
   if ((c.objective === 'jepa' || c.objective === 'jepa-ema') && c.batchSize < 2)

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AdamW, makeSchedule, writeFileAtomic } from '@jepa/nn';
+import { AdamW, makeSchedule, type Module, writeFileAtomic } from '@jepa/nn';
 import { add, globalNorm, init, setGeneratorState, tidy, type Tensor } from '@jepa/tensor';
 import { loadRerankJsonl, type RerankQuery } from '../data/rerank.ts';
 import { loadTrainPool } from '../data/train.ts';
@@ -148,7 +148,8 @@ class TrainingRun {
     // The optimizer: a schedule over the whole run; lr scale 0 freezes (see groups.ts).
     this.schedule = makeSchedule(cfg.schedule, { lr: cfg.lr, warmup: cfg.warmup, total: cfg.steps });
     for (const t of frozenParams(model.encoder.bert, cfg)) t.requiresGrad = false;
-    this.optimizer = new AdamW(trainParamGroups(model.encoder.bert, model.modules, cfg), {
+    const scale = model.encoder.wordScale?.logScale ?? null;
+    this.optimizer = new AdamW(trainParamGroups(model.encoder.bert, model.modules, cfg, scale), {
       lr: cfg.lr,
       schedule: this.schedule,
       weightDecay: cfg.weightDecay,
@@ -230,7 +231,7 @@ class TrainingRun {
       encoder.bert,
       encoder.tokenizer,
       { pooling: cfg.pooling, maxTokens: cfg.maxTokens, objective: cfg.objective, step: stepsDone },
-      encoder.tokenWeights,
+      await encoder.savedTokenWeights(),
     ).catch((e: unknown) => {
       throw new Error(
         `export of step ${stepsDone} to ${this.out}: ${writeFailure(e)}; the checkpoint of step ${stepsDone} in ${join(this.out, 'checkpoint')} is intact; free space, then finish the export with --resume ${this.out}`,
@@ -281,7 +282,9 @@ class TrainingRun {
   }
 
   private parts() {
-    return { model: this.model.encoder.bert, heads: savedModules(this.model.objective), optimizer: this.optimizer };
+    const { encoder, objective } = this.model;
+    const scale: Record<string, Module> = encoder.wordScale ? { sif_scale: encoder.wordScale } : {};
+    return { model: encoder.bert, heads: { ...savedModules(objective), ...scale }, optimizer: this.optimizer };
   }
 
   /** One optimizer step on the GPU; its numbers are read later (settle). */
@@ -426,8 +429,9 @@ class TrainingRun {
       // Swapped in whole: a failed export leaves the earlier best/ as it was.
       const best = join(this.out, 'best');
       const meta = { pooling: cfg.pooling, maxTokens: cfg.maxTokens, objective: cfg.objective, step };
+      const weights = await encoder.savedTokenWeights();
       await replaceDir(best, `best.tmp-${process.pid}`, (tmp) =>
-        exportModel(tmp, encoder.bert, encoder.tokenizer, meta, encoder.tokenWeights),
+        exportModel(tmp, encoder.bert, encoder.tokenizer, meta, weights),
       ).catch(async (e: unknown) => {
         throw new Error(
           `${best} (step ${step}): ${writeFailure(e)}; ${existsSync(best) ? `the earlier ${best} is intact` : 'no best/ was written'}; ${await this.kept('is intact', `free space, then continue with --resume ${this.out}`)}`,
