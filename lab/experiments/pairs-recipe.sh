@@ -3,11 +3,12 @@
 # all 4 816 pairs, 500 steps of batch 64, against the pairs-limit baseline (lr 1e-3, the default
 # recipe's frozen layers), one knob at a time. One line per (variant, seed) appended to
 # lab/results/pairs-recipe.jsonl, then its table. Single seed unless SEEDS says more: a screen.
-# Usage: [SEEDS="1"] bash lab/experiments/pairs-recipe.sh
+# Usage: [SEEDS="1"] [ONLY=REGEX] bash lab/experiments/pairs-recipe.sh   (ONLY: the variants whose name matches)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 SEEDS="${SEEDS:-1}"
+ONLY="${ONLY:-.}"
 TAG=pairs-recipe
 RUNS="runs/$TAG"
 LOG="lab/results/$TAG.jsonl"
@@ -19,13 +20,19 @@ VARIANTS=(
   "no dropout|--lr 1e-3 --dropout 0"
   "scale 50|--lr 1e-3 --pairs-scale 50"
   "scale 50, no dropout|--lr 1e-3 --pairs-scale 50 --dropout 0"
+  "scale 100|--lr 1e-3 --pairs-scale 100"
+  "scale 50, sif weights learnt (lr x3)|--lr 1e-3 --pairs-scale 50 --sif-lr-scale 3"
+  "scale 50, sif weights learnt (lr x10)|--lr 1e-3 --pairs-scale 50 --sif-lr-scale 10"
+  "scale 20, sif weights learnt (lr x10)|--lr 1e-3 --sif-lr-scale 10"
 )
 mkdir -p "$RUNS" lab/results
 for v in "${VARIANTS[@]}"; do
   name="${v%%|*}"
   extra="${v#*|}"
+  [[ "$name" =~ $ONLY ]] || continue
   for seed in $SEEDS; do
-    out="$RUNS/${name// /-}-s$seed"
+    slug="${name//[^a-z0-9.]/-}"
+    out="$RUNS/$slug-s$seed"
     flags="$BASE $extra"
     t0=$SECONDS
     # shellcheck disable=SC2086 # the flags are words

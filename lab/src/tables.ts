@@ -31,6 +31,7 @@ export const SEEDS_TABLES: Record<string, string | null> = {
   'new-objectives-seed1': null,
   'pairs-limit': 'Labelled pairs by K: alone, after JEPA, jointly with JEPA (500 steps)',
   'pairs-recipe': 'Labelled recipe screen',
+  views: "The seed's language views and --aux transform (1000 steps)",
   'objectives-words-seed1': null,
   'ppmi-objectives-seed1': 'Objectives from the ppmi init, seed 1 (single-seed screens)',
 };
