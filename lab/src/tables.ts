@@ -32,6 +32,7 @@ export const SEEDS_TABLES: Record<string, string | null> = {
   'pairs-limit': 'Labelled pairs by K: alone, after JEPA, jointly with JEPA (500 steps)',
   'pairs-recipe': 'Labelled recipe screen',
   views: "The seed's language views and --aux transform (1000 steps)",
+  sizes: 'Model sizes at equal time and equal steps',
   'objectives-words-seed1': null,
   'ppmi-objectives-seed1': 'Objectives from the ppmi init, seed 1 (single-seed screens)',
 };
@@ -69,6 +70,7 @@ export const BY_K = {
 
 /** Committed files no tool here remakes, and what made them. */
 export const HAND_MADE: Record<string, string> = {
+  'bare-pairs.md': 'written from runs of experiments/bare-pairs.py (commands in it)',
   'bow-jepa.md': 'written from the runs in bow-jepa/ (experiments/bow-jepa.py, experiments/bow-jepa-sweep.sh)',
   'cooccurrence-ceiling.md': 'prose around the output of experiments/cooccurrence-ceiling.py',
   'ppmi-knobs.md': 'prose around the output of experiments/ppmi-knobs.py',
