@@ -25,6 +25,7 @@ VARIANTS=(
   "scale 50, sif weights learnt (lr x10)|--lr 1e-3 --pairs-scale 50 --sif-lr-scale 10"
   "scale 20, sif weights learnt (lr x10)|--lr 1e-3 --sif-lr-scale 10"
   "scale 50, sif weights learnt (lr x30)|--lr 1e-3 --pairs-scale 50 --sif-lr-scale 30"
+  "scale 20, sif weights learnt (lr x30)|--lr 1e-3 --sif-lr-scale 30"
 )
 mkdir -p "$RUNS" lab/results
 for v in "${VARIANTS[@]}"; do
