@@ -2,7 +2,7 @@
 // sif(t)·exp(s_t), s starting at 0, so an untrained scale is plain SIF. The encoder's per-token
 // LayerNorm takes every word vector to the same norm, which leaves the pooling weights as the one
 // place the model can learn which words matter for a sentence's meaning; a bag of PPMI word
-// vectors trained on the labelled pairs gets about 2.3 dev MAP from exactly that
+// vectors trained on the labelled pairs gets about 2.2 dev MAP from exactly that
 // (lab/experiments/bare-pairs.py, --unit-rows with and without --learn-weights). A trained scale is
 // exported folded into token_weights.safetensors, so the model dir loads as any SIF model.
 import { Module } from '@jepa/nn';
